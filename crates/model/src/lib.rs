@@ -1,0 +1,14 @@
+//! The shared vocabulary of veloscope: group-resources, item keys, label selectors, the resource
+//! catalogue and the Velero custom resources and side files as they are stored in a backup.
+//! No I/O and no printing: every type here is plain data with serde and typed errors.
+
+pub mod backup;
+pub mod catalogue;
+pub mod gr;
+pub mod selector;
+pub mod sidefiles;
+
+pub use backup::{Backup, BackupSpec, BackupStatus};
+pub use catalogue::{Catalogue, ResourceInfo};
+pub use gr::{GroupResource, ItemKey, ItemRef};
+pub use selector::{LabelSelector, Selector, SelectorError};
