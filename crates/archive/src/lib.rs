@@ -1,1 +1,20 @@
+//! Bytes → tar entries → Velero items. Opens a tarball or a backup folder (BSL layout), sniffs the
+//! compression from magic bytes, walks the tar stream on one thread with byte budgets on extension
+//! headers and entries, classifies each path by the Velero path grammar, and parses item metadata
+//! in batches on a rayon pool. Never writes to disk, never prints.
 
+mod compression;
+mod error;
+mod folder;
+mod meta;
+pub mod path;
+mod scan;
+
+pub use compression::Compression;
+pub use error::ArchiveError;
+pub use folder::{BackupFolder, Source, StoredBackup};
+pub use meta::{ItemMeta, OwnerRef};
+pub use path::{EntryPath, ItemPath, VersionDir};
+pub use scan::{
+    ItemEntry, ScanEvent, ScanOptions, ScanStats, ScanWarning, WarningKind, scan_archive,
+};

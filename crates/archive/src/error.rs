@@ -1,0 +1,42 @@
+use std::path::PathBuf;
+
+/// Every error names the file and, where there is one, the tar entry, on one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: empty file, not a backup archive", path.display())]
+    Empty { path: PathBuf },
+    #[error("{}: not a gzip, zstd or tar archive (starts with {magic})", path.display())]
+    UnknownFormat { path: PathBuf, magic: String },
+    #[error("{}: {}{message}", path.display(), after(entry))]
+    Corrupt {
+        path: PathBuf,
+        /// The last tar entry read before the damage, if any.
+        entry: Option<String>,
+        message: String,
+    },
+    #[error("{}: entry {entry}: {what} of {size} bytes exceeds the budget of {limit} bytes", path.display())]
+    Budget {
+        path: PathBuf,
+        entry: String,
+        what: &'static str,
+        size: u64,
+        limit: u64,
+    },
+    #[error("{}: not a backup: {reason}", path.display())]
+    NotABackup { path: PathBuf, reason: String },
+    #[error("{}: {message}", path.display())]
+    SideFile { path: PathBuf, message: String },
+}
+
+fn after(entry: &Option<String>) -> String {
+    match entry {
+        Some(e) => format!("after entry {e}: "),
+        None => "at the first entry: ".to_string(),
+    }
+}

@@ -1,0 +1,237 @@
+//! Metadata-only parse of an item body: the fields selection, planning and listing need, borrowed
+//! from the body where JSON escapes allow. Everything else in the object is skipped unparsed.
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::fmt;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemMeta<'a> {
+    #[serde(borrow, default)]
+    pub api_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub metadata: ObjectMeta<'a>,
+    #[serde(borrow, default)]
+    pub spec: Picked<'a>,
+    #[serde(borrow, default)]
+    pub status: Picked<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta<'a> {
+    #[serde(borrow, default)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub labels: Pairs<'a, Cow<'a, str>>,
+    /// Values stay raw JSON: most annotations are never looked at, and some are large.
+    #[serde(borrow, default)]
+    pub annotations: Pairs<'a, &'a RawValue>,
+    #[serde(borrow, default)]
+    pub owner_references: Option<Vec<OwnerRef<'a>>>,
+    #[serde(default)]
+    pub deletion_timestamp: Option<IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerRef<'a> {
+    #[serde(borrow, default)]
+    pub api_version: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub name: Cow<'a, str>,
+    #[serde(default)]
+    pub controller: Option<bool>,
+}
+
+/// A JSON object read as an ordered list of pairs (labels, annotations); `null` is empty.
+#[derive(Debug)]
+pub struct Pairs<'a, V>(pub Vec<(Cow<'a, str>, V)>);
+
+impl<V> Default for Pairs<'_, V> {
+    fn default() -> Self {
+        Pairs(Vec::new())
+    }
+}
+
+impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Pairs<'a, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V2<'a, V>(std::marker::PhantomData<(&'a (), V)>);
+        impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for V2<'a, V> {
+            type Value = Pairs<'a, V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Pairs(Vec::new()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+                    out.push((k, map.next_value::<V>()?));
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_any(V2(std::marker::PhantomData))
+    }
+}
+
+/// The few string fields read from `spec` and `status` of any kind (`status.phase`,
+/// `status.completionTime`, `spec.volumeName`). Lenient: a field of another type, or a
+/// `spec`/`status` that is not an object, reads as absent — custom resources put anything there.
+#[derive(Debug, Default)]
+pub struct Picked<'a> {
+    pub phase: Option<Cow<'a, str>>,
+    pub completion_time: Option<Cow<'a, str>>,
+    pub volume_name: Option<Cow<'a, str>>,
+}
+
+struct LenientStr<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for LenientStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LenientStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(LenientStr(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LenientStr(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(LenientStr(Some(Cow::Owned(v))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(LenientStr(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(LenientStr(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(LenientStr(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(LenientStr(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(LenientStr(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(LenientStr(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(LenientStr(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Picked<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Picked<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut out = Picked::default();
+                while let Some(k) = m.next_key::<Cow<'de, str>>()? {
+                    let slot = match k.as_ref() {
+                        "phase" => &mut out.phase,
+                        "completionTime" => &mut out.completion_time,
+                        "volumeName" => &mut out.volume_name,
+                        _ => {
+                            m.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = m.next_value::<LenientStr<'de>>()?.0;
+                }
+                Ok(out)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Picked::default())
+            }
+            fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Self::Value, E> {
+                Ok(Picked::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Picked::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Picked::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Picked::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Picked::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Picked::default())
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Picked::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'a> ItemMeta<'a> {
+    /// Parses the metadata of one item body. The body must be one JSON object.
+    pub fn parse(body: &'a [u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+
+    pub fn is_deleting(&self) -> bool {
+        self.metadata.deletion_timestamp.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_fields_that_matter() {
+        let body = br#"{"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{"a":"{\"x\":1}","b":"c"},"labels":{"app":"web"},"name":"p","namespace":"ns","ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","controller":true,"uid":"u"}]},"spec":{"volumeName":{"odd":1},"containers":[]},"status":{"phase":"Running"}}"#;
+        let m = ItemMeta::parse(body).unwrap();
+        assert_eq!(m.kind.as_deref(), Some("Pod"));
+        assert_eq!(m.metadata.name.as_deref(), Some("p"));
+        assert_eq!(m.metadata.labels.0[0].1, "web");
+        assert_eq!(m.metadata.annotations.0.len(), 2);
+        assert_eq!(m.status.phase.as_deref(), Some("Running"));
+        assert_eq!(m.spec.volume_name, None, "non-string volumeName is ignored");
+        assert_eq!(m.metadata.owner_references.as_ref().unwrap()[0].kind, "ReplicaSet");
+        assert!(!m.is_deleting());
+    }
+
+    #[test]
+    fn lenient_spec_and_strict_json() {
+        let m = ItemMeta::parse(br#"{"kind":"X","spec":"text","status":[1,2],"metadata":{"name":"n","labels":null,"deletionTimestamp":"2020-01-01T00:00:00Z"}}"#).unwrap();
+        assert!(m.is_deleting());
+        assert!(ItemMeta::parse(b"{\"kind\":").is_err());
+        assert!(ItemMeta::parse(b"[1]").is_err());
+        assert!(ItemMeta::parse(br#"{"metadata":{"labels":{"a":1}}}"#).is_err());
+    }
+}
