@@ -1,1 +1,154 @@
+//! The in-memory index of one backup: every logical item keyed by (group-resource, namespace,
+//! name) with the metadata selection needs, its entries (unversioned, `-preferredversion` twin,
+//! other versions), per-resource and per-namespace counts, and the reader's warnings.
+//! Repeated strings are interned; items are sorted by key so output order is deterministic.
 
+mod build;
+mod interner;
+
+pub use build::IndexBuilder;
+pub use interner::{Interner, Sym};
+
+use serde::Serialize;
+use veloscope_archive::{ScanStats, ScanWarning};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryRef {
+    pub hash: u64,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionEntry {
+    pub version: Sym,
+    pub preferred: bool,
+    pub entry: EntryRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub kind: Sym,
+    pub name: Box<str>,
+    pub controller: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub gr: Sym,
+    pub namespace: Option<Sym>,
+    pub name: Box<str>,
+    pub api_version: Option<Sym>,
+    pub kind: Option<Sym>,
+    pub labels: Box<[(Sym, Sym)]>,
+    /// Only the annotations veloscope acts on: `*velero.io/*` keys and `kubernetes.io/config.mirror`.
+    pub annotations: Box<[(Sym, Box<str>)]>,
+    pub owners: Box<[Owner]>,
+    pub deleting: bool,
+    /// `status.phase` (pods, PVCs, namespaces).
+    pub phase: Option<Sym>,
+    /// `status.completionTime` is set and non-empty (jobs).
+    pub completed: bool,
+    /// `spec.volumeName` (PVCs).
+    pub volume_name: Option<Box<str>>,
+    /// The unversioned entry; None when the archive has only versioned copies.
+    pub entry: Option<EntryRef>,
+    pub versions: Box<[VersionEntry]>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceStats {
+    pub resource: String,
+    pub namespaced: bool,
+    pub items: u64,
+    pub versions: Vec<String>,
+    pub preferred_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NamespaceStats {
+    pub namespace: String,
+    pub items: u64,
+}
+
+/// An item whose body is not a valid JSON object.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvalidItem {
+    pub entry: String,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct Index {
+    pub strings: Interner,
+    pub items: Vec<Item>,
+    pub resources: Vec<ResourceStats>,
+    pub namespaces: Vec<NamespaceStats>,
+    pub cluster_scoped_items: u64,
+    pub stats: ScanStats,
+    pub warnings: Vec<ScanWarning>,
+    pub invalid: Vec<InvalidItem>,
+}
+
+impl Index {
+    pub fn str(&self, sym: Sym) -> &str {
+        self.strings.resolve(sym)
+    }
+
+    pub fn gr(&self, item: &Item) -> &str {
+        self.str(item.gr)
+    }
+
+    pub fn namespace(&self, item: &Item) -> Option<&str> {
+        item.namespace.map(|s| self.str(s))
+    }
+
+    pub fn label<'a>(&'a self, item: &Item, key: &str) -> Option<&'a str> {
+        item.labels
+            .iter()
+            .find(|(k, _)| self.str(*k) == key)
+            .map(|(_, v)| self.str(*v))
+    }
+
+    pub fn annotation<'a>(&self, item: &'a Item, key: &str) -> Option<&'a str> {
+        item.annotations
+            .iter()
+            .find(|(k, _)| self.str(*k) == key)
+            .map(|(_, v)| &**v)
+    }
+
+    fn key_of<'a>(&'a self, item: &'a Item) -> (&'a str, &'a str, &'a str) {
+        (self.gr(item), self.namespace(item).unwrap_or(""), &item.name)
+    }
+
+    /// The items of one group-resource, in key order.
+    pub fn items_of(&self, gr: &str) -> &[Item] {
+        let start = self.items.partition_point(|i| self.gr(i) < gr);
+        let end = self.items.partition_point(|i| self.gr(i) <= gr);
+        &self.items[start..end]
+    }
+
+    pub fn find(&self, gr: &str, namespace: Option<&str>, name: &str) -> Option<&Item> {
+        let key = (gr, namespace.unwrap_or(""), name);
+        self.items
+            .binary_search_by(|i| self.key_of(i).cmp(&key))
+            .ok()
+            .map(|at| &self.items[at])
+    }
+
+    pub fn resource(&self, gr: &str) -> Option<&ResourceStats> {
+        self.resources.iter().find(|r| r.resource == gr)
+    }
+
+    /// Kind strings seen for a group-resource (to resolve `show deployment x` style names).
+    pub fn kinds_of(&self, gr: &str) -> Vec<&str> {
+        let mut kinds: Vec<&str> = self
+            .items_of(gr)
+            .iter()
+            .filter_map(|i| i.kind.map(|k| self.str(k)))
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+    }
+}

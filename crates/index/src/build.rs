@@ -1,0 +1,292 @@
+use crate::{
+    EntryRef, Index, InvalidItem, Item, NamespaceStats, Owner, ResourceStats, VersionEntry,
+};
+use crate::interner::{Interner, Sym};
+use hashbrown::HashTable;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::ops::ControlFlow;
+use veloscope_archive::{ItemEntry, ScanEvent, ScanStats, ScanWarning, VersionDir, WarningKind};
+use veloscope_model::catalogue::version_priority;
+
+/// Folds scan events into an [`Index`]: merges the entries of one logical item, checks that the
+/// `-preferredversion` twin is byte-identical to the unversioned entry, records duplicates.
+#[derive(Default)]
+pub struct IndexBuilder {
+    strings: Interner,
+    items: Vec<Item>,
+    table: HashTable<u32>,
+    hasher: std::collections::hash_map::RandomState,
+    warnings: Vec<ScanWarning>,
+    invalid: Vec<InvalidItem>,
+}
+
+fn annotation_kept(key: &str) -> bool {
+    key.contains("velero.io/") || key == "kubernetes.io/config.mirror"
+}
+
+impl IndexBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Use as the scan visitor: `scan_archive(.., |ev| builder.add(ev))`.
+    pub fn add(&mut self, event: ScanEvent<'_>) -> ControlFlow<()> {
+        match event {
+            ScanEvent::Warning(w) => self.warnings.push(w),
+            ScanEvent::Item(e) => self.add_item(e),
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn slot(&mut self, gr: Sym, ns: Option<Sym>, name: &str) -> usize {
+        let hash = {
+            let mut h = self.hasher.build_hasher();
+            (gr, ns, name).hash(&mut h);
+            h.finish()
+        };
+        let items = &self.items;
+        if let Some(&at) = self
+            .table
+            .find(hash, |&i| {
+                let it = &items[i as usize];
+                it.gr == gr && it.namespace == ns && &*it.name == name
+            })
+        {
+            return at as usize;
+        }
+        let at = self.items.len();
+        self.items.push(Item {
+            gr,
+            namespace: ns,
+            name: name.into(),
+            api_version: None,
+            kind: None,
+            labels: Box::new([]),
+            annotations: Box::new([]),
+            owners: Box::new([]),
+            deleting: false,
+            phase: None,
+            completed: false,
+            volume_name: None,
+            entry: None,
+            versions: Box::new([]),
+        });
+        let hasher = &self.hasher;
+        let items = &self.items;
+        self.table.insert_unique(hash, at as u32, |&i| {
+            let it = &items[i as usize];
+            let mut h = hasher.build_hasher();
+            (it.gr, it.namespace, &*it.name).hash(&mut h);
+            h.finish()
+        });
+        at
+    }
+
+    fn warn(&mut self, kind: WarningKind, entry: &str, message: String) {
+        self.warnings.push(ScanWarning {
+            kind,
+            entry: entry.to_string(),
+            message,
+        });
+    }
+
+    fn add_item(&mut self, e: ItemEntry<'_>) {
+        let gr = self.strings.intern(e.path.gr);
+        let ns = e.path.namespace.map(|n| self.strings.intern(n));
+        let at = self.slot(gr, ns, e.path.name);
+        let entry = EntryRef {
+            hash: e.hash,
+            size: e.body.len() as u64,
+        };
+        match e.path.version {
+            VersionDir::Unversioned => {
+                if self.items[at].entry.is_some() {
+                    self.warn(
+                        WarningKind::DuplicateEntry,
+                        e.entry,
+                        "path appears twice; the later entry wins, as in Velero's extractor".into(),
+                    );
+                }
+                self.items[at].entry = Some(entry);
+            }
+            VersionDir::Preferred(v) | VersionDir::Other(v) => {
+                let version = self.strings.intern(v);
+                let preferred = matches!(e.path.version, VersionDir::Preferred(_));
+                let mut versions = std::mem::take(&mut self.items[at].versions).into_vec();
+                if let Some(dup) = versions
+                    .iter_mut()
+                    .find(|x| x.version == version && x.preferred == preferred)
+                {
+                    dup.entry = entry;
+                    self.warn(
+                        WarningKind::DuplicateEntry,
+                        e.entry,
+                        "path appears twice; the later entry wins, as in Velero's extractor".into(),
+                    );
+                } else {
+                    versions.push(VersionEntry {
+                        version,
+                        preferred,
+                        entry,
+                    });
+                }
+                self.items[at].versions = versions.into_boxed_slice();
+            }
+        }
+        match e.meta {
+            Some(Ok(meta)) => {
+                // The unversioned entry speaks for the item; a non-preferred version only fills
+                // in what is still missing.
+                let primary = e.path.version == VersionDir::Unversioned;
+                if !primary && self.items[at].kind.is_some() {
+                    return;
+                }
+                if let Some(name) = meta.metadata.name.as_deref()
+                    && (name != e.path.name
+                        || meta.metadata.namespace.as_deref().filter(|n| !n.is_empty())
+                            != e.path.namespace)
+                {
+                    let ns = meta.metadata.namespace.as_deref().unwrap_or("");
+                    self.warn(
+                        WarningKind::PathMismatch,
+                        e.entry,
+                        format!("object says namespace {ns:?} name {name:?}, unlike its path"),
+                    );
+                }
+                let s = &mut self.strings;
+                let item = &mut self.items[at];
+                item.api_version = meta.api_version.as_deref().map(|v| s.intern(v));
+                item.kind = meta.kind.as_deref().map(|v| s.intern(v));
+                item.labels = meta
+                    .metadata
+                    .labels
+                    .0
+                    .iter()
+                    .map(|(k, v)| (s.intern(k), s.intern(v)))
+                    .collect();
+                item.annotations = meta
+                    .metadata
+                    .annotations
+                    .0
+                    .iter()
+                    .filter(|(k, _)| annotation_kept(k))
+                    .map(|(k, v)| {
+                        let text = serde_json::from_str::<String>(v.get())
+                            .unwrap_or_else(|_| v.get().to_string());
+                        (s.intern(k), text.into_boxed_str())
+                    })
+                    .collect();
+                item.owners = meta
+                    .metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .map(|o| Owner {
+                        kind: s.intern(&o.kind),
+                        name: o.name.as_ref().into(),
+                        controller: o.controller.unwrap_or(false),
+                    })
+                    .collect();
+                item.deleting = meta.is_deleting();
+                item.phase = meta.status.phase.as_deref().map(|p| s.intern(p));
+                item.completed = meta.status.completion_time.as_deref().is_some_and(|c| !c.is_empty());
+                item.volume_name = meta.spec.volume_name.as_deref().map(Into::into);
+            }
+            Some(Err(err)) => self.invalid.push(InvalidItem {
+                entry: e.entry.to_string(),
+                message: format!("invalid JSON: {err}"),
+            }),
+            None => {}
+        }
+    }
+
+    pub fn finish(mut self, stats: ScanStats) -> Index {
+        let mut extra = Vec::new();
+        for item in &self.items {
+            let gr = self.strings.resolve(item.gr);
+            let where_ = match item.namespace {
+                Some(ns) => format!("resources/{gr}/…/namespaces/{}/{}.json", self.strings.resolve(ns), item.name),
+                None => format!("resources/{gr}/…/cluster/{}.json", item.name),
+            };
+            match item.entry {
+                None => extra.push(ScanWarning {
+                    kind: WarningKind::MissingUnversioned,
+                    entry: where_,
+                    message: "only versioned copies exist; Velero restores read the unversioned tree".into(),
+                }),
+                Some(e) => {
+                    for v in item.versions.iter().filter(|v| v.preferred) {
+                        if v.entry != e {
+                            extra.push(ScanWarning {
+                                kind: WarningKind::TwinMismatch,
+                                entry: where_.replace('…', &format!("{}-preferredversion", self.strings.resolve(v.version))),
+                                message: "differs from its unversioned copy; the two must be byte-identical".into(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        self.warnings.extend(extra);
+        let strings = &self.strings;
+        self.items.sort_by(|a, b| {
+            let ka = (strings.resolve(a.gr), a.namespace.map_or("", |n| strings.resolve(n)), &a.name);
+            let kb = (strings.resolve(b.gr), b.namespace.map_or("", |n| strings.resolve(n)), &b.name);
+            ka.cmp(&kb)
+        });
+
+        let mut resources: BTreeMap<&str, (bool, u64, BTreeSet<&str>, Option<&str>)> = BTreeMap::new();
+        let mut namespaces: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut cluster_scoped_items = 0;
+        for item in &self.items {
+            let r = resources.entry(strings.resolve(item.gr)).or_default();
+            r.1 += 1;
+            match item.namespace {
+                Some(ns) => {
+                    r.0 = true;
+                    *namespaces.entry(strings.resolve(ns)).or_default() += 1;
+                }
+                None => cluster_scoped_items += 1,
+            }
+            for v in item.versions.iter() {
+                let name = strings.resolve(v.version);
+                r.2.insert(name);
+                if v.preferred {
+                    r.3 = Some(name);
+                }
+            }
+        }
+        let resources = resources
+            .into_iter()
+            .map(|(gr, (namespaced, items, versions, preferred))| {
+                let mut versions: Vec<String> = versions.into_iter().map(String::from).collect();
+                versions.sort_by(|a, b| version_priority(a, b));
+                ResourceStats {
+                    resource: gr.to_string(),
+                    namespaced,
+                    items,
+                    versions,
+                    preferred_version: preferred.map(String::from),
+                }
+            })
+            .collect();
+        let namespaces = namespaces
+            .into_iter()
+            .map(|(ns, items)| NamespaceStats {
+                namespace: ns.to_string(),
+                items,
+            })
+            .collect();
+        Index {
+            strings: self.strings,
+            items: self.items,
+            resources,
+            namespaces,
+            cluster_scoped_items,
+            stats,
+            warnings: self.warnings,
+            invalid: self.invalid,
+        }
+    }
+}
