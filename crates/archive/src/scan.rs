@@ -274,8 +274,12 @@ fn walk_tar(
             || kind.is_pax_global_extensions()
         {
             if size > opts.max_header_bytes {
+                let at = match &last {
+                    Some(l) => format!("extension header after {l}"),
+                    None => "extension header at the start".to_string(),
+                };
                 return Err((
-                    last,
+                    Some(at),
                     format!("{BUDGET_MARK}header\u{1}{size}\u{1}{}", opts.max_header_bytes),
                 ));
             }
@@ -387,6 +391,12 @@ fn walk_tar(
     if !batch.entries.is_empty() {
         let _ = tx.send(batch);
     }
+    // Read what follows the end-of-archive marker so the decoder checks its trailer (gzip CRC
+    // and length, zstd checksum); Velero's reader would fail there too.
+    let mut rest = archive.into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| {
+        (last.clone(), format!("after the end of the tar stream: {}", describe_io(&e)))
+    })?;
     Ok(walk)
 }
 

@@ -4,6 +4,7 @@
 //! gzip member with MTIME 0 and OS 255. Independent of the veloscope crates on purpose: the tests
 //! compare veloscope against what this writer was told to write.
 
+pub mod fixtures;
 pub mod sources;
 pub mod synth;
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::ops::ControlFlow;
 use veloscope_archive::{ItemEntry, ScanEvent, ScanStats, ScanWarning, VersionDir, WarningKind};
-use veloscope_model::catalogue::version_priority;
+use veloscope_model::catalogue::{Catalogue, ResourceInfo, version_priority};
 
 /// Folds scan events into an [`Index`]: merges the entries of one logical item, checks that the
 /// `-preferredversion` twin is byte-identical to the unversioned entry, records duplicates.
@@ -19,7 +19,10 @@ pub struct IndexBuilder {
     hasher: std::collections::hash_map::RandomState,
     warnings: Vec<ScanWarning>,
     invalid: Vec<InvalidItem>,
+    crds: Vec<ResourceInfo>,
 }
+
+const CRD_GR: &str = "customresourcedefinitions.apiextensions.k8s.io";
 
 fn annotation_kept(key: &str) -> bool {
     key.contains("velero.io/") || key == "kubernetes.io/config.mirror"
@@ -133,6 +136,13 @@ impl IndexBuilder {
                 }
                 self.items[at].versions = versions.into_boxed_slice();
             }
+        }
+        if e.path.gr == CRD_GR
+            && e.path.version == VersionDir::Unversioned
+            && let Ok(crd) = serde_json::from_slice::<serde_json::Value>(e.body)
+            && let Some(info) = Catalogue::crd_info(&crd)
+        {
+            self.crds.push(info);
         }
         match e.meta {
             Some(Ok(meta)) => {
@@ -287,6 +297,7 @@ impl IndexBuilder {
             stats,
             warnings: self.warnings,
             invalid: self.invalid,
+            crds: self.crds,
         }
     }
 }

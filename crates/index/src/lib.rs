@@ -88,6 +88,8 @@ pub struct Index {
     pub stats: ScanStats,
     pub warnings: Vec<ScanWarning>,
     pub invalid: Vec<InvalidItem>,
+    /// The resources defined by the CustomResourceDefinitions in the archive.
+    pub crds: Vec<veloscope_model::ResourceInfo>,
 }
 
 impl Index {

@@ -1,0 +1,89 @@
+//! Rendering: kubectl-like aligned tables, JSON and YAML, to a buffered stdout.
+
+use crate::args::Format;
+use anyhow::Result;
+use serde::Serialize;
+use std::io::Write;
+
+pub fn emit<T: Serialize>(out: &mut impl Write, format: Format, value: &T) -> Result<()> {
+    match format {
+        Format::Yaml => serde_yaml::to_writer(&mut *out, value)?,
+        _ => {
+            serde_json::to_writer_pretty(&mut *out, value)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// A table with upper-case headers and columns padded to the widest cell, three spaces apart.
+pub struct Table {
+    rows: Vec<Vec<String>>,
+    header: bool,
+}
+
+impl Table {
+    pub fn new(headers: &[&str]) -> Table {
+        Table {
+            rows: vec![headers.iter().map(|h| h.to_string()).collect()],
+            header: true,
+        }
+    }
+
+    /// A table of key/value lines without a header row.
+    pub fn plain() -> Table {
+        Table {
+            rows: Vec::new(),
+            header: false,
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.len() <= usize::from(self.header)
+    }
+
+    pub fn write(&self, out: &mut impl Write) -> Result<()> {
+        let cols = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..cols)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|s| s.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for r in &self.rows {
+            let mut line = String::new();
+            for (c, cell) in r.iter().enumerate() {
+                line.push_str(cell);
+                if c + 1 < r.len() {
+                    let pad = widths[c] - cell.chars().count() + 3;
+                    line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

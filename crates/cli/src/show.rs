@@ -1,0 +1,94 @@
+use crate::args::{Format, Global};
+use crate::load;
+use anyhow::{Result, bail};
+use std::io::Write;
+use std::path::Path;
+use veloscope_select::{Resolution, Resolver};
+
+pub struct ShowArgs<'a> {
+    pub resource: &'a str,
+    pub name: &'a str,
+    pub namespace: Option<&'a str>,
+    pub api_version: Option<&'a str>,
+}
+
+pub fn run(path: &Path, a: &ShowArgs<'_>, g: &Global, out: &mut impl Write) -> Result<()> {
+    let want = |p: &veloscope_archive::ItemPath<'_>| {
+        p.name == a.name && (a.namespace.is_none() || p.namespace == a.namespace)
+    };
+    let loaded = load::load(path, g, Some(&want))?;
+    let idx = &loaded.index;
+    let file = loaded.source.tarball().display().to_string();
+    let resolver = Resolver::for_index(idx);
+    let gr = match resolver.resolve(a.resource) {
+        Resolution::Resource(gr) => gr,
+        Resolution::Pattern(p) if resolver.in_archive(&p) => p,
+        Resolution::Pattern(p) => {
+            bail!("{file}: {}", veloscope_select::SelectError::UnknownResource(p))
+        }
+    };
+    if !resolver.in_archive(&gr) {
+        bail!("{file}: the backup holds no {gr} (no resources/{gr}/ directory)");
+    }
+    let candidates: Vec<_> = idx
+        .items_of(&gr)
+        .iter()
+        .filter(|i| &*i.name == a.name && (a.namespace.is_none() || idx.namespace(i) == a.namespace))
+        .collect();
+    let item = match candidates.as_slice() {
+        [one] => *one,
+        [] => match a.namespace {
+            Some(ns) => bail!("{file}: no {gr} named {:?} in namespace {ns:?}", a.name),
+            None => bail!("{file}: no {gr} named {:?}", a.name),
+        },
+        many => {
+            let namespaces: Vec<&str> = many.iter().filter_map(|i| idx.namespace(i)).collect();
+            bail!(
+                "{file}: {gr} {:?} exists in several namespaces ({}); choose one with -n",
+                a.name,
+                namespaces.join(", ")
+            )
+        }
+    };
+    let ns = idx.namespace(item);
+    let body = loaded
+        .captured
+        .iter()
+        .filter(|c| c.gr == gr && c.namespace.as_deref() == ns)
+        .find(|c| c.version.as_deref() == a.api_version)
+        .or_else(|| {
+            // No unversioned copy: fall back to any stored copy.
+            a.api_version
+                .is_none()
+                .then(|| loaded.captured.iter().find(|c| c.gr == gr && c.namespace.as_deref() == ns))
+                .flatten()
+        });
+    let Some(c) = body else {
+        let versions: Vec<&str> = item.versions.iter().map(|v| idx.str(v.version)).collect();
+        bail!(
+            "{file}: {gr} {:?} has no copy under version {:?} (stored versions: {})",
+            a.name,
+            a.api_version.unwrap_or(""),
+            versions.join(", ")
+        );
+    };
+    if let Some(bad) = loaded.index.invalid.iter().find(|b| b.entry == c.entry) {
+        bail!("{file}: entry {}: {}", bad.entry, bad.message);
+    }
+    match g.output {
+        Format::Json => {
+            out.write_all(&c.body)?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            let v: serde_json::Value = serde_json::from_slice(&c.body)?;
+            serde_json::to_writer_pretty(&mut *out, &v)?;
+            writeln!(out)?;
+        }
+        Format::Yaml => {
+            let v: serde_json::Value = serde_json::from_slice(&c.body)?;
+            serde_yaml::to_writer(&mut *out, &v)?;
+        }
+    }
+    Ok(())
+}
