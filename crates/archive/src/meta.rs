@@ -1,8 +1,8 @@
 //! Metadata-only parse of an item body: the fields selection, planning and listing need, borrowed
 //! from the body where JSON escapes allow. Everything else in the object is skipped unparsed.
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
@@ -222,7 +222,10 @@ mod tests {
         assert_eq!(m.metadata.annotations.0.len(), 2);
         assert_eq!(m.status.phase.as_deref(), Some("Running"));
         assert_eq!(m.spec.volume_name, None, "non-string volumeName is ignored");
-        assert_eq!(m.metadata.owner_references.as_ref().unwrap()[0].kind, "ReplicaSet");
+        assert_eq!(
+            m.metadata.owner_references.as_ref().unwrap()[0].kind,
+            "ReplicaSet"
+        );
         assert!(!m.is_deleting());
     }
 

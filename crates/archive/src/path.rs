@@ -72,7 +72,9 @@ pub fn classify(path: &str) -> Result<EntryPath<'_>, PathProblem> {
         ["namespaces", ns, file] => (Some(*ns), *file),
         _ => return Err(PathProblem::OutsideGrammar),
     };
-    let name = file.strip_suffix(".json").ok_or(PathProblem::OutsideGrammar)?;
+    let name = file
+        .strip_suffix(".json")
+        .ok_or(PathProblem::OutsideGrammar)?;
     if name.is_empty() {
         return Err(PathProblem::OutsideGrammar);
     }
@@ -104,7 +106,9 @@ mod tests {
         assert_eq!(i.version, VersionDir::Preferred("v1"));
         let i = item("resources/horizontalpodautoscalers.autoscaling/v2beta2/namespaces/a/b.json");
         assert_eq!(i.version, VersionDir::Other("v2beta2"));
-        let i = item("resources/clusterroles.rbac.authorization.k8s.io/cluster/system:controller:foo.json");
+        let i = item(
+            "resources/clusterroles.rbac.authorization.k8s.io/cluster/system:controller:foo.json",
+        );
         assert_eq!((i.namespace, i.name), (None, "system:controller:foo"));
         let i = item("resources/namespaces/cluster/default.json");
         assert_eq!(i.gr, "namespaces");

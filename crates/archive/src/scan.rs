@@ -88,6 +88,8 @@ pub struct ItemEntry<'a> {
     pub meta: Option<Result<ItemMeta<'a>, serde_json::Error>>,
 }
 
+// Events live for one visit; boxing the item would cost an allocation per entry.
+#[allow(clippy::large_enum_variant)]
 pub enum ScanEvent<'a> {
     Item(ItemEntry<'a>),
     Warning(ScanWarning),
@@ -125,11 +127,12 @@ pub fn scan_archive(
     }
     // SAFETY: the map is read-only; a file truncated underneath us would fault, the usual mmap caveat.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?;
-    let compression =
-        Compression::sniff(&map[..map.len().min(512)]).ok_or_else(|| ArchiveError::UnknownFormat {
+    let compression = Compression::sniff(&map[..map.len().min(512)]).ok_or_else(|| {
+        ArchiveError::UnknownFormat {
             path: path.to_path_buf(),
             magic: hex_prefix(&map),
-        })?;
+        }
+    })?;
     let consumed = AtomicU64::new(0);
     let mut stats = ScanStats {
         archive_bytes: len,
@@ -168,7 +171,9 @@ pub fn scan_archive(
             }
         }
         drop(rx);
-        reader.join().unwrap_or_else(|_| Err((None, "reader thread panicked".into())))
+        reader
+            .join()
+            .unwrap_or_else(|_| Err((None, "reader thread panicked".into())))
     });
     progress(len, len);
     match outcome {
@@ -280,7 +285,10 @@ fn walk_tar(
                 };
                 return Err((
                     Some(at),
-                    format!("{BUDGET_MARK}header\u{1}{size}\u{1}{}", opts.max_header_bytes),
+                    format!(
+                        "{BUDGET_MARK}header\u{1}{size}\u{1}{}",
+                        opts.max_header_bytes
+                    ),
                 ));
             }
             let data = read_exact_body(&mut entry, size).map_err(|e| (last.clone(), e))?;
@@ -289,7 +297,8 @@ fn walk_tar(
                 long_path = Some(data[..end].to_vec());
             } else if kind.is_pax_local_extensions() {
                 for ext in tar::PaxExtensions::new(&data) {
-                    let ext = ext.map_err(|e| (last.clone(), format!("malformed PAX header: {e}")))?;
+                    let ext =
+                        ext.map_err(|e| (last.clone(), format!("malformed PAX header: {e}")))?;
                     match ext.key() {
                         Ok("path") => long_path = Some(ext.value_bytes().to_vec()),
                         Ok("size") => {
@@ -357,12 +366,14 @@ fn walk_tar(
             }
             Err(problem) => {
                 let (kind, message) = match problem {
-                    PathProblem::Absolute => {
-                        (WarningKind::AbsolutePath, "absolute path; ignored, never extracted")
-                    }
-                    PathProblem::ParentDir => {
-                        (WarningKind::ParentDirPath, "path contains '..'; ignored, never extracted")
-                    }
+                    PathProblem::Absolute => (
+                        WarningKind::AbsolutePath,
+                        "absolute path; ignored, never extracted",
+                    ),
+                    PathProblem::ParentDir => (
+                        WarningKind::ParentDirPath,
+                        "path contains '..'; ignored, never extracted",
+                    ),
                     PathProblem::OutsideGrammar => (
                         WarningKind::OutsideGrammar,
                         "outside the Velero path grammar; ignored",
@@ -395,7 +406,10 @@ fn walk_tar(
     // and length, zstd checksum); Velero's reader would fail there too.
     let mut rest = archive.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(|e| {
-        (last.clone(), format!("after the end of the tar stream: {}", describe_io(&e)))
+        (
+            last.clone(),
+            format!("after the end of the tar stream: {}", describe_io(&e)),
+        )
     })?;
     Ok(walk)
 }
@@ -430,7 +444,11 @@ fn describe_io(e: &io::Error) -> String {
 }
 
 fn hex_prefix(data: &[u8]) -> String {
-    data.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    data.iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 struct Counting<'a> {
@@ -445,4 +463,3 @@ impl Read for Counting<'_> {
         Ok(n)
     }
 }
-

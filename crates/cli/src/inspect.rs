@@ -114,7 +114,11 @@ pub fn run(path: &Path, g: &Global, out: &mut impl Write) -> Result<()> {
     let report = Report {
         source: path.display().to_string(),
         format_version: idx.stats.format_version.as_deref(),
-        compression: idx.stats.compression.map(|c| c.to_string()).unwrap_or_default(),
+        compression: idx
+            .stats
+            .compression
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
         backup,
         items: idx.items.len(),
         entries: idx.stats.entries,
@@ -181,19 +185,36 @@ fn table(r: &Report<'_>, loaded: &Loaded, out: &mut impl Write) -> Result<()> {
         kv("Expires", opt(&b.expires).to_string());
         kv("Storage location", opt(&b.storage_location).to_string());
         kv("TTL", opt(&b.ttl).to_string());
-        kv("Errors / warnings", format!("{} / {}", b.errors, b.warnings));
+        kv(
+            "Errors / warnings",
+            format!("{} / {}", b.errors, b.warnings),
+        );
         if let (Some(t), Some(d)) = (b.total_items, b.items_backed_up) {
             kv("Items backed up", format!("{d} of {t}"));
         }
     }
-    kv("Archive", format!(
-        "{} ({}, {})",
-        loaded.source.tarball().display(),
-        r.compression,
-        human_bytes(r.archive_bytes)
-    ));
-    kv("Format version", r.format_version.unwrap_or("<missing>").to_string());
-    kv("Items", format!("{} ({} entries, {} uncompressed)", r.items, r.entries, human_bytes(r.bytes)));
+    kv(
+        "Archive",
+        format!(
+            "{} ({}, {})",
+            loaded.source.tarball().display(),
+            r.compression,
+            human_bytes(r.archive_bytes)
+        ),
+    );
+    kv(
+        "Format version",
+        r.format_version.unwrap_or("<missing>").to_string(),
+    );
+    kv(
+        "Items",
+        format!(
+            "{} ({} entries, {} uncompressed)",
+            r.items,
+            r.entries,
+            human_bytes(r.bytes)
+        ),
+    );
     kv("Cluster-scoped items", r.cluster_scoped_items.to_string());
     if let Some(s) = &r.side_files {
         let n = |v: Option<usize>| v.map_or("-".to_string(), |n| n.to_string());

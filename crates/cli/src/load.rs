@@ -133,7 +133,11 @@ pub fn print_warnings(loaded: &Loaded, g: &Global) {
         return;
     }
     for w in &loaded.index.warnings {
-        eprintln!("warning: {}: entry {}: {}", loaded.source.tarball().display(), w.entry, w.message);
+        eprintln!(
+            "warning: {}: entry {}: {}",
+            loaded.source.tarball().display(),
+            w.entry,
+            w.message
+        );
     }
 }
-

@@ -1,7 +1,7 @@
 use crate::args::{FilterArgs, Format, Global};
 use crate::load;
 use crate::output::{Table, emit};
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -42,7 +42,8 @@ pub fn run(
     load::require_valid(&loaded)?;
     load::print_warnings(&loaded, g);
     let idx = &loaded.index;
-    let filter = ItemFilter::new(&filter_spec(filters), &Resolver::for_index(idx))?;
+    let filter = ItemFilter::new(&filter_spec(filters), &Resolver::for_index(idx))
+        .map_err(|e| anyhow!("{}: {e}", loaded.source.tarball().display()))?;
     let rows: Vec<Row<'_>> = idx
         .items
         .iter()
@@ -53,7 +54,11 @@ pub fn run(
             name: &i.name,
             api_version: i.api_version.map(|s| idx.str(s)),
             kind: i.kind.map(|s| idx.str(s)),
-            labels: i.labels.iter().map(|(k, v)| (idx.str(*k), idx.str(*v))).collect(),
+            labels: i
+                .labels
+                .iter()
+                .map(|(k, v)| (idx.str(*k), idx.str(*v)))
+                .collect(),
         })
         .collect();
     if g.output != Format::Table {
@@ -74,7 +79,11 @@ pub fn run(
         ];
         if show_labels {
             let labels: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            cells.push(if labels.is_empty() { "<none>".into() } else { labels.join(",") });
+            cells.push(if labels.is_empty() {
+                "<none>".into()
+            } else {
+                labels.join(",")
+            });
         }
         t.row(cells);
     }

@@ -11,6 +11,7 @@ mod show;
 
 use args::{Cli, Command};
 use clap::{CommandFactory, Parser};
+use std::cell::Cell;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
@@ -23,15 +24,22 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(64 << 10, stdout.lock());
+    let broken = Cell::new(false);
+    let mut out = BufWriter::with_capacity(
+        64 << 10,
+        PipeAware {
+            inner: std::io::stdout().lock(),
+            broken: &broken,
+        },
+    );
     let result = run(&cli, &mut out).and_then(|code| {
         out.flush()?;
         Ok(code)
     });
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // A closed pipe (`veloscope ls … | head`) ends quietly, as ripgrep does.
+        Err(_) if broken.get() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", one_line(&e));
             ExitCode::from(2)
@@ -71,13 +79,33 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<serde_json::Error>()
-                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
-    })
+/// Stdout that remembers a broken pipe, whichever serializer hit it and however it wrapped it.
+struct PipeAware<'a, W> {
+    inner: W,
+    broken: &'a Cell<bool>,
+}
+
+impl<W: Write> PipeAware<'_, W> {
+    fn note<T>(&self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.broken.set(true);
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for PipeAware<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.note(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.note(r)
+    }
 }
 
 /// Errors print as one line: the chain joined with ": ", newlines folded.

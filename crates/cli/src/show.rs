@@ -24,7 +24,10 @@ pub fn run(path: &Path, a: &ShowArgs<'_>, g: &Global, out: &mut impl Write) -> R
         Resolution::Resource(gr) => gr,
         Resolution::Pattern(p) if resolver.in_archive(&p) => p,
         Resolution::Pattern(p) => {
-            bail!("{file}: {}", veloscope_select::SelectError::UnknownResource(p))
+            bail!(
+                "{file}: {}",
+                veloscope_select::SelectError::UnknownResource(p)
+            )
         }
     };
     if !resolver.in_archive(&gr) {
@@ -33,7 +36,9 @@ pub fn run(path: &Path, a: &ShowArgs<'_>, g: &Global, out: &mut impl Write) -> R
     let candidates: Vec<_> = idx
         .items_of(&gr)
         .iter()
-        .filter(|i| &*i.name == a.name && (a.namespace.is_none() || idx.namespace(i) == a.namespace))
+        .filter(|i| {
+            &*i.name == a.name && (a.namespace.is_none() || idx.namespace(i) == a.namespace)
+        })
         .collect();
     let item = match candidates.as_slice() {
         [one] => *one,
@@ -60,7 +65,12 @@ pub fn run(path: &Path, a: &ShowArgs<'_>, g: &Global, out: &mut impl Write) -> R
             // No unversioned copy: fall back to any stored copy.
             a.api_version
                 .is_none()
-                .then(|| loaded.captured.iter().find(|c| c.gr == gr && c.namespace.as_deref() == ns))
+                .then(|| {
+                    loaded
+                        .captured
+                        .iter()
+                        .find(|c| c.gr == gr && c.namespace.as_deref() == ns)
+                })
                 .flatten()
         });
     let Some(c) = body else {

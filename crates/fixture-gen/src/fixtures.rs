@@ -1,6 +1,6 @@
 //! The committed fixtures under `fixtures/`, rebuilt from `fixtures/sources/`.
 
-use crate::{Codec, Folder, Obj, append_file, compress, gzip, sources, tar_bytes, MTIME};
+use crate::{Codec, Folder, MTIME, Obj, append_file, compress, gzip, sources, tar_bytes};
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -112,43 +112,99 @@ pub fn edge_objects() -> Vec<Obj> {
     let long_name = format!("config-{}", "x".repeat(113));
     let long_group = format!("{}.example.com", ["segment"; 20].join("-"));
     let mut v = vec![
-        Obj::new("namespaces", None, json!({"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": "edge", "labels": {"team": "storage"}}, "status": {"phase": "Active"}})),
-        Obj::new("configmaps", Some("edge"), json!({"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": long_name, "namespace": "edge"}, "data": {"k": "v"}})),
-        Obj::new(&format!("widgets.{long_group}"), Some("edge"), json!({"apiVersion": format!("{long_group}/v1"),
-            "kind": "Widget", "metadata": {"name": "w1", "namespace": "edge"}, "spec": {"size": 3}})),
-        Obj::new("clusterroles.rbac.authorization.k8s.io", None, json!({"apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRole", "metadata": {"name": "system:controller:edge-a"}, "rules": []})),
-        Obj::new("clusterroles.rbac.authorization.k8s.io", None, json!({"apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRole", "metadata": {"name": "system:aggregate-to-edit", "labels": {"rbac.authorization.k8s.io/aggregate-to-edit": "true"}}, "rules": []})),
-        Obj::new("horizontalpodautoscalers.autoscaling", Some("edge"), json!({"apiVersion": "autoscaling/v2",
+        Obj::new(
+            "namespaces",
+            None,
+            json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "edge", "labels": {"team": "storage"}}, "status": {"phase": "Active"}}),
+        ),
+        Obj::new(
+            "configmaps",
+            Some("edge"),
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": long_name, "namespace": "edge"}, "data": {"k": "v"}}),
+        ),
+        Obj::new(
+            &format!("widgets.{long_group}"),
+            Some("edge"),
+            json!({"apiVersion": format!("{long_group}/v1"),
+            "kind": "Widget", "metadata": {"name": "w1", "namespace": "edge"}, "spec": {"size": 3}}),
+        ),
+        Obj::new(
+            "clusterroles.rbac.authorization.k8s.io",
+            None,
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole", "metadata": {"name": "system:controller:edge-a"}, "rules": []}),
+        ),
+        Obj::new(
+            "clusterroles.rbac.authorization.k8s.io",
+            None,
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole", "metadata": {"name": "system:aggregate-to-edit", "labels": {"rbac.authorization.k8s.io/aggregate-to-edit": "true"}}, "rules": []}),
+        ),
+        Obj::new(
+            "horizontalpodautoscalers.autoscaling",
+            Some("edge"),
+            json!({"apiVersion": "autoscaling/v2",
             "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web", "namespace": "edge"},
-            "spec": {"maxReplicas": 3, "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}})),
-        Obj::new("pods", Some("edge"), json!({"apiVersion": "v1", "kind": "Pod",
+            "spec": {"maxReplicas": 3, "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}}),
+        ),
+        Obj::new(
+            "pods",
+            Some("edge"),
+            json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "web-0", "namespace": "edge", "labels": {"app": "web"},
                 "annotations": {"pre.hook.backup.velero.io/command": "[\"/bin/sync\"]"},
                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "controller": true, "uid": "u1"}]},
             "spec": {"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-web-0"}}]},
-            "status": {"phase": "Running"}})),
-        Obj::new("pods", Some("edge"), json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "done", "namespace": "edge", "labels": {"app": "batch"}}, "status": {"phase": "Succeeded"}})),
-        Obj::new("pods", Some("edge"), json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "leaving", "namespace": "edge", "deletionTimestamp": "2022-11-29T08:00:00Z"}, "status": {"phase": "Running"}})),
-        Obj::new("pods", Some("edge"), json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "skip-me", "namespace": "edge", "labels": {"velero.io/exclude-from-backup": "true"}}, "status": {"phase": "Running"}})),
-        Obj::new("jobs.batch", Some("edge"), json!({"apiVersion": "batch/v1", "kind": "Job",
-            "metadata": {"name": "migrate", "namespace": "edge"}, "status": {"completionTime": "2022-11-29T07:00:00Z", "succeeded": 1}})),
-        Obj::new("persistentvolumeclaims", Some("edge"), json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "status": {"phase": "Running"}}),
+        ),
+        Obj::new(
+            "pods",
+            Some("edge"),
+            json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "done", "namespace": "edge", "labels": {"app": "batch"}}, "status": {"phase": "Succeeded"}}),
+        ),
+        Obj::new(
+            "pods",
+            Some("edge"),
+            json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "leaving", "namespace": "edge", "deletionTimestamp": "2022-11-29T08:00:00Z"}, "status": {"phase": "Running"}}),
+        ),
+        Obj::new(
+            "pods",
+            Some("edge"),
+            json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "skip-me", "namespace": "edge", "labels": {"velero.io/exclude-from-backup": "true"}}, "status": {"phase": "Running"}}),
+        ),
+        Obj::new(
+            "jobs.batch",
+            Some("edge"),
+            json!({"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "migrate", "namespace": "edge"}, "status": {"completionTime": "2022-11-29T07:00:00Z", "succeeded": 1}}),
+        ),
+        Obj::new(
+            "persistentvolumeclaims",
+            Some("edge"),
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
             "metadata": {"name": "data-web-0", "namespace": "edge", "labels": {"app": "web"}},
-            "spec": {"volumeName": "pvc-1234", "storageClassName": "standard"}, "status": {"phase": "Bound"}})),
-        Obj::new("persistentvolumes", None, json!({"apiVersion": "v1", "kind": "PersistentVolume",
+            "spec": {"volumeName": "pvc-1234", "storageClassName": "standard"}, "status": {"phase": "Bound"}}),
+        ),
+        Obj::new(
+            "persistentvolumes",
+            None,
+            json!({"apiVersion": "v1", "kind": "PersistentVolume",
             "metadata": {"name": "pvc-1234"}, "spec": {"persistentVolumeReclaimPolicy": "Delete",
-            "claimRef": {"name": "data-web-0", "namespace": "edge"}, "capacity": {"storage": "1Gi"}}, "status": {"phase": "Bound"}})),
+            "claimRef": {"name": "data-web-0", "namespace": "edge"}, "capacity": {"storage": "1Gi"}}, "status": {"phase": "Bound"}}),
+        ),
     ];
-    let mut v1 = Obj::new("horizontalpodautoscalers.autoscaling", Some("edge"), json!({"apiVersion": "autoscaling/v1",
+    let mut v1 = Obj::new(
+        "horizontalpodautoscalers.autoscaling",
+        Some("edge"),
+        json!({"apiVersion": "autoscaling/v1",
         "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web", "namespace": "edge"},
-        "spec": {"maxReplicas": 3, "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}}));
+        "spec": {"maxReplicas": 3, "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}}}),
+    );
     v1.preferred = false;
     v.push(v1);
     v
@@ -163,7 +219,10 @@ fn write_damaged(dir: &Path, edge: &[Obj]) -> Result<()> {
     let tar = tar_bytes(edge, &[])?;
     let gz = gzip(&tar)?;
     std::fs::write(dir.join("empty.tar.gz"), b"")?;
-    std::fs::write(dir.join("not-an-archive.tar.gz"), b"This is a README, not a backup.\n")?;
+    std::fs::write(
+        dir.join("not-an-archive.tar.gz"),
+        b"This is a README, not a backup.\n",
+    )?;
     std::fs::write(dir.join("truncated.tar.gz"), &gz[..gz.len() / 2])?;
     let mut bad_crc = gz.clone();
     let n = bad_crc.len();
@@ -171,7 +230,8 @@ fn write_damaged(dir: &Path, edge: &[Obj]) -> Result<()> {
     std::fs::write(dir.join("bad-crc.tar.gz"), bad_crc)?;
     // Flip one byte of the third header's name: its checksum no longer matches.
     let mut corrupt = tar.clone();
-    let needle = b"resources/clusterroles.rbac.authorization.k8s.io/cluster/system:aggregate-to-edit.json";
+    let needle =
+        b"resources/clusterroles.rbac.authorization.k8s.io/cluster/system:aggregate-to-edit.json";
     let at = corrupt
         .windows(needle.len())
         .position(|w| w == needle)
@@ -179,7 +239,13 @@ fn write_damaged(dir: &Path, edge: &[Obj]) -> Result<()> {
     corrupt[at + 10] ^= 0x20;
     std::fs::write(dir.join("corrupt-header.tar"), corrupt)?;
     // One item whose body is not JSON.
-    let bad_json = tar_with(edge, &[("resources/configmaps/namespaces/edge/broken.json", b"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{".as_slice())])?;
+    let bad_json = tar_with(
+        edge,
+        &[(
+            "resources/configmaps/namespaces/edge/broken.json",
+            b"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{".as_slice(),
+        )],
+    )?;
     std::fs::write(dir.join("invalid-json.tar.gz"), gzip(&bad_json)?)?;
     // The same archive as two gzip members: valid, as Velero's multistream reader accepts it.
     let half = tar.len() / 2;
@@ -189,7 +255,10 @@ fn write_damaged(dir: &Path, edge: &[Obj]) -> Result<()> {
     // A PAX header of 2 MiB: past the default 1 MiB budget on extension headers.
     let mut b = tar::Builder::new(Vec::new());
     append_file(&mut b, "metadata/version", b"1.1.0\n")?;
-    let big = format!("resources/configmaps/namespaces/a/{}.json", "y".repeat(2 << 20));
+    let big = format!(
+        "resources/configmaps/namespaces/a/{}.json",
+        "y".repeat(2 << 20)
+    );
     append_file(&mut b, &big, b"{}")?;
     std::fs::write(dir.join("pax-bomb.tar.gz"), gzip(&b.into_inner()?)?)?;
     std::fs::write(dir.join("hostile-paths.tar"), hostile(edge)?)?;
@@ -198,7 +267,10 @@ fn write_damaged(dir: &Path, edge: &[Obj]) -> Result<()> {
 }
 
 fn tar_with(objs: &[Obj], extra: &[(&str, &[u8])]) -> Result<Vec<u8>> {
-    let extra: Vec<(String, Vec<u8>)> = extra.iter().map(|(p, d)| (p.to_string(), d.to_vec())).collect();
+    let extra: Vec<(String, Vec<u8>)> = extra
+        .iter()
+        .map(|(p, d)| (p.to_string(), d.to_vec()))
+        .collect();
     tar_bytes(objs, &extra)
 }
 
@@ -208,12 +280,20 @@ fn hostile(edge: &[Obj]) -> Result<Vec<u8>> {
     append_file(&mut b, "metadata/version", b"1.1.0\n")?;
     let body = serde_json::to_vec(&edge[0].body)?;
     append_file(&mut b, "resources/namespaces/cluster/edge.json", &body)?;
-    let raw = |b: &mut tar::Builder<Vec<u8>>, name: &str, kind: tar::EntryType, link: Option<&str>| -> Result<()> {
+    let raw = |b: &mut tar::Builder<Vec<u8>>,
+               name: &str,
+               kind: tar::EntryType,
+               link: Option<&str>|
+     -> Result<()> {
         let mut h = tar::Header::new_ustar();
         h.set_mode(0o755);
         h.set_mtime(MTIME);
         h.set_entry_type(kind);
-        let data: &[u8] = if kind == tar::EntryType::Regular { b"{}" } else { b"" };
+        let data: &[u8] = if kind == tar::EntryType::Regular {
+            b"{}"
+        } else {
+            b""
+        };
         h.set_size(data.len() as u64);
         let field = &mut h.as_old_mut().name;
         field.fill(0);
@@ -228,9 +308,24 @@ fn hostile(edge: &[Obj]) -> Result<Vec<u8>> {
     };
     raw(&mut b, "../escape.json", tar::EntryType::Regular, None)?;
     raw(&mut b, "/etc/cron.d/evil", tar::EntryType::Regular, None)?;
-    raw(&mut b, "resources/pods/namespaces/x/../../../../evil.json", tar::EntryType::Regular, None)?;
-    raw(&mut b, "resources/pods/namespaces/x/link.json", tar::EntryType::Symlink, Some("/etc/passwd"))?;
-    raw(&mut b, "resources/pods/namespaces/x/dev.json", tar::EntryType::Char, None)?;
+    raw(
+        &mut b,
+        "resources/pods/namespaces/x/../../../../evil.json",
+        tar::EntryType::Regular,
+        None,
+    )?;
+    raw(
+        &mut b,
+        "resources/pods/namespaces/x/link.json",
+        tar::EntryType::Symlink,
+        Some("/etc/passwd"),
+    )?;
+    raw(
+        &mut b,
+        "resources/pods/namespaces/x/dev.json",
+        tar::EntryType::Char,
+        None,
+    )?;
     raw(&mut b, "notes.txt", tar::EntryType::Regular, None)?;
     Ok(b.into_inner()?)
 }

@@ -30,7 +30,10 @@ pub struct Obj {
 
 impl Obj {
     pub fn new(gr: &str, namespace: Option<&str>, body: Value) -> Obj {
-        let name = body["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let name = body["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let api = body["apiVersion"].as_str().unwrap_or("v1");
         let version = api.rsplit('/').next().unwrap_or("v1").to_string();
         Obj {
@@ -56,7 +59,10 @@ impl Obj {
         if self.preferred {
             vec![
                 format!("resources/{}/{file}", self.gr),
-                format!("resources/{}/{}-preferredversion/{file}", self.gr, self.version),
+                format!(
+                    "resources/{}/{}-preferredversion/{file}",
+                    self.gr, self.version
+                ),
             ]
         } else {
             vec![format!("resources/{}/{}/{file}", self.gr, self.version)]
@@ -174,28 +180,39 @@ pub fn resource_list(objs: &[Obj]) -> BTreeMap<String, Vec<String>> {
         };
         out.entry(key).or_default().insert(entry);
     }
-    out.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect()
+    out.into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect()
 }
 
 /// What the archive holds, computed from the writer's input: the oracle of the fixture tests.
 pub fn expected(objs: &[Obj], extra: &[(String, Vec<u8>)]) -> Value {
     let mut keys: BTreeSet<(String, Option<String>, String)> = BTreeSet::new();
-    let mut resources: BTreeMap<String, (BTreeSet<(Option<String>, String)>, bool, BTreeSet<String>, Option<String>)> =
-        BTreeMap::new();
+    #[derive(Default)]
+    struct Res {
+        items: BTreeSet<(Option<String>, String)>,
+        namespaced: bool,
+        versions: BTreeSet<String>,
+        preferred: Option<String>,
+    }
+    let mut resources: BTreeMap<String, Res> = BTreeMap::new();
     let mut namespaces: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     let mut entries = 1 + extra.len();
     for o in objs {
         entries += o.paths().len();
         keys.insert((o.gr.clone(), o.namespace.clone(), o.name.clone()));
         let r = resources.entry(o.gr.clone()).or_default();
-        r.0.insert((o.namespace.clone(), o.name.clone()));
-        r.1 |= o.namespace.is_some();
-        r.2.insert(o.version.clone());
+        r.items.insert((o.namespace.clone(), o.name.clone()));
+        r.namespaced |= o.namespace.is_some();
+        r.versions.insert(o.version.clone());
         if o.preferred {
-            r.3 = Some(o.version.clone());
+            r.preferred = Some(o.version.clone());
         }
         if let Some(ns) = &o.namespace {
-            namespaces.entry(ns.clone()).or_default().insert((o.gr.clone(), o.name.clone()));
+            namespaces
+                .entry(ns.clone())
+                .or_default()
+                .insert((o.gr.clone(), o.name.clone()));
         }
     }
     let cluster = keys.iter().filter(|k| k.1.is_none()).count();
@@ -203,9 +220,9 @@ pub fn expected(objs: &[Obj], extra: &[(String, Vec<u8>)]) -> Value {
         "items": keys.len(),
         "entries": entries,
         "clusterScopedItems": cluster,
-        "resources": resources.into_iter().map(|(gr, (items, namespaced, versions, preferred))| (gr, json!({
-            "items": items.len(), "namespaced": namespaced,
-            "versions": versions.into_iter().collect::<Vec<_>>(), "preferredVersion": preferred,
+        "resources": resources.into_iter().map(|(gr, r)| (gr, json!({
+            "items": r.items.len(), "namespaced": r.namespaced,
+            "versions": r.versions.into_iter().collect::<Vec<_>>(), "preferredVersion": r.preferred,
         }))).collect::<BTreeMap<_, _>>(),
         "namespaces": namespaces.into_iter().map(|(ns, s)| (ns, s.len())).collect::<BTreeMap<_, _>>(),
     })
@@ -236,14 +253,20 @@ impl Folder<'_> {
             let items = self.objects.iter().filter(|o| o.preferred).count();
             backup["metadata"]["name"] = json!(self.name);
             backup["status"]["progress"] = json!({"itemsBackedUp": items, "totalItems": items});
-            std::fs::write(dir.join("velero-backup.json"), serde_json::to_string_pretty(&backup)?)?;
+            std::fs::write(
+                dir.join("velero-backup.json"),
+                serde_json::to_string_pretty(&backup)?,
+            )?;
             let side = |suffix: &str, v: &Value| -> Result<()> {
                 let mut text = serde_json::to_vec(v)?;
                 text.push(b'\n');
                 std::fs::write(dir.join(format!("{}{suffix}", self.name)), gzip(&text)?)?;
                 Ok(())
             };
-            side("-resource-list.json.gz", &json!(resource_list(&self.objects)))?;
+            side(
+                "-resource-list.json.gz",
+                &json!(resource_list(&self.objects)),
+            )?;
             side("-results.gz", &self.results)?;
             side("-volumeinfo.json.gz", &self.volume_info)?;
             side("-volumesnapshots.json.gz", &Value::Null)?;

@@ -36,7 +36,8 @@ fn main() -> Result<()> {
             synth.write(&templates, &out)?;
             Ok(())
         }
-        _ => bail!("usage: fixture-gen fixtures | synth --items N --out FILE [--codec gzip|zstd|tar] [--namespaces N] [--mutate-percent P]"),
+        _ => bail!(
+            "usage: fixture-gen fixtures | synth --items N --out FILE [--codec gzip|zstd|tar] [--namespaces N] [--mutate-percent P]"
+        ),
     }
 }
-

@@ -46,14 +46,21 @@ pub fn sonobuoy(path: &Path) -> Result<Vec<Obj>> {
             ["resources", "ns", _, file] => (true, *file),
             _ => continue,
         };
-        let Some(stem) = file.strip_suffix(".json") else { continue };
+        let Some(stem) = file.strip_suffix(".json") else {
+            continue;
+        };
         let fields: Vec<&str> = stem.split('_').collect();
         let [group, version, resource] = fields.as_slice() else {
             bail!("{p}: unexpected file name");
         };
         let list: Vec<Value> = serde_json::from_slice(&data).with_context(|| p.clone())?;
         for body in list {
-            let ns = scoped.then(|| body["metadata"]["namespace"].as_str().unwrap_or_default().to_string());
+            let ns = scoped.then(|| {
+                body["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            });
             let mut o = Obj::new(&gr_of(group, resource), ns.as_deref(), body);
             o.version = version.to_string();
             if seen.insert((o.gr.clone(), o.namespace.clone(), o.name.clone())) {
@@ -100,7 +107,9 @@ fn plural(kind: &str) -> Option<&'static str> {
 pub fn support_bundle(path: &Path) -> Result<Vec<Obj>> {
     let mut out = Vec::new();
     for (p, data) in read_tar_gz(path)? {
-        let Some(rel) = p.split_once("/cluster-resources/").map(|x| x.1) else { continue };
+        let Some(rel) = p.split_once("/cluster-resources/").map(|x| x.1) else {
+            continue;
+        };
         if rel.starts_with("auth-cani-list/") || rel.contains("/logs/") {
             continue;
         }
@@ -117,8 +126,13 @@ pub fn support_bundle(path: &Path) -> Result<Vec<Obj>> {
             continue;
         }
         let doc: Value = serde_json::from_slice(&data).with_context(|| p.clone())?;
-        let Some(items) = doc.get("items").and_then(|i| i.as_array()) else { continue };
-        let list_kind = doc["kind"].as_str().unwrap_or_default().trim_end_matches("List");
+        let Some(items) = doc.get("items").and_then(|i| i.as_array()) else {
+            continue;
+        };
+        let list_kind = doc["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_end_matches("List");
         let list_api = doc["apiVersion"].as_str().unwrap_or_default();
         for item in items {
             let mut body = item.clone();
@@ -168,7 +182,7 @@ pub fn crds(dir: &Path) -> Result<Vec<Value>> {
         .iter()
         .map(|e| {
             let data = std::fs::read(e.path())?;
-            Ok(serde_json::from_slice(&data).with_context(|| e.path().display().to_string())?)
+            serde_json::from_slice(&data).with_context(|| e.path().display().to_string())
         })
         .collect()
 }

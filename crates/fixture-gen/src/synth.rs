@@ -59,7 +59,10 @@ impl Synth {
             let (gr, template) = &templates[i % templates.len()];
             let mut body = template.clone();
             let ns = format!("ns-{:04}", i % self.namespaces.max(1));
-            let base = body["metadata"]["name"].as_str().unwrap_or("item").to_string();
+            let base = body["metadata"]["name"]
+                .as_str()
+                .unwrap_or("item")
+                .to_string();
             let name = format!("{base}-{i:07}");
             body["metadata"]["name"] = name.clone().into();
             body["metadata"]["namespace"] = ns.clone().into();
@@ -74,7 +77,11 @@ impl Synth {
             let data = serde_json::to_vec(&body)?;
             let file = format!("namespaces/{ns}/{name}.json");
             append_file(&mut b, &format!("resources/{gr}/{file}"), &data)?;
-            append_file(&mut b, &format!("resources/{gr}/{version}-preferredversion/{file}"), &data)?;
+            append_file(
+                &mut b,
+                &format!("resources/{gr}/{version}-preferredversion/{file}"),
+                &data,
+            )?;
         }
         Ok(b.into_inner()?)
     }

@@ -1,10 +1,10 @@
+use crate::interner::{Interner, Sym};
 use crate::{
     EntryRef, Index, InvalidItem, Item, NamespaceStats, Owner, ResourceStats, VersionEntry,
 };
-use crate::interner::{Interner, Sym};
 use hashbrown::HashTable;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::ops::ControlFlow;
 use veloscope_archive::{ItemEntry, ScanEvent, ScanStats, ScanWarning, VersionDir, WarningKind};
 use veloscope_model::catalogue::{Catalogue, ResourceInfo, version_priority};
@@ -20,6 +20,15 @@ pub struct IndexBuilder {
     warnings: Vec<ScanWarning>,
     invalid: Vec<InvalidItem>,
     crds: Vec<ResourceInfo>,
+}
+
+/// Per-resource counts gathered while finishing the index.
+#[derive(Default)]
+struct Tally<'a> {
+    namespaced: bool,
+    items: u64,
+    versions: BTreeSet<&'a str>,
+    preferred: Option<&'a str>,
 }
 
 const CRD_GR: &str = "customresourcedefinitions.apiextensions.k8s.io";
@@ -43,19 +52,12 @@ impl IndexBuilder {
     }
 
     fn slot(&mut self, gr: Sym, ns: Option<Sym>, name: &str) -> usize {
-        let hash = {
-            let mut h = self.hasher.build_hasher();
-            (gr, ns, name).hash(&mut h);
-            h.finish()
-        };
+        let hash = self.hasher.hash_one((gr, ns, name));
         let items = &self.items;
-        if let Some(&at) = self
-            .table
-            .find(hash, |&i| {
-                let it = &items[i as usize];
-                it.gr == gr && it.namespace == ns && &*it.name == name
-            })
-        {
+        if let Some(&at) = self.table.find(hash, |&i| {
+            let it = &items[i as usize];
+            it.gr == gr && it.namespace == ns && &*it.name == name
+        }) {
             return at as usize;
         }
         let at = self.items.len();
@@ -79,9 +81,7 @@ impl IndexBuilder {
         let items = &self.items;
         self.table.insert_unique(hash, at as u32, |&i| {
             let it = &items[i as usize];
-            let mut h = hasher.build_hasher();
-            (it.gr, it.namespace, &*it.name).hash(&mut h);
-            h.finish()
+            hasher.hash_one((it.gr, it.namespace, &*it.name))
         });
         at
     }
@@ -200,7 +200,11 @@ impl IndexBuilder {
                     .collect();
                 item.deleting = meta.is_deleting();
                 item.phase = meta.status.phase.as_deref().map(|p| s.intern(p));
-                item.completed = meta.status.completion_time.as_deref().is_some_and(|c| !c.is_empty());
+                item.completed = meta
+                    .status
+                    .completion_time
+                    .as_deref()
+                    .is_some_and(|c| !c.is_empty());
                 item.volume_name = meta.spec.volume_name.as_deref().map(Into::into);
             }
             Some(Err(err)) => self.invalid.push(InvalidItem {
@@ -216,14 +220,20 @@ impl IndexBuilder {
         for item in &self.items {
             let gr = self.strings.resolve(item.gr);
             let where_ = match item.namespace {
-                Some(ns) => format!("resources/{gr}/…/namespaces/{}/{}.json", self.strings.resolve(ns), item.name),
+                Some(ns) => format!(
+                    "resources/{gr}/…/namespaces/{}/{}.json",
+                    self.strings.resolve(ns),
+                    item.name
+                ),
                 None => format!("resources/{gr}/…/cluster/{}.json", item.name),
             };
             match item.entry {
                 None => extra.push(ScanWarning {
                     kind: WarningKind::MissingUnversioned,
                     entry: where_,
-                    message: "only versioned copies exist; Velero restores read the unversioned tree".into(),
+                    message:
+                        "only versioned copies exist; Velero restores read the unversioned tree"
+                            .into(),
                 }),
                 Some(e) => {
                     for v in item.versions.iter().filter(|v| v.preferred) {
@@ -241,43 +251,51 @@ impl IndexBuilder {
         self.warnings.extend(extra);
         let strings = &self.strings;
         self.items.sort_by(|a, b| {
-            let ka = (strings.resolve(a.gr), a.namespace.map_or("", |n| strings.resolve(n)), &a.name);
-            let kb = (strings.resolve(b.gr), b.namespace.map_or("", |n| strings.resolve(n)), &b.name);
+            let ka = (
+                strings.resolve(a.gr),
+                a.namespace.map_or("", |n| strings.resolve(n)),
+                &a.name,
+            );
+            let kb = (
+                strings.resolve(b.gr),
+                b.namespace.map_or("", |n| strings.resolve(n)),
+                &b.name,
+            );
             ka.cmp(&kb)
         });
 
-        let mut resources: BTreeMap<&str, (bool, u64, BTreeSet<&str>, Option<&str>)> = BTreeMap::new();
+        let mut resources: BTreeMap<&str, Tally<'_>> = BTreeMap::new();
         let mut namespaces: BTreeMap<&str, u64> = BTreeMap::new();
         let mut cluster_scoped_items = 0;
         for item in &self.items {
             let r = resources.entry(strings.resolve(item.gr)).or_default();
-            r.1 += 1;
+            r.items += 1;
             match item.namespace {
                 Some(ns) => {
-                    r.0 = true;
+                    r.namespaced = true;
                     *namespaces.entry(strings.resolve(ns)).or_default() += 1;
                 }
                 None => cluster_scoped_items += 1,
             }
             for v in item.versions.iter() {
                 let name = strings.resolve(v.version);
-                r.2.insert(name);
+                r.versions.insert(name);
                 if v.preferred {
-                    r.3 = Some(name);
+                    r.preferred = Some(name);
                 }
             }
         }
         let resources = resources
             .into_iter()
-            .map(|(gr, (namespaced, items, versions, preferred))| {
-                let mut versions: Vec<String> = versions.into_iter().map(String::from).collect();
+            .map(|(gr, t)| {
+                let mut versions: Vec<String> = t.versions.into_iter().map(String::from).collect();
                 versions.sort_by(|a, b| version_priority(a, b));
                 ResourceStats {
                     resource: gr.to_string(),
-                    namespaced,
-                    items,
+                    namespaced: t.namespaced,
+                    items: t.items,
                     versions,
-                    preferred_version: preferred.map(String::from),
+                    preferred_version: t.preferred.map(String::from),
                 }
             })
             .collect();

@@ -120,7 +120,11 @@ impl Index {
     }
 
     fn key_of<'a>(&'a self, item: &'a Item) -> (&'a str, &'a str, &'a str) {
-        (self.gr(item), self.namespace(item).unwrap_or(""), &item.name)
+        (
+            self.gr(item),
+            self.namespace(item).unwrap_or(""),
+            &item.name,
+        )
     }
 
     /// The items of one group-resource, in key order.

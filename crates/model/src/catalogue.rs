@@ -47,11 +47,42 @@ pub struct Catalogue {
 // Listable, creatable resources of Kubernetes 1.31 (`kubectl api-resources`), plus the snapshot
 // and Velero CRDs every Velero installation has, plus the old `extensions` group that archives of
 // old clusters still carry. Order = discovery priority: core first.
-const BUILTIN: &[(&str, &str, &[&str], &str, &str, bool)] = &[
+/// (plural, kind, short names, group, preferred version, namespaced)
+type Builtin = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    bool,
+);
+
+const BUILTIN: &[Builtin] = &[
     ("pods", "Pod", &["po"], "", "v1", true),
-    ("persistentvolumeclaims", "PersistentVolumeClaim", &["pvc"], "", "v1", true),
-    ("persistentvolumes", "PersistentVolume", &["pv"], "", "v1", false),
-    ("componentstatuses", "ComponentStatus", &["cs"], "", "v1", false),
+    (
+        "persistentvolumeclaims",
+        "PersistentVolumeClaim",
+        &["pvc"],
+        "",
+        "v1",
+        true,
+    ),
+    (
+        "persistentvolumes",
+        "PersistentVolume",
+        &["pv"],
+        "",
+        "v1",
+        false,
+    ),
+    (
+        "componentstatuses",
+        "ComponentStatus",
+        &["cs"],
+        "",
+        "v1",
+        false,
+    ),
     ("configmaps", "ConfigMap", &["cm"], "", "v1", true),
     ("endpoints", "Endpoints", &["ep"], "", "v1", true),
     ("events", "Event", &["ev"], "", "v1", true),
@@ -59,68 +90,397 @@ const BUILTIN: &[(&str, &str, &[&str], &str, &str, bool)] = &[
     ("namespaces", "Namespace", &["ns"], "", "v1", false),
     ("nodes", "Node", &["no"], "", "v1", false),
     ("podtemplates", "PodTemplate", &[], "", "v1", true),
-    ("replicationcontrollers", "ReplicationController", &["rc"], "", "v1", true),
-    ("resourcequotas", "ResourceQuota", &["quota"], "", "v1", true),
+    (
+        "replicationcontrollers",
+        "ReplicationController",
+        &["rc"],
+        "",
+        "v1",
+        true,
+    ),
+    (
+        "resourcequotas",
+        "ResourceQuota",
+        &["quota"],
+        "",
+        "v1",
+        true,
+    ),
     ("secrets", "Secret", &[], "", "v1", true),
     ("serviceaccounts", "ServiceAccount", &["sa"], "", "v1", true),
     ("services", "Service", &["svc"], "", "v1", true),
-    ("apiservices", "APIService", &[], "apiregistration.k8s.io", "v1", false),
-    ("controllerrevisions", "ControllerRevision", &[], "apps", "v1", true),
+    (
+        "apiservices",
+        "APIService",
+        &[],
+        "apiregistration.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "controllerrevisions",
+        "ControllerRevision",
+        &[],
+        "apps",
+        "v1",
+        true,
+    ),
     ("daemonsets", "DaemonSet", &["ds"], "apps", "v1", true),
     ("deployments", "Deployment", &["deploy"], "apps", "v1", true),
     ("replicasets", "ReplicaSet", &["rs"], "apps", "v1", true),
     ("statefulsets", "StatefulSet", &["sts"], "apps", "v1", true),
     ("events", "Event", &["ev"], "events.k8s.io", "v1", true),
-    ("horizontalpodautoscalers", "HorizontalPodAutoscaler", &["hpa"], "autoscaling", "v2", true),
+    (
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+        &["hpa"],
+        "autoscaling",
+        "v2",
+        true,
+    ),
     ("cronjobs", "CronJob", &["cj"], "batch", "v1", true),
     ("jobs", "Job", &[], "batch", "v1", true),
-    ("certificatesigningrequests", "CertificateSigningRequest", &["csr"], "certificates.k8s.io", "v1", false),
-    ("ingressclasses", "IngressClass", &[], "networking.k8s.io", "v1", false),
-    ("ingresses", "Ingress", &["ing"], "networking.k8s.io", "v1", true),
-    ("networkpolicies", "NetworkPolicy", &["netpol"], "networking.k8s.io", "v1", true),
-    ("poddisruptionbudgets", "PodDisruptionBudget", &["pdb"], "policy", "v1", true),
-    ("clusterrolebindings", "ClusterRoleBinding", &[], "rbac.authorization.k8s.io", "v1", false),
-    ("clusterroles", "ClusterRole", &[], "rbac.authorization.k8s.io", "v1", false),
-    ("rolebindings", "RoleBinding", &[], "rbac.authorization.k8s.io", "v1", true),
-    ("roles", "Role", &[], "rbac.authorization.k8s.io", "v1", true),
-    ("csidrivers", "CSIDriver", &[], "storage.k8s.io", "v1", false),
+    (
+        "certificatesigningrequests",
+        "CertificateSigningRequest",
+        &["csr"],
+        "certificates.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "ingressclasses",
+        "IngressClass",
+        &[],
+        "networking.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "ingresses",
+        "Ingress",
+        &["ing"],
+        "networking.k8s.io",
+        "v1",
+        true,
+    ),
+    (
+        "networkpolicies",
+        "NetworkPolicy",
+        &["netpol"],
+        "networking.k8s.io",
+        "v1",
+        true,
+    ),
+    (
+        "poddisruptionbudgets",
+        "PodDisruptionBudget",
+        &["pdb"],
+        "policy",
+        "v1",
+        true,
+    ),
+    (
+        "clusterrolebindings",
+        "ClusterRoleBinding",
+        &[],
+        "rbac.authorization.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "clusterroles",
+        "ClusterRole",
+        &[],
+        "rbac.authorization.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "rolebindings",
+        "RoleBinding",
+        &[],
+        "rbac.authorization.k8s.io",
+        "v1",
+        true,
+    ),
+    (
+        "roles",
+        "Role",
+        &[],
+        "rbac.authorization.k8s.io",
+        "v1",
+        true,
+    ),
+    (
+        "csidrivers",
+        "CSIDriver",
+        &[],
+        "storage.k8s.io",
+        "v1",
+        false,
+    ),
     ("csinodes", "CSINode", &[], "storage.k8s.io", "v1", false),
-    ("csistoragecapacities", "CSIStorageCapacity", &[], "storage.k8s.io", "v1", true),
-    ("storageclasses", "StorageClass", &["sc"], "storage.k8s.io", "v1", false),
-    ("volumeattachments", "VolumeAttachment", &[], "storage.k8s.io", "v1", false),
-    ("mutatingwebhookconfigurations", "MutatingWebhookConfiguration", &[], "admissionregistration.k8s.io", "v1", false),
-    ("validatingwebhookconfigurations", "ValidatingWebhookConfiguration", &[], "admissionregistration.k8s.io", "v1", false),
-    ("validatingadmissionpolicies", "ValidatingAdmissionPolicy", &[], "admissionregistration.k8s.io", "v1", false),
-    ("validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", &[], "admissionregistration.k8s.io", "v1", false),
-    ("customresourcedefinitions", "CustomResourceDefinition", &["crd", "crds"], "apiextensions.k8s.io", "v1", false),
-    ("priorityclasses", "PriorityClass", &["pc"], "scheduling.k8s.io", "v1", false),
+    (
+        "csistoragecapacities",
+        "CSIStorageCapacity",
+        &[],
+        "storage.k8s.io",
+        "v1",
+        true,
+    ),
+    (
+        "storageclasses",
+        "StorageClass",
+        &["sc"],
+        "storage.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "volumeattachments",
+        "VolumeAttachment",
+        &[],
+        "storage.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
+        &[],
+        "admissionregistration.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        &[],
+        "admissionregistration.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "validatingadmissionpolicies",
+        "ValidatingAdmissionPolicy",
+        &[],
+        "admissionregistration.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "validatingadmissionpolicybindings",
+        "ValidatingAdmissionPolicyBinding",
+        &[],
+        "admissionregistration.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        &["crd", "crds"],
+        "apiextensions.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "priorityclasses",
+        "PriorityClass",
+        &["pc"],
+        "scheduling.k8s.io",
+        "v1",
+        false,
+    ),
     ("leases", "Lease", &[], "coordination.k8s.io", "v1", true),
-    ("runtimeclasses", "RuntimeClass", &[], "node.k8s.io", "v1", false),
-    ("flowschemas", "FlowSchema", &[], "flowcontrol.apiserver.k8s.io", "v1", false),
-    ("prioritylevelconfigurations", "PriorityLevelConfiguration", &[], "flowcontrol.apiserver.k8s.io", "v1", false),
-    ("endpointslices", "EndpointSlice", &[], "discovery.k8s.io", "v1", true),
-    ("volumesnapshotclasses", "VolumeSnapshotClass", &["vsclass", "vsclasses"], "snapshot.storage.k8s.io", "v1", false),
-    ("volumesnapshotcontents", "VolumeSnapshotContent", &["vsc", "vscs"], "snapshot.storage.k8s.io", "v1", false),
-    ("volumesnapshots", "VolumeSnapshot", &["vs"], "snapshot.storage.k8s.io", "v1", true),
+    (
+        "runtimeclasses",
+        "RuntimeClass",
+        &[],
+        "node.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "flowschemas",
+        "FlowSchema",
+        &[],
+        "flowcontrol.apiserver.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "prioritylevelconfigurations",
+        "PriorityLevelConfiguration",
+        &[],
+        "flowcontrol.apiserver.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "endpointslices",
+        "EndpointSlice",
+        &[],
+        "discovery.k8s.io",
+        "v1",
+        true,
+    ),
+    (
+        "volumesnapshotclasses",
+        "VolumeSnapshotClass",
+        &["vsclass", "vsclasses"],
+        "snapshot.storage.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "volumesnapshotcontents",
+        "VolumeSnapshotContent",
+        &["vsc", "vscs"],
+        "snapshot.storage.k8s.io",
+        "v1",
+        false,
+    ),
+    (
+        "volumesnapshots",
+        "VolumeSnapshot",
+        &["vs"],
+        "snapshot.storage.k8s.io",
+        "v1",
+        true,
+    ),
     ("backups", "Backup", &[], "velero.io", "v1", true),
-    ("backuprepositories", "BackupRepository", &[], "velero.io", "v1", true),
-    ("backupstoragelocations", "BackupStorageLocation", &["bsl"], "velero.io", "v1", true),
-    ("deletebackuprequests", "DeleteBackupRequest", &[], "velero.io", "v1", true),
-    ("downloadrequests", "DownloadRequest", &[], "velero.io", "v1", true),
-    ("podvolumebackups", "PodVolumeBackup", &[], "velero.io", "v1", true),
-    ("podvolumerestores", "PodVolumeRestore", &[], "velero.io", "v1", true),
+    (
+        "backuprepositories",
+        "BackupRepository",
+        &[],
+        "velero.io",
+        "v1",
+        true,
+    ),
+    (
+        "backupstoragelocations",
+        "BackupStorageLocation",
+        &["bsl"],
+        "velero.io",
+        "v1",
+        true,
+    ),
+    (
+        "deletebackuprequests",
+        "DeleteBackupRequest",
+        &[],
+        "velero.io",
+        "v1",
+        true,
+    ),
+    (
+        "downloadrequests",
+        "DownloadRequest",
+        &[],
+        "velero.io",
+        "v1",
+        true,
+    ),
+    (
+        "podvolumebackups",
+        "PodVolumeBackup",
+        &[],
+        "velero.io",
+        "v1",
+        true,
+    ),
+    (
+        "podvolumerestores",
+        "PodVolumeRestore",
+        &[],
+        "velero.io",
+        "v1",
+        true,
+    ),
     ("restores", "Restore", &[], "velero.io", "v1", true),
     ("schedules", "Schedule", &[], "velero.io", "v1", true),
-    ("serverstatusrequests", "ServerStatusRequest", &["ssr"], "velero.io", "v1", true),
-    ("volumesnapshotlocations", "VolumeSnapshotLocation", &["vsl"], "velero.io", "v1", true),
-    ("datadownloads", "DataDownload", &[], "velero.io", "v2alpha1", true),
-    ("datauploads", "DataUpload", &[], "velero.io", "v2alpha1", true),
-    ("daemonsets", "DaemonSet", &["ds"], "extensions", "v1beta1", true),
-    ("deployments", "Deployment", &["deploy"], "extensions", "v1beta1", true),
-    ("ingresses", "Ingress", &["ing"], "extensions", "v1beta1", true),
-    ("networkpolicies", "NetworkPolicy", &["netpol"], "extensions", "v1beta1", true),
-    ("podsecuritypolicies", "PodSecurityPolicy", &["psp"], "extensions", "v1beta1", false),
-    ("replicasets", "ReplicaSet", &["rs"], "extensions", "v1beta1", true),
+    (
+        "serverstatusrequests",
+        "ServerStatusRequest",
+        &["ssr"],
+        "velero.io",
+        "v1",
+        true,
+    ),
+    (
+        "volumesnapshotlocations",
+        "VolumeSnapshotLocation",
+        &["vsl"],
+        "velero.io",
+        "v1",
+        true,
+    ),
+    (
+        "datadownloads",
+        "DataDownload",
+        &[],
+        "velero.io",
+        "v2alpha1",
+        true,
+    ),
+    (
+        "datauploads",
+        "DataUpload",
+        &[],
+        "velero.io",
+        "v2alpha1",
+        true,
+    ),
+    (
+        "daemonsets",
+        "DaemonSet",
+        &["ds"],
+        "extensions",
+        "v1beta1",
+        true,
+    ),
+    (
+        "deployments",
+        "Deployment",
+        &["deploy"],
+        "extensions",
+        "v1beta1",
+        true,
+    ),
+    (
+        "ingresses",
+        "Ingress",
+        &["ing"],
+        "extensions",
+        "v1beta1",
+        true,
+    ),
+    (
+        "networkpolicies",
+        "NetworkPolicy",
+        &["netpol"],
+        "extensions",
+        "v1beta1",
+        true,
+    ),
+    (
+        "podsecuritypolicies",
+        "PodSecurityPolicy",
+        &["psp"],
+        "extensions",
+        "v1beta1",
+        false,
+    ),
+    (
+        "replicasets",
+        "ReplicaSet",
+        &["rs"],
+        "extensions",
+        "v1beta1",
+        true,
+    ),
 ];
 
 impl Catalogue {
@@ -128,16 +488,18 @@ impl Catalogue {
     pub fn builtin() -> Self {
         let resources = BUILTIN
             .iter()
-            .map(|(plural, kind, short, group, version, namespaced)| ResourceInfo {
-                plural: plural.to_string(),
-                singular: kind.to_ascii_lowercase(),
-                kind: kind.to_string(),
-                short_names: short.iter().map(|s| s.to_string()).collect(),
-                group: group.to_string(),
-                version: version.to_string(),
-                namespaced: *namespaced,
-                origin: Origin::Builtin,
-            })
+            .map(
+                |(plural, kind, short, group, version, namespaced)| ResourceInfo {
+                    plural: plural.to_string(),
+                    singular: kind.to_ascii_lowercase(),
+                    kind: kind.to_string(),
+                    short_names: short.iter().map(|s| s.to_string()).collect(),
+                    group: group.to_string(),
+                    version: version.to_string(),
+                    namespaced: *namespaced,
+                    origin: Origin::Builtin,
+                },
+            )
             .collect();
         Catalogue { resources }
     }
@@ -167,7 +529,10 @@ impl Catalogue {
         let group = spec.get("group")?.as_str()?;
         let names = spec.get("names")?;
         let plural = names.get("plural")?.as_str()?;
-        let kind = names.get("kind").and_then(|v| v.as_str()).unwrap_or_default();
+        let kind = names
+            .get("kind")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
         let singular = names
             .get("singular")
             .and_then(|v| v.as_str())
@@ -177,7 +542,11 @@ impl Catalogue {
         let short_names = names
             .get("shortNames")
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         let namespaced = spec.get("scope").and_then(|v| v.as_str()) != Some("Cluster");
         let mut versions: Vec<&str> = spec
@@ -230,10 +599,13 @@ impl Catalogue {
         }
         let lower = res.to_ascii_lowercase();
         let exact_group = |info: &&ResourceInfo| group.is_none_or(|g| info.group == g);
-        let is_candidate = |r: &&ResourceInfo| group_ok(r) && (r.plural == lower || r.singular == lower);
+        let is_candidate =
+            |r: &&ResourceInfo| group_ok(r) && (r.plural == lower || r.singular == lower);
         let candidates = || self.resources.iter().filter(is_candidate);
         // An exact group beats a prefix match (`events.events.k8s.io` is not core `events`).
-        candidates().find(exact_group).or_else(|| candidates().next())
+        candidates()
+            .find(exact_group)
+            .or_else(|| candidates().next())
     }
 }
 
@@ -287,26 +659,51 @@ mod tests {
         assert_eq!(gr("deploy").as_deref(), Some("deployments.apps"));
         assert_eq!(gr("po").as_deref(), Some("pods"));
         assert_eq!(gr("PO"), None, "short names are case-sensitive");
-        assert_eq!(gr("storageclasses.storage").as_deref(), Some("storageclasses.storage.k8s.io"));
+        assert_eq!(
+            gr("storageclasses.storage").as_deref(),
+            Some("storageclasses.storage.k8s.io")
+        );
         assert_eq!(gr("deployments.app").as_deref(), Some("deployments.apps"));
         assert_eq!(gr("events").as_deref(), Some("events"));
-        assert_eq!(gr("events.events.k8s.io").as_deref(), Some("events.events.k8s.io"));
-        assert_eq!(gr("crd").as_deref(), Some("customresourcedefinitions.apiextensions.k8s.io"));
+        assert_eq!(
+            gr("events.events.k8s.io").as_deref(),
+            Some("events.events.k8s.io")
+        );
+        assert_eq!(
+            gr("crd").as_deref(),
+            Some("customresourcedefinitions.apiextensions.k8s.io")
+        );
         assert_eq!(gr("unresolvable"), None);
     }
 
     #[test]
     fn kube_version_sort_matches_velero_test() {
         let mut v = vec![
-            "v2", "v11alpha2", "foo10", "v10", "v12alpha1", "v3beta1", "foo1", "v1", "v10beta3",
+            "v2",
+            "v11alpha2",
+            "foo10",
+            "v10",
+            "v12alpha1",
+            "v3beta1",
+            "foo1",
+            "v1",
+            "v10beta3",
             "v11beta2",
         ];
         v.sort_by(|a, b| version_priority(a, b));
         assert_eq!(
             v,
             [
-                "v10", "v2", "v1", "v11beta2", "v10beta3", "v3beta1", "v12alpha1", "v11alpha2",
-                "foo1", "foo10"
+                "v10",
+                "v2",
+                "v1",
+                "v11beta2",
+                "v10beta3",
+                "v3beta1",
+                "v12alpha1",
+                "v11alpha2",
+                "foo1",
+                "foo10"
             ]
         );
     }

@@ -101,7 +101,9 @@ impl Requirement {
     pub fn matches<'a>(&self, get: &impl Fn(&str) -> Option<&'a str>) -> bool {
         let value = get(&self.key);
         match self.op {
-            Operator::Equals | Operator::In => value.is_some_and(|v| self.values.iter().any(|x| x == v)),
+            Operator::Equals | Operator::In => {
+                value.is_some_and(|v| self.values.iter().any(|x| x == v))
+            }
             Operator::NotEquals | Operator::NotIn => {
                 value.is_none_or(|v| !self.values.iter().any(|x| x == v))
             }
@@ -146,7 +148,11 @@ impl Selector {
             match p.next() {
                 Token::Comma => continue,
                 Token::End => break,
-                t => return Err(err(format!("found '{t}', expected: ',' or 'end of string'"))),
+                t => {
+                    return Err(err(format!(
+                        "found '{t}', expected: ',' or 'end of string'"
+                    )));
+                }
             }
         }
         requirements.sort_by(|a, b| a.key.cmp(&b.key));
@@ -184,7 +190,11 @@ impl LabelSelector {
                 "NotIn" => Operator::NotIn,
                 "Exists" => Operator::Exists,
                 "DoesNotExist" => Operator::DoesNotExist,
-                other => return Err(err(format!("{other:?} is not a valid label selector operator"))),
+                other => {
+                    return Err(err(format!(
+                        "{other:?} is not a valid label selector operator"
+                    )));
+                }
             };
             let values = expr.values.clone().unwrap_or_default();
             requirements.push(Requirement::new(&expr.key, op, values).map_err(err)?);
@@ -475,7 +485,8 @@ fn is_label_name(s: &str) -> bool {
         && b.len() <= 63
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 /// A DNS-1123 subdomain: lowercase alphanumerics, `-` and `.`, ≤ 253 chars, labels start and end
@@ -524,7 +535,9 @@ pub fn validate_label_key(key: &str) -> Result<(), String> {
         return Err(format!("key {key:?}: name part must be non-empty"));
     }
     if name.len() > 63 {
-        return Err(format!("key {key:?}: name part must be no more than 63 characters"));
+        return Err(format!(
+            "key {key:?}: name part must be no more than 63 characters"
+        ));
     }
     if !is_label_name(name) {
         return Err(format!("key {key:?}: name part {NAME_RULE}"));
@@ -588,7 +601,11 @@ mod tests {
         assert!(Selector::parse("Example.com/a=b").is_err());
         assert!(Selector::parse(&format!("a={}", "x".repeat(64))).is_err());
         assert!(Selector::parse("a>x").is_err());
-        assert!(Selector::parse("a>5").unwrap().matches(labels(&[("a", "6")])));
+        assert!(
+            Selector::parse("a>5")
+                .unwrap()
+                .matches(labels(&[("a", "6")]))
+        );
         assert!(Selector::parse("").unwrap().is_empty());
     }
 
@@ -606,10 +623,15 @@ mod tests {
         )
         .unwrap();
         let e = bad.to_selector().unwrap_err();
-        assert!(e.reason.contains("\"Gt\" is not a valid label selector operator"), "{e}");
-        let empty_in: LabelSelector =
-            serde_json::from_str(r#"{"matchExpressions":[{"key":"c","operator":"In","values":[]}]}"#)
-                .unwrap();
+        assert!(
+            e.reason
+                .contains("\"Gt\" is not a valid label selector operator"),
+            "{e}"
+        );
+        let empty_in: LabelSelector = serde_json::from_str(
+            r#"{"matchExpressions":[{"key":"c","operator":"In","values":[]}]}"#,
+        )
+        .unwrap();
         assert!(empty_in.to_selector().is_err());
         let exists_vals: LabelSelector = serde_json::from_str(
             r#"{"matchExpressions":[{"key":"c","operator":"Exists","values":["x"]}]}"#,

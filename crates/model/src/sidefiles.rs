@@ -74,7 +74,9 @@ pub struct ResultMessages {
 
 impl ResultMessages {
     pub fn count(&self) -> usize {
-        self.velero.len() + self.cluster.len() + self.namespaces.values().map(Vec::len).sum::<usize>()
+        self.velero.len()
+            + self.cluster.len()
+            + self.namespaces.values().map(Vec::len).sum::<usize>()
     }
 }
 

@@ -1,7 +1,7 @@
+use crate::SelectError;
 use crate::glob::GlobPattern;
 use crate::includes::IncludesExcludes;
 use crate::resolve::{Resolution, Resolver};
-use crate::SelectError;
 use veloscope_index::{Index, Item};
 use veloscope_model::Selector;
 

@@ -41,7 +41,8 @@ impl IncludesExcludes {
     /// True when nothing is excluded and everything is included.
     pub fn include_everything(&self) -> bool {
         self.excludes.is_empty()
-            && (self.includes.is_empty() || (self.includes.len() == 1 && self.includes[0].text == "*"))
+            && (self.includes.is_empty()
+                || (self.includes.len() == 1 && self.includes[0].text == "*"))
     }
 
     pub fn includes(&self) -> impl Iterator<Item = &str> {
@@ -54,7 +55,11 @@ impl IncludesExcludes {
 }
 
 fn sorted_set<'a>(items: impl Iterator<Item = &'a str>) -> Vec<GlobPattern> {
-    items.collect::<BTreeSet<_>>().into_iter().map(GlobPattern::new).collect()
+    items
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(GlobPattern::new)
+        .collect()
 }
 
 #[cfg(test)]

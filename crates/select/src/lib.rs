@@ -16,7 +16,9 @@ pub use resolve::{Resolution, Resolver};
 pub enum SelectError {
     #[error(transparent)]
     Selector(#[from] veloscope_model::SelectorError),
-    #[error("unknown resource {0:?}: not a Kubernetes built-in, not defined by a CRD in the archive, and no resources/{0}/ directory in it")]
+    #[error(
+        "unknown resource {0:?}: not a Kubernetes built-in, not defined by a CRD in the archive, and no resources/{0}/ directory in it"
+    )]
     UnknownResource(String),
     #[error("{0}")]
     Invalid(String),

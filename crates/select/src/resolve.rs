@@ -36,7 +36,11 @@ impl Resolver {
                 continue;
             }
             let (plural, group) = r.resource.split_once('.').unwrap_or((&r.resource, ""));
-            let kind = kinds.get(r.resource.as_str()).and_then(|k| k.first()).copied().unwrap_or("");
+            let kind = kinds
+                .get(r.resource.as_str())
+                .and_then(|k| k.first())
+                .copied()
+                .unwrap_or("");
             catalogue.insert(ResourceInfo {
                 plural: plural.to_string(),
                 singular: kind.to_ascii_lowercase(),
