@@ -53,3 +53,155 @@ pub fn json(args: &[&str]) -> Value {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+use fixture_gen::Obj;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// apiVersion and kind for the group-resources the tests use.
+fn type_of(gr: &str) -> (&'static str, &'static str) {
+    match gr {
+        "pods" => ("v1", "Pod"),
+        "persistentvolumeclaims" => ("v1", "PersistentVolumeClaim"),
+        "persistentvolumes" => ("v1", "PersistentVolume"),
+        "namespaces" => ("v1", "Namespace"),
+        "serviceaccounts" => ("v1", "ServiceAccount"),
+        "configmaps" => ("v1", "ConfigMap"),
+        "secrets" => ("v1", "Secret"),
+        "services" => ("v1", "Service"),
+        "nodes" => ("v1", "Node"),
+        "events" => ("v1", "Event"),
+        "deployments.apps" => ("apps/v1", "Deployment"),
+        "deployments.extensions" => ("extensions/v1beta1", "Deployment"),
+        "jobs.batch" => ("batch/v1", "Job"),
+        "clusterroles.rbac.authorization.k8s.io" => ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+        "clusterrolebindings.rbac.authorization.k8s.io" => {
+            ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")
+        }
+        "priorityclasses.scheduling.k8s.io" => ("scheduling.k8s.io/v1", "PriorityClass"),
+        "storageclasses.storage.k8s.io" => ("storage.k8s.io/v1", "StorageClass"),
+        "customresourcedefinitions.apiextensions.k8s.io" => {
+            ("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+        }
+        "volumesnapshotlocations.velero.io" => ("velero.io/v1", "VolumeSnapshotLocation"),
+        "backups.velero.io" => ("velero.io/v1", "Backup"),
+        "volumesnapshots.snapshot.storage.k8s.io" => {
+            ("snapshot.storage.k8s.io/v1", "VolumeSnapshot")
+        }
+        "volumesnapshotcontents.snapshot.storage.k8s.io" => {
+            ("snapshot.storage.k8s.io/v1", "VolumeSnapshotContent")
+        }
+        other => panic!("test type table lacks {other}"),
+    }
+}
+
+/// An object of `gr` named `ns/name` (`name` alone for cluster-scoped), with `extra` merged into
+/// the body (`metadata` merged key by key).
+pub fn obj(gr: &str, key: &str, extra: serde_json::Value) -> Obj {
+    let (ns, name) = match key.split_once('/') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, key),
+    };
+    let (api, kind) = type_of(gr);
+    let mut body = json!({"apiVersion": api, "kind": kind, "metadata": {"name": name}});
+    if let Some(ns) = ns {
+        body["metadata"]["namespace"] = json!(ns);
+    }
+    if let serde_json::Value::Object(map) = extra {
+        for (k, v) in map {
+            if k == "metadata" {
+                for (mk, mv) in v.as_object().cloned().unwrap_or_default() {
+                    body["metadata"][mk] = mv;
+                }
+            } else {
+                body[k] = v;
+            }
+        }
+    }
+    Obj::new(gr, ns, body)
+}
+
+/// A CRD object for `plural.group` with the given scope.
+pub fn crd(gr: &str, kind: &str, namespaced: bool) -> Obj {
+    let (plural, group) = gr.split_once('.').expect("plural.group");
+    obj(
+        "customresourcedefinitions.apiextensions.k8s.io",
+        gr,
+        json!({"spec": {"group": group, "scope": if namespaced { "Namespaced" } else { "Cluster" },
+            "names": {"plural": plural, "kind": kind, "singular": kind.to_lowercase()},
+            "versions": [{"name": "v1", "served": true, "storage": true}]}}),
+    )
+}
+
+/// A generated backup tarball in a temporary folder.
+pub struct TestArchive {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+pub fn archive(objs: &[Obj]) -> TestArchive {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("backup.tar.gz");
+    let tar = fixture_gen::tar_bytes(objs, &[]).expect("tar");
+    std::fs::write(&path, fixture_gen::gzip(&tar).expect("gzip")).expect("write");
+    TestArchive { dir, path }
+}
+
+impl TestArchive {
+    /// Writes a file (a spec, a policy) next to the archive and returns its path.
+    pub fn file(&self, name: &str, text: &str) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p.to_string_lossy().into_owned()
+    }
+
+    pub fn preview(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["preview", path_str(&self.path), "-o", "json"];
+        all.extend_from_slice(args);
+        json(&all)
+    }
+
+    /// Runs preview with a spec applied as Velero's backupper tests apply it: no controller.
+    pub fn backupper(&self, spec: serde_json::Value) -> BTreeSet<String> {
+        let f = self.file("spec.json", &spec.to_string());
+        included(&self.preview(&["--spec", &f, "--as-stored"]))
+    }
+
+    /// Runs preview with a spec as `velero backup create` would submit it (normalised).
+    pub fn controller(&self, spec: serde_json::Value) -> BTreeSet<String> {
+        let f = self.file("spec.json", &spec.to_string());
+        included(&self.preview(&["--spec", &f]))
+    }
+}
+
+fn key_of(v: &serde_json::Value) -> String {
+    let r = v["resource"].as_str().unwrap();
+    let n = v["name"].as_str().unwrap();
+    match v["namespace"].as_str() {
+        Some(ns) => format!("{r}/{ns}/{n}"),
+        None => format!("{r}/{n}"),
+    }
+}
+
+pub fn included(report: &serde_json::Value) -> BTreeSet<String> {
+    report["included"]
+        .as_array()
+        .expect("included")
+        .iter()
+        .map(key_of)
+        .collect()
+}
+
+/// `key -> reason` of the excluded items (needs --explain).
+pub fn excluded(report: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    report["excluded"]
+        .as_array()
+        .expect("excluded (run with --explain)")
+        .iter()
+        .map(|v| (key_of(v), v["reason"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+pub fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}

@@ -4,6 +4,7 @@
 //! in batches on a rayon pool. Never writes to disk, never prints.
 
 mod compression;
+pub mod details;
 mod error;
 mod folder;
 mod meta;
@@ -11,6 +12,7 @@ pub mod path;
 mod scan;
 
 pub use compression::Compression;
+pub use details::Details;
 pub use error::ArchiveError;
 pub use folder::{BackupFolder, Source, StoredBackup};
 pub use meta::{ItemMeta, OwnerRef};

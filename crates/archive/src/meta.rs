@@ -16,10 +16,16 @@ pub struct ItemMeta<'a> {
     pub kind: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub metadata: ObjectMeta<'a>,
+    /// `spec`, `status` and the RBAC binding fields stay raw: only a few kinds look inside, and
+    /// custom resources put anything there (see [`crate::details`]).
     #[serde(borrow, default)]
-    pub spec: Picked<'a>,
+    pub spec: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub status: Picked<'a>,
+    pub status: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub subjects: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub role_ref: Option<&'a RawValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,117 +92,6 @@ impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Pairs<'a, V> {
     }
 }
 
-/// The few string fields read from `spec` and `status` of any kind (`status.phase`,
-/// `status.completionTime`, `spec.volumeName`). Lenient: a field of another type, or a
-/// `spec`/`status` that is not an object, reads as absent — custom resources put anything there.
-#[derive(Debug, Default)]
-pub struct Picked<'a> {
-    pub phase: Option<Cow<'a, str>>,
-    pub completion_time: Option<Cow<'a, str>>,
-    pub volume_name: Option<Cow<'a, str>>,
-}
-
-struct LenientStr<'a>(Option<Cow<'a, str>>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for LenientStr<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = LenientStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(LenientStr(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(LenientStr(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(LenientStr(Some(Cow::Owned(v))))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(LenientStr(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(LenientStr(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(LenientStr(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(LenientStr(None))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(LenientStr(None))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
-                while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(LenientStr(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
-                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(LenientStr(None))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Picked<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Picked<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
-                let mut out = Picked::default();
-                while let Some(k) = m.next_key::<Cow<'de, str>>()? {
-                    let slot = match k.as_ref() {
-                        "phase" => &mut out.phase,
-                        "completionTime" => &mut out.completion_time,
-                        "volumeName" => &mut out.volume_name,
-                        _ => {
-                            m.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
-                    };
-                    *slot = m.next_value::<LenientStr<'de>>()?.0;
-                }
-                Ok(out)
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
-                while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Picked::default())
-            }
-            fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Self::Value, E> {
-                Ok(Picked::default())
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Picked::default())
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Picked::default())
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Picked::default())
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Picked::default())
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Picked::default())
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Picked::default())
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 impl<'a> ItemMeta<'a> {
     /// Parses the metadata of one item body. The body must be one JSON object.
     pub fn parse(body: &'a [u8]) -> Result<Self, serde_json::Error> {
@@ -220,8 +115,7 @@ mod tests {
         assert_eq!(m.metadata.name.as_deref(), Some("p"));
         assert_eq!(m.metadata.labels.0[0].1, "web");
         assert_eq!(m.metadata.annotations.0.len(), 2);
-        assert_eq!(m.status.phase.as_deref(), Some("Running"));
-        assert_eq!(m.spec.volume_name, None, "non-string volumeName is ignored");
+        assert_eq!(m.status.unwrap().get(), r#"{"phase":"Running"}"#);
         assert_eq!(
             m.metadata.owner_references.as_ref().unwrap()[0].kind,
             "ReplicaSet"

@@ -3,6 +3,7 @@
 //! archive order. Memory is bounded by the channel depth times the batch size.
 
 use crate::compression::Compression;
+use crate::details::Details;
 use crate::error::ArchiveError;
 use crate::meta::ItemMeta;
 use crate::path::{self, EntryPath, ItemPath, PathProblem, VersionDir};
@@ -86,6 +87,8 @@ pub struct ItemEntry<'a> {
     pub hash: u64,
     /// Parsed for unversioned and non-preferred entries; `-preferredversion` twins are only hashed.
     pub meta: Option<Result<ItemMeta<'a>, serde_json::Error>>,
+    /// Kind-specific facts, read alongside the metadata.
+    pub details: Details,
 }
 
 // Events live for one visit; boxing the item would cost an allocation per entry.
@@ -223,12 +226,17 @@ fn process<'b>(raw: &'b Raw, buf: &'b [u8], parse: bool) -> Option<ScanEvent<'b>
             };
             let meta = (parse && !matches!(item.version, VersionDir::Preferred(_)))
                 .then(|| ItemMeta::parse(body));
+            let details = match &meta {
+                Some(Ok(m)) => Details::read(item.gr, m),
+                _ => Details::None,
+            };
             Some(ScanEvent::Item(ItemEntry {
                 entry,
                 path: item,
                 body,
                 hash: xxhash_rust::xxh3::xxh3_64(body),
                 meta,
+                details,
             }))
         }
     }

@@ -44,14 +44,36 @@ pub enum Command {
         /// A backup tarball (.tar.gz, .tar.zst, .tar) or a backup folder (…/backups/NAME/).
         source: PathBuf,
     },
-    /// List the items of a backup, narrowed with Velero's filter flags.
+    /// List the items of a backup; with filter flags, exactly what `preview` would include.
     Ls {
         source: PathBuf,
         #[command(flatten)]
         filters: FilterArgs,
+        /// Velero release whose rules apply (MAJOR.MINOR).
+        #[arg(long, default_value = "1.18", value_name = "X.Y")]
+        velero_version: String,
         /// Add a LABELS column to the table.
         #[arg(long)]
         show_labels: bool,
+    },
+    /// What a Backup with this spec would have captured from the archive, and why.
+    Preview {
+        source: PathBuf,
+        #[command(flatten)]
+        filters: FilterArgs,
+        /// A velero.io/v1 Backup (or Schedule) manifest, or only its spec, YAML or JSON.
+        #[arg(long, value_name = "FILE", conflicts_with_all = FILTER_FLAGS)]
+        spec: Option<PathBuf>,
+        /// Apply the --spec file as it is, like a stored spec: no normalisation, no validation
+        /// (for a velero-backup.json, or to mirror Velero's backupper tests).
+        #[arg(long, requires = "spec")]
+        as_stored: bool,
+        /// Velero release whose rules apply (MAJOR.MINOR).
+        #[arg(long, default_value = "1.18", value_name = "X.Y")]
+        velero_version: String,
+        /// List every item with the rule that decided it.
+        #[arg(long)]
+        explain: bool,
     },
     /// Print one item as stored in the backup.
     Show {
@@ -75,6 +97,23 @@ pub enum Command {
     Man,
 }
 
+/// Flags that describe a Backup spec (`--spec` cannot be combined with them).
+pub const FILTER_FLAGS: [&str; 13] = [
+    "include_namespaces",
+    "exclude_namespaces",
+    "include_resources",
+    "exclude_resources",
+    "include_cluster_resources",
+    "include_cluster_scoped_resources",
+    "exclude_cluster_scoped_resources",
+    "include_namespace_scoped_resources",
+    "exclude_namespace_scoped_resources",
+    "selector",
+    "or_selector",
+    "ordered_resources",
+    "resource_policy_file",
+];
+
 /// The filter flags of `velero backup create`, with Velero's names and meanings.
 #[derive(Debug, Args, Clone, Default)]
 pub struct FilterArgs {
@@ -93,10 +132,29 @@ pub struct FilterArgs {
     /// Include cluster-scoped items: true, false, or unset (only when no namespace filter is set).
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub include_cluster_resources: Option<bool>,
+    /// Cluster-scoped resources to include (new-style filter; `*` for all).
+    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
+    pub include_cluster_scoped_resources: Vec<String>,
+    /// Cluster-scoped resources to exclude (new-style filter; `*` for all).
+    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
+    pub exclude_cluster_scoped_resources: Vec<String>,
+    /// Namespaced resources to include (new-style filter; `*` for all).
+    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
+    pub include_namespace_scoped_resources: Vec<String>,
+    /// Namespaced resources to exclude (new-style filter; `*` for all).
+    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
+    pub exclude_namespace_scoped_resources: Vec<String>,
     /// Label selector (`a=b,c!=d,e in (f,g),!h`).
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
     /// OR of label selectors: "a=b or c=d".
     #[arg(long)]
     pub or_selector: Option<String>,
+    /// Items first in their resource's processing order: 'pods=ns1/pod1,ns1/pod2;pvs=pv1'.
+    #[arg(long, value_name = "MAP")]
+    pub ordered_resources: Option<String>,
+    /// A resource-policy ConfigMap manifest, or its policy document (volume policies,
+    /// includeExcludePolicy).
+    #[arg(long, value_name = "FILE")]
+    pub resource_policy_file: Option<PathBuf>,
 }

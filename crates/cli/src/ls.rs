@@ -1,12 +1,15 @@
 use crate::args::{FilterArgs, Format, Global};
 use crate::load;
 use crate::output::{Table, emit};
+use crate::preview::via_text;
+use crate::select;
+use crate::spec;
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
-use veloscope_select::{FilterSpec, ItemFilter, Resolver};
+use veloscope_select::{Decision, VeleroVersion};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -17,56 +20,66 @@ struct Row<'a> {
     api_version: Option<&'a str>,
     kind: Option<&'a str>,
     labels: BTreeMap<&'a str, &'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<String>,
 }
 
-pub fn filter_spec(f: &FilterArgs) -> FilterSpec {
-    FilterSpec {
-        include_namespaces: f.include_namespaces.clone(),
-        exclude_namespaces: f.exclude_namespaces.clone(),
-        include_resources: f.include_resources.clone(),
-        exclude_resources: f.exclude_resources.clone(),
-        include_cluster_resources: f.include_cluster_resources,
-        selector: f.selector.clone(),
-        or_selector: f.or_selector.clone(),
-    }
+pub struct LsArgs<'a> {
+    pub filters: &'a FilterArgs,
+    pub velero_version: &'a str,
+    pub show_labels: bool,
 }
 
-pub fn run(
-    path: &Path,
-    filters: &FilterArgs,
-    show_labels: bool,
-    g: &Global,
-    out: &mut impl Write,
-) -> Result<()> {
+/// Without filter flags every item; with them, exactly the items `preview` includes for the same
+/// flags (related items and CRDs among them, marked `via`).
+pub fn run(path: &Path, a: &LsArgs<'_>, g: &Global, out: &mut impl Write) -> Result<()> {
+    let version: VeleroVersion = a.velero_version.parse().map_err(|e: String| anyhow!(e))?;
     let loaded = load::load(path, g, None)?;
     load::require_valid(&loaded)?;
     load::print_warnings(&loaded, g);
     let idx = &loaded.index;
-    let filter = ItemFilter::new(&filter_spec(filters), &Resolver::for_index(idx))
-        .map_err(|e| anyhow!("{}: {e}", loaded.source.tarball().display()))?;
+    let decisions: Option<Vec<Decision>> = if spec::any_filter(a.filters) {
+        let sel = select::run(&loaded, a.filters, None, version, None)?;
+        select::reject_unresolvable(&loaded, &sel.spec, &sel.resolver)?;
+        Some(sel.preview.decisions)
+    } else {
+        None
+    };
     let rows: Vec<Row<'_>> = idx
         .items
         .iter()
-        .filter(|i| filter.matches(idx, i))
-        .map(|i| Row {
-            resource: idx.gr(i),
-            namespace: idx.namespace(i),
-            name: &i.name,
-            api_version: i.api_version.map(|s| idx.str(s)),
-            kind: i.kind.map(|s| idx.str(s)),
-            labels: i
-                .labels
-                .iter()
-                .map(|(k, v)| (idx.str(*k), idx.str(*v)))
-                .collect(),
+        .enumerate()
+        .filter_map(|(at, i)| {
+            let via = match decisions.as_ref().map(|d| &d[at]) {
+                None => None,
+                Some(Decision::Included(via)) => via.as_ref().map(|v| via_text(idx, v)),
+                Some(Decision::Excluded(_)) => return None,
+            };
+            Some(Row {
+                resource: idx.gr(i),
+                namespace: idx.namespace(i),
+                name: &i.name,
+                api_version: i.api_version.map(|s| idx.str(s)),
+                kind: i.kind.map(|s| idx.str(s)),
+                labels: i
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (idx.str(*k), idx.str(*v)))
+                    .collect(),
+                via,
+            })
         })
         .collect();
     if g.output != Format::Table {
         return emit(out, g.output, &rows);
     }
     let mut headers = vec!["NAMESPACE", "RESOURCE", "NAME", "KIND", "APIVERSION"];
-    if show_labels {
+    if a.show_labels {
         headers.push("LABELS");
+    }
+    let related = rows.iter().any(|r| r.via.is_some());
+    if related {
+        headers.push("VIA");
     }
     let mut t = Table::new(&headers);
     for r in &rows {
@@ -77,13 +90,16 @@ pub fn run(
             r.kind.unwrap_or("").to_string(),
             r.api_version.unwrap_or("").to_string(),
         ];
-        if show_labels {
+        if a.show_labels {
             let labels: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             cells.push(if labels.is_empty() {
                 "<none>".into()
             } else {
                 labels.join(",")
             });
+        }
+        if related {
+            cells.push(r.via.clone().unwrap_or_default());
         }
         t.row(cells);
     }

@@ -7,7 +7,10 @@ mod inspect;
 mod load;
 mod ls;
 mod output;
+mod preview;
+mod select;
 mod show;
+mod spec;
 
 use args::{Cli, Command};
 use clap::{CommandFactory, Parser};
@@ -54,8 +57,33 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
         Command::Ls {
             source,
             filters,
+            velero_version,
             show_labels,
-        } => ls::run(source, filters, *show_labels, g, out)?,
+        } => {
+            let a = ls::LsArgs {
+                filters,
+                velero_version,
+                show_labels: *show_labels,
+            };
+            ls::run(source, &a, g, out)?
+        }
+        Command::Preview {
+            source,
+            filters,
+            spec,
+            as_stored,
+            velero_version,
+            explain,
+        } => {
+            let a = preview::PreviewArgs {
+                filters,
+                spec: spec.as_deref(),
+                as_stored: *as_stored,
+                velero_version,
+                explain: *explain,
+            };
+            preview::run(source, &a, g, out)?
+        }
         Command::Show {
             source,
             resource,

@@ -6,7 +6,9 @@ use hashbrown::HashTable;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
 use std::ops::ControlFlow;
-use veloscope_archive::{ItemEntry, ScanEvent, ScanStats, ScanWarning, VersionDir, WarningKind};
+use veloscope_archive::{
+    Details, ItemEntry, ScanEvent, ScanStats, ScanWarning, VersionDir, WarningKind,
+};
 use veloscope_model::catalogue::{Catalogue, ResourceInfo, version_priority};
 
 /// Folds scan events into an [`Index`]: merges the entries of one logical item, checks that the
@@ -71,9 +73,7 @@ impl IndexBuilder {
             annotations: Box::new([]),
             owners: Box::new([]),
             deleting: false,
-            phase: None,
-            completed: false,
-            volume_name: None,
+            details: Details::None,
             entry: None,
             versions: Box::new([]),
         });
@@ -199,13 +199,7 @@ impl IndexBuilder {
                     })
                     .collect();
                 item.deleting = meta.is_deleting();
-                item.phase = meta.status.phase.as_deref().map(|p| s.intern(p));
-                item.completed = meta
-                    .status
-                    .completion_time
-                    .as_deref()
-                    .is_some_and(|c| !c.is_empty());
-                item.volume_name = meta.spec.volume_name.as_deref().map(Into::into);
+                item.details = e.details;
             }
             Some(Err(err)) => self.invalid.push(InvalidItem {
                 entry: e.entry.to_string(),

@@ -10,7 +10,7 @@ pub use build::IndexBuilder;
 pub use interner::{Interner, Sym};
 
 use serde::Serialize;
-use veloscope_archive::{ScanStats, ScanWarning};
+use veloscope_archive::{Details, ScanStats, ScanWarning};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntryRef {
@@ -44,12 +44,8 @@ pub struct Item {
     pub annotations: Box<[(Sym, Box<str>)]>,
     pub owners: Box<[Owner]>,
     pub deleting: bool,
-    /// `status.phase` (pods, PVCs, namespaces).
-    pub phase: Option<Sym>,
-    /// `status.completionTime` is set and non-empty (jobs).
-    pub completed: bool,
-    /// `spec.volumeName` (PVCs).
-    pub volume_name: Option<Box<str>>,
+    /// Kind-specific facts (pods, PVCs, PVs, jobs, namespaces, role bindings).
+    pub details: Details,
     /// The unversioned entry; None when the archive has only versioned copies.
     pub entry: Option<EntryRef>,
     pub versions: Box<[VersionEntry]>,
@@ -127,19 +123,28 @@ impl Index {
         )
     }
 
-    /// The items of one group-resource, in key order.
-    pub fn items_of(&self, gr: &str) -> &[Item] {
+    /// The positions of one group-resource's items, in key order.
+    pub fn range_of(&self, gr: &str) -> std::ops::Range<usize> {
         let start = self.items.partition_point(|i| self.gr(i) < gr);
         let end = self.items.partition_point(|i| self.gr(i) <= gr);
-        &self.items[start..end]
+        start..end
     }
 
-    pub fn find(&self, gr: &str, namespace: Option<&str>, name: &str) -> Option<&Item> {
+    /// The items of one group-resource, in key order.
+    pub fn items_of(&self, gr: &str) -> &[Item] {
+        &self.items[self.range_of(gr)]
+    }
+
+    /// The position of an item by key.
+    pub fn position(&self, gr: &str, namespace: Option<&str>, name: &str) -> Option<usize> {
         let key = (gr, namespace.unwrap_or(""), name);
         self.items
             .binary_search_by(|i| self.key_of(i).cmp(&key))
             .ok()
-            .map(|at| &self.items[at])
+    }
+
+    pub fn find(&self, gr: &str, namespace: Option<&str>, name: &str) -> Option<&Item> {
+        self.position(gr, namespace, name).map(|at| &self.items[at])
     }
 
     pub fn resource(&self, gr: &str) -> Option<&ResourceStats> {

@@ -72,6 +72,75 @@ pub struct BackupSpec {
     pub default_volumes_to_fs_backup: Option<bool>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ordered_resources: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BackupHooks::is_empty")]
+    pub hooks: BackupHooks,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<TypedLocalObjectReference>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypedLocalObjectReference {
+    #[serde(default)]
+    pub api_group: Option<String>,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BackupHooks {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<BackupResourceHookSpec>,
+}
+
+impl BackupHooks {
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+}
+
+/// `spec.hooks.resources[]`: which pods, and the exec hooks to run before and after backing
+/// each of them up.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupResourceHookSpec {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub included_namespaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_namespaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub included_resources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_resources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_selector: Option<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pre: Vec<BackupResourceHook>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post: Vec<BackupResourceHook>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BackupResourceHook {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<ExecHook>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecHook {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub container: String,
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -108,4 +177,27 @@ pub struct BackupProgress {
     pub total_items: i64,
     #[serde(default)]
     pub items_backed_up: i64,
+}
+
+impl BackupSpec {
+    /// A spec from a document that is either a whole `velero.io/v1` Backup (or Schedule, whose
+    /// `spec.template` is a Backup spec) or only its `spec`.
+    pub fn from_document(doc: &serde_json::Value) -> Result<BackupSpec, String> {
+        let kind = doc.get("kind").and_then(|k| k.as_str());
+        let spec = match kind {
+            Some("Backup") => doc.get("spec").cloned().unwrap_or_default(),
+            Some("Schedule") => doc
+                .get("spec")
+                .and_then(|s| s.get("template"))
+                .cloned()
+                .unwrap_or_default(),
+            Some(other) => {
+                return Err(format!(
+                    "expected a velero.io/v1 Backup or its spec, found kind {other}"
+                ));
+            }
+            None => doc.clone(),
+        };
+        serde_json::from_value(spec).map_err(|e| format!("invalid Backup spec: {e}"))
+    }
 }

@@ -5,6 +5,8 @@
 pub mod backup;
 pub mod catalogue;
 pub mod gr;
+pub mod policy;
+pub mod quantity;
 pub mod selector;
 pub mod sidefiles;
 

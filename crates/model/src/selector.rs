@@ -173,6 +173,45 @@ impl Selector {
     }
 }
 
+impl Selector {
+    /// `metav1.ParseToLabelSelector`: `=`/`==` become `matchLabels`, the rest `matchExpressions`
+    /// (`!=` is `NotIn` with one value). `>`/`<` have no structured form.
+    pub fn to_label_selector(&self) -> Result<LabelSelector, SelectorError> {
+        let mut labels = BTreeMap::new();
+        let mut exprs = Vec::new();
+        for r in &self.requirements {
+            let (op, values) = match r.op {
+                Operator::Equals => {
+                    labels.insert(r.key.clone(), r.values[0].clone());
+                    continue;
+                }
+                Operator::In => ("In", Some(r.values.clone())),
+                Operator::NotIn | Operator::NotEquals => ("NotIn", Some(r.values.clone())),
+                Operator::Exists => ("Exists", None),
+                Operator::DoesNotExist => ("DoesNotExist", None),
+                Operator::GreaterThan | Operator::LessThan => {
+                    return Err(SelectorError {
+                        input: self.to_string(),
+                        reason: format!(
+                            "{:?} is not a valid label selector operator",
+                            r.op.to_string()
+                        ),
+                    });
+                }
+            };
+            exprs.push(LabelSelectorRequirement {
+                key: r.key.clone(),
+                operator: op.to_string(),
+                values,
+            });
+        }
+        Ok(LabelSelector {
+            match_labels: (!labels.is_empty()).then_some(labels),
+            match_expressions: (!exprs.is_empty()).then_some(exprs),
+        })
+    }
+}
+
 impl LabelSelector {
     /// `LabelSelectorAsSelector`: operators must be exactly In, NotIn, Exists or DoesNotExist.
     pub fn to_selector(&self) -> Result<Selector, SelectorError> {
@@ -638,6 +677,23 @@ mod tests {
         )
         .unwrap();
         assert!(exists_vals.to_selector().is_err());
+    }
+
+    #[test]
+    fn string_to_structured_round_trip() {
+        let s = Selector::parse("a=b,c!=d,e in (f,g),h,!i").unwrap();
+        let ls = s.to_label_selector().unwrap();
+        assert_eq!(ls.match_labels.as_ref().unwrap()["a"], "b");
+        assert_eq!(ls.match_expressions.as_ref().unwrap().len(), 4);
+        let back = ls.to_selector().unwrap();
+        for obj in [
+            vec![("a", "b"), ("h", "")],
+            vec![("a", "b"), ("c", "d"), ("h", "")],
+            vec![("a", "b")],
+        ] {
+            assert_eq!(s.matches(labels(&obj)), back.matches(labels(&obj)));
+        }
+        assert!(Selector::parse("a>1").unwrap().to_label_selector().is_err());
     }
 
     #[test]

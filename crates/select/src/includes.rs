@@ -1,25 +1,48 @@
 use crate::glob::GlobPattern;
 use std::collections::BTreeSet;
 
-/// Velero's `IncludesExcludes` (format reference §3.1): excludes win; empty includes or a literal
-/// `*` include everything. Patterns are tried in sorted order and the first one that fails to
-/// compile ends the match with "no match" — Velero's `globStringSet.match` quirk.
+/// A sorted, de-duplicated set of glob patterns: Velero's `globStringSet`.
 #[derive(Debug, Clone, Default)]
-pub struct IncludesExcludes {
-    includes: Vec<GlobPattern>,
-    excludes: Vec<GlobPattern>,
+pub struct GlobSet {
+    patterns: Vec<GlobPattern>,
 }
 
-impl IncludesExcludes {
-    pub fn new<I: AsRef<str>, E: AsRef<str>>(includes: &[I], excludes: &[E]) -> Self {
-        IncludesExcludes {
-            includes: sorted_set(includes.iter().map(AsRef::as_ref)),
-            excludes: sorted_set(excludes.iter().map(AsRef::as_ref)),
+impl GlobSet {
+    pub fn new<'a>(items: impl IntoIterator<Item = &'a str>) -> GlobSet {
+        GlobSet {
+            patterns: items
+                .into_iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(GlobPattern::new)
+                .collect(),
         }
     }
 
-    fn set_matches(set: &[GlobPattern], s: &str) -> bool {
-        for p in set {
+    pub fn insert(&mut self, item: &str) {
+        if !self.has(item) {
+            self.patterns.push(GlobPattern::new(item));
+            self.patterns.sort_by(|a, b| a.text.cmp(&b.text));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Exact membership (`sets.String.Has`).
+    pub fn has(&self, item: &str) -> bool {
+        self.patterns.iter().any(|p| p.text == item)
+    }
+
+    /// Glob match in sorted order; the first pattern that fails to compile ends the match with
+    /// "no match" — Velero's `globStringSet.match` quirk.
+    pub fn matches(&self, s: &str) -> bool {
+        for p in &self.patterns {
             match p.matches(s) {
                 None => return false,
                 Some(true) => return true,
@@ -29,37 +52,39 @@ impl IncludesExcludes {
         false
     }
 
+    pub fn items(&self) -> impl Iterator<Item = &str> {
+        self.patterns.iter().map(|p| p.text.as_str())
+    }
+}
+
+/// Velero's `IncludesExcludes` (format reference §3.1): excludes win; empty includes or a literal
+/// `*` include everything.
+#[derive(Debug, Clone, Default)]
+pub struct IncludesExcludes {
+    pub includes: GlobSet,
+    pub excludes: GlobSet,
+}
+
+impl IncludesExcludes {
+    pub fn new<I: AsRef<str>, E: AsRef<str>>(includes: &[I], excludes: &[E]) -> Self {
+        IncludesExcludes {
+            includes: GlobSet::new(includes.iter().map(AsRef::as_ref)),
+            excludes: GlobSet::new(excludes.iter().map(AsRef::as_ref)),
+        }
+    }
+
     pub fn should_include(&self, s: &str) -> bool {
-        if Self::set_matches(&self.excludes, s) {
+        if self.excludes.matches(s) {
             return false;
         }
-        self.includes.is_empty()
-            || self.includes.iter().any(|p| p.text == "*")
-            || Self::set_matches(&self.includes, s)
+        self.includes.is_empty() || self.includes.has("*") || self.includes.matches(s)
     }
 
     /// True when nothing is excluded and everything is included.
     pub fn include_everything(&self) -> bool {
         self.excludes.is_empty()
-            && (self.includes.is_empty()
-                || (self.includes.len() == 1 && self.includes[0].text == "*"))
+            && (self.includes.is_empty() || (self.includes.len() == 1 && self.includes.has("*")))
     }
-
-    pub fn includes(&self) -> impl Iterator<Item = &str> {
-        self.includes.iter().map(|p| p.text.as_str())
-    }
-
-    pub fn excludes(&self) -> impl Iterator<Item = &str> {
-        self.excludes.iter().map(|p| p.text.as_str())
-    }
-}
-
-fn sorted_set<'a>(items: impl Iterator<Item = &'a str>) -> Vec<GlobPattern> {
-    items
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(GlobPattern::new)
-        .collect()
 }
 
 #[cfg(test)]
@@ -101,5 +126,13 @@ mod tests {
         assert!(ie(&["test-?"], &[]).should_include("test-1"));
         assert!(!ie(&["test-?"], &[]).should_include("test-10"));
         assert!(ie(&["*s"], &[]).should_include("deployments.apps"));
+    }
+
+    #[test]
+    fn include_everything() {
+        assert!(ie(&[], &[]).include_everything());
+        assert!(ie(&["*"], &[]).include_everything());
+        assert!(!ie(&["*"], &["x"]).include_everything());
+        assert!(!ie(&["a"], &[]).include_everything());
     }
 }

@@ -1,16 +1,28 @@
 //! Velero's selection semantics over an [`Index`](veloscope_index::Index): include/exclude lists
-//! with gobwas-style globs, resource-name resolution against the offline catalogue, label
-//! selectors. `ls` filters with the same engine that previews backups.
+//! with gobwas-style globs, resource-name resolution against the offline discovery, label
+//! selectors, backup previews (with hooks and volume policies). `ls` filters with the same engine.
 
+pub mod backup;
 mod filter;
 mod glob;
+pub mod hooks;
 mod includes;
+pub mod namespaces;
+pub mod preview;
+mod reason;
 mod resolve;
+pub mod resources;
+pub mod validate;
+pub mod version;
+pub mod volumes;
 
 pub use filter::{FilterSpec, ItemFilter};
 pub use glob::GlobPattern;
-pub use includes::IncludesExcludes;
+pub use includes::{GlobSet, IncludesExcludes};
+pub use preview::{Decision, Preview, Via, preview};
+pub use reason::Reason;
 pub use resolve::{Resolution, Resolver};
+pub use version::{Feature, VeleroVersion};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {

@@ -9,6 +9,8 @@ use veloscope_model::catalogue::{Origin, ResourceInfo};
 pub struct Resolver {
     pub catalogue: Catalogue,
     archive_grs: Vec<String>,
+    /// Where the archive and the catalogue disagree (the archive's layout wins).
+    pub warnings: Vec<String>,
 }
 
 /// How a name in a filter list was understood.
@@ -31,8 +33,22 @@ impl Resolver {
             .iter()
             .map(|r| (r.resource.as_str(), index.kinds_of(&r.resource)))
             .collect();
+        let mut warnings = Vec::new();
         for r in &index.resources {
-            if catalogue.get(&r.resource).is_some() {
+            if let Some(known) = catalogue.get(&r.resource) {
+                if known.namespaced != r.namespaced {
+                    let scope = |n: bool| if n { "namespaced" } else { "cluster-scoped" };
+                    warnings.push(format!(
+                        "{} is {} per the {}, but the archive stores it as {}; using the archive's layout",
+                        r.resource,
+                        scope(known.namespaced),
+                        if known.origin == Origin::Crd { "archive's CRD" } else { "built-in catalogue" },
+                        scope(r.namespaced)
+                    ));
+                    let mut fixed = known.clone();
+                    fixed.namespaced = r.namespaced;
+                    catalogue.insert(fixed);
+                }
                 continue;
             }
             let (plural, group) = r.resource.split_once('.').unwrap_or((&r.resource, ""));
@@ -55,6 +71,7 @@ impl Resolver {
         Resolver {
             catalogue,
             archive_grs: index.resources.iter().map(|r| r.resource.clone()).collect(),
+            warnings,
         }
     }
 
@@ -79,5 +96,10 @@ impl Resolver {
 
     pub fn info(&self, gr: &str) -> Option<&ResourceInfo> {
         self.catalogue.get(gr)
+    }
+
+    /// The scope of a group-resource, as discovery would report it.
+    pub fn is_namespaced(&self, gr: &str) -> Option<bool> {
+        self.catalogue.get(gr).map(|r| r.namespaced)
     }
 }

@@ -1,0 +1,127 @@
+//! The selection both `preview` and `ls` run: which spec, normalised how, evaluated by the
+//! preview engine over the loaded archive.
+
+use crate::args::FilterArgs;
+use crate::load::Loaded;
+use crate::spec;
+use anyhow::{Result, anyhow, bail};
+use serde::Serialize;
+use std::path::Path;
+use veloscope_model::BackupSpec;
+use veloscope_model::policy::ResourcePolicies;
+use veloscope_select::backup::prepare;
+use veloscope_select::{GlobPattern, Preview, Resolution, Resolver, VeleroVersion, preview};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpecOrigin {
+    /// Built from filter flags, then normalised as the backup controller would.
+    Flags,
+    /// Read from --spec, then normalised.
+    File,
+    /// Read from --spec and applied as it is (--as-stored).
+    FileAsStored,
+    /// The backup's own stored spec (`velero-backup.json`), applied as it is.
+    Stored,
+    /// No spec at all: a filter-less backup, normalised.
+    Default,
+}
+
+pub struct Selection {
+    pub spec: BackupSpec,
+    pub origin: SpecOrigin,
+    pub resolver: Resolver,
+    pub preview: Preview,
+}
+
+/// Names in the resource lists that resolve to nothing: neither a known resource, nor a glob,
+/// nor a directory of the archive.
+pub fn unresolvable(spec: &BackupSpec, resolver: &Resolver) -> Vec<String> {
+    let lists = [
+        &spec.included_resources,
+        &spec.excluded_resources,
+        &spec.included_cluster_scoped_resources,
+        &spec.excluded_cluster_scoped_resources,
+        &spec.included_namespace_scoped_resources,
+        &spec.excluded_namespace_scoped_resources,
+    ];
+    let mut out: Vec<String> = lists
+        .into_iter()
+        .flatten()
+        .filter(|n| {
+            matches!(resolver.resolve(n), Resolution::Pattern(p)
+                if p != "*" && !GlobPattern::has_wildcard(&p) && !resolver.in_archive(&p))
+        })
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Chooses the spec (file, flags, the backup's stored spec, or none), normalises it unless it is
+/// the stored one, and previews it.
+pub fn run(
+    loaded: &Loaded,
+    filters: &FilterArgs,
+    spec_file: Option<(&Path, bool)>,
+    version: VeleroVersion,
+    policy: Option<&ResourcePolicies>,
+) -> Result<Selection> {
+    let file = loaded.source.tarball().display().to_string();
+    let stored = match loaded.source.folder() {
+        Some(f) => f.backup()?,
+        None => None,
+    };
+    let (raw, origin) = if let Some((path, as_stored)) = spec_file {
+        let origin = if as_stored {
+            SpecOrigin::FileAsStored
+        } else {
+            SpecOrigin::File
+        };
+        (spec::from_file(path)?, origin)
+    } else if spec::any_filter(filters) {
+        (spec::from_flags(filters)?, SpecOrigin::Flags)
+    } else if let Some(stored) = stored {
+        (stored.backup.spec, SpecOrigin::Stored)
+    } else {
+        (BackupSpec::default(), SpecOrigin::Default)
+    };
+    let mut spec = if matches!(origin, SpecOrigin::Stored | SpecOrigin::FileAsStored) {
+        raw
+    } else {
+        prepare(raw, &loaded.index, version, policy).map_err(|errs| {
+            anyhow!(
+                "{file}: the Backup would fail validation: {}",
+                errs.join("; ").replace('\n', " ")
+            )
+        })?
+    };
+    if let Some(f) = &filters.resource_policy_file
+        && spec.resource_policy.is_none()
+    {
+        spec.resource_policy = Some(spec::policy(f, version)?.1);
+    }
+    let resolver = Resolver::for_index(&loaded.index);
+    let preview = preview(&loaded.index, &resolver, &spec, version, policy)
+        .map_err(|e| anyhow!("{file}: {e}"))?;
+    Ok(Selection {
+        spec,
+        origin,
+        resolver,
+        preview,
+    })
+}
+
+/// `ls` refuses a resource name that can only be a typo; `preview` warns instead, as Velero
+/// silently keeps such a name as a pattern that matches nothing.
+pub fn reject_unresolvable(loaded: &Loaded, spec: &BackupSpec, resolver: &Resolver) -> Result<()> {
+    if let Some(name) = unresolvable(spec, resolver).first() {
+        bail!(
+            "{}: {}",
+            loaded.source.tarball().display(),
+            veloscope_select::SelectError::UnknownResource(name.clone())
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! Backup specs from the command line: `velero backup create`'s flags, or a manifest file.
+
+use crate::args::FilterArgs;
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::path::Path;
+use veloscope_model::backup::TypedLocalObjectReference;
+use veloscope_model::policy::ResourcePolicies;
+use veloscope_model::{BackupSpec, Selector};
+use veloscope_select::VeleroVersion;
+use veloscope_select::volumes::parse_policy;
+
+/// `velero backup create --ordered-resources`: `kind=ns/a,ns/b;kind2=c`, keys and values trimmed.
+pub fn parse_ordered_resources(text: &str) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for entry in text.split(';') {
+        let kv: Vec<&str> = entry.split('=').collect();
+        if kv.len() != 2 {
+            bail!("invalid OrderedResources '{entry}'");
+        }
+        out.insert(kv[0].trim().to_string(), kv[1].trim().to_string());
+    }
+    Ok(out)
+}
+
+/// True when any flag that shapes a Backup's filters was given (a policy file alone does not:
+/// it can be applied to a backup's stored spec).
+pub fn any_filter(f: &FilterArgs) -> bool {
+    !f.include_namespaces.is_empty()
+        || !f.exclude_namespaces.is_empty()
+        || !f.include_resources.is_empty()
+        || !f.exclude_resources.is_empty()
+        || f.include_cluster_resources.is_some()
+        || !f.include_cluster_scoped_resources.is_empty()
+        || !f.exclude_cluster_scoped_resources.is_empty()
+        || !f.include_namespace_scoped_resources.is_empty()
+        || !f.exclude_namespace_scoped_resources.is_empty()
+        || f.selector.is_some()
+        || f.or_selector.is_some()
+        || f.ordered_resources.is_some()
+}
+
+/// The Backup spec `velero backup create` would build from these flags.
+pub fn from_flags(f: &FilterArgs) -> Result<BackupSpec> {
+    if f.selector.is_some() && f.or_selector.is_some() {
+        bail!("either a 'selector' or an 'or-selector' can be specified, but not both");
+    }
+    let label_selector = f
+        .selector
+        .as_deref()
+        .map(|s| Selector::parse(s).and_then(|s| s.to_label_selector()))
+        .transpose()?;
+    let or_label_selectors = f
+        .or_selector
+        .as_deref()
+        .map(|s| {
+            Selector::parse_or(s)?
+                .iter()
+                .map(|s| s.to_label_selector().map(Some))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    Ok(BackupSpec {
+        included_namespaces: f.include_namespaces.clone(),
+        excluded_namespaces: f.exclude_namespaces.clone(),
+        included_resources: f.include_resources.clone(),
+        excluded_resources: f.exclude_resources.clone(),
+        include_cluster_resources: f.include_cluster_resources,
+        included_cluster_scoped_resources: f.include_cluster_scoped_resources.clone(),
+        excluded_cluster_scoped_resources: f.exclude_cluster_scoped_resources.clone(),
+        included_namespace_scoped_resources: f.include_namespace_scoped_resources.clone(),
+        excluded_namespace_scoped_resources: f.exclude_namespace_scoped_resources.clone(),
+        label_selector,
+        or_label_selectors,
+        ordered_resources: f
+            .ordered_resources
+            .as_deref()
+            .map(parse_ordered_resources)
+            .transpose()?
+            .unwrap_or_default(),
+        ..BackupSpec::default()
+    })
+}
+
+/// Reads YAML or JSON; the first document of a multi-document YAML file.
+pub fn read_document(path: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let doc = serde_yaml::Deserializer::from_str(&text)
+        .next()
+        .with_context(|| format!("{}: empty document", path.display()))?;
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(doc)
+        .with_context(|| format!("{}: not YAML or JSON", path.display()))?;
+    Ok(value)
+}
+
+pub fn from_file(path: &Path) -> Result<BackupSpec> {
+    let doc = read_document(path)?;
+    BackupSpec::from_document(&doc).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The resource policy file, and the reference the spec would carry to it.
+pub fn policy(
+    path: &Path,
+    version: VeleroVersion,
+) -> Result<(ResourcePolicies, TypedLocalObjectReference)> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let policy =
+        parse_policy(&text, version).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let name = serde_yaml::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/metadata/name")
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "resource-policy".to_string());
+    let reference = TypedLocalObjectReference {
+        api_group: None,
+        kind: "configmap".into(),
+        name,
+    };
+    Ok((policy, reference))
+}
