@@ -5,14 +5,18 @@ use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use std::path::Path;
 
-/// The stored spec of a filter-less backup after the v1.17+ controller normalised it
-/// (format reference §3.4), with the other defaults the controller fills in (§6.1).
+/// The stored spec of `velero backup create --include-cluster-resources=true` after the v1.17+
+/// controller normalised it (format reference §3.4: old-path auto-excludes), with the other
+/// defaults the controller fills in (§6.1).
 fn normalised_spec() -> Value {
     json!({
         "csiSnapshotTimeout": "10m0s",
-        "excludedClusterScopedResources": ["volumesnapshotcontents.snapshot.storage.k8s.io"],
-        "excludedNamespaceScopedResources": ["volumesnapshots.snapshot.storage.k8s.io"],
+        "excludedResources": [
+            "volumesnapshots.snapshot.storage.k8s.io",
+            "volumesnapshotcontents.snapshot.storage.k8s.io"
+        ],
         "hooks": {},
+        "includeClusterResources": true,
         "includedNamespaces": ["*"],
         "itemOperationTimeout": "4h0m0s",
         "metadata": {},

@@ -189,6 +189,12 @@ pub fn preview(
     e.collect_namespaces(&selectors, tracked);
     e.add_related();
     e.add_crds();
+    if e.resources.auto_excludes_block_full_backup()
+        && e.decisions
+            .contains(&Decision::Excluded(Reason::ClusterScopedNotIncluded))
+    {
+        e.warnings.push("per Velero's code (v1.17+), the VolumeSnapshot auto-excludes keep a filter-less backup from collecting cluster-scoped resources directly, so only Namespaces, related items and CRDs of backed-up custom resources are selected; this is UNVERIFIED on a live cluster (pass --velero-version 1.16 for the older behaviour)".into());
+    }
     Ok(Preview {
         decisions: e.decisions,
         warnings: e.warnings,

@@ -148,6 +148,32 @@ impl ResourceFilter {
         );
     }
 
+    /// True when only the v1.17+ VolumeSnapshot auto-excludes stand between this filter and the
+    /// "full backup" shortcut that collects every cluster-scoped type (reference §3.6: what
+    /// Velero's code does, UNVERIFIED on a live cluster).
+    pub fn auto_excludes_block_full_backup(&self) -> bool {
+        let ResourceFilter::Scoped {
+            namespaced,
+            cluster,
+            namespaces_everything,
+        } = self
+        else {
+            return false;
+        };
+        let only = |s: &GlobSet, item: &str| s.len() == 1 && s.has(item);
+        *namespaces_everything
+            && cluster.includes.is_empty()
+            && only(
+                &cluster.excludes,
+                "volumesnapshotcontents.snapshot.storage.k8s.io",
+            )
+            && namespaced.includes.is_empty()
+            && only(
+                &namespaced.excludes,
+                "volumesnapshots.snapshot.storage.k8s.io",
+            )
+    }
+
     /// `ShouldInclude(gr)`: whether the type is collected. `namespaced` is None for a type the
     /// discovery cannot resolve.
     pub fn should_include(&self, gr: &str, namespaced: Option<bool>) -> Result<(), Reason> {
@@ -241,5 +267,102 @@ impl ResourceFilter {
                     .then_some(Reason::ResourceExcluded)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use veloscope_index::IndexBuilder;
+
+    fn resolver() -> Resolver {
+        Resolver::for_index(&IndexBuilder::new().finish(Default::default()))
+    }
+
+    fn v(x: &[&str]) -> Vec<String> {
+        x.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn scoped(lists: [&[&str]; 4], everything: bool) -> ResourceFilter {
+        let [a, b, c, d] = lists.map(v);
+        ResourceFilter::scoped(&resolver(), [&a, &b, &c, &d], everything)
+    }
+
+    // TestNamespaceScopedShouldInclude (reference §8, case 4).
+    #[test]
+    fn namespace_scoped_should_include() {
+        assert!(
+            scoped([&[], &["*"], &[], &[]], true)
+                .should_include("pods", Some(true))
+                .is_err()
+        );
+        assert!(
+            scoped([&["*s"], &[], &[], &[]], true)
+                .should_include("pods", Some(true))
+                .is_ok()
+        );
+        assert!(
+            scoped([&[], &["*.bar"], &[], &[]], true)
+                .should_include("pods", Some(true))
+                .is_ok()
+        );
+    }
+
+    // TestClusterScopedShouldInclude (reference §8, cases 5 and 6).
+    #[test]
+    fn cluster_scoped_should_include() {
+        let pv = |f: &ResourceFilter| f.should_include("persistentvolumes", Some(false)).is_ok();
+        assert!(
+            !pv(&scoped([&[], &[], &[], &[]], false)),
+            "namespace includes [default]"
+        );
+        assert!(
+            pv(&scoped([&[], &[], &[], &[]], true)),
+            "full backup shortcut"
+        );
+        assert!(!pv(&scoped([&[], &[], &[], &["persistentvolumes"]], true)));
+        let f = scoped([&[], &[], &["foo", "baz"], &[]], false);
+        assert!(
+            f.should_include("namespaces", Some(false)).is_ok(),
+            "namespaces by default"
+        );
+        let f = scoped([&[], &[], &[], &["*spaces"]], false);
+        assert!(f.should_include("namespaces", Some(false)).is_err());
+        assert!(
+            f.should_include("gizmos.example.com", None).is_err(),
+            "unknown to discovery"
+        );
+    }
+
+    // Scoped lists drop resolvable names of the wrong scope (TestGetScopedResourceIncludesExcludes).
+    #[test]
+    fn scoped_lists_drop_wrong_scope_names() {
+        let r = resolver();
+        let set = resolve_scoped(&r, &v(&["deployments.apps", "persistentvolumes"]), true);
+        assert_eq!(set.items().collect::<Vec<_>>(), ["deployments.apps"]);
+        let set = resolve_scoped(&r, &v(&["deployments.apps", "persistentvolumes"]), false);
+        assert_eq!(set.items().collect::<Vec<_>>(), ["persistentvolumes"]);
+    }
+
+    // GlobalIncludesExcludes: includeClusterResources nil with a partial namespace filter.
+    #[test]
+    fn old_filter_cluster_rules() {
+        let ie = resolve_old(&resolver(), VeleroVersion::LATEST, &[], &v(&["*"]));
+        assert!(ie.excludes.is_empty(), "a * exclude is dropped");
+        let f = ResourceFilter::old(IncludesExcludes::default(), None, false);
+        assert_eq!(
+            f.should_include("persistentvolumes", Some(false)),
+            Err(Reason::ClusterScopedNotIncluded)
+        );
+        assert!(
+            f.should_include("namespaces", Some(false)).is_ok(),
+            "namespaces are exempt"
+        );
+        assert!(
+            f.should_exclude("persistentvolumes", Some(false)).is_none(),
+            "related PVs still arrive"
+        );
+        let f = ResourceFilter::old(IncludesExcludes::default(), Some(false), true);
+        assert!(f.should_exclude("persistentvolumes", Some(false)).is_some());
     }
 }
