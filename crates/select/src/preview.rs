@@ -429,20 +429,18 @@ impl Engine<'_> {
                 }
             }
         }
+        let mut missing: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
         let mut queue: VecDeque<usize> = (0..self.decisions.len())
             .filter(|&i| self.decisions[i].is_included())
             .collect();
         while let Some(at) = queue.pop_front() {
             for (gr, ns, name) in self.related(at, &sa_bindings) {
                 let Some(target) = self.index.position(&gr, ns.as_deref(), &name) else {
-                    let parent = self.item_ref(at);
-                    let missing = match &ns {
+                    let key = match &ns {
                         Some(ns) => format!("{gr}/{ns}/{name}"),
                         None => format!("{gr}/{name}"),
                     };
-                    self.warnings.push(format!(
-                        "{parent} references {missing}, which is not in the archive"
-                    ));
+                    missing.entry(key).or_insert((at, 0)).1 += 1;
                     continue;
                 };
                 if self.decisions[target].is_included() {
@@ -456,6 +454,14 @@ impl Engine<'_> {
                     self.decisions[target] = d;
                 }
             }
+        }
+        for (target, (first, count)) in missing {
+            let by = match count {
+                1 => format!("{} refers", self.item_ref(first)),
+                n => format!("{} and {} more items refer", self.item_ref(first), n - 1),
+            };
+            self.warnings
+                .push(format!("{by} to {target}, which is not in the archive"));
         }
     }
 
