@@ -13,6 +13,8 @@ use veloscope_model::sidefiles::SideFile;
 pub enum Source {
     Tarball(PathBuf),
     Folder(BackupFolder),
+    /// A live-cluster dump: a List file or a folder of manifests (see [`crate::dump`]).
+    Dump(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -31,10 +33,19 @@ pub struct StoredBackup {
 
 impl Source {
     pub fn open(path: &Path) -> Result<Source, ArchiveError> {
+        Self::open_as(path, false)
+    }
+
+    /// Like [`Source::open`], and when `dumps` is set a folder without a backup tarball or a
+    /// file that is JSON/YAML rather than an archive is a live-cluster dump.
+    pub fn open_as(path: &Path, dumps: bool) -> Result<Source, ArchiveError> {
         let meta = std::fs::metadata(path).map_err(|source| ArchiveError::Io {
             path: path.to_path_buf(),
             source,
         })?;
+        if dumps && crate::dump::is_dump(path) {
+            return Ok(Source::Dump(path.to_path_buf()));
+        }
         if meta.is_dir() {
             BackupFolder::open(path).map(Source::Folder)
         } else {
@@ -42,9 +53,10 @@ impl Source {
         }
     }
 
+    /// The file items are read from (the dump's path for a dump).
     pub fn tarball(&self) -> &Path {
         match self {
-            Source::Tarball(p) => p,
+            Source::Tarball(p) | Source::Dump(p) => p,
             Source::Folder(f) => &f.tarball,
         }
     }
@@ -52,7 +64,20 @@ impl Source {
     pub fn folder(&self) -> Option<&BackupFolder> {
         match self {
             Source::Folder(f) => Some(f),
-            Source::Tarball(_) => None,
+            _ => None,
+        }
+    }
+
+    /// Reads every item of the source, archive or dump, calling `visit` in order.
+    pub fn scan(
+        &self,
+        opts: &crate::ScanOptions,
+        progress: &(dyn Fn(u64, u64) + Sync),
+        visit: impl FnMut(crate::ScanEvent<'_>) -> std::ops::ControlFlow<()>,
+    ) -> Result<crate::ScanStats, ArchiveError> {
+        match self {
+            Source::Dump(p) => crate::dump::scan_dump(p, opts.parse_metadata, visit),
+            _ => crate::scan_archive(self.tarball(), opts, progress, visit),
         }
     }
 }

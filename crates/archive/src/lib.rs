@@ -5,6 +5,7 @@
 
 mod compression;
 pub mod details;
+pub mod dump;
 mod error;
 mod folder;
 mod meta;

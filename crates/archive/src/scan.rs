@@ -224,20 +224,28 @@ fn process<'b>(raw: &'b Raw, buf: &'b [u8], parse: bool) -> Option<ScanEvent<'b>
             let Ok(EntryPath::Item(item)) = path::classify(path::normalize(entry)) else {
                 return None;
             };
-            let meta = (parse && !matches!(item.version, VersionDir::Preferred(_)))
-                .then(|| ItemMeta::parse(body));
-            let details = match &meta {
-                Some(Ok(m)) => Details::read(item.gr, m),
-                _ => Details::None,
-            };
-            Some(ScanEvent::Item(ItemEntry {
-                entry,
-                path: item,
-                body,
-                hash: xxhash_rust::xxh3::xxh3_64(body),
-                meta,
-                details,
-            }))
+            Some(ScanEvent::Item(ItemEntry::new(entry, item, body, parse)))
+        }
+    }
+}
+
+impl<'a> ItemEntry<'a> {
+    /// Hashes the body and, when asked, parses its metadata and kind-specific details
+    /// (`-preferredversion` twins are only hashed: their bytes must equal the unversioned copy).
+    pub fn new(entry: &'a str, path: ItemPath<'a>, body: &'a [u8], parse: bool) -> Self {
+        let meta = (parse && !matches!(path.version, VersionDir::Preferred(_)))
+            .then(|| ItemMeta::parse(body));
+        let details = match &meta {
+            Some(Ok(m)) => Details::read(path.gr, m),
+            _ => Details::None,
+        };
+        ItemEntry {
+            entry,
+            path,
+            body,
+            hash: xxhash_rust::xxh3::xxh3_64(body),
+            meta,
+            details,
         }
     }
 }

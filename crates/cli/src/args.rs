@@ -88,6 +88,21 @@ pub enum Command {
         #[arg(long)]
         api_version: Option<String>,
     },
+    /// What changed between two backups, or a backup and a live-cluster dump (`kubectl get -A -o
+    /// json` output or a folder of manifests). Exit 0: no differences, 1: differences, 2: error.
+    Diff {
+        /// The older side: a backup tarball or folder.
+        a: PathBuf,
+        /// The newer side: a backup tarball or folder, a List file, or a folder of manifests.
+        b: PathBuf,
+        #[command(flatten)]
+        filters: FilterArgs,
+        #[command(flatten)]
+        diff: DiffArgs,
+        /// Velero release whose filter rules apply (MAJOR.MINOR).
+        #[arg(long, default_value = "1.18", value_name = "X.Y")]
+        velero_version: String,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -157,4 +172,25 @@ pub struct FilterArgs {
     /// includeExcludePolicy).
     #[arg(long, value_name = "FILE")]
     pub resource_policy_file: Option<PathBuf>,
+}
+
+/// What `diff` compares and how.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DiffArgs {
+    /// Also ignore this field (dotted path like `metadata.annotations` or JSON pointer like
+    /// `/spec/replicas`; `*` matches any key or index). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub ignore: Vec<String>,
+    /// Compare `status` too (ignored by default).
+    #[arg(long)]
+    pub include_status: bool,
+    /// Ignore nothing, not even resourceVersion, managedFields, generation or status.
+    #[arg(long, conflicts_with = "include_status")]
+    pub all_fields: bool,
+    /// Print Secret data values instead of a short hash of each side.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Only the list of added/removed/changed items, no field changes.
+    #[arg(long)]
+    pub stat: bool,
 }

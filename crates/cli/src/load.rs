@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use veloscope_archive::{ItemPath, ScanEvent, ScanOptions, Source, VersionDir, scan_archive};
+use veloscope_archive::{ItemPath, ScanEvent, ScanOptions, Source, VersionDir};
 use veloscope_index::{Index, IndexBuilder};
 
 pub struct Loaded {
@@ -45,7 +45,7 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(g: &Global) -> Progress {
+    fn new(g: &Global, wanted: bool) -> Progress {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
         if let Ok(style) = ProgressStyle::with_template(
             "{spinner} reading {bytes}/{total_bytes} [{wide_bar}] {eta}",
@@ -56,7 +56,7 @@ impl Progress {
             bar,
             start: Instant::now(),
             shown: AtomicBool::new(false),
-            enabled: !g.no_progress && !g.quiet && std::io::stderr().is_terminal(),
+            enabled: wanted && !g.no_progress && !g.quiet && std::io::stderr().is_terminal(),
         }
     }
 
@@ -80,15 +80,57 @@ impl Drop for Progress {
 }
 
 pub fn load(path: &Path, g: &Global, capture: Option<CaptureFn<'_>>) -> Result<Loaded> {
-    let source = Source::open(path)?;
-    let progress = Progress::new(g);
+    load_with(
+        Source::open(path)?,
+        g,
+        LoadOptions::default(),
+        capture,
+        &mut |_| {},
+    )
+}
+
+/// How [`load_with`] reads a source.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Draw the progress bar (off for all but one of concurrent loads).
+    pub progress_bar: bool,
+    /// Parse item metadata (filters and listings need it; a bare diff does not).
+    pub parse_metadata: bool,
+    /// Fold items into the index (a bare diff needs only the events).
+    pub build_index: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            progress_bar: true,
+            parse_metadata: true,
+            build_index: true,
+        }
+    }
+}
+
+/// Scans a source into an index, keeping the bodies `capture` asks for and showing every event
+/// to `also` first (diff matches bodies there).
+pub fn load_with(
+    source: Source,
+    g: &Global,
+    lo: LoadOptions,
+    capture: Option<CaptureFn<'_>>,
+    also: &mut dyn FnMut(&ScanEvent<'_>),
+) -> Result<Loaded> {
+    let progress = Progress::new(g, lo.progress_bar);
     let mut builder = IndexBuilder::new();
     let mut captured = Vec::new();
-    let stats = scan_archive(
-        source.tarball(),
-        &scan_options(g),
+    let opts = ScanOptions {
+        parse_metadata: lo.parse_metadata,
+        ..scan_options(g)
+    };
+    let stats = source.scan(
+        &opts,
         &|done, total| progress.update(done, total),
         |ev: ScanEvent<'_>| {
+            also(&ev);
             if let (ScanEvent::Item(e), Some(want)) = (&ev, capture)
                 && want(&e.path)
             {
@@ -103,7 +145,11 @@ pub fn load(path: &Path, g: &Global, capture: Option<CaptureFn<'_>>) -> Result<L
                     body: e.body.to_vec(),
                 });
             }
-            builder.add(ev)
+            if lo.build_index || matches!(ev, ScanEvent::Warning(_)) {
+                builder.add(ev)
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
         },
     )?;
     drop(progress);

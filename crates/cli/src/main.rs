@@ -3,6 +3,7 @@
 //! of the workspace that prints or exits.
 
 mod args;
+mod diff;
 mod inspect;
 mod load;
 mod ls;
@@ -98,6 +99,22 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
                 api_version: api_version.as_deref(),
             };
             show::run(source, &a, g, out)?
+        }
+        Command::Diff {
+            a,
+            b,
+            filters,
+            diff: d,
+            velero_version,
+        } => {
+            let args = diff::Args {
+                a,
+                b,
+                filters,
+                diff: d,
+                velero_version,
+            };
+            return diff::run(&args, g, out);
         }
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);

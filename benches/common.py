@@ -1,0 +1,52 @@
+"""Shared helpers for the benchmark scripts: build, generate archives, time commands."""
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "target", "bench")
+VELOSCOPE = os.path.join(ROOT, "target", "release", "veloscope")
+
+
+def build():
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "veloscope", "-p", "fixture-gen"],
+                   cwd=ROOT, check=True)
+    os.makedirs(BENCH, exist_ok=True)
+
+
+def synth(items, name, mutate_percent=0):
+    """A generated backup under target/bench/, made once."""
+    path = os.path.join(BENCH, name)
+    if not os.path.exists(path):
+        cmd = [os.path.join(ROOT, "target/release/fixture-gen"), "synth", "--items", str(items),
+               "--out", path]
+        if mutate_percent:
+            cmd += ["--mutate-percent", str(mutate_percent)]
+        subprocess.run(cmd, check=True)
+    return path
+
+
+def run(cmd, ok_codes=(0,)):
+    """Wall seconds and peak RSS (KiB) of one run, stdout discarded."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        proc = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) not in ok_codes:
+        sys.exit(f"{' '.join(cmd)} failed: {err}")
+    return elapsed, usage.ru_maxrss
+
+
+def measure(commands, runs):
+    """Interleaved runs (machine noise hits all alike); median seconds and max RSS per name."""
+    results = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (cmd, ok) in commands.items():
+            results[name].append(run(cmd, ok))
+    med = {n: statistics.median(t for t, _ in r) for n, r in results.items()}
+    rss = {n: max(m for _, m in r) for n, r in results.items()}
+    return med, rss
