@@ -18,7 +18,12 @@ pub enum ArchiveError {
         path: PathBuf,
         /// The last tar entry read before the damage, if any.
         entry: Option<String>,
+        damage: Damage,
         message: String,
+        /// Compressed bytes consumed when the damage was met.
+        offset: u64,
+        /// File entries read before it.
+        entries_read: u64,
     },
     #[error("{}: entry {entry}: {what} of {size} bytes exceeds the budget of {limit} bytes", path.display())]
     Budget {
@@ -32,6 +37,27 @@ pub enum ArchiveError {
     NotABackup { path: PathBuf, reason: String },
     #[error("{}: {message}", path.display())]
     SideFile { path: PathBuf, message: String },
+}
+
+/// The kind of damage that stopped a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Damage {
+    /// The data ends early: a truncated upload or download.
+    Truncated,
+    /// A gzip CRC/length or zstd checksum does not match: bad bytes.
+    Checksum,
+    /// The compressed stream itself is corrupt.
+    Decompress,
+    /// Bytes after the last compressed member that are not another member.
+    TrailingGarbage,
+    /// A tar header fails its checksum or has malformed fields.
+    TarHeader,
+    /// Something the reader does not support.
+    Unsupported,
+    TooManyEntries,
+    Budget,
+    Io,
 }
 
 fn after(entry: &Option<String>) -> String {

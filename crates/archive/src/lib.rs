@@ -14,7 +14,7 @@ mod scan;
 
 pub use compression::Compression;
 pub use details::Details;
-pub use error::ArchiveError;
+pub use error::{ArchiveError, Damage};
 pub use folder::{BackupFolder, Source, StoredBackup};
 pub use meta::{ItemMeta, OwnerRef};
 pub use path::{EntryPath, ItemPath, VersionDir};

@@ -4,7 +4,7 @@
 
 use crate::compression::Compression;
 use crate::details::Details;
-use crate::error::ArchiveError;
+use crate::error::{ArchiveError, Damage};
 use crate::meta::ItemMeta;
 use crate::path::{self, EntryPath, ItemPath, PathProblem, VersionDir};
 use crossbeam_channel::{Sender, bounded};
@@ -77,6 +77,10 @@ pub struct ScanStats {
     pub compression: Option<Compression>,
     /// Trimmed content of `metadata/version`, if present.
     pub format_version: Option<String>,
+    /// Zero blocks after the last entry, up to 2 (a complete end-of-archive marker).
+    pub end_marker_blocks: u8,
+    /// Bytes after the end-of-archive marker and its zero padding (data that does not belong).
+    pub trailing_bytes: u64,
 }
 
 /// One item entry of the archive, in archive order.
@@ -154,7 +158,7 @@ pub fn scan_archive(
                 Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
                 Compression::Zstd => match zstd::stream::read::Decoder::new(input) {
                     Ok(d) => Box::new(d),
-                    Err(e) => return Err((None, e.to_string())),
+                    Err(e) => return Err(WalkError::new(None, Damage::Decompress, e.to_string())),
                 },
                 Compression::None => Box::new(input),
             };
@@ -174,9 +178,9 @@ pub fn scan_archive(
             }
         }
         drop(rx);
-        reader
-            .join()
-            .unwrap_or_else(|_| Err((None, "reader thread panicked".into())))
+        reader.join().unwrap_or_else(|_| {
+            Err(WalkError::new(None, Damage::Io, "reader thread panicked".into()))
+        })
     });
     progress(len, len);
     match outcome {
@@ -184,37 +188,13 @@ pub fn scan_archive(
             stats.entries = walk.entries;
             stats.bytes = walk.bytes;
             stats.format_version = walk.format_version;
+            stats.end_marker_blocks = walk.end_marker_blocks;
+            stats.trailing_bytes = walk.trailing_bytes;
             Ok(stats)
         }
-        Err((entry, message)) => Err(classify_error(path, entry, message)),
+        Err(e) => Err(e.into_error(path, consumed.load(Ordering::Relaxed))),
     }
 }
-
-fn classify_error(path: &Path, entry: Option<String>, message: String) -> ArchiveError {
-    if let Some(rest) = message.strip_prefix(BUDGET_MARK) {
-        let mut it = rest.splitn(3, '\u{1}');
-        let what = match it.next() {
-            Some("header") => "extension header",
-            _ => "entry",
-        };
-        let size = it.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-        let limit = it.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-        return ArchiveError::Budget {
-            path: path.to_path_buf(),
-            entry: entry.unwrap_or_default(),
-            what,
-            size,
-            limit,
-        };
-    }
-    ArchiveError::Corrupt {
-        path: path.to_path_buf(),
-        entry,
-        message,
-    }
-}
-
-const BUDGET_MARK: &str = "\u{0}budget\u{1}";
 
 fn process<'b>(raw: &'b Raw, buf: &'b [u8], parse: bool) -> Option<ScanEvent<'b>> {
     match raw {
@@ -250,25 +230,138 @@ impl<'a> ItemEntry<'a> {
     }
 }
 
+#[derive(Default)]
 struct Walk {
     entries: u64,
     bytes: u64,
     format_version: Option<String>,
+    end_marker_blocks: u8,
+    trailing_bytes: u64,
 }
 
-type WalkError = (Option<String>, String);
+/// What stopped the walk, and after which entry.
+struct WalkError {
+    entry: Option<String>,
+    damage: Damage,
+    message: String,
+    entries_read: u64,
+    budget: Option<(&'static str, u64, u64)>,
+}
+
+impl WalkError {
+    fn new(entry: Option<String>, damage: Damage, message: String) -> Self {
+        WalkError {
+            entry,
+            damage,
+            message,
+            entries_read: 0,
+            budget: None,
+        }
+    }
+
+    fn io(entry: Option<String>, e: &io::Error) -> Self {
+        let (damage, message) = describe_io(e);
+        WalkError::new(entry, damage, message)
+    }
+
+    fn into_error(self, path: &Path, offset: u64) -> ArchiveError {
+        match self.budget {
+            Some((what, size, limit)) => ArchiveError::Budget {
+                path: path.to_path_buf(),
+                entry: self.entry.unwrap_or_default(),
+                what,
+                size,
+                limit,
+            },
+            None => ArchiveError::Corrupt {
+                path: path.to_path_buf(),
+                entry: self.entry,
+                damage: self.damage,
+                message: self.message,
+                offset,
+                entries_read: self.entries_read,
+            },
+        }
+    }
+}
+
+/// Counts the decompressed bytes the tar reader has consumed.
+struct Tell<R> {
+    inner: R,
+    pos: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Tell<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos.set(self.pos.get() + n as u64);
+        Ok(n)
+    }
+}
 
 fn walk_tar(
     decoder: Box<dyn Read + Send + '_>,
     opts: &ScanOptions,
     tx: Sender<Batch>,
 ) -> Result<Walk, WalkError> {
-    let mut archive = tar::Archive::new(decoder);
-    let mut walk = Walk {
-        entries: 0,
-        bytes: 0,
-        format_version: None,
+    let pos = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let mut archive = tar::Archive::new(Tell {
+        inner: decoder,
+        pos: pos.clone(),
+    });
+    let mut walk = Walk::default();
+    let mut data_end: u64 = 0;
+    let last = match walk_entries(&mut archive, opts, &tx, &mut walk, &mut data_end) {
+        Ok(Walked::Ended(last)) => last,
+        Ok(Walked::Stopped) => return Ok(walk),
+        Err(mut e) => {
+            e.entries_read = walk.entries;
+            return Err(e);
+        }
     };
+    // What follows the last entry: the end-of-archive marker (two zero blocks), padding, or
+    // other data. Reading to the end also makes the decoder check its trailer (gzip CRC and
+    // length, zstd checksum), as Velero's reader would.
+    let marker_start = pos.get();
+    let mut rest = archive.into_inner();
+    let mut tail = [0u8; 64 << 10];
+    let mut zero_run: u64 = marker_start.saturating_sub(data_end);
+    let mut saw_data = false;
+    loop {
+        let n = match rest.read(&mut tail) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                let mut err = WalkError::io(last.clone(), &e);
+                err.message = format!("after the end of the tar stream: {}", err.message);
+                if err.damage == Damage::Decompress && e.to_string().contains("invalid gzip header") {
+                    err.damage = Damage::TrailingGarbage;
+                }
+                err.entries_read = walk.entries;
+                return Err(err);
+            }
+        };
+        for &b in &tail[..n] {
+            if b == 0 && !saw_data {
+                zero_run += 1;
+            } else {
+                saw_data = true;
+                walk.trailing_bytes += 1;
+            }
+        }
+    }
+    walk.end_marker_blocks = (zero_run / 512).min(2) as u8;
+    Ok(walk)
+}
+
+/// Walks the entries, batching item bodies to the consumer.
+fn walk_entries<R: Read>(
+    archive: &mut tar::Archive<R>,
+    opts: &ScanOptions,
+    tx: &Sender<Batch>,
+    walk: &mut Walk,
+    data_end: &mut u64,
+) -> Result<Walked, WalkError> {
     let mut last: Option<String> = None;
     let mut long_path: Option<Vec<u8>> = None;
     let mut batch = Batch {
@@ -277,18 +370,23 @@ fn walk_tar(
     };
     let entries = archive
         .entries()
-        .map_err(|e| (None, e.to_string()))?
+        .map_err(|e| WalkError::io(None, &e))?
         .raw(true);
     let mut seen: u64 = 0;
     for entry in entries {
-        let mut entry = entry.map_err(|e| (last.clone(), describe_io(&e)))?;
+        let mut entry = entry.map_err(|e| WalkError::io(last.clone(), &e))?;
         seen += 1;
         if seen > opts.max_entries {
-            return Err((last, format!("more than {} tar entries", opts.max_entries)));
+            return Err(WalkError::new(
+                last,
+                Damage::TooManyEntries,
+                format!("more than {} tar entries", opts.max_entries),
+            ));
         }
         let header = entry.header();
         let kind = header.entry_type();
         let size = entry.size();
+        *data_end = entry.raw_file_position() + size.div_ceil(512) * 512;
         if kind.is_gnu_longname()
             || kind.is_gnu_longlink()
             || kind.is_pax_local_extensions()
@@ -299,27 +397,25 @@ fn walk_tar(
                     Some(l) => format!("extension header after {l}"),
                     None => "extension header at the start".to_string(),
                 };
-                return Err((
-                    Some(at),
-                    format!(
-                        "{BUDGET_MARK}header\u{1}{size}\u{1}{}",
-                        opts.max_header_bytes
-                    ),
-                ));
+                let mut e = WalkError::new(Some(at), Damage::Budget, String::new());
+                e.budget = Some(("extension header", size, opts.max_header_bytes));
+                return Err(e);
             }
-            let data = read_exact_body(&mut entry, size).map_err(|e| (last.clone(), e))?;
+            let data = read_exact_body(&mut entry, size).map_err(|e| e.at(&last))?;
             if kind.is_gnu_longname() {
                 let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
                 long_path = Some(data[..end].to_vec());
             } else if kind.is_pax_local_extensions() {
                 for ext in tar::PaxExtensions::new(&data) {
-                    let ext =
-                        ext.map_err(|e| (last.clone(), format!("malformed PAX header: {e}")))?;
+                    let ext = ext.map_err(|e| {
+                        WalkError::new(last.clone(), Damage::TarHeader, format!("malformed PAX header: {e}"))
+                    })?;
                     match ext.key() {
                         Ok("path") => long_path = Some(ext.value_bytes().to_vec()),
                         Ok("size") => {
-                            return Err((
+                            return Err(WalkError::new(
                                 last,
+                                Damage::Unsupported,
                                 "PAX size overrides are not supported (entry over 8 GiB?)".into(),
                             ));
                         }
@@ -363,18 +459,17 @@ fn walk_tar(
         match path::classify(path::normalize(&name)) {
             Ok(EntryPath::FormatVersion) => {
                 let limit = size.min(4096);
-                let data = read_exact_body(&mut entry, limit).map_err(|e| (last.clone(), e))?;
+                let data = read_exact_body(&mut entry, limit).map_err(|e| e.at(&last))?;
                 walk.format_version = Some(String::from_utf8_lossy(&data).trim().to_string());
             }
             Ok(EntryPath::Item(_)) => {
                 if size > opts.max_entry_bytes {
-                    return Err((
-                        last,
-                        format!("{BUDGET_MARK}entry\u{1}{size}\u{1}{}", opts.max_entry_bytes),
-                    ));
+                    let mut e = WalkError::new(last, Damage::Budget, String::new());
+                    e.budget = Some(("entry", size, opts.max_entry_bytes));
+                    return Err(e);
                 }
                 let start = batch.buf.len();
-                read_body_into(&mut entry, size, &mut batch.buf).map_err(|e| (last.clone(), e))?;
+                read_body_into(&mut entry, size, &mut batch.buf).map_err(|e| e.at(&last))?;
                 batch.entries.push(Raw::Item {
                     entry: name,
                     data: start..batch.buf.len(),
@@ -411,51 +506,73 @@ fn walk_tar(
                 },
             );
             if tx.send(full).is_err() {
-                return Ok(walk);
+                return Ok(Walked::Stopped);
             }
         }
     }
     if !batch.entries.is_empty() {
         let _ = tx.send(batch);
     }
-    // Read what follows the end-of-archive marker so the decoder checks its trailer (gzip CRC
-    // and length, zstd checksum); Velero's reader would fail there too.
-    let mut rest = archive.into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(|e| {
-        (
-            last.clone(),
-            format!("after the end of the tar stream: {}", describe_io(&e)),
-        )
-    })?;
-    Ok(walk)
+    Ok(Walked::Ended(last))
 }
 
-fn read_exact_body(r: &mut impl Read, size: u64) -> Result<Vec<u8>, String> {
+/// How the entry walk ended: at the end of the tar stream (after the named entry), or because the
+/// consumer stopped listening.
+enum Walked {
+    Ended(Option<String>),
+    Stopped,
+}
+
+/// A failed body read, before it is tied to an entry.
+struct BodyError(Damage, String);
+
+impl BodyError {
+    fn at(self, last: &Option<String>) -> WalkError {
+        WalkError::new(last.clone(), self.0, self.1)
+    }
+}
+
+fn read_exact_body(r: &mut impl Read, size: u64) -> Result<Vec<u8>, BodyError> {
     let mut v = Vec::new();
     read_body_into(r, size, &mut v)?;
     Ok(v)
 }
 
-fn read_body_into(r: &mut impl Read, size: u64, buf: &mut Vec<u8>) -> Result<(), String> {
+fn read_body_into(r: &mut impl Read, size: u64, buf: &mut Vec<u8>) -> Result<(), BodyError> {
     let before = buf.len();
-    r.take(size).read_to_end(buf).map_err(|e| describe_io(&e))?;
+    r.take(size).read_to_end(buf).map_err(|e| {
+        let (d, m) = describe_io(&e);
+        BodyError(d, m)
+    })?;
     let got = (buf.len() - before) as u64;
     if got < size {
-        return Err(format!(
-            "truncated archive: entry body has {got} of {size} bytes before the end of data"
+        return Err(BodyError(
+            Damage::Truncated,
+            format!("truncated archive: entry body has {got} of {size} bytes before the end of data"),
         ));
     }
     Ok(())
 }
 
-fn describe_io(e: &io::Error) -> String {
+/// Names the damage behind an I/O error of the decompressor or the tar reader.
+fn describe_io(e: &io::Error) -> (Damage, String) {
     let msg = e.to_string();
-    if e.kind() == io::ErrorKind::UnexpectedEof || msg.contains("unexpected end of file") {
-        format!("truncated archive: unexpected end of data ({msg})")
-    } else if msg.contains("corrupt deflate stream") || msg.contains("invalid gzip header") {
-        format!("corrupt gzip data: {msg}")
+    let lower = msg.to_ascii_lowercase();
+    if e.kind() == io::ErrorKind::UnexpectedEof
+        || lower.contains("unexpected end of file")
+        || lower.contains("unexpected eof")
+        || lower.contains("incomplete")
+        || lower.contains("failed to read entire block")
+    {
+        (Damage::Truncated, format!("truncated archive: unexpected end of data ({msg})"))
+    } else if lower.contains("header checksum") || lower.contains("numeric field") || lower.contains("invalid octal") {
+        (Damage::TarHeader, msg)
+    } else if lower.contains("checksum") || lower.contains("matching size") {
+        (Damage::Checksum, format!("checksum mismatch: {msg}"))
+    } else if lower.contains("deflate") || lower.contains("gzip header") || lower.contains("corrupt") || lower.contains("unknown frame") || lower.contains("zstd") {
+        (Damage::Decompress, format!("corrupt compressed data: {msg}"))
     } else {
-        msg
+        (Damage::Io, msg)
     }
 }
 
