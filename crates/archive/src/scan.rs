@@ -28,6 +28,8 @@ pub struct ScanOptions {
     pub batch_entries: usize,
     /// Parse item metadata (off for callers that only need bytes and hashes).
     pub parse_metadata: bool,
+    /// Also compute the SHA-256 of unversioned item bodies (digest manifests), on the pool.
+    pub sha256: bool,
 }
 
 impl Default for ScanOptions {
@@ -39,6 +41,7 @@ impl Default for ScanOptions {
             batch_bytes: 4 << 20,
             batch_entries: 8192,
             parse_metadata: true,
+            sha256: false,
         }
     }
 }
@@ -93,6 +96,8 @@ pub struct ItemEntry<'a> {
     pub meta: Option<Result<ItemMeta<'a>, serde_json::Error>>,
     /// Kind-specific facts, read alongside the metadata.
     pub details: Details,
+    /// SHA-256 of the body, for unversioned entries when `ScanOptions::sha256` is set.
+    pub sha256: Option<[u8; 32]>,
 }
 
 // Events live for one visit; boxing the item would cost an allocation per entry.
@@ -169,7 +174,7 @@ pub fn scan_archive(
             let processed: Vec<Option<ScanEvent<'_>>> = batch
                 .entries
                 .par_iter()
-                .map(|raw| process(raw, &batch.buf, opts.parse_metadata))
+                .map(|raw| process(raw, &batch.buf, opts))
                 .collect();
             for ev in processed.into_iter().flatten() {
                 if visit(ev).is_break() {
@@ -179,7 +184,11 @@ pub fn scan_archive(
         }
         drop(rx);
         reader.join().unwrap_or_else(|_| {
-            Err(WalkError::new(None, Damage::Io, "reader thread panicked".into()))
+            Err(WalkError::new(
+                None,
+                Damage::Io,
+                "reader thread panicked".into(),
+            ))
         })
     });
     progress(len, len);
@@ -196,7 +205,7 @@ pub fn scan_archive(
     }
 }
 
-fn process<'b>(raw: &'b Raw, buf: &'b [u8], parse: bool) -> Option<ScanEvent<'b>> {
+fn process<'b>(raw: &'b Raw, buf: &'b [u8], opts: &ScanOptions) -> Option<ScanEvent<'b>> {
     match raw {
         Raw::Warning(w) => Some(ScanEvent::Warning(w.clone())),
         Raw::Item { entry, data } => {
@@ -204,7 +213,12 @@ fn process<'b>(raw: &'b Raw, buf: &'b [u8], parse: bool) -> Option<ScanEvent<'b>
             let Ok(EntryPath::Item(item)) = path::classify(path::normalize(entry)) else {
                 return None;
             };
-            Some(ScanEvent::Item(ItemEntry::new(entry, item, body, parse)))
+            let mut e = ItemEntry::new(entry, item, body, opts.parse_metadata);
+            if opts.sha256 && item.version == VersionDir::Unversioned {
+                use sha2::Digest;
+                e.sha256 = Some(sha2::Sha256::digest(body).into());
+            }
+            Some(ScanEvent::Item(e))
         }
     }
 }
@@ -226,6 +240,7 @@ impl<'a> ItemEntry<'a> {
             hash: xxhash_rust::xxh3::xxh3_64(body),
             meta,
             details,
+            sha256: None,
         }
     }
 }
@@ -311,7 +326,23 @@ fn walk_tar(
     });
     let mut walk = Walk::default();
     let mut data_end: u64 = 0;
-    let last = match walk_entries(&mut archive, opts, &tx, &mut walk, &mut data_end) {
+    let mut batch = Batch {
+        buf: Vec::with_capacity(opts.batch_bytes + (64 << 10)),
+        entries: Vec::new(),
+    };
+    let walked = walk_entries(
+        &mut archive,
+        opts,
+        &tx,
+        &mut batch,
+        &mut walk,
+        &mut data_end,
+    );
+    // What was read before any damage still reaches the consumer.
+    if !batch.entries.is_empty() {
+        let _ = tx.send(batch);
+    }
+    let last = match walked {
         Ok(Walked::Ended(last)) => last,
         Ok(Walked::Stopped) => return Ok(walk),
         Err(mut e) => {
@@ -334,7 +365,8 @@ fn walk_tar(
             Err(e) => {
                 let mut err = WalkError::io(last.clone(), &e);
                 err.message = format!("after the end of the tar stream: {}", err.message);
-                if err.damage == Damage::Decompress && e.to_string().contains("invalid gzip header") {
+                if err.damage == Damage::Decompress && e.to_string().contains("invalid gzip header")
+                {
                     err.damage = Damage::TrailingGarbage;
                 }
                 err.entries_read = walk.entries;
@@ -359,15 +391,12 @@ fn walk_entries<R: Read>(
     archive: &mut tar::Archive<R>,
     opts: &ScanOptions,
     tx: &Sender<Batch>,
+    batch: &mut Batch,
     walk: &mut Walk,
     data_end: &mut u64,
 ) -> Result<Walked, WalkError> {
     let mut last: Option<String> = None;
     let mut long_path: Option<Vec<u8>> = None;
-    let mut batch = Batch {
-        buf: Vec::with_capacity(opts.batch_bytes + (64 << 10)),
-        entries: Vec::new(),
-    };
     let entries = archive
         .entries()
         .map_err(|e| WalkError::io(None, &e))?
@@ -408,7 +437,11 @@ fn walk_entries<R: Read>(
             } else if kind.is_pax_local_extensions() {
                 for ext in tar::PaxExtensions::new(&data) {
                     let ext = ext.map_err(|e| {
-                        WalkError::new(last.clone(), Damage::TarHeader, format!("malformed PAX header: {e}"))
+                        WalkError::new(
+                            last.clone(),
+                            Damage::TarHeader,
+                            format!("malformed PAX header: {e}"),
+                        )
                     })?;
                     match ext.key() {
                         Ok("path") => long_path = Some(ext.value_bytes().to_vec()),
@@ -499,7 +532,7 @@ fn walk_entries<R: Read>(
         }
         if batch.buf.len() >= opts.batch_bytes || batch.entries.len() >= opts.batch_entries {
             let full = std::mem::replace(
-                &mut batch,
+                batch,
                 Batch {
                     buf: Vec::with_capacity(opts.batch_bytes + (64 << 10)),
                     entries: Vec::new(),
@@ -509,9 +542,6 @@ fn walk_entries<R: Read>(
                 return Ok(Walked::Stopped);
             }
         }
-    }
-    if !batch.entries.is_empty() {
-        let _ = tx.send(batch);
     }
     Ok(Walked::Ended(last))
 }
@@ -548,7 +578,9 @@ fn read_body_into(r: &mut impl Read, size: u64, buf: &mut Vec<u8>) -> Result<(),
     if got < size {
         return Err(BodyError(
             Damage::Truncated,
-            format!("truncated archive: entry body has {got} of {size} bytes before the end of data"),
+            format!(
+                "truncated archive: entry body has {got} of {size} bytes before the end of data"
+            ),
         ));
     }
     Ok(())
@@ -564,13 +596,27 @@ fn describe_io(e: &io::Error) -> (Damage, String) {
         || lower.contains("incomplete")
         || lower.contains("failed to read entire block")
     {
-        (Damage::Truncated, format!("truncated archive: unexpected end of data ({msg})"))
-    } else if lower.contains("header checksum") || lower.contains("numeric field") || lower.contains("invalid octal") {
+        (
+            Damage::Truncated,
+            format!("truncated archive: unexpected end of data ({msg})"),
+        )
+    } else if lower.contains("header checksum")
+        || lower.contains("numeric field")
+        || lower.contains("invalid octal")
+    {
         (Damage::TarHeader, msg)
     } else if lower.contains("checksum") || lower.contains("matching size") {
         (Damage::Checksum, format!("checksum mismatch: {msg}"))
-    } else if lower.contains("deflate") || lower.contains("gzip header") || lower.contains("corrupt") || lower.contains("unknown frame") || lower.contains("zstd") {
-        (Damage::Decompress, format!("corrupt compressed data: {msg}"))
+    } else if lower.contains("deflate")
+        || lower.contains("gzip header")
+        || lower.contains("corrupt")
+        || lower.contains("unknown frame")
+        || lower.contains("zstd")
+    {
+        (
+            Damage::Decompress,
+            format!("corrupt compressed data: {msg}"),
+        )
     } else {
         (Damage::Io, msg)
     }

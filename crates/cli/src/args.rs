@@ -103,6 +103,26 @@ pub enum Command {
         #[arg(long, default_value = "1.18", value_name = "X.Y")]
         velero_version: String,
     },
+    /// Check that a backup is sound: compression, tar stream, every item, the backup's own
+    /// records, an optional policy and digest manifest. Exit 0: no error, 1: errors, 2: could not run.
+    Verify {
+        source: PathBuf,
+        /// A policy for CI gates (required/forbidden namespaces and resources, maximum age, phases,
+        /// warnings, severity overrides); see the README.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Also write the findings as JUnit XML.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Write a digest manifest (SHA-256 of every item and side file) beside the backup; a later
+        /// verify reports every item added, removed or altered since.
+        #[arg(long)]
+        write_manifest: bool,
+        /// The manifest's path (default: veloscope-manifest.json in the backup folder, or
+        /// TARBALL.veloscope-manifest.json beside a tarball).
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

@@ -7,13 +7,17 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use veloscope_archive::{ItemPath, ScanEvent, ScanOptions, Source, VersionDir};
+use veloscope_archive::{
+    ArchiveError, ItemPath, ScanEvent, ScanOptions, ScanStats, Source, VersionDir,
+};
 use veloscope_index::{Index, IndexBuilder};
 
 pub struct Loaded {
     pub source: Source,
     pub index: Index,
     pub captured: Vec<Captured>,
+    /// The damage that ended the read early (only with `LoadOptions::tolerate_damage`).
+    pub stop: Option<ArchiveError>,
 }
 
 /// An entry body kept during the scan (for `show`).
@@ -98,6 +102,10 @@ pub struct LoadOptions {
     pub parse_metadata: bool,
     /// Fold items into the index (a bare diff needs only the events).
     pub build_index: bool,
+    /// Keep what was read before damage, with the damage in `Loaded::stop` (verify).
+    pub tolerate_damage: bool,
+    /// SHA-256 of every unversioned body, computed on the pool (verify's manifests).
+    pub sha256: bool,
 }
 
 impl Default for LoadOptions {
@@ -106,6 +114,8 @@ impl Default for LoadOptions {
             progress_bar: true,
             parse_metadata: true,
             build_index: true,
+            tolerate_damage: false,
+            sha256: false,
         }
     }
 }
@@ -124,9 +134,10 @@ pub fn load_with(
     let mut captured = Vec::new();
     let opts = ScanOptions {
         parse_metadata: lo.parse_metadata,
+        sha256: lo.sha256,
         ..scan_options(g)
     };
-    let stats = source.scan(
+    let scanned = source.scan(
         &opts,
         &|done, total| progress.update(done, total),
         |ev: ScanEvent<'_>| {
@@ -151,13 +162,24 @@ pub fn load_with(
                 std::ops::ControlFlow::Continue(())
             }
         },
-    )?;
+    );
+    let (stats, stop) = match scanned {
+        Ok(stats) => (stats, None),
+        Err(e)
+            if lo.tolerate_damage
+                && !matches!(e, ArchiveError::Io { .. } | ArchiveError::NotABackup { .. }) =>
+        {
+            (ScanStats::default(), Some(e))
+        }
+        Err(e) => return Err(e.into()),
+    };
     drop(progress);
     let index = builder.finish(stats);
     Ok(Loaded {
         source,
         index,
         captured,
+        stop,
     })
 }
 

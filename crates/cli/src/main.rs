@@ -12,6 +12,7 @@ mod preview;
 mod select;
 mod show;
 mod spec;
+mod verify;
 
 use args::{Cli, Command};
 use clap::{CommandFactory, Parser};
@@ -115,6 +116,22 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
                 velero_version,
             };
             return diff::run(&args, g, out);
+        }
+        Command::Verify {
+            source,
+            policy,
+            junit,
+            write_manifest,
+            manifest,
+        } => {
+            let args = verify::Args {
+                source,
+                policy: policy.as_deref(),
+                junit: junit.as_deref(),
+                write_manifest: *write_manifest,
+                manifest: manifest.as_deref(),
+            };
+            return verify::run(&args, g, out);
         }
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);

@@ -1,6 +1,6 @@
 //! The committed fixtures under `fixtures/`, rebuilt from `fixtures/sources/`.
 
-use crate::{Codec, Folder, MTIME, Obj, append_file, compress, gzip, sources, tar_bytes};
+use crate::{Codec, Folder, Obj, append_file, append_raw, compress, gzip, sources, tar_bytes};
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -289,26 +289,12 @@ fn hostile(edge: &[Obj]) -> Result<Vec<u8>> {
                kind: tar::EntryType,
                link: Option<&str>|
      -> Result<()> {
-        let mut h = tar::Header::new_ustar();
-        h.set_mode(0o755);
-        h.set_mtime(MTIME);
-        h.set_entry_type(kind);
         let data: &[u8] = if kind == tar::EntryType::Regular {
             b"{}"
         } else {
             b""
         };
-        h.set_size(data.len() as u64);
-        let field = &mut h.as_old_mut().name;
-        field.fill(0);
-        field[..name.len()].copy_from_slice(name.as_bytes());
-        if let Some(l) = link {
-            let lf = &mut h.as_old_mut().linkname;
-            lf[..l.len()].copy_from_slice(l.as_bytes());
-        }
-        h.set_cksum();
-        b.append(&h, data)?;
-        Ok(())
+        append_raw(b, name, kind, data, link)
     };
     raw(&mut b, "../escape.json", tar::EntryType::Regular, None)?;
     raw(&mut b, "/etc/cron.d/evil", tar::EntryType::Regular, None)?;

@@ -132,6 +132,32 @@ pub fn append_file<W: Write>(b: &mut tar::Builder<W>, path: &str, data: &[u8]) -
     Ok(())
 }
 
+/// Appends an entry of any type with the name stored verbatim (no validation: for hostile
+/// archives), `link` as its link target.
+pub fn append_raw<W: Write>(
+    b: &mut tar::Builder<W>,
+    name: &str,
+    kind: tar::EntryType,
+    data: &[u8],
+    link: Option<&str>,
+) -> Result<()> {
+    let mut h = tar::Header::new_ustar();
+    h.set_mode(0o755);
+    h.set_mtime(MTIME);
+    h.set_entry_type(kind);
+    h.set_size(data.len() as u64);
+    let field = &mut h.as_old_mut().name;
+    field.fill(0);
+    field[..name.len()].copy_from_slice(name.as_bytes());
+    if let Some(l) = link {
+        let lf = &mut h.as_old_mut().linkname;
+        lf[..l.len()].copy_from_slice(l.as_bytes());
+    }
+    h.set_cksum();
+    b.append(&h, data)?;
+    Ok(())
+}
+
 /// The bytes of a tar stream for these objects, `metadata/version` first.
 pub fn tar_bytes(objs: &[Obj], extra: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     let mut b = tar::Builder::new(Vec::new());

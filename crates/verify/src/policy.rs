@@ -1,0 +1,289 @@
+//! CI gates (`verify --policy FILE`): what a backup must hold, must not hold, how old it may be,
+//! which phases and how many warnings are acceptable, and which findings are errors.
+
+use crate::finding::{CHECKS, Finding, Severity, finding};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+use veloscope_index::Index;
+use veloscope_model::Backup;
+use veloscope_select::{Resolution, Resolver};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Policy {
+    /// Namespace → minimum number of items in it.
+    #[serde(default)]
+    pub required_namespaces: BTreeMap<String, u64>,
+    /// Resource (any spelling Velero resolves) → minimum number of items.
+    #[serde(default)]
+    pub required_resources: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub forbidden_namespaces: Vec<String>,
+    #[serde(default)]
+    pub forbidden_resources: Vec<String>,
+    /// Go duration (`26h`, `1h30m`): the longest time since the backup started.
+    #[serde(default)]
+    pub max_age: Option<String>,
+    #[serde(default)]
+    pub allowed_phases: Vec<String>,
+    /// The most warnings the backup may have recorded (`status.warnings`).
+    #[serde(default)]
+    pub max_warnings: Option<i64>,
+    /// Finding code → severity, overriding the default.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+impl Policy {
+    pub fn parse(text: &str) -> Result<Policy, String> {
+        let p: Policy = serde_yaml::from_str(text).map_err(|e| format!("invalid policy: {e}"))?;
+        if let Some(d) = &p.max_age {
+            parse_duration(d).map_err(|e| format!("invalid policy: maxAge: {e}"))?;
+        }
+        for code in p.severity.keys() {
+            if !CHECKS.iter().any(|c| c.0 == code) {
+                return Err(format!(
+                    "invalid policy: severity: unknown finding code {code:?}"
+                ));
+            }
+        }
+        Ok(p)
+    }
+
+    /// Applies the severity overrides.
+    pub fn adjust(&self, findings: &mut [Finding]) {
+        for f in findings {
+            if let Some(s) = self.severity.get(f.code) {
+                f.severity = *s;
+            }
+        }
+    }
+
+    pub fn check(
+        &self,
+        file: &str,
+        index: &Index,
+        resolver: &Resolver,
+        backup: Option<&Backup>,
+        now: SystemTime,
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let ns_count = |ns: &str| {
+            index
+                .namespaces
+                .iter()
+                .find(|n| n.namespace == ns)
+                .map_or(0, |n| n.items)
+        };
+        let gr_of = |name: &str| match resolver.resolve(name) {
+            Resolution::Resource(gr) => gr,
+            Resolution::Pattern(p) => p,
+        };
+        let gr_count = |gr: &str| index.resource(gr).map_or(0, |r| r.items);
+        for (ns, min) in &self.required_namespaces {
+            let n = ns_count(ns);
+            if n < (*min).max(1) {
+                out.push(finding(
+                    "required-namespace",
+                    file,
+                    format!(
+                        "namespace {ns} holds {n} items, the policy requires at least {}",
+                        (*min).max(1)
+                    ),
+                ));
+            }
+        }
+        for (res, min) in &self.required_resources {
+            let gr = gr_of(res);
+            let n = gr_count(&gr);
+            if n < (*min).max(1) {
+                out.push(finding(
+                    "required-resource",
+                    file,
+                    format!(
+                        "{gr} has {n} items, the policy requires at least {}",
+                        (*min).max(1)
+                    ),
+                ));
+            }
+        }
+        for ns in &self.forbidden_namespaces {
+            let n = ns_count(ns);
+            if n > 0 {
+                out.push(finding(
+                    "forbidden-namespace",
+                    file,
+                    format!("namespace {ns} holds {n} items, the policy forbids it"),
+                ));
+            }
+        }
+        for res in &self.forbidden_resources {
+            let gr = gr_of(res);
+            let n = gr_count(&gr);
+            if n > 0 {
+                out.push(finding(
+                    "forbidden-resource",
+                    file,
+                    format!("{gr} has {n} items, the policy forbids it"),
+                ));
+            }
+        }
+        let status = backup.map(|b| &b.status);
+        if let Some(max) = &self.max_age {
+            let limit = parse_duration(max).unwrap_or(0.0);
+            match status.and_then(|s| s.start_timestamp.as_deref()).and_then(parse_time) {
+                Some(started) => {
+                    let now = now.duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+                    let age = now - started;
+                    if age > limit {
+                        out.push(finding("max-age", file, format!("the backup started {} ago, the policy allows {max}", human(age))));
+                    }
+                }
+                None => out.push(finding("max-age", file, "the backup's start time is unknown (no velero-backup.json status.startTimestamp)")),
+            }
+        }
+        if !self.allowed_phases.is_empty() {
+            let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("<none>");
+            if !self.allowed_phases.iter().any(|p| p == phase) {
+                out.push(finding(
+                    "phase-not-allowed",
+                    file,
+                    format!(
+                        "phase {phase}, the policy allows {}",
+                        self.allowed_phases.join(", ")
+                    ),
+                ));
+            }
+        }
+        if let Some(max) = self.max_warnings {
+            let w = status.map_or(0, |s| s.warnings);
+            if w > max {
+                out.push(finding(
+                    "max-warnings",
+                    file,
+                    format!("the backup recorded {w} warnings, the policy allows {max}"),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Go's `time.ParseDuration`, in seconds: `1h30m`, `720h0m0s`, `1.5h`, `90s`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<f64, String> {
+    let err = || format!("invalid duration {s:?}");
+    let mut rest = s.trim();
+    if rest == "0" {
+        return Ok(0.0);
+    }
+    if rest.is_empty() {
+        return Err(err());
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(err)?;
+        if n == 0 {
+            return Err(err());
+        }
+        let value: f64 = rest[..n].parse().map_err(|_| err())?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..u] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(err()),
+        };
+        total += value * scale;
+        rest = &rest[u..];
+    }
+    Ok(total)
+}
+
+/// RFC 3339 (`2022-11-29T07:29:44Z`, fractions and offsets allowed) as seconds since the epoch.
+pub fn parse_time(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d, h, mi, sec) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
+    let mut rest = &s[19..];
+    let mut frac = 0.0;
+    if let Some(r) = rest.strip_prefix('.') {
+        let n = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+        frac = format!("0.{}", &r[..n]).parse().ok()?;
+        rest = &r[n..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            sign * (o[1..3].parse::<i64>().ok()? * 3600 + o[4..6].parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y2, m2) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * m2 + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3600 + mi * 60 + sec - offset) as f64 + frac)
+}
+
+fn human(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    match s {
+        s if s >= 86_400 => format!("{}d{}h", s / 86_400, (s % 86_400) / 3600),
+        s if s >= 3600 => format!("{}h{}m", s / 3600, (s % 3600) / 60),
+        s => format!("{}m{}s", s / 60, s % 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_duration("720h0m0s").unwrap(), 720.0 * 3600.0);
+        assert_eq!(parse_duration("1h30m").unwrap(), 5400.0);
+        assert_eq!(parse_duration("1.5h").unwrap(), 5400.0);
+        assert_eq!(parse_duration("500ms").unwrap(), 0.5);
+        for bad in ["", "h", "5", "5d", "1h-2m"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_time("2022-11-29T07:29:44Z"), Some(1_669_706_984.0));
+        assert_eq!(
+            parse_time("2022-11-29T08:29:44+01:00"),
+            Some(1_669_706_984.0)
+        );
+        assert_eq!(parse_time("nope"), None);
+    }
+}
