@@ -124,7 +124,7 @@ pub fn scan_archive(
     path: &Path,
     opts: &ScanOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
-    mut visit: impl FnMut(ScanEvent<'_>) -> ControlFlow<()>,
+    visit: impl FnMut(ScanEvent<'_>) -> ControlFlow<()>,
 ) -> Result<ScanStats, ArchiveError> {
     let io_err = |source| ArchiveError::Io {
         path: path.to_path_buf(),
@@ -139,6 +139,23 @@ pub fn scan_archive(
     }
     // SAFETY: the map is read-only; a file truncated underneath us would fault, the usual mmap caveat.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?;
+    scan_bytes(path, &map, opts, progress, visit)
+}
+
+/// Scans an archive held in memory (or mapped); `path` only names it in errors.
+pub fn scan_bytes(
+    path: &Path,
+    map: &[u8],
+    opts: &ScanOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    mut visit: impl FnMut(ScanEvent<'_>) -> ControlFlow<()>,
+) -> Result<ScanStats, ArchiveError> {
+    let len = map.len() as u64;
+    if len == 0 {
+        return Err(ArchiveError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
     let compression = Compression::sniff(&map[..map.len().min(512)]).ok_or_else(|| {
         ArchiveError::UnknownFormat {
             path: path.to_path_buf(),
