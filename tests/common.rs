@@ -91,6 +91,7 @@ fn type_of(gr: &str) -> (&'static str, &'static str) {
         "volumesnapshotcontents.snapshot.storage.k8s.io" => {
             ("snapshot.storage.k8s.io/v1", "VolumeSnapshotContent")
         }
+        "widgets.example.com" => ("example.com/v1", "Widget"),
         other => panic!("test type table lacks {other}"),
     }
 }

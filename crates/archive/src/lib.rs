@@ -19,5 +19,6 @@ pub use folder::{BackupFolder, Source, StoredBackup};
 pub use meta::{ItemMeta, OwnerRef};
 pub use path::{EntryPath, ItemPath, VersionDir};
 pub use scan::{
-    ItemEntry, ScanEvent, ScanOptions, ScanStats, ScanWarning, WarningKind, scan_archive, scan_bytes,
+    ItemEntry, ScanEvent, ScanOptions, ScanStats, ScanWarning, WarningKind, scan_archive,
+    scan_bytes,
 };

@@ -159,7 +159,7 @@ pub fn scan_bytes(
     let compression = Compression::sniff(&map[..map.len().min(512)]).ok_or_else(|| {
         ArchiveError::UnknownFormat {
             path: path.to_path_buf(),
-            magic: hex_prefix(&map),
+            magic: hex_prefix(map),
         }
     })?;
     let consumed = AtomicU64::new(0);
@@ -173,7 +173,7 @@ pub fn scan_bytes(
         let (tx, rx) = bounded::<Batch>(3);
         let reader = s.spawn(|| {
             let input = Counting {
-                inner: &map[..],
+                inner: map,
                 consumed: &consumed,
             };
             let decoder: Box<dyn Read + Send + '_> = match compression {

@@ -123,6 +123,13 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         manifest: Option<PathBuf>,
     },
+    /// What a Velero restore would do with the archive: steps in order, target namespaces, what
+    /// it skips and why; optionally the objects as Velero would create them.
+    Plan {
+        source: PathBuf,
+        #[command(flatten)]
+        restore: RestoreArgs,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -213,4 +220,67 @@ pub struct DiffArgs {
     /// Only the list of added/removed/changed items, no field changes.
     #[arg(long)]
     pub stat: bool,
+}
+
+/// The flags of `velero restore create`, and the planner's own.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RestoreArgs {
+    /// Namespaces to restore (globs over the backup's namespace names; default all).
+    #[arg(long, value_delimiter = ',', value_name = "NS")]
+    pub include_namespaces: Vec<String>,
+    /// Namespaces not to restore.
+    #[arg(long, value_delimiter = ',', value_name = "NS")]
+    pub exclude_namespaces: Vec<String>,
+    /// Resources to restore (default all).
+    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
+    pub include_resources: Vec<String>,
+    /// Resources not to restore.
+    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
+    pub exclude_resources: Vec<String>,
+    /// Restore into other namespaces: src1:dst1,src2:dst2.
+    #[arg(long, value_name = "MAP")]
+    pub namespace_mappings: Option<String>,
+    /// Label selector.
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// OR of label selectors: "a=b or c=d".
+    #[arg(long)]
+    pub or_selector: Option<String>,
+    /// Restore cluster-scoped resources: true, false, or unset (only without a namespace filter).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub include_cluster_resources: Option<bool>,
+    /// Restore volumes from native snapshots (unset behaves like true).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub restore_volumes: Option<bool>,
+    /// Keep Service nodePorts.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub preserve_nodeports: Option<bool>,
+    /// What to do with objects that already exist: none or update.
+    #[arg(long, value_name = "POLICY")]
+    pub existing_resource_policy: Option<String>,
+    /// Resources whose status is restored.
+    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
+    pub status_include_resources: Vec<String>,
+    /// Resources whose status is not restored.
+    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
+    pub status_exclude_resources: Vec<String>,
+    /// A velero.io/v1 Restore manifest, or only its spec, YAML or JSON.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Velero release whose rules apply (MAJOR.MINOR).
+    #[arg(long, default_value = "1.18", value_name = "X.Y")]
+    pub velero_version: String,
+    /// The server's --restore-resource-priorities: high,...,-,low,... (default: the release's).
+    #[arg(long, value_name = "LIST")]
+    pub restore_resource_priorities: Option<String>,
+    /// Write every object as Velero would create it, one YAML file per step in apply order.
+    #[arg(long, value_name = "DIR")]
+    pub render: Option<PathBuf>,
+    /// The target cluster's current objects (`kubectl get -A -o json` output, a folder of
+    /// manifests, or another backup) to find conflicts.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub existing: Option<PathBuf>,
+    /// The Restore's name, for the velero.io/restore-name label (default BACKUP-restore).
+    #[arg(long, value_name = "NAME")]
+    pub restore_name: Option<String>,
 }

@@ -8,6 +8,7 @@ mod inspect;
 mod load;
 mod ls;
 mod output;
+mod plan;
 mod preview;
 mod select;
 mod show;
@@ -133,6 +134,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             };
             return verify::run(&args, g, out);
         }
+        Command::Plan { source, restore } => plan::run(source, restore, g, out)?,
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);
         }

@@ -7,10 +7,12 @@ pub mod catalogue;
 pub mod gr;
 pub mod policy;
 pub mod quantity;
+pub mod restore;
 pub mod selector;
 pub mod sidefiles;
 
 pub use backup::{Backup, BackupSpec, BackupStatus};
 pub use catalogue::{Catalogue, ResourceInfo};
 pub use gr::{GroupResource, ItemKey, ItemRef};
+pub use restore::RestoreSpec;
 pub use selector::{LabelSelector, Selector, SelectorError};

@@ -33,6 +33,8 @@ pub enum Reason {
     Exists,
     #[serde(rename = "volume re-provisioned")]
     VolumeReprovisioned,
+    #[serde(rename = "error decoding")]
+    DecodeError,
 }
 
 impl Reason {
@@ -52,6 +54,7 @@ impl Reason {
             Reason::MirrorPod => "mirror pod",
             Reason::Exists => "exists",
             Reason::VolumeReprovisioned => "volume re-provisioned",
+            Reason::DecodeError => "error decoding",
         }
     }
 }
