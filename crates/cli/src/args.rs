@@ -130,6 +130,27 @@ pub enum Command {
         #[command(flatten)]
         restore: RestoreArgs,
     },
+    /// Check Backup, Restore and Schedule manifests before they reach a cluster: CRD schemas,
+    /// unknown and duplicate fields, Velero's admission rules. Exit 0: no error, 1: errors,
+    /// 2: a file cannot be read or parsed.
+    Validate {
+        /// YAML (several documents allowed) or JSON files, Lists too; `-` reads stdin.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// What unknown and duplicate fields are: errors (Strict), warnings (Warn), nothing (Ignore).
+        #[arg(long, value_enum, default_value_t = FieldValidationArg::Warn)]
+        field_validation: FieldValidationArg,
+        /// Evaluate each Backup and Schedule against this backup (or a storage location's newest
+        /// backup) and warn about filters that select nothing there.
+        #[arg(long, value_name = "SRC")]
+        against: Option<PathBuf>,
+        /// Velero release whose rules apply (MAJOR.MINOR).
+        #[arg(long, default_value = "1.18", value_name = "X.Y")]
+        velero_version: String,
+        /// Also write the findings as JUnit XML.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -283,4 +304,14 @@ pub struct RestoreArgs {
     /// The Restore's name, for the velero.io/restore-name label (default BACKUP-restore).
     #[arg(long, value_name = "NAME")]
     pub restore_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FieldValidationArg {
+    #[value(name = "Strict", alias = "strict")]
+    Strict,
+    #[value(name = "Warn", alias = "warn")]
+    Warn,
+    #[value(name = "Ignore", alias = "ignore")]
+    Ignore,
 }

@@ -13,6 +13,7 @@ mod preview;
 mod select;
 mod show;
 mod spec;
+mod validate;
 mod verify;
 
 use args::{Cli, Command};
@@ -135,6 +136,22 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             return verify::run(&args, g, out);
         }
         Command::Plan { source, restore } => plan::run(source, restore, g, out)?,
+        Command::Validate {
+            files,
+            field_validation,
+            against,
+            velero_version,
+            junit,
+        } => {
+            let args = validate::Args {
+                files,
+                mode: *field_validation,
+                against: against.as_deref(),
+                velero_version,
+                junit: junit.as_deref(),
+            };
+            return validate::run(&args, g, out);
+        }
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);
         }

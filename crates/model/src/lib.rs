@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod catalogue;
+pub mod duration;
 pub mod gr;
 pub mod policy;
 pub mod quantity;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 use veloscope_index::Index;
 use veloscope_model::Backup;
+use veloscope_model::duration::parse_duration;
 use veloscope_select::{Resolution, Resolver};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -170,44 +171,6 @@ impl Policy {
     }
 }
 
-/// Go's `time.ParseDuration`, in seconds: `1h30m`, `720h0m0s`, `1.5h`, `90s`, `500ms`.
-pub fn parse_duration(s: &str) -> Result<f64, String> {
-    let err = || format!("invalid duration {s:?}");
-    let mut rest = s.trim();
-    if rest == "0" {
-        return Ok(0.0);
-    }
-    if rest.is_empty() {
-        return Err(err());
-    }
-    let mut total = 0.0;
-    while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(err)?;
-        if n == 0 {
-            return Err(err());
-        }
-        let value: f64 = rest[..n].parse().map_err(|_| err())?;
-        rest = &rest[n..];
-        let u = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..u] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(err()),
-        };
-        total += value * scale;
-        rest = &rest[u..];
-    }
-    Ok(total)
-}
-
 /// RFC 3339 (`2022-11-29T07:29:44Z`, fractions and offsets allowed) as seconds since the epoch.
 pub fn parse_time(s: &str) -> Option<f64> {
     let b = s.as_bytes();
@@ -264,17 +227,6 @@ fn human(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(parse_duration("720h0m0s").unwrap(), 720.0 * 3600.0);
-        assert_eq!(parse_duration("1h30m").unwrap(), 5400.0);
-        assert_eq!(parse_duration("1.5h").unwrap(), 5400.0);
-        assert_eq!(parse_duration("500ms").unwrap(), 0.5);
-        for bad in ["", "h", "5", "5d", "1h-2m"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn rfc3339() {
