@@ -6,6 +6,7 @@ use flate2::read::MultiGzDecoder;
 use serde::de::DeserializeOwned;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use veloscope_model::Backup;
 use veloscope_model::sidefiles::SideFile;
 
@@ -15,6 +16,31 @@ pub enum Source {
     Folder(BackupFolder),
     /// A live-cluster dump: a List file or a folder of manifests (see [`crate::dump`]).
     Dump(PathBuf),
+    /// A backup in object storage: the tarball is streamed, the side files were fetched whole.
+    Remote(RemoteBackup),
+}
+
+/// Opens the tarball's byte stream and tells its length.
+pub type OpenStream =
+    Arc<dyn Fn() -> Result<(Box<dyn std::io::Read + Send>, u64), ArchiveError> + Send + Sync>;
+
+#[derive(Clone)]
+pub struct RemoteBackup {
+    /// The URL, as the user wrote it (names the source in messages).
+    pub url: PathBuf,
+    /// The side files, fetched into a local folder of BSL layout.
+    pub folder: BackupFolder,
+    pub open: OpenStream,
+    /// Keeps the local folder alive as long as the source.
+    pub keep: Arc<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for RemoteBackup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteBackup")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -58,12 +84,14 @@ impl Source {
         match self {
             Source::Tarball(p) | Source::Dump(p) => p,
             Source::Folder(f) => &f.tarball,
+            Source::Remote(r) => &r.url,
         }
     }
 
     pub fn folder(&self) -> Option<&BackupFolder> {
         match self {
             Source::Folder(f) => Some(f),
+            Source::Remote(r) => Some(&r.folder),
             _ => None,
         }
     }
@@ -77,6 +105,10 @@ impl Source {
     ) -> Result<crate::ScanStats, ArchiveError> {
         match self {
             Source::Dump(p) => crate::dump::scan_dump(p, opts.parse_metadata, visit),
+            Source::Remote(r) => {
+                let (stream, len) = (r.open)()?;
+                crate::scan_stream(&r.url, stream, len, opts, progress, visit)
+            }
             _ => crate::scan_archive(self.tarball(), opts, progress, visit),
         }
     }

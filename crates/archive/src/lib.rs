@@ -15,10 +15,10 @@ mod scan;
 pub use compression::Compression;
 pub use details::Details;
 pub use error::{ArchiveError, Damage};
-pub use folder::{BackupFolder, Source, StoredBackup};
+pub use folder::{BackupFolder, OpenStream, RemoteBackup, Source, StoredBackup};
 pub use meta::{ItemMeta, OwnerRef};
 pub use path::{EntryPath, ItemPath, VersionDir};
 pub use scan::{
     ItemEntry, ScanEvent, ScanOptions, ScanStats, ScanWarning, WarningKind, scan_archive,
-    scan_bytes,
+    scan_bytes, scan_stream,
 };

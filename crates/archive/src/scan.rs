@@ -148,20 +148,39 @@ pub fn scan_bytes(
     map: &[u8],
     opts: &ScanOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
+    visit: impl FnMut(ScanEvent<'_>) -> ControlFlow<()>,
+) -> Result<ScanStats, ArchiveError> {
+    scan_stream(path, map, map.len() as u64, opts, progress, visit)
+}
+
+/// Scans an archive read from a stream (an object store download, say) of `len` bytes; the
+/// compression is sniffed from its first bytes. Nothing is buffered beyond the pipeline's batches.
+pub fn scan_stream(
+    path: &Path,
+    mut input: impl Read + Send,
+    len: u64,
+    opts: &ScanOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
     mut visit: impl FnMut(ScanEvent<'_>) -> ControlFlow<()>,
 ) -> Result<ScanStats, ArchiveError> {
-    let len = map.len() as u64;
-    if len == 0 {
+    let mut head = Vec::with_capacity(512);
+    (&mut input)
+        .take(512)
+        .read_to_end(&mut head)
+        .map_err(|source| ArchiveError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if head.is_empty() {
         return Err(ArchiveError::Empty {
             path: path.to_path_buf(),
         });
     }
-    let compression = Compression::sniff(&map[..map.len().min(512)]).ok_or_else(|| {
-        ArchiveError::UnknownFormat {
-            path: path.to_path_buf(),
-            magic: hex_prefix(map),
-        }
+    let compression = Compression::sniff(&head).ok_or_else(|| ArchiveError::UnknownFormat {
+        path: path.to_path_buf(),
+        magic: hex_prefix(&head),
     })?;
+    let input = io::Cursor::new(head).chain(input);
     let consumed = AtomicU64::new(0);
     let mut stats = ScanStats {
         archive_bytes: len,
@@ -173,7 +192,7 @@ pub fn scan_bytes(
         let (tx, rx) = bounded::<Batch>(3);
         let reader = s.spawn(|| {
             let input = Counting {
-                inner: map,
+                inner: input,
                 consumed: &consumed,
             };
             let decoder: Box<dyn Read + Send + '_> = match compression {
@@ -647,12 +666,12 @@ fn hex_prefix(data: &[u8]) -> String {
         .join(" ")
 }
 
-struct Counting<'a> {
-    inner: &'a [u8],
+struct Counting<'a, R> {
+    inner: R,
     consumed: &'a AtomicU64,
 }
 
-impl Read for Counting<'_> {
+impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.consumed.fetch_add(n as u64, Ordering::Relaxed);

@@ -151,6 +151,32 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
+    /// Every backup of a storage location (`s3://bucket/prefix`, `gs://…`, `az://…`, or a local
+    /// BSL folder) with phase, times, items, errors and size, newest first: `velero backup get`
+    /// without a cluster.
+    Backups {
+        location: String,
+        /// Only backups made by this Schedule (label velero.io/schedule-name).
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Label selector on the Backup objects.
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+    },
+    /// Which backups of a location hold matching items, newest first. Exit 1 when none does.
+    Find {
+        location: String,
+        #[command(flatten)]
+        filters: FilterArgs,
+        /// Item name (glob).
+        #[arg(long, value_name = "GLOB")]
+        name: Option<String>,
+        /// Kind or resource (Deployment, deploy, pods, …).
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// The restores recorded in a location, with their result counts.
+    Restores { location: String },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

@@ -86,11 +86,11 @@ pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
         pending_budget: 256 << 20,
     });
     let filtered = spec::any_filter(a.filters);
-    let source_a = Source::open(a.a)?;
+    let source_a = load::open(a.a)?;
     if matches!(source_a, Source::Dump(_)) {
         bail!("{}: the first side must be a backup", a.a.display());
     }
-    let source_b = Source::open_as(a.b, true)?;
+    let source_b = load::open_or_dump(a.b)?;
     let sides = [(source_a, Side::A, true), (source_b, Side::B, false)];
     let loaded: Vec<Loaded> = std::thread::scope(|s| {
         let handles: Vec<_> = sides

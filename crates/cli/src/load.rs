@@ -83,14 +83,21 @@ impl Drop for Progress {
     }
 }
 
+/// A backup by path or URL (`s3://bucket/prefix/backups/NAME`, `gs://…`, `az://…`, `file://…`).
+pub fn open(path: &Path) -> Result<Source> {
+    Ok(veloscope_store::open_source(&path.to_string_lossy())?)
+}
+
+/// Like [`open`], and a path that is JSON/YAML or a folder of manifests is a live-cluster dump.
+pub fn open_or_dump(path: &Path) -> Result<Source> {
+    if veloscope_store::is_url(&path.to_string_lossy()) {
+        return open(path);
+    }
+    Ok(Source::open_as(path, true)?)
+}
+
 pub fn load(path: &Path, g: &Global, capture: Option<CaptureFn<'_>>) -> Result<Loaded> {
-    load_with(
-        Source::open(path)?,
-        g,
-        LoadOptions::default(),
-        capture,
-        &mut |_| {},
-    )
+    load_with(open(path)?, g, LoadOptions::default(), capture, &mut |_| {})
 }
 
 /// How [`load_with`] reads a source.

@@ -6,6 +6,7 @@ mod args;
 mod diff;
 mod inspect;
 mod load;
+mod location;
 mod ls;
 mod output;
 mod plan;
@@ -152,6 +153,18 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             };
             return validate::run(&args, g, out);
         }
+        Command::Backups {
+            location,
+            schedule,
+            selector,
+        } => location::backups(location, schedule.as_deref(), selector.as_deref(), g, out)?,
+        Command::Find {
+            location,
+            filters,
+            name,
+            kind,
+        } => return location::find(location, filters, name.as_deref(), kind.as_deref(), g, out),
+        Command::Restores { location } => location::restores(location, g, out)?,
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);
         }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
-use veloscope_archive::{ScanEvent, Source, VersionDir};
+use veloscope_archive::{ScanEvent, VersionDir};
 use veloscope_diff::{IgnoreRule, Matcher, Options};
 use veloscope_index::Index;
 use veloscope_model::catalogue::Origin;
@@ -296,7 +296,7 @@ struct Existing {
 
 impl Existing {
     fn load(path: &Path, g: &Global) -> Result<Existing> {
-        let source = Source::open_as(path, true)?;
+        let source = load::open_or_dump(path)?;
         let mut keys = HashMap::new();
         let lo = LoadOptions {
             progress_bar: false,

@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-use veloscope_archive::Source;
 use veloscope_select::Resolver;
 use veloscope_verify::manifest::{self, Manifest};
 use veloscope_verify::{Finding, Policy, Severity, archive, backup, junit};
@@ -38,7 +37,7 @@ pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
             Policy::parse(&text).map_err(|e| anyhow!("{}: {e}", p.display()))
         })
         .transpose()?;
-    let source = Source::open(a.source)?;
+    let source = load::open(a.source)?;
     let file = source.tarball().display().to_string();
     let manifest_path: PathBuf = a
         .manifest

