@@ -3,11 +3,11 @@
 //! shape reads as absent, never as an error — the item itself is still valid JSON.
 
 use crate::meta::ItemMeta;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Details {
     #[default]
     None,
@@ -24,7 +24,7 @@ pub enum Details {
     Binding(Box<BindingDetails>),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodDetails {
     pub phase: Option<Box<str>>,
     /// `spec.volumes[].persistentVolumeClaim.claimName`, in order.
@@ -34,14 +34,14 @@ pub struct PodDetails {
     pub service_account: Option<Box<str>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PvcDetails {
     pub phase: Option<Box<str>>,
     pub volume_name: Option<Box<str>>,
     pub storage_class: Option<Box<str>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PvDetails {
     pub phase: Option<Box<str>>,
     /// `spec.claimRef` (namespace, name).
@@ -50,14 +50,14 @@ pub struct PvDetails {
     pub storage_class: Option<Box<str>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
     pub kind: Box<str>,
     pub name: Box<str>,
     pub namespace: Option<Box<str>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindingDetails {
     pub subjects: Vec<Subject>,
     /// `roleRef` (kind, name).

@@ -3,6 +3,7 @@
 //! headers and entries, classifies each path by the Velero path grammar, and parses item metadata
 //! in batches on a rayon pool. Never writes to disk, never prints.
 
+pub mod access;
 mod compression;
 pub mod details;
 pub mod dump;
@@ -11,7 +12,9 @@ mod folder;
 mod meta;
 pub mod path;
 mod scan;
+pub mod zran;
 
+pub use access::{Access, read_range, zstd_frames};
 pub use compression::Compression;
 pub use details::Details;
 pub use error::{ArchiveError, Damage};

@@ -7,9 +7,10 @@ use crate::details::Details;
 use crate::error::{ArchiveError, Damage};
 use crate::meta::ItemMeta;
 use crate::path::{self, EntryPath, ItemPath, PathProblem, VersionDir};
+use crate::zran::{IndexingGzDecoder, SeekPoints};
 use crossbeam_channel::{Sender, bounded};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::{self, Read};
 use std::ops::{ControlFlow, Range};
 use std::path::Path;
@@ -30,6 +31,8 @@ pub struct ScanOptions {
     pub parse_metadata: bool,
     /// Also compute the SHA-256 of unversioned item bodies (digest manifests), on the pool.
     pub sha256: bool,
+    /// For gzip: record a seek point every `span` bytes of output into the collector.
+    pub seek_points: Option<(u64, SeekPoints)>,
 }
 
 impl Default for ScanOptions {
@@ -42,11 +45,12 @@ impl Default for ScanOptions {
             batch_entries: 8192,
             parse_metadata: true,
             sha256: false,
+            seek_points: None,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WarningKind {
     OutsideGrammar,
@@ -61,14 +65,14 @@ pub enum WarningKind {
     PathMismatch,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScanWarning {
     pub kind: WarningKind,
     pub entry: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScanStats {
     /// File-like tar entries (extension headers and directories not counted).
@@ -98,6 +102,8 @@ pub struct ItemEntry<'a> {
     pub details: Details,
     /// SHA-256 of the body, for unversioned entries when `ScanOptions::sha256` is set.
     pub sha256: Option<[u8; 32]>,
+    /// Where the body starts in the decompressed tar stream.
+    pub offset: u64,
 }
 
 // Events live for one visit; boxing the item would cost an allocation per entry.
@@ -108,7 +114,11 @@ pub enum ScanEvent<'a> {
 }
 
 enum Raw {
-    Item { entry: String, data: Range<usize> },
+    Item {
+        entry: String,
+        data: Range<usize>,
+        offset: u64,
+    },
     Warning(ScanWarning),
 }
 
@@ -196,7 +206,21 @@ pub fn scan_stream(
                 consumed: &consumed,
             };
             let decoder: Box<dyn Read + Send + '_> = match compression {
-                Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
+                Compression::Gzip => match &opts.seek_points {
+                    Some((span, points)) => {
+                        match IndexingGzDecoder::new(input, *span, points.clone()) {
+                            Ok(d) => Box::new(d),
+                            Err(e) => {
+                                return Err(WalkError::new(
+                                    None,
+                                    Damage::Decompress,
+                                    e.to_string(),
+                                ));
+                            }
+                        }
+                    }
+                    None => Box::new(flate2::read::MultiGzDecoder::new(input)),
+                },
                 Compression::Zstd => match zstd::stream::read::Decoder::new(input) {
                     Ok(d) => Box::new(d),
                     Err(e) => return Err(WalkError::new(None, Damage::Decompress, e.to_string())),
@@ -244,12 +268,17 @@ pub fn scan_stream(
 fn process<'b>(raw: &'b Raw, buf: &'b [u8], opts: &ScanOptions) -> Option<ScanEvent<'b>> {
     match raw {
         Raw::Warning(w) => Some(ScanEvent::Warning(w.clone())),
-        Raw::Item { entry, data } => {
+        Raw::Item {
+            entry,
+            data,
+            offset,
+        } => {
             let body = &buf[data.clone()];
             let Ok(EntryPath::Item(item)) = path::classify(path::normalize(entry)) else {
                 return None;
             };
             let mut e = ItemEntry::new(entry, item, body, opts.parse_metadata);
+            e.offset = *offset;
             if opts.sha256 && item.version == VersionDir::Unversioned {
                 use sha2::Digest;
                 e.sha256 = Some(sha2::Sha256::digest(body).into());
@@ -277,6 +306,7 @@ impl<'a> ItemEntry<'a> {
             meta,
             details,
             sha256: None,
+            offset: 0,
         }
     }
 }
@@ -542,6 +572,7 @@ fn walk_entries<R: Read>(
                 batch.entries.push(Raw::Item {
                     entry: name,
                     data: start..batch.buf.len(),
+                    offset: entry.raw_file_position(),
                 });
             }
             Err(problem) => {

@@ -28,6 +28,9 @@ pub struct Global {
     /// Largest PAX or GNU long-name extension header, in bytes.
     #[arg(long, global = true, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_header_bytes: u64,
+    /// Read the archive even when a valid index sidecar (NAME.tar.gz.vsidx) is beside it.
+    #[arg(long, global = true)]
+    pub no_index: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -177,6 +180,17 @@ pub enum Command {
     },
     /// The restores recorded in a location, with their result counts.
     Restores { location: String },
+    /// Write a persisted index (NAME.tar.gz.vsidx beside the tarball) that later commands read
+    /// instead of the archive, with seek points for reading single items.
+    Index {
+        source: PathBuf,
+        /// Write the index here instead of beside the tarball (commands then ignore it).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Decompressed bytes between gzip seek points (each costs up to 32 KiB of index).
+        #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+        span: u64,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]

@@ -102,8 +102,7 @@ pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
                         progress_bar: bar,
                         parse_metadata: filtered,
                         build_index: filtered,
-                        tolerate_damage: false,
-                        sha256: false,
+                        ..Default::default()
                     };
                     load::load_with(source, g, lo, None, &mut |ev| {
                         if let ScanEvent::Item(e) = ev
@@ -251,8 +250,7 @@ fn rescan(loaded: &[Loaded], matcher: &Matcher, keys: &HashSet<Key>, g: &Global)
             progress_bar: false,
             parse_metadata: false,
             build_index: false,
-            tolerate_damage: false,
-            sha256: false,
+            ..Default::default()
         };
         load::load_with(source, g, lo, None, &mut |ev| {
             if let ScanEvent::Item(e) = ev

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use veloscope_archive::zran::{SeekPoint, SeekPoints};
 use veloscope_archive::{
     ArchiveError, ItemPath, ScanEvent, ScanOptions, ScanStats, Source, VersionDir,
 };
@@ -18,6 +19,8 @@ pub struct Loaded {
     pub captured: Vec<Captured>,
     /// The damage that ended the read early (only with `LoadOptions::tolerate_damage`).
     pub stop: Option<ArchiveError>,
+    /// gzip seek points recorded during the read (only with `LoadOptions::seek_span`).
+    pub seek_points: Vec<SeekPoint>,
 }
 
 /// An entry body kept during the scan (for `show`).
@@ -96,8 +99,9 @@ pub fn open_or_dump(path: &Path) -> Result<Source> {
     Ok(Source::open_as(path, true)?)
 }
 
+/// Indexes a backup, from its sidecar when a valid one is beside it.
 pub fn load(path: &Path, g: &Global, capture: Option<CaptureFn<'_>>) -> Result<Loaded> {
-    load_with(open(path)?, g, LoadOptions::default(), capture, &mut |_| {})
+    crate::sidecar::load(open(path)?, g, capture)
 }
 
 /// How [`load_with`] reads a source.
@@ -113,6 +117,8 @@ pub struct LoadOptions {
     pub tolerate_damage: bool,
     /// SHA-256 of every unversioned body, computed on the pool (verify's manifests).
     pub sha256: bool,
+    /// Record gzip seek points this many decompressed bytes apart (for an index sidecar).
+    pub seek_span: Option<u64>,
 }
 
 impl Default for LoadOptions {
@@ -123,6 +129,7 @@ impl Default for LoadOptions {
             build_index: true,
             tolerate_damage: false,
             sha256: false,
+            seek_span: None,
         }
     }
 }
@@ -139,9 +146,11 @@ pub fn load_with(
     let progress = Progress::new(g, lo.progress_bar);
     let mut builder = IndexBuilder::new();
     let mut captured = Vec::new();
+    let points = SeekPoints::default();
     let opts = ScanOptions {
         parse_metadata: lo.parse_metadata,
         sha256: lo.sha256,
+        seek_points: lo.seek_span.map(|span| (span, points.clone())),
         ..scan_options(g)
     };
     let scanned = source.scan(
@@ -182,11 +191,17 @@ pub fn load_with(
     };
     drop(progress);
     let index = builder.finish(stats);
+    let seek_points = std::mem::take(
+        &mut *points
+            .lock()
+            .map_err(|_| anyhow::anyhow!("seek point collector poisoned"))?,
+    );
     Ok(Loaded {
         source,
         index,
         captured,
         stop,
+        seek_points,
     })
 }
 

@@ -13,6 +13,7 @@ mod plan;
 mod preview;
 mod select;
 mod show;
+mod sidecar;
 mod spec;
 mod validate;
 mod verify;
@@ -59,6 +60,11 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
     let g = &cli.global;
     match &cli.command {
         Command::Inspect { source } => inspect::run(source, g, out)?,
+        Command::Index {
+            source,
+            out: to,
+            span,
+        } => return sidecar::run(source, to.as_deref(), *span, g, out),
         Command::Ls {
             source,
             filters,

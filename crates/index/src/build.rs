@@ -101,6 +101,7 @@ impl IndexBuilder {
         let entry = EntryRef {
             hash: e.hash,
             size: e.body.len() as u64,
+            offset: e.offset,
         };
         match e.path.version {
             VersionDir::Unversioned => {
@@ -231,7 +232,7 @@ impl IndexBuilder {
                 }),
                 Some(e) => {
                     for v in item.versions.iter().filter(|v| v.preferred) {
-                        if v.entry != e {
+                        if !v.entry.same_bytes(&e) {
                             extra.push(ScanWarning {
                                 kind: WarningKind::TwinMismatch,
                                 entry: where_.replace('…', &format!("{}-preferredversion", self.strings.resolve(v.version))),

@@ -32,3 +32,25 @@ impl Interner {
         self.strings.get(sym as usize).map_or("", |s| s)
     }
 }
+
+impl serde::Serialize for Interner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.strings.iter().map(|x| &**x))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Interner {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let strings = Vec::<String>::deserialize(d)?;
+        let mut interner = Interner::default();
+        for s in &strings {
+            interner.intern(s);
+        }
+        if interner.strings.len() != strings.len() {
+            return Err(serde::de::Error::custom(
+                "repeated string in the string table",
+            ));
+        }
+        Ok(interner)
+    }
+}

@@ -5,34 +5,44 @@
 
 mod build;
 mod interner;
+pub mod sidecar;
 
 pub use build::IndexBuilder;
 pub use interner::{Interner, Sym};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use veloscope_archive::{Details, ScanStats, ScanWarning};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryRef {
     pub hash: u64,
     pub size: u64,
+    /// Where the body starts in the decompressed tar stream.
+    pub offset: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl EntryRef {
+    /// Whether two entries hold the same bytes (by hash and size; offsets differ by nature).
+    pub fn same_bytes(&self, other: &EntryRef) -> bool {
+        self.hash == other.hash && self.size == other.size
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionEntry {
     pub version: Sym,
     pub preferred: bool,
     pub entry: EntryRef,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
     pub kind: Sym,
     pub name: Box<str>,
     pub controller: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Item {
     pub gr: Sym,
     pub namespace: Option<Sym>,
@@ -51,7 +61,7 @@ pub struct Item {
     pub versions: Box<[VersionEntry]>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceStats {
     pub resource: String,
@@ -61,20 +71,20 @@ pub struct ResourceStats {
     pub preferred_version: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NamespaceStats {
     pub namespace: String,
     pub items: u64,
 }
 
 /// An item whose body is not a valid JSON object.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InvalidItem {
     pub entry: String,
     pub message: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Index {
     pub strings: Interner,
     pub items: Vec<Item>,

@@ -1,0 +1,151 @@
+//! Reading one entry's bytes without inflating the archive from its start: a plain tar is read at
+//! the entry's offset; gzip restarts at the nearest seek point (see [`crate::zran`]); zstd at the
+//! frame that holds the entry, when the file has several frames with known sizes. Velero writes one
+//! zstd frame, so for its archives a read starts at the beginning: there is nowhere else to start.
+
+use crate::compression::Compression;
+use crate::zran::{self, SeekPoint};
+use serde::{Deserialize, Serialize};
+use std::io::{self, Read};
+
+/// How to reach a decompressed offset in one archive file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Access {
+    /// An uncompressed tar: decompressed offsets are file offsets.
+    Direct,
+    Gzip(Vec<SeekPoint>),
+    /// zstd frame starts as (decompressed offset, file offset); one entry per frame.
+    ZstdFrames(Vec<(u64, u64)>),
+}
+
+impl Access {
+    /// How many places a read may start from besides the beginning of the file.
+    pub fn seek_points(&self) -> usize {
+        match self {
+            Access::Direct => 0,
+            Access::Gzip(points) => points.len(),
+            Access::ZstdFrames(frames) => frames.len().saturating_sub(1),
+        }
+    }
+
+    /// Bytes of the access data (the seek windows, mostly).
+    pub fn size(&self) -> usize {
+        match self {
+            Access::Direct => 0,
+            Access::Gzip(points) => points.iter().map(|p| p.window.len() + 17).sum(),
+            Access::ZstdFrames(frames) => frames.len() * 16,
+        }
+    }
+}
+
+/// The frame starts of a zstd file, when every frame states its decompressed size; one frame
+/// (Velero's case) or a frame without a size gives only the start of the file.
+pub fn zstd_frames(data: &[u8]) -> Vec<(u64, u64)> {
+    use zstd::zstd_safe;
+    let mut frames = Vec::new();
+    let (mut pos, mut out) = (0usize, 0u64);
+    while pos < data.len() {
+        let rest = &data[pos..];
+        let (Ok(len), Ok(Some(size))) = (
+            zstd_safe::find_frame_compressed_size(rest),
+            zstd_safe::get_frame_content_size(rest),
+        ) else {
+            return vec![(0, 0)];
+        };
+        frames.push((out, pos as u64));
+        pos += len;
+        out += size;
+    }
+    if frames.is_empty() {
+        frames.push((0, 0));
+    }
+    frames
+}
+
+/// Reads `len` bytes at decompressed offset `at`; also returns how many bytes of the file were
+/// read to get them.
+pub fn read_range(
+    data: &[u8],
+    compression: Compression,
+    access: &Access,
+    at: u64,
+    len: usize,
+) -> io::Result<(Vec<u8>, u64)> {
+    match (compression, access) {
+        (Compression::None, _) | (_, Access::Direct) => {
+            let start = usize::try_from(at).unwrap_or(usize::MAX);
+            let body = start
+                .checked_add(len)
+                .and_then(|end| data.get(start..end))
+                .ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "entry beyond the end of the archive",
+                    )
+                })?;
+            Ok((body.to_vec(), len as u64))
+        }
+        (Compression::Gzip, Access::Gzip(points)) => zran::read_at(data, points, at, len),
+        (Compression::Gzip, _) => zran::read_at(data, &[], at, len),
+        (Compression::Zstd, access) => {
+            let frames = match access {
+                Access::ZstdFrames(f) => f.as_slice(),
+                _ => &[],
+            };
+            let (out, inp) = frames
+                .get(frames.partition_point(|f| f.0 <= at).wrapping_sub(1))
+                .copied()
+                .unwrap_or((0, 0));
+            let from = data
+                .get(usize::try_from(inp).unwrap_or(usize::MAX)..)
+                .ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "frame offset beyond the end of the archive",
+                    )
+                })?;
+            let counted = Counted {
+                inner: from,
+                read: 0,
+            };
+            let mut dec = zstd::stream::read::Decoder::with_buffer(counted)?;
+            io::copy(&mut (&mut dec).take(at - out), &mut io::sink())?;
+            let mut body = Vec::with_capacity(len);
+            (&mut dec).take(len as u64).read_to_end(&mut body)?;
+            if body.len() < len {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "zstd stream ends before the entry",
+                ));
+            }
+            let read = dec.finish().read;
+            Ok((body, read))
+        }
+    }
+}
+
+/// A byte slice reader that counts what was taken from it.
+struct Counted<'a> {
+    inner: &'a [u8],
+    read: u64,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl io::BufRead for Counted<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        Ok(self.inner)
+    }
+
+    fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.inner.len());
+        self.inner = &self.inner[amt..];
+        self.read += amt as u64;
+    }
+}

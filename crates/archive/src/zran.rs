@@ -1,0 +1,434 @@
+//! Random access into gzip archives, in the manner of zlib's `zran.c`: while the archive is read
+//! once, the inflater stops at deflate block boundaries and every `span` bytes of output records
+//! a seek point (compressed offset, bit offset, and the 32 KiB of output the next block may refer
+//! back to). Later, a read of one entry starts at the nearest point before it instead of at the
+//! start of the file: `inflatePrime` restores the bit offset and `inflateSetDictionary` the window.
+
+use libz_rs_sys as z;
+use serde::{Deserialize, Serialize};
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
+
+/// The history a deflate block may refer back to.
+pub const WINDOW: usize = 32 << 10;
+const CHUNK: usize = 256 << 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeekPoint {
+    /// Offset in the decompressed tar stream.
+    pub out: u64,
+    /// Offset in the compressed file of the first whole byte of the next block.
+    pub inp: u64,
+    /// How many low bits of the byte before `inp` belong to the next block (0–7).
+    pub bits: u8,
+    /// The output before `out` within its gzip member, at most 32 KiB.
+    pub window: Vec<u8>,
+}
+
+/// Seek points collected while a scan runs (shared with the reader thread).
+pub type SeekPoints = Arc<Mutex<Vec<SeekPoint>>>;
+
+/// An owned, pinned zlib inflate stream.
+struct Stream(Box<z::z_stream>);
+
+impl Stream {
+    fn new(window_bits: i32) -> io::Result<Stream> {
+        let mut s = Stream(Box::default());
+        // SAFETY: the stream is boxed, so its address stays fixed for zlib's back-pointer check;
+        // the version and size are the library's own.
+        let ret = unsafe {
+            z::inflateInit2_(
+                &mut *s.0,
+                window_bits,
+                z::zlibVersion(),
+                std::mem::size_of::<z::z_stream>() as i32,
+            )
+        };
+        if ret != z::Z_OK {
+            return Err(io::Error::other(format!("inflateInit2 failed ({ret})")));
+        }
+        Ok(s)
+    }
+
+    /// Inflates from `input` into `output`, returning (zlib code, bytes consumed, bytes written).
+    fn inflate(&mut self, input: &[u8], output: &mut [u8], flush: i32) -> (i32, usize, usize) {
+        let avail_in = input.len().min(u32::MAX as usize) as u32;
+        let avail_out = output.len().min(u32::MAX as usize) as u32;
+        self.0.next_in = input.as_ptr();
+        self.0.avail_in = avail_in;
+        self.0.next_out = output.as_mut_ptr();
+        self.0.avail_out = avail_out;
+        // SAFETY: next_in/next_out point into live slices of the lengths given.
+        let ret = unsafe { z::inflate(&mut *self.0, flush) };
+        let used = (avail_in - self.0.avail_in) as usize;
+        let made = (avail_out - self.0.avail_out) as usize;
+        self.0.next_in = std::ptr::null();
+        self.0.next_out = std::ptr::null_mut();
+        self.0.avail_in = 0;
+        self.0.avail_out = 0;
+        (ret, used, made)
+    }
+
+    fn reset(&mut self, window_bits: i32) -> io::Result<()> {
+        // SAFETY: the stream was initialised by `new`.
+        match unsafe { z::inflateReset2(&mut *self.0, window_bits) } {
+            z::Z_OK => Ok(()),
+            ret => Err(io::Error::other(format!("inflateReset2 failed ({ret})"))),
+        }
+    }
+
+    fn message(&self, ret: i32) -> String {
+        if self.0.msg.is_null() {
+            return format!("zlib error {ret}");
+        }
+        // SAFETY: zlib sets msg to a static NUL-terminated string.
+        unsafe { std::ffi::CStr::from_ptr(self.0.msg) }
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+// SAFETY: the stream owns its state exclusively and holds no pointers into borrowed buffers
+// between calls (`inflate` clears next_in/next_out), so moving it to another thread is sound.
+unsafe impl Send for Stream {}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        // SAFETY: initialised by `new`, ended once.
+        unsafe { z::inflateEnd(&mut *self.0) };
+    }
+}
+
+/// A multi-member gzip decoder (like flate2's `MultiGzDecoder`, CRC and length checked) that
+/// records a seek point every `span` bytes of output.
+pub struct IndexingGzDecoder<R> {
+    inner: R,
+    stream: Stream,
+    input: Vec<u8>,
+    in_start: usize,
+    in_end: usize,
+    /// Compressed bytes before `input[0]`.
+    in_base: u64,
+    /// Output; `out[..served]` was handed out, the last `WINDOW` bytes of it kept as history.
+    out: Vec<u8>,
+    served: usize,
+    filled: usize,
+    total_out: u64,
+    member_out: u64,
+    last_point: u64,
+    span: u64,
+    points: SeekPoints,
+    between_members: bool,
+    done: bool,
+}
+
+impl<R: Read> IndexingGzDecoder<R> {
+    pub fn new(inner: R, span: u64, points: SeekPoints) -> io::Result<Self> {
+        Ok(IndexingGzDecoder {
+            inner,
+            stream: Stream::new(31)?,
+            input: vec![0; 64 << 10],
+            in_start: 0,
+            in_end: 0,
+            in_base: 0,
+            out: vec![0; WINDOW + CHUNK],
+            served: 0,
+            filled: 0,
+            total_out: 0,
+            member_out: 0,
+            last_point: 0,
+            span: span.max(WINDOW as u64),
+            points,
+            between_members: false,
+            done: false,
+        })
+    }
+
+    /// Reads more compressed input; false at its end.
+    fn refill(&mut self) -> io::Result<bool> {
+        self.in_base += self.in_end as u64;
+        self.in_start = 0;
+        self.in_end = 0;
+        loop {
+            match self.inner.read(&mut self.input) {
+                Ok(n) => {
+                    self.in_end = n;
+                    return Ok(n > 0);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn record_point(&mut self) {
+        let data_type = self.stream.0.data_type;
+        let boundary = data_type & 128 != 0 && data_type & 64 == 0;
+        if !boundary || self.total_out - self.last_point < self.span {
+            return;
+        }
+        let keep = (self.member_out as usize).min(WINDOW);
+        let point = SeekPoint {
+            out: self.total_out,
+            inp: self.in_base + self.in_start as u64,
+            bits: (data_type & 7) as u8,
+            window: self.out[self.filled - keep..self.filled].to_vec(),
+        };
+        self.last_point = self.total_out;
+        if let Ok(mut points) = self.points.lock() {
+            points.push(point);
+        }
+    }
+
+    /// Inflates until some output is ready or the stream ends.
+    fn produce(&mut self) -> io::Result<()> {
+        if self.served == self.filled && self.filled == self.out.len() {
+            let keep = self.filled.min(WINDOW);
+            self.out.copy_within(self.filled - keep..self.filled, 0);
+            self.filled = keep;
+            self.served = keep;
+        }
+        while self.served == self.filled && !self.done {
+            if self.in_start == self.in_end && !self.refill()? {
+                if self.between_members {
+                    self.done = true;
+                    return Ok(());
+                }
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "gzip stream ends before its trailer",
+                ));
+            }
+            let (ret, used, made) = self.stream.inflate(
+                &self.input[self.in_start..self.in_end],
+                &mut self.out[self.filled..],
+                z::Z_BLOCK,
+            );
+            self.in_start += used;
+            self.filled += made;
+            self.total_out += made as u64;
+            self.member_out += made as u64;
+            match ret {
+                z::Z_OK | z::Z_BUF_ERROR => {
+                    if used > 0 {
+                        self.between_members = false;
+                    }
+                    self.record_point();
+                }
+                z::Z_STREAM_END => {
+                    self.member_out = 0;
+                    self.between_members = true;
+                    self.stream.reset(31)?;
+                }
+                _ => {
+                    // Like flate2, bytes after a member that do not start another one are
+                    // reported as a bad header.
+                    let message = if self.member_out == 0 && self.total_out > 0 {
+                        "invalid gzip header".to_string()
+                    } else {
+                        format!("corrupt deflate stream: {}", self.stream.message(ret))
+                    };
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for IndexingGzDecoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.produce()?;
+        let n = buf.len().min(self.filled - self.served);
+        buf[..n].copy_from_slice(&self.out[self.served..self.served + n]);
+        self.served += n;
+        Ok(n)
+    }
+}
+
+/// Reads `len` bytes at offset `at` of the decompressed stream of the gzip file `data`, starting
+/// from the last seek point at or before `at` (or from the start). Returns the bytes and how many
+/// compressed bytes were read.
+pub fn read_at(
+    data: &[u8],
+    points: &[SeekPoint],
+    at: u64,
+    len: usize,
+) -> io::Result<(Vec<u8>, u64)> {
+    let point = points
+        .get(points.partition_point(|p| p.out <= at).wrapping_sub(1))
+        .filter(|p| p.out <= at);
+    let (mut stream, mut pos, mut out_pos, mut in_member) = match point {
+        None => (Stream::new(31)?, 0usize, 0u64, true),
+        Some(p) => {
+            let mut s = Stream::new(-15)?;
+            let mut pos = usize::try_from(p.inp).unwrap_or(usize::MAX);
+            if p.bits > 0 {
+                let byte = *pos
+                    .checked_sub(1)
+                    .and_then(|i| data.get(i))
+                    .ok_or_else(|| bad_point("offset outside the archive"))?;
+                // SAFETY: initialised stream; bits is 1–7.
+                let ret = unsafe {
+                    z::inflatePrime(&mut *s.0, p.bits as i32, (byte >> (8 - p.bits)) as i32)
+                };
+                if ret != z::Z_OK {
+                    return Err(bad_point("inflatePrime rejected the bit offset"));
+                }
+            }
+            if !p.window.is_empty() {
+                // SAFETY: the window slice is live for the call.
+                let ret = unsafe {
+                    z::inflateSetDictionary(&mut *s.0, p.window.as_ptr(), p.window.len() as u32)
+                };
+                if ret != z::Z_OK {
+                    return Err(bad_point("inflateSetDictionary rejected the window"));
+                }
+            }
+            pos = pos.min(data.len());
+            (s, pos, p.out, false)
+        }
+    };
+    let start_pos = pos.saturating_sub(1);
+    let mut result = Vec::with_capacity(len);
+    let mut scratch = vec![0u8; CHUNK];
+    while result.len() < len {
+        if pos >= data.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "gzip stream ends before the entry",
+            ));
+        }
+        let (ret, used, made) = stream.inflate(&data[pos..], &mut scratch, z::Z_NO_FLUSH);
+        pos += used;
+        // Keep the part of this chunk that overlaps [at, at + len).
+        let chunk_start = out_pos;
+        out_pos += made as u64;
+        if out_pos > at {
+            let from = at.saturating_sub(chunk_start) as usize;
+            let want = len - result.len();
+            let take = (made - from.min(made)).min(want);
+            result.extend_from_slice(&scratch[from..from + take]);
+        }
+        match ret {
+            z::Z_OK | z::Z_BUF_ERROR if used > 0 || made > 0 => {}
+            z::Z_STREAM_END => {
+                // The next member: a raw stream leaves the 8-byte gzip trailer to us.
+                if !in_member {
+                    pos += 8;
+                    in_member = true;
+                }
+                stream.reset(31)?;
+            }
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("corrupt deflate stream: {}", stream.message(ret)),
+                ));
+            }
+        }
+    }
+    Ok((result, (pos - start_pos) as u64))
+}
+
+fn bad_point(why: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("bad seek point: {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{Compression, write::GzEncoder};
+    use std::io::Write;
+
+    /// Compressible but not trivially so: JSON-like lines with counters.
+    fn text(len: usize, seed: u64) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len);
+        let mut x = seed;
+        while out.len() < len {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let _ = writeln!(
+                out,
+                "{{\"name\":\"item-{}\",\"uid\":\"{:x}\"}}",
+                x % 9973,
+                x
+            );
+        }
+        out.truncate(len);
+        out
+    }
+
+    fn gzip(parts: &[&[u8]]) -> Vec<u8> {
+        let mut file = Vec::new();
+        for part in parts {
+            let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+            enc.write_all(part).unwrap();
+            file.extend(enc.finish().unwrap());
+        }
+        file
+    }
+
+    fn index(file: &[u8], span: u64) -> (Vec<u8>, Vec<SeekPoint>) {
+        let points = SeekPoints::default();
+        let mut dec = IndexingGzDecoder::new(file, span, points.clone()).unwrap();
+        let mut out = Vec::new();
+        dec.read_to_end(&mut out).unwrap();
+        let points = points.lock().unwrap().clone();
+        (out, points)
+    }
+
+    #[test]
+    fn decodes_all_members_and_reads_any_range_from_a_seek_point() {
+        let (a, b) = (text(3 << 20, 1), text(2 << 20, 2));
+        let file = gzip(&[&a, &b]);
+        let (out, points) = index(&file, 256 << 10);
+        assert!(
+            out == [a.clone(), b.clone()].concat(),
+            "decoded bytes differ"
+        );
+        assert!(points.len() >= 10, "only {} points", points.len());
+        assert!(points.windows(2).all(|w| w[0].out < w[1].out));
+        for at in [
+            0u64,
+            1000,
+            700_000,
+            (3 << 20) - 10,
+            3 << 20,
+            (5 << 20) - 100,
+        ] {
+            let (got, read) = read_at(&file, &points, at, 100).unwrap();
+            let at = at as usize;
+            let want = &out[at..(at + 100).min(out.len())];
+            assert!(got == want, "range at {at} differs");
+            if at > 1 << 20 {
+                assert!(
+                    read < file.len() as u64 / 4,
+                    "read {read} of {} bytes",
+                    file.len()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_and_garbage_tails_are_errors_like_flate2() {
+        let file = gzip(&[&text(100_000, 3)]);
+        let mut short =
+            IndexingGzDecoder::new(&file[..file.len() - 4], 1 << 20, SeekPoints::default())
+                .unwrap();
+        let err = short.read_to_end(&mut Vec::new()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        let mut tail = file.clone();
+        tail.extend_from_slice(b"not gzip at all");
+        let mut dec = IndexingGzDecoder::new(&tail[..], 1 << 20, SeekPoints::default()).unwrap();
+        let err = dec.read_to_end(&mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("invalid gzip header"), "{err}");
+        let mut flipped = file.clone();
+        let mid = flipped.len() / 2;
+        flipped[mid] ^= 0xff;
+        let mut dec = IndexingGzDecoder::new(&flipped[..], 1 << 20, SeekPoints::default()).unwrap();
+        assert!(dec.read_to_end(&mut Vec::new()).is_err());
+    }
+}

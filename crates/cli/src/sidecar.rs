@@ -1,0 +1,262 @@
+//! The persisted index: `veloscope index`, and loading a backup from a valid sidecar beside its
+//! tarball. A stale or damaged sidecar is reported, the archive read instead, and the sidecar
+//! rebuilt in place (the user asked for one by creating it).
+
+use crate::args::{Format, Global};
+use crate::load::{self, CaptureFn, Captured, LoadOptions, Loaded};
+use crate::output;
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+use veloscope_archive::{Access, Compression, ItemPath, Source, VersionDir};
+use veloscope_index::sidecar::{self, Fingerprint};
+use veloscope_index::{EntryRef, Index};
+
+/// The gzip seek point spacing used when a command rebuilds a sidecar.
+const DEFAULT_SPAN: u64 = 4 << 20;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Written {
+    sidecar: String,
+    items: usize,
+    seek_points: usize,
+    bytes: u64,
+    archive_bytes: u64,
+}
+
+pub fn run(
+    path: &Path,
+    to: Option<&Path>,
+    span: u64,
+    g: &Global,
+    out: &mut impl Write,
+) -> Result<u8> {
+    let source = load::open(path)?;
+    let Some(tarball) = local_tarball(&source).map(Path::to_path_buf) else {
+        bail!(
+            "{}: only a local tarball or backup folder can be indexed",
+            path.display()
+        );
+    };
+    let target = to.map_or_else(|| sidecar::path_for(&tarball), Path::to_path_buf);
+    let (loaded, access, written) = build(source, g, span, &tarball, &target, None)?;
+    let bytes = written?;
+    load::print_warnings(&loaded, g);
+    let written = Written {
+        sidecar: target.display().to_string(),
+        items: loaded.index.items.len(),
+        seek_points: access.seek_points(),
+        bytes,
+        archive_bytes: loaded.index.stats.archive_bytes,
+    };
+    match g.output {
+        Format::Table => writeln!(
+            out,
+            "wrote {}: {} items, {} seek points, {} ({} bytes per item)",
+            written.sidecar,
+            written.items,
+            written.seek_points,
+            output::human_bytes(bytes),
+            bytes / (written.items.max(1) as u64)
+        )?,
+        f => output::emit(out, f, &written)?,
+    }
+    Ok(0)
+}
+
+/// Reads the archive, recording seek points, and writes the sidecar to `target`. A failure to
+/// read is the error; a failure to write is the inner result.
+fn build(
+    source: Source,
+    g: &Global,
+    span: u64,
+    tarball: &Path,
+    target: &Path,
+    capture: Option<CaptureFn<'_>>,
+) -> Result<(Loaded, Access, Result<u64>)> {
+    let io_err = |e| anyhow::anyhow!("{}: {e}", tarball.display());
+    let before = Fingerprint::of_file(tarball).map_err(io_err)?;
+    let lo = LoadOptions {
+        seek_span: Some(span),
+        ..LoadOptions::default()
+    };
+    let mut loaded = load::load_with(source, g, lo, capture, &mut |_| {})?;
+    let access = match loaded.index.stats.compression {
+        Some(Compression::Gzip) => Access::Gzip(std::mem::take(&mut loaded.seek_points)),
+        Some(Compression::Zstd) => {
+            let map = map_file(tarball)?;
+            Access::ZstdFrames(veloscope_archive::zstd_frames(&map))
+        }
+        _ => Access::Direct,
+    };
+    // An archive rewritten while we read it would pair the new fingerprint with the old items.
+    let written = if Fingerprint::of_file(tarball).map_err(io_err)? != before {
+        Err(anyhow::anyhow!(
+            "{}: the archive changed while it was indexed",
+            tarball.display()
+        ))
+    } else {
+        sidecar::write(target, &before, &access, &loaded.index).map_err(Into::into)
+    };
+    Ok((loaded, access, written))
+}
+
+/// The tarball of a local source (sidecars sit beside local files only).
+fn local_tarball(source: &Source) -> Option<&Path> {
+    match source {
+        Source::Tarball(p) => Some(p),
+        Source::Folder(f) => Some(&f.tarball),
+        Source::Dump(_) | Source::Remote(_) => None,
+    }
+}
+
+/// Indexes a source: from its sidecar when valid, else by reading the archive (rebuilding a
+/// sidecar that exists but no longer matches).
+pub fn load(source: Source, g: &Global, capture: Option<CaptureFn<'_>>) -> Result<Loaded> {
+    let scan = |source| load::load_with(source, g, LoadOptions::default(), capture, &mut |_| {});
+    if g.no_index {
+        return scan(source);
+    }
+    let Some(tarball) = local_tarball(&source).map(Path::to_path_buf) else {
+        return scan(source);
+    };
+    let side = sidecar::path_for(&tarball);
+    if !side.exists() {
+        return scan(source);
+    }
+    let current = Fingerprint::of_file(&tarball)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", tarball.display()))?;
+    match sidecar::read(&side, &current) {
+        Ok((access, index)) => {
+            let captured = match capture {
+                Some(want) => read_entries(&tarball, &index, &access, want)?,
+                None => Vec::new(),
+            };
+            Ok(Loaded {
+                source,
+                index,
+                captured,
+                stop: None,
+                seek_points: Vec::new(),
+            })
+        }
+        Err(e) => {
+            if !g.quiet {
+                eprintln!("warning: {e}; reading the archive and rebuilding the index");
+            }
+            let (loaded, _, written) = build(source, g, DEFAULT_SPAN, &tarball, &side, capture)?;
+            if let Err(e) = written
+                && !g.quiet
+            {
+                eprintln!("warning: {}: not rebuilt: {e:#}", side.display());
+            }
+            Ok(loaded)
+        }
+    }
+}
+
+fn map_file(path: &Path) -> Result<memmap2::Mmap> {
+    let file = std::fs::File::open(path).with_context(|| path.display().to_string())?;
+    // SAFETY: read-only map; the fingerprint was checked just before.
+    unsafe { memmap2::Mmap::map(&file) }.with_context(|| path.display().to_string())
+}
+
+/// Reads the bodies `want` asks for straight from the archive at their seek points, checking
+/// each against the hash the index recorded.
+fn read_entries(
+    tarball: &Path,
+    index: &Index,
+    access: &Access,
+    want: CaptureFn<'_>,
+) -> Result<Vec<Captured>> {
+    let Some(compression) = index.stats.compression else {
+        return Ok(Vec::new());
+    };
+    let mut map: Option<memmap2::Mmap> = None;
+    let mut captured = Vec::new();
+    for item in &index.items {
+        let gr = index.gr(item);
+        let namespace = index.namespace(item);
+        let unversioned = item.entry.map(|e| (VersionDir::Unversioned, e));
+        let versions = item.versions.iter().map(|v| {
+            let name = index.str(v.version);
+            let dir = if v.preferred {
+                VersionDir::Preferred(name)
+            } else {
+                VersionDir::Other(name)
+            };
+            (dir, v.entry)
+        });
+        for (version, entry) in unversioned.into_iter().chain(versions) {
+            let path = ItemPath {
+                gr,
+                version,
+                namespace,
+                name: &item.name,
+            };
+            if !want(&path) {
+                continue;
+            }
+            let data = match &map {
+                Some(m) => m,
+                None => map.insert(map_file(tarball)?),
+            };
+            let name = entry_name(&path);
+            captured.push(Captured {
+                body: read_body(tarball, data, compression, access, &entry, &name)?,
+                entry: name,
+                gr: gr.to_string(),
+                namespace: namespace.map(str::to_string),
+                version: match version {
+                    VersionDir::Unversioned => None,
+                    VersionDir::Preferred(v) | VersionDir::Other(v) => Some(v.to_string()),
+                },
+            });
+        }
+    }
+    Ok(captured)
+}
+
+fn read_body(
+    tarball: &Path,
+    data: &[u8],
+    compression: Compression,
+    access: &Access,
+    entry: &EntryRef,
+    name: &str,
+) -> Result<Vec<u8>> {
+    let len = usize::try_from(entry.size)?;
+    let (body, read) = veloscope_archive::read_range(data, compression, access, entry.offset, len)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: entry {name}: {e} (reading at the index's seek point; try --no-index)",
+                tarball.display()
+            )
+        })?;
+    if std::env::var_os("VELOSCOPE_TRACE").is_some() {
+        eprintln!("trace: {name}: read {read} bytes of {}", tarball.display());
+    }
+    if xxhash_rust::xxh3::xxh3_64(&body) != entry.hash {
+        bail!(
+            "{}: entry {name}: bytes differ from the index (archive rewritten in place?); rerun with --no-index",
+            tarball.display()
+        );
+    }
+    Ok(body)
+}
+
+/// The archive path of an entry, as Velero writes it.
+fn entry_name(p: &ItemPath<'_>) -> String {
+    let version = match p.version {
+        VersionDir::Unversioned => String::new(),
+        VersionDir::Preferred(v) => format!("{v}-preferredversion/"),
+        VersionDir::Other(v) => format!("{v}/"),
+    };
+    let scope = match p.namespace {
+        Some(ns) => format!("namespaces/{ns}"),
+        None => "cluster".to_string(),
+    };
+    format!("resources/{}/{version}{scope}/{}.json", p.gr, p.name)
+}

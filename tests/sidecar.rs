@@ -1,0 +1,263 @@
+//! The persisted index: commands answer from a valid sidecar exactly as from the archive, `show`
+//! reads one item from a seek point, and a stale, damaged or foreign sidecar is rejected, reported
+//! and rebuilt.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// Copies a fixture tarball into a temporary folder (sidecars are written beside it).
+fn copy_of(fixture: &str, file: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let to = dir.path().join(file);
+    std::fs::copy(backup(fixture).join(file), &to).expect("copy");
+    (dir, to)
+}
+
+fn run_ok(args: &[&str]) -> (String, String) {
+    let out = veloscope(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr(&out),
+    )
+}
+
+fn sidecar_of(tarball: &Path) -> PathBuf {
+    let mut s = tarball.as_os_str().to_owned();
+    s.push(".vsidx");
+    PathBuf::from(s)
+}
+
+#[test]
+fn commands_answer_from_the_sidecar_as_from_the_archive() {
+    for (fixture, file, ns, resource, name) in [
+        (
+            "sonobuoy-k8s114",
+            "sonobuoy-k8s114.tar.gz",
+            "kube-system",
+            "configmaps",
+            &"coredns".to_string(),
+        ),
+        (
+            "k3s-124",
+            "k3s-124.tar.zst",
+            "kube-system",
+            "addons.k3s.cattle.io",
+            &"coredns".to_string(),
+        ),
+        (
+            "edge-cases",
+            "edge-cases.tar",
+            "edge",
+            "configmaps",
+            &format!("config-{}", "x".repeat(113)),
+        ),
+    ] {
+        let (_dir, tar) = copy_of(fixture, file);
+        let t = path_str(&tar);
+        let before: Vec<String> = [
+            vec!["inspect", t, "-o", "json"],
+            vec!["ls", t, "-o", "json"],
+            vec!["ls", t, "--include-namespaces", ns, "-o", "json"],
+            vec!["preview", t, "--include-namespaces", ns, "-o", "json"],
+            vec!["plan", t, "-o", "json"],
+        ]
+        .iter()
+        .map(|a| run_ok(a).0)
+        .collect();
+        let (written, _) = run_ok(&["index", t, "-o", "json"]);
+        let written: serde_json::Value = serde_json::from_str(&written).expect("json");
+        assert_eq!(written["sidecar"], json!(path_str(&sidecar_of(&tar))));
+        assert!(sidecar_of(&tar).is_file(), "{fixture}: no sidecar written");
+        let after: Vec<String> = [
+            vec!["inspect", t, "-o", "json"],
+            vec!["ls", t, "-o", "json"],
+            vec!["ls", t, "--include-namespaces", ns, "-o", "json"],
+            vec!["preview", t, "--include-namespaces", ns, "-o", "json"],
+            vec!["plan", t, "-o", "json"],
+        ]
+        .iter()
+        .map(|a| run_ok(a).0)
+        .collect();
+        assert_eq!(before, after, "{fixture}: answers differ with the sidecar");
+        let shown = veloscope(&["show", t, resource, name.as_ref(), "-n", ns]);
+        let direct = veloscope(&["--no-index", "show", t, resource, name.as_ref(), "-n", ns]);
+        assert!(direct.status.success(), "{fixture}: {}", stderr(&direct));
+        assert!(shown.status.success(), "{fixture}: {}", stderr(&shown));
+        assert_eq!(shown.stdout, direct.stdout, "{fixture}: show differs");
+    }
+}
+
+/// A gzip archive large enough for several seek points: objects with incompressible payloads.
+fn large_archive(items: usize) -> TestArchive {
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    let objs: Vec<_> = (0..items)
+        .map(|i| {
+            let noise: String = (0..64)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    format!("{:016x}", x)
+                })
+                .collect();
+            obj(
+                "configmaps",
+                &format!("ns-{}/cm-{i:05}", i % 7),
+                json!({"data": {"noise": noise}}),
+            )
+        })
+        .collect();
+    archive(&objs)
+}
+
+/// Keeps the archive's modification time so a change in its middle goes unseen by the
+/// fingerprint (which samples size, mtime and the first and last 64 KiB).
+fn corrupt_middle_keeping_mtime(path: &Path) {
+    let mtime = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let mut bytes = std::fs::read(path).expect("read");
+    let at = bytes.len() / 3;
+    for b in &mut bytes[at..at + 64] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(path, &bytes).expect("write");
+    let f = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open");
+    f.set_modified(mtime).expect("set mtime");
+}
+
+#[test]
+fn a_valid_sidecar_answers_without_reading_the_archive_and_show_reads_from_a_seek_point() {
+    let a = large_archive(1200);
+    let t = path_str(&a.path);
+    let (out, _) = run_ok(&["index", t, "--span", "65536", "-o", "json"]);
+    let written: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(
+        written["seekPoints"].as_u64().unwrap_or(0) >= 10,
+        "too few seek points: {written}"
+    );
+    let (body, _) = run_ok(&[
+        "--no-index",
+        "show",
+        t,
+        "configmaps",
+        "cm-01197",
+        "-n",
+        "ns-0",
+    ]);
+    let size = std::fs::metadata(&a.path).expect("meta").len();
+    assert!(size > 400 << 10, "archive too small for the test: {size}");
+    corrupt_middle_keeping_mtime(&a.path);
+
+    // Without the index the damage is found; with it, nothing but the fingerprint is read.
+    let direct = veloscope(&["--no-index", "ls", t]);
+    assert_eq!(direct.status.code(), Some(2), "{}", stderr(&direct));
+    let (listed, _) = run_ok(&["ls", t, "--include-namespaces", "ns-3", "-o", "json"]);
+    let listed: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1200 / 7));
+
+    // The last item is read from the seek point before it, past the damage.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_veloscope"))
+        .args(["show", t, "configmaps", "cm-01197", "-n", "ns-0"])
+        .env("VELOSCOPE_TRACE", "1")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), body);
+    let read: u64 = stderr(&out)
+        .lines()
+        .find_map(|l| l.split(": read ").nth(1)?.split(' ').next()?.parse().ok())
+        .expect("trace line");
+    assert!(read < size / 8, "show read {read} of {size} bytes");
+
+    // An item behind the damage cannot be read, and says so.
+    let hurt = veloscope(&["show", t, "configmaps", "cm-00400", "-n", "ns-1"]);
+    assert_eq!(hurt.status.code(), Some(2));
+    assert!(stderr(&hurt).contains("cm-00400"), "{}", stderr(&hurt));
+}
+
+#[test]
+fn a_stale_sidecar_is_reported_and_rebuilt() {
+    let a = archive(&[obj("configmaps", "default/old", json!({}))]);
+    let t = path_str(&a.path);
+    run_ok(&["index", t]);
+    let b = archive(&[obj("configmaps", "default/new", json!({}))]);
+    std::fs::copy(&b.path, &a.path).expect("replace archive");
+    let (listed, warned) = run_ok(&["ls", t]);
+    assert!(
+        listed.contains("new") && !listed.contains("old"),
+        "{listed}"
+    );
+    assert!(warned.contains("stale"), "{warned}");
+    let (again, quiet) = run_ok(&["ls", t]);
+    assert_eq!(again, listed);
+    assert!(!quiet.contains("stale"), "not rebuilt: {quiet}");
+}
+
+#[test]
+fn damaged_foreign_and_future_sidecars_are_rejected_and_rebuilt() {
+    let a = archive(&[
+        obj("configmaps", "default/one", json!({})),
+        obj("secrets", "default/two", json!({})),
+    ]);
+    let t = path_str(&a.path);
+    let (want, _) = run_ok(&["--no-index", "ls", t, "-o", "json"]);
+    run_ok(&["index", t]);
+    let side = sidecar_of(&a.path);
+    let good = std::fs::read(&side).expect("sidecar");
+    let mut flipped = good.clone();
+    let last = flipped.len() - 3;
+    flipped[last] ^= 0xff;
+    let mut future = good.clone();
+    future[8] = 99;
+    for (bytes, why) in [
+        (flipped, "damaged: checksum mismatch"),
+        (good[..good.len() - 10].to_vec(), "damaged: payload is"),
+        (b"not an index at all".to_vec(), "not a veloscope index"),
+        (future, "index format 99"),
+    ] {
+        std::fs::write(&side, &bytes).expect("write sidecar");
+        let (got, warned) = run_ok(&["ls", t, "-o", "json"]);
+        assert_eq!(got, want, "{why}");
+        assert!(warned.contains(why), "expected {why:?} in {warned}");
+        assert_eq!(
+            std::fs::read(&side).expect("sidecar"),
+            good,
+            "{why}: not rebuilt"
+        );
+    }
+    // --no-index neither reads nor rewrites it.
+    std::fs::write(&side, b"junk").expect("write");
+    let (got, warned) = run_ok(&["--no-index", "ls", t, "-o", "json"]);
+    assert_eq!(got, want);
+    assert!(warned.is_empty(), "{warned}");
+    assert_eq!(std::fs::read(&side).expect("sidecar"), b"junk");
+}
+
+#[test]
+fn index_writes_elsewhere_with_out_and_refuses_bad_archives() {
+    let a = archive(&[obj("configmaps", "default/one", json!({}))]);
+    let out = a.dir.path().join("elsewhere.vsidx");
+    run_ok(&["index", path_str(&a.path), "--out", path_str(&out)]);
+    assert!(out.is_file());
+    assert!(!sidecar_of(&a.path).exists());
+
+    let bad = a.dir.path().join("bad.tar.gz");
+    let mut bytes = std::fs::read(&a.path).expect("read");
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&bad, &bytes).expect("write");
+    let r = veloscope(&["index", path_str(&bad)]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(stderr(&r).contains("bad.tar.gz"), "{}", stderr(&r));
+    assert!(
+        !sidecar_of(&bad).exists(),
+        "a sidecar was written for a damaged archive"
+    );
+}
