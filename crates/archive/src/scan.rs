@@ -149,7 +149,45 @@ pub fn scan_archive(
     }
     // SAFETY: the map is read-only; a file truncated underneath us would fault, the usual mmap caveat.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?;
-    scan_bytes(path, &map, opts, progress, visit)
+    let _ = map.advise(memmap2::Advice::Sequential);
+    let reader = MappedReader {
+        map: &map,
+        pos: 0,
+        released: 0,
+    };
+    scan_stream(path, reader, map.len() as u64, opts, progress, visit)
+}
+
+/// Reads a mapped archive front to back, handing the pages already read back to the kernel so
+/// resident memory does not grow with the archive.
+struct MappedReader<'a> {
+    map: &'a memmap2::Mmap,
+    pos: usize,
+    released: usize,
+}
+
+const RELEASE_EVERY: usize = 16 << 20;
+
+impl Read for MappedReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let rest = &self.map[self.pos.min(self.map.len())..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        if self.pos - self.released >= 2 * RELEASE_EVERY {
+            // SAFETY: a read-only shared file mapping: dropped pages are re-read from the file
+            // if touched again, never zero-filled. The range is page-aligned (multiples of 16 MiB).
+            let _ = unsafe {
+                self.map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    self.released,
+                    RELEASE_EVERY,
+                )
+            };
+            self.released += RELEASE_EVERY;
+        }
+        Ok(n)
+    }
 }
 
 /// Scans an archive held in memory (or mapped); `path` only names it in errors.
@@ -206,21 +244,18 @@ pub fn scan_stream(
                 consumed: &consumed,
             };
             let decoder: Box<dyn Read + Send + '_> = match compression {
-                Compression::Gzip => match &opts.seek_points {
-                    Some((span, points)) => {
-                        match IndexingGzDecoder::new(input, *span, points.clone()) {
-                            Ok(d) => Box::new(d),
-                            Err(e) => {
-                                return Err(WalkError::new(
-                                    None,
-                                    Damage::Decompress,
-                                    e.to_string(),
-                                ));
-                            }
+                Compression::Gzip => {
+                    let (span, points) = opts
+                        .seek_points
+                        .clone()
+                        .unwrap_or((u64::MAX, SeekPoints::default()));
+                    match IndexingGzDecoder::new(input, span, points) {
+                        Ok(d) => Box::new(d),
+                        Err(e) => {
+                            return Err(WalkError::new(None, Damage::Decompress, e.to_string()));
                         }
                     }
-                    None => Box::new(flate2::read::MultiGzDecoder::new(input)),
-                },
+                }
                 Compression::Zstd => match zstd::stream::read::Decoder::new(input) {
                     Ok(d) => Box::new(d),
                     Err(e) => return Err(WalkError::new(None, Damage::Decompress, e.to_string())),
@@ -370,6 +405,7 @@ impl WalkError {
 struct Tell<R> {
     inner: R,
     pos: std::rc::Rc<std::cell::Cell<u64>>,
+    scratch: Box<[u8]>,
 }
 
 impl<R: Read> Read for Tell<R> {
@@ -377,6 +413,31 @@ impl<R: Read> Read for Tell<R> {
         let n = self.inner.read(buf)?;
         self.pos.set(self.pos.get() + n as u64);
         Ok(n)
+    }
+}
+
+/// Forward skips only: tar's own skip zeroes a 32 KiB stack buffer for every entry (a fifth of
+/// the reader thread's time on small items); a seek lets it reuse ours.
+impl<R: Read> io::Seek for Tell<R> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let io::SeekFrom::Current(delta) = to else {
+            return Err(io::Error::new(io::ErrorKind::Unsupported, "only forward skips"));
+        };
+        let mut left = u64::try_from(delta)
+            .map_err(|_| io::Error::new(io::ErrorKind::Unsupported, "only forward skips"))?;
+        while left > 0 {
+            let want = left.min(self.scratch.len() as u64) as usize;
+            let n = self.inner.read(&mut self.scratch[..want])?;
+            self.pos.set(self.pos.get() + n as u64);
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "unexpected EOF during skip",
+                ));
+            }
+            left -= n as u64;
+        }
+        Ok(self.pos.get())
     }
 }
 
@@ -389,6 +450,7 @@ fn walk_tar(
     let mut archive = tar::Archive::new(Tell {
         inner: decoder,
         pos: pos.clone(),
+        scratch: vec![0; 32 << 10].into_boxed_slice(),
     });
     let mut walk = Walk::default();
     let mut data_end: u64 = 0;
@@ -453,7 +515,7 @@ fn walk_tar(
 }
 
 /// Walks the entries, batching item bodies to the consumer.
-fn walk_entries<R: Read>(
+fn walk_entries<R: Read + io::Seek>(
     archive: &mut tar::Archive<R>,
     opts: &ScanOptions,
     tx: &Sender<Batch>,
@@ -464,7 +526,7 @@ fn walk_entries<R: Read>(
     let mut last: Option<String> = None;
     let mut long_path: Option<Vec<u8>> = None;
     let entries = archive
-        .entries()
+        .entries_with_seek()
         .map_err(|e| WalkError::io(None, &e))?
         .raw(true);
     let mut seen: u64 = 0;

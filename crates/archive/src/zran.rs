@@ -202,7 +202,12 @@ impl<R: Read> IndexingGzDecoder<R> {
             let (ret, used, made) = self.stream.inflate(
                 &self.input[self.in_start..self.in_end],
                 &mut self.out[self.filled..],
-                z::Z_BLOCK,
+                // Stopping at block ends costs a little; only worth it when points are wanted.
+                if self.span == u64::MAX {
+                    z::Z_NO_FLUSH
+                } else {
+                    z::Z_BLOCK
+                },
             );
             self.in_start += used;
             self.filled += made;
@@ -223,10 +228,15 @@ impl<R: Read> IndexingGzDecoder<R> {
                 _ => {
                     // Like flate2, bytes after a member that do not start another one are
                     // reported as a bad header.
+                    let zlib = self.stream.message(ret);
                     let message = if self.member_out == 0 && self.total_out > 0 {
                         "invalid gzip header".to_string()
+                    } else if zlib == "incorrect data check" {
+                        "gzip trailer checksum (CRC-32) does not match the data".to_string()
+                    } else if zlib == "incorrect length check" {
+                        "gzip trailer length does not match the data (matching size)".to_string()
                     } else {
-                        format!("corrupt deflate stream: {}", self.stream.message(ret))
+                        format!("corrupt deflate stream: {zlib}")
                     };
                     return Err(io::Error::new(io::ErrorKind::InvalidData, message));
                 }

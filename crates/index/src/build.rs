@@ -18,7 +18,7 @@ pub struct IndexBuilder {
     strings: Interner,
     items: Vec<Item>,
     table: HashTable<u32>,
-    hasher: std::collections::hash_map::RandomState,
+    hasher: hashbrown::DefaultHashBuilder,
     warnings: Vec<ScanWarning>,
     invalid: Vec<InvalidItem>,
     crds: Vec<ResourceInfo>,

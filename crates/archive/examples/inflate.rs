@@ -1,0 +1,35 @@
+//! The inflate-only baseline for the benchmarks: decompress an archive with the same backend
+//! veloscope's scan uses (flate2 over zlib-rs for gzip, zstd), in-process, into a sink.
+//! Usage: inflate FILE
+
+use std::io::{Read, Write};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args().nth(1).ok_or("usage: inflate FILE")?;
+    let file = std::fs::File::open(&path)?;
+    // SAFETY: read-only map of a benchmark input nobody modifies meanwhile.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    let mut reader: Box<dyn Read> = match &map[..4.min(map.len())] {
+        [0x1f, 0x8b, ..] if std::env::var_os("INFLATE_MINIZ").is_some() => {
+            Box::new(flate2::read::MultiGzDecoder::new(&map[..]))
+        }
+        [0x1f, 0x8b, ..] => Box::new(veloscope_archive::zran::IndexingGzDecoder::new(
+            &map[..],
+            u64::MAX,
+            Default::default(),
+        )?),
+        [0x28, 0xb5, 0x2f, 0xfd] => Box::new(zstd::stream::read::Decoder::new(&map[..])?),
+        _ => Box::new(&map[..]),
+    };
+    let mut buf = vec![0u8; 256 << 10];
+    let mut total: u64 = 0;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    writeln!(std::io::stdout(), "{total}")?;
+    Ok(())
+}
