@@ -29,16 +29,25 @@ def synth(items, name, mutate_percent=0):
 
 
 def run(cmd, ok_codes=(0,)):
-    """Wall seconds and peak RSS (KiB) of one run, stdout discarded."""
+    """Wall seconds and peak RSS (KiB) of one run, stdout discarded. The RSS comes from
+    /usr/bin/time (wait4 on the exec'd command itself), so the Python parent's size does not leak
+    into it through the fork."""
+    timed = os.path.exists("/usr/bin/time")
+    rss_file = os.path.join(BENCH, ".rss")
+    full = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd if timed else cmd
     start = time.perf_counter()
     with open(os.devnull, "wb") as null:
-        proc = subprocess.Popen(cmd, stdout=null, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(full, stdout=null, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) not in ok_codes:
         sys.exit(f"{' '.join(cmd)} failed: {err}")
-    return elapsed, usage.ru_maxrss
+    rss = usage.ru_maxrss
+    if timed:
+        with open(rss_file) as f:
+            rss = int(f.read().strip().splitlines()[-1])
+    return elapsed, rss
 
 
 def measure(commands, runs):

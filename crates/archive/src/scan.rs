@@ -421,7 +421,10 @@ impl<R: Read> Read for Tell<R> {
 impl<R: Read> io::Seek for Tell<R> {
     fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
         let io::SeekFrom::Current(delta) = to else {
-            return Err(io::Error::new(io::ErrorKind::Unsupported, "only forward skips"));
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "only forward skips",
+            ));
         };
         let mut left = u64::try_from(delta)
             .map_err(|_| io::Error::new(io::ErrorKind::Unsupported, "only forward skips"))?;

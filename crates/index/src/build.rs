@@ -212,9 +212,11 @@ impl IndexBuilder {
 
     pub fn finish(mut self, stats: ScanStats) -> Index {
         let mut extra = Vec::new();
+        // The key table is not needed past this point; free it before sorting.
+        self.table = HashTable::new();
         for item in &self.items {
             let gr = self.strings.resolve(item.gr);
-            let where_ = match item.namespace {
+            let where_ = || match item.namespace {
                 Some(ns) => format!(
                     "resources/{gr}/…/namespaces/{}/{}.json",
                     self.strings.resolve(ns),
@@ -225,7 +227,7 @@ impl IndexBuilder {
             match item.entry {
                 None => extra.push(ScanWarning {
                     kind: WarningKind::MissingUnversioned,
-                    entry: where_,
+                    entry: where_(),
                     message:
                         "only versioned copies exist; Velero restores read the unversioned tree"
                             .into(),
@@ -235,7 +237,7 @@ impl IndexBuilder {
                         if !v.entry.same_bytes(&e) {
                             extra.push(ScanWarning {
                                 kind: WarningKind::TwinMismatch,
-                                entry: where_.replace('…', &format!("{}-preferredversion", self.strings.resolve(v.version))),
+                                entry: where_().replace('…', &format!("{}-preferredversion", self.strings.resolve(v.version))),
                                 message: "differs from its unversioned copy; the two must be byte-identical".into(),
                             });
                         }
