@@ -1,7 +1,6 @@
 //! Commands over a whole storage location: `backups`, `find`, `restores`.
 
 use crate::args::{FilterArgs, Format, Global};
-use crate::load;
 use crate::output::{Table, emit, human_bytes};
 use anyhow::{Result, anyhow};
 use serde::Serialize;
@@ -201,16 +200,8 @@ pub fn find(
             }
         } else {
             let source = loc.backup(&row.name)?;
-            let loaded = load::load_with(
-                source,
-                g,
-                load::LoadOptions {
-                    progress_bar: false,
-                    ..Default::default()
-                },
-                None,
-                &mut |_| {},
-            )?;
+            // A local location's tarballs may have sidecars; remote ones are streamed.
+            let loaded = crate::sidecar::load(source, g, None)?;
             let idx = &loaded.index;
             for i in &idx.items {
                 let (gr, k, ns) = (

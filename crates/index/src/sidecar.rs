@@ -110,40 +110,82 @@ struct Payload {
     index: Index,
 }
 
-/// Writes the sidecar atomically (a temporary file renamed into place); returns its size.
+/// Writes the sidecar atomically (a temporary file renamed into place); returns its size. The
+/// payload is streamed to the file (hashed on the way) and the header completed afterwards, so the
+/// encoded index is never held in memory.
 pub fn write(
     path: &Path,
     fingerprint: &Fingerprint,
     access: &Access,
     index: &Index,
 ) -> Result<u64, SidecarError> {
-    let io_err = |source| SidecarError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let payload =
-        postcard::to_stdvec(&PayloadRef { access, index }).map_err(|e| SidecarError::Damaged {
-            path: path.to_path_buf(),
-            why: format!("cannot encode: {e}"),
-        })?;
-    let mut out = Vec::with_capacity(HEADER + payload.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    fingerprint.encode(&mut out);
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    let written = File::create(&tmp)
-        .and_then(|mut f| f.write_all(&out).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
+    let written = write_to(&tmp, fingerprint, access, index)
+        .and_then(|size| std::fs::rename(&tmp, path).map(|()| size));
+    written.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        return Err(io_err(e));
+        match e.downcast::<postcard::Error>() {
+            Ok(e) => SidecarError::Damaged {
+                path: path.to_path_buf(),
+                why: format!("cannot encode: {e}"),
+            },
+            Err(source) => SidecarError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+        }
+    })
+}
+
+fn write_to(
+    tmp: &Path,
+    fingerprint: &Fingerprint,
+    access: &Access,
+    index: &Index,
+) -> std::io::Result<u64> {
+    let mut header = Vec::with_capacity(HEADER);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    fingerprint.encode(&mut header);
+    header.resize(HEADER, 0);
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, File::create(tmp)?);
+    file.write_all(&header)?;
+    let hashing = Hashing {
+        inner: file,
+        hasher: xxhash_rust::xxh3::Xxh3Default::new(),
+        len: 0,
+    };
+    let hashing =
+        postcard::to_io(&PayloadRef { access, index }, hashing).map_err(std::io::Error::other)?;
+    let (len, sum) = (hashing.len, hashing.hasher.digest());
+    let mut file = hashing.inner.into_inner().map_err(|e| e.into_error())?;
+    file.seek(SeekFrom::Start(48))?;
+    file.write_all(&len.to_le_bytes())?;
+    file.write_all(&sum.to_le_bytes())?;
+    file.sync_all()?;
+    Ok(HEADER as u64 + len)
+}
+
+/// A writer that hashes and counts what passes through.
+struct Hashing<W> {
+    inner: W,
+    hasher: xxhash_rust::xxh3::Xxh3Default,
+    len: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
     }
-    Ok(out.len() as u64)
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Reads a sidecar, checking it against the archive's current fingerprint.
