@@ -261,3 +261,38 @@ fn index_writes_elsewhere_with_out_and_refuses_bad_archives() {
         "a sidecar was written for a damaged archive"
     );
 }
+
+#[test]
+fn show_reads_each_stored_version_from_the_sidecar_as_from_the_archive() {
+    let (_dir, tar) = copy_of("edge-cases", "edge-cases.tar");
+    let t = path_str(&tar);
+    run_ok(&["index", t]);
+    for version in [None, Some("v2"), Some("v1"), Some("v9")] {
+        let mut args = vec!["show", t, "hpa", "web", "-n", "edge", "-o", "json"];
+        if let Some(v) = version {
+            args.extend(["--api-version", v]);
+        }
+        let indexed = veloscope(&args);
+        let direct = veloscope(&[&["--no-index"], args.as_slice()].concat());
+        assert_eq!(indexed.status.code(), direct.status.code(), "{version:?}");
+        assert_eq!(indexed.stdout, direct.stdout, "{version:?}");
+        assert_eq!(stderr(&indexed), stderr(&direct), "{version:?}");
+    }
+    let v1: serde_json::Value = serde_json::from_slice(
+        &veloscope(&[
+            "show",
+            t,
+            "hpa",
+            "web",
+            "-n",
+            "edge",
+            "-o",
+            "json",
+            "--api-version",
+            "v1",
+        ])
+        .stdout,
+    )
+    .expect("json");
+    assert_eq!(v1["apiVersion"], json!("autoscaling/v1"));
+}

@@ -14,9 +14,21 @@ pub struct ShowArgs<'a> {
 
 pub fn run(path: &Path, a: &ShowArgs<'_>, g: &Global, out: &mut impl Write) -> Result<()> {
     let want = |p: &veloscope_archive::ItemPath<'_>| {
-        p.name == a.name && (a.namespace.is_none() || p.namespace == a.namespace)
+        use veloscope_archive::VersionDir;
+        let version = match (p.version, a.api_version) {
+            (VersionDir::Unversioned, None) => true,
+            // Kept as the fallback for items stored only under version directories.
+            (VersionDir::Preferred(_), None) => true,
+            (VersionDir::Preferred(v) | VersionDir::Other(v), Some(want)) => v == want,
+            _ => false,
+        };
+        version && p.name == a.name && (a.namespace.is_none() || p.namespace == a.namespace)
     };
-    let loaded = load::load(path, g, Some(&want))?;
+    // From a sidecar, only the named resource's items are decoded.
+    let pick = |idx: &veloscope_index::Index| match Resolver::for_index(idx).resolve(a.resource) {
+        Resolution::Resource(gr) | Resolution::Pattern(gr) => Some(gr),
+    };
+    let loaded = crate::sidecar::load_picking(load::open(path)?, g, Some(&want), Some(&pick))?;
     let idx = &loaded.index;
     let file = loaded.source.tarball().display().to_string();
     let resolver = Resolver::for_index(idx);

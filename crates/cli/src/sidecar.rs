@@ -115,6 +115,20 @@ fn local_tarball(source: &Source) -> Option<&Path> {
 /// Indexes a source: from its sidecar when valid, else by reading the archive (rebuilding a
 /// sidecar that exists but no longer matches).
 pub fn load(source: Source, g: &Global, capture: Option<CaptureFn<'_>>) -> Result<Loaded> {
+    load_picking(source, g, capture, None)
+}
+
+/// Names the one group-resource a command needs, given the index without its items.
+pub type PickFn<'a> = &'a dyn Fn(&Index) -> Option<String>;
+
+/// Like [`load`]; from a sidecar, only the items of the resource `pick` names are decoded (the
+/// rest of the index — counts, resources, kinds, warnings — is whole).
+pub fn load_picking(
+    source: Source,
+    g: &Global,
+    capture: Option<CaptureFn<'_>>,
+    pick: Option<PickFn<'_>>,
+) -> Result<Loaded> {
     let scan = |source| load::load_with(source, g, LoadOptions::default(), capture, &mut |_| {});
     if g.no_index {
         return scan(source);
@@ -128,7 +142,11 @@ pub fn load(source: Source, g: &Global, capture: Option<CaptureFn<'_>>) -> Resul
     }
     let current = Fingerprint::of_file(&tarball)
         .map_err(|e| anyhow::anyhow!("{}: {e}", tarball.display()))?;
-    match sidecar::read(&side, &current) {
+    let read = match pick {
+        Some(pick) => sidecar::read_for(&side, &current, pick),
+        None => sidecar::read(&side, &current),
+    };
+    match read {
         Ok((access, index)) => {
             let captured = match capture {
                 Some(want) => read_entries(&tarball, &index, &access, want)?,
@@ -189,6 +207,7 @@ fn read_entries(
             };
             (dir, v.entry)
         });
+        let mut took_unversioned = false;
         for (version, entry) in unversioned.into_iter().chain(versions) {
             let path = ItemPath {
                 gr,
@@ -199,6 +218,14 @@ fn read_entries(
             if !want(&path) {
                 continue;
             }
+            // A `-preferredversion` twin holds the same bytes as the unversioned copy already
+            // read (a mismatch is an index warning): skip the second read.
+            let twin = matches!(version, VersionDir::Preferred(_))
+                && item.entry.is_some_and(|e| e.same_bytes(&entry));
+            if took_unversioned && twin {
+                continue;
+            }
+            took_unversioned |= version == VersionDir::Unversioned;
             let data = match &map {
                 Some(m) => m,
                 None => map.insert(map_file(tarball)?),

@@ -313,6 +313,7 @@ impl IndexBuilder {
             warnings: self.warnings,
             invalid: self.invalid,
             crds: self.crds,
+            kinds: None,
         }
     }
 }

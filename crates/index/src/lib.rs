@@ -96,6 +96,10 @@ pub struct Index {
     pub invalid: Vec<InvalidItem>,
     /// The resources defined by the CustomResourceDefinitions in the archive.
     pub crds: Vec<veloscope_model::ResourceInfo>,
+    /// Kinds per group-resource, when the index was read from a sidecar (which may have loaded
+    /// only some items; `kinds_of` must still see every resource's kinds).
+    #[serde(skip)]
+    pub kinds: Option<Vec<(Sym, Vec<Sym>)>>,
 }
 
 impl Index {
@@ -163,6 +167,13 @@ impl Index {
 
     /// Kind strings seen for a group-resource (to resolve `show deployment x` style names).
     pub fn kinds_of(&self, gr: &str) -> Vec<&str> {
+        if let Some(kinds) = &self.kinds {
+            return kinds
+                .iter()
+                .find(|(g, _)| self.str(*g) == gr)
+                .map(|(_, k)| k.iter().map(|&s| self.str(s)).collect())
+                .unwrap_or_default();
+        }
         let mut kinds: Vec<&str> = self
             .items_of(gr)
             .iter()

@@ -4,20 +4,25 @@
 //!
 //! Layout (little-endian): magic `VSCIDX\r\n` · format version u32 · fingerprint (size u64,
 //! mtime seconds i64, mtime nanoseconds u32, xxh3 of the first and of the last 64 KiB, u64 each) ·
-//! payload length u64 · xxh3 of the payload u64 · payload (postcard of the access data and index).
+//! head offset, head length, head xxh3 and payload length (u64 each) · payload. The payload is the
+//! items, one postcard section per (group-resource, namespace) in key order, then the head: access
+//! data, strings, counts, warnings, and a table of the sections with their own xxh3. A reader that
+//! needs one resource (`show`) decodes the head and that resource's sections only.
 
-use crate::Index;
+use crate::{Index, InvalidItem, NamespaceStats, ResourceStats, Sym};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use veloscope_archive::Access;
+use veloscope_archive::{ScanStats, ScanWarning};
+use veloscope_model::ResourceInfo;
 
 const MAGIC: &[u8; 8] = b"VSCIDX\r\n";
 /// Bumped whenever the payload's shape changes; older files are rejected and rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const SAMPLE: u64 = 64 << 10;
-const HEADER: usize = 8 + 4 + 36 + 8 + 8;
+const HEADER: usize = 8 + 4 + 36 + 4 * 8;
 
 /// What identifies the archive file an index was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,16 +103,44 @@ pub fn path_for(tarball: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// One section of items: the items of one (group-resource, namespace), in key order.
+#[derive(Debug, Serialize, Deserialize)]
+struct Section {
+    gr: Sym,
+    namespace: Option<Sym>,
+    offset: u64,
+    len: u64,
+    sum: u64,
+}
+
 #[derive(Serialize)]
-struct PayloadRef<'a> {
+struct HeadRef<'a> {
     access: &'a Access,
-    index: &'a Index,
+    strings: &'a crate::Interner,
+    resources: &'a [ResourceStats],
+    namespaces: &'a [NamespaceStats],
+    cluster_scoped_items: u64,
+    stats: &'a ScanStats,
+    warnings: &'a [ScanWarning],
+    invalid: &'a [InvalidItem],
+    crds: &'a [ResourceInfo],
+    kinds: Vec<(Sym, Vec<Sym>)>,
+    sections: Vec<Section>,
 }
 
 #[derive(Deserialize)]
-struct Payload {
+struct Head {
     access: Access,
-    index: Index,
+    strings: crate::Interner,
+    resources: Vec<ResourceStats>,
+    namespaces: Vec<NamespaceStats>,
+    cluster_scoped_items: u64,
+    stats: ScanStats,
+    warnings: Vec<ScanWarning>,
+    invalid: Vec<InvalidItem>,
+    crds: Vec<ResourceInfo>,
+    kinds: Vec<(Sym, Vec<Sym>)>,
+    sections: Vec<Section>,
 }
 
 /// Writes the sidecar atomically (a temporary file renamed into place); returns its size. The
@@ -124,19 +157,25 @@ pub fn write(
     let tmp = PathBuf::from(tmp);
     let written = write_to(&tmp, fingerprint, access, index)
         .and_then(|size| std::fs::rename(&tmp, path).map(|()| size));
-    written.map_err(|e| {
+    written.map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
-        match e.downcast::<postcard::Error>() {
-            Ok(e) => SidecarError::Damaged {
-                path: path.to_path_buf(),
-                why: format!("cannot encode: {e}"),
-            },
-            Err(source) => SidecarError::Io {
-                path: path.to_path_buf(),
-                source,
-            },
+        SidecarError::Io {
+            path: path.to_path_buf(),
+            source,
         }
     })
+}
+
+/// Encodes `value` through `out`, returning (bytes written, their xxh3).
+fn section<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> std::io::Result<(u64, u64)> {
+    let hashing = Hashing {
+        inner: out,
+        hasher: xxhash_rust::xxh3::Xxh3Default::new(),
+        len: 0,
+    };
+    let done = postcard::to_io(value, hashing)
+        .map_err(|e| std::io::Error::other(format!("cannot encode the index: {e}")))?;
+    Ok((done.len, done.hasher.digest()))
 }
 
 fn write_to(
@@ -152,20 +191,56 @@ fn write_to(
     header.resize(HEADER, 0);
     let mut file = std::io::BufWriter::with_capacity(1 << 20, File::create(tmp)?);
     file.write_all(&header)?;
-    let hashing = Hashing {
-        inner: file,
-        hasher: xxhash_rust::xxh3::Xxh3Default::new(),
-        len: 0,
+    let mut sections = Vec::new();
+    let mut offset = 0u64;
+    let mut kinds: std::collections::BTreeMap<Sym, std::collections::BTreeSet<Sym>> =
+        Default::default();
+    for group in index
+        .items
+        .chunk_by(|a, b| a.gr == b.gr && a.namespace == b.namespace)
+    {
+        let (len, sum) = section(&mut file, group)?;
+        sections.push(Section {
+            gr: group[0].gr,
+            namespace: group[0].namespace,
+            offset,
+            len,
+            sum,
+        });
+        offset += len;
+        kinds
+            .entry(group[0].gr)
+            .or_default()
+            .extend(group.iter().filter_map(|i| i.kind));
+    }
+    let head = HeadRef {
+        access,
+        strings: &index.strings,
+        resources: &index.resources,
+        namespaces: &index.namespaces,
+        cluster_scoped_items: index.cluster_scoped_items,
+        stats: &index.stats,
+        warnings: &index.warnings,
+        invalid: &index.invalid,
+        crds: &index.crds,
+        kinds: kinds
+            .into_iter()
+            .map(|(gr, k)| {
+                let mut k: Vec<Sym> = k.into_iter().collect();
+                k.sort_by_key(|&s| index.str(s));
+                (gr, k)
+            })
+            .collect(),
+        sections,
     };
-    let hashing =
-        postcard::to_io(&PayloadRef { access, index }, hashing).map_err(std::io::Error::other)?;
-    let (len, sum) = (hashing.len, hashing.hasher.digest());
-    let mut file = hashing.inner.into_inner().map_err(|e| e.into_error())?;
+    let (head_len, head_sum) = section(&mut file, &head)?;
+    let mut file = file.into_inner().map_err(|e| e.into_error())?;
     file.seek(SeekFrom::Start(48))?;
-    file.write_all(&len.to_le_bytes())?;
-    file.write_all(&sum.to_le_bytes())?;
+    for field in [offset, head_len, head_sum, offset + head_len] {
+        file.write_all(&field.to_le_bytes())?;
+    }
     file.sync_all()?;
-    Ok(HEADER as u64 + len)
+    Ok(HEADER as u64 + offset + head_len)
 }
 
 /// A writer that hashes and counts what passes through.
@@ -188,8 +263,33 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// Reads a sidecar, checking it against the archive's current fingerprint.
+/// Reads a whole sidecar, checking it against the archive's current fingerprint.
 pub fn read(path: &Path, current: &Fingerprint) -> Result<(Access, Index), SidecarError> {
+    read_some(path, current, |_, _| true)
+}
+
+/// Reads the head of a sidecar and the items of the group-resource `pick` names after seeing the
+/// head-only index (whose `kinds_of` answers from the head); the index holds only those items.
+pub fn read_for(
+    path: &Path,
+    current: &Fingerprint,
+    pick: impl FnOnce(&Index) -> Option<String>,
+) -> Result<(Access, Index), SidecarError> {
+    let mut pick = Some(pick);
+    let mut wanted: Option<Sym> = None;
+    read_some(path, current, |index, gr| {
+        if let Some(f) = pick.take() {
+            wanted = f(index).and_then(|name| index.strings.get(&name));
+        }
+        wanted == Some(gr)
+    })
+}
+
+fn read_some(
+    path: &Path,
+    current: &Fingerprint,
+    mut want: impl FnMut(&Index, Sym) -> bool,
+) -> Result<(Access, Index), SidecarError> {
     let damaged = |why: String| SidecarError::Damaged {
         path: path.to_path_buf(),
         why,
@@ -222,19 +322,57 @@ pub fn read(path: &Path, current: &Fingerprint) -> Result<(Access, Index), Sidec
             path: path.to_path_buf(),
         });
     }
-    let len = u64::from_le_bytes(map[48..56].try_into().unwrap_or_default());
-    let sum = u64::from_le_bytes(map[56..64].try_into().unwrap_or_default());
+    let field =
+        |i: usize| u64::from_le_bytes(map[48 + 8 * i..56 + 8 * i].try_into().unwrap_or_default());
+    let (head_at, head_len, head_sum, total) = (field(0), field(1), field(2), field(3));
     let payload = &map[HEADER..];
-    if payload.len() as u64 != len {
+    if payload.len() as u64 != total {
         return Err(damaged(format!(
-            "payload is {} bytes, the header says {len}",
+            "payload is {} bytes, the header says {total}",
             payload.len()
         )));
     }
-    if xxhash_rust::xxh3::xxh3_64(payload) != sum {
-        return Err(damaged("checksum mismatch".into()));
+    let slice = |at: u64, len: u64, sum: u64, what: &str| -> Result<&[u8], SidecarError> {
+        let bytes = at
+            .checked_add(len)
+            .filter(|&end| end <= total)
+            .and_then(|end| payload.get(at as usize..end as usize))
+            .ok_or_else(|| damaged(format!("{what} lies outside the file")))?;
+        if xxhash_rust::xxh3::xxh3_64(bytes) != sum {
+            return Err(damaged(format!("checksum mismatch in the {what}")));
+        }
+        Ok(bytes)
+    };
+    let head: Head = postcard::from_bytes(slice(head_at, head_len, head_sum, "head")?)
+        .map_err(|e| damaged(format!("cannot decode the head: {e}")))?;
+    let mut index = Index {
+        strings: head.strings,
+        items: Vec::new(),
+        resources: head.resources,
+        namespaces: head.namespaces,
+        cluster_scoped_items: head.cluster_scoped_items,
+        stats: head.stats,
+        warnings: head.warnings,
+        invalid: head.invalid,
+        crds: head.crds,
+        kinds: Some(head.kinds),
+    };
+    let mut items = Vec::new();
+    for s in &head.sections {
+        if !want(&index, s.gr) {
+            continue;
+        }
+        let bytes = slice(s.offset, s.len, s.sum, "item table")?;
+        let mut part: Vec<crate::Item> = postcard::from_bytes(bytes)
+            .map_err(|e| damaged(format!("cannot decode items: {e}")))?;
+        if part
+            .iter()
+            .any(|i| i.gr != s.gr || i.namespace != s.namespace)
+        {
+            return Err(damaged("items filed under the wrong section".into()));
+        }
+        items.append(&mut part);
     }
-    let p: Payload =
-        postcard::from_bytes(payload).map_err(|e| damaged(format!("cannot decode: {e}")))?;
-    Ok((p.access, p.index))
+    index.items = items;
+    Ok((head.access, index))
 }
