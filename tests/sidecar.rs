@@ -58,30 +58,54 @@ fn commands_answer_from_the_sidecar_as_from_the_archive() {
     ] {
         let (_dir, tar) = copy_of(fixture, file);
         let t = path_str(&tar);
-        let before: Vec<String> = [
+        let globbed = format!("{}*,default", &ns[..2]);
+        let commands: Vec<Vec<&str>> = vec![
             vec!["inspect", t, "-o", "json"],
             vec!["ls", t, "-o", "json"],
             vec!["ls", t, "--include-namespaces", ns, "-o", "json"],
+            vec!["ls", t, "--include-namespaces", &globbed, "-o", "json"],
+            vec![
+                "ls",
+                t,
+                "--include-namespaces",
+                ns,
+                "--include-cluster-resources",
+                "-o",
+                "json",
+            ],
+            vec!["ls", t, "--include-namespaces", "[,nope", "-o", "json"],
+            vec![
+                "ls",
+                t,
+                "--include-namespaces",
+                ns,
+                "--exclude-resources",
+                "secrets",
+                "-o",
+                "json",
+            ],
             vec!["preview", t, "--include-namespaces", ns, "-o", "json"],
             vec!["plan", t, "-o", "json"],
-        ]
-        .iter()
-        .map(|a| run_ok(a).0)
-        .collect();
+        ];
+        let answer = |a: &Vec<&str>| {
+            let out = veloscope(a);
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr(&out),
+            )
+        };
+        let before: Vec<_> = commands.iter().map(answer).collect();
+        assert_eq!(before[2].0, Some(0), "{fixture}: {}", before[2].2);
+        assert!(
+            before[2].1.contains(ns),
+            "{fixture}: namespace listing is empty"
+        );
         let (written, _) = run_ok(&["index", t, "-o", "json"]);
         let written: serde_json::Value = serde_json::from_str(&written).expect("json");
         assert_eq!(written["sidecar"], json!(path_str(&sidecar_of(&tar))));
         assert!(sidecar_of(&tar).is_file(), "{fixture}: no sidecar written");
-        let after: Vec<String> = [
-            vec!["inspect", t, "-o", "json"],
-            vec!["ls", t, "-o", "json"],
-            vec!["ls", t, "--include-namespaces", ns, "-o", "json"],
-            vec!["preview", t, "--include-namespaces", ns, "-o", "json"],
-            vec!["plan", t, "-o", "json"],
-        ]
-        .iter()
-        .map(|a| run_ok(a).0)
-        .collect();
+        let after: Vec<_> = commands.iter().map(answer).collect();
         assert_eq!(before, after, "{fixture}: answers differ with the sidecar");
         let shown = veloscope(&["show", t, resource, name.as_ref(), "-n", ns]);
         let direct = veloscope(&["--no-index", "show", t, resource, name.as_ref(), "-n", ns]);

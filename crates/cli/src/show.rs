@@ -28,7 +28,8 @@ pub fn run(path: &Path, a: &ShowArgs<'_>, g: &Global, out: &mut impl Write) -> R
     let pick = |idx: &veloscope_index::Index| match Resolver::for_index(idx).resolve(a.resource) {
         Resolution::Resource(gr) | Resolution::Pattern(gr) => Some(gr),
     };
-    let loaded = crate::sidecar::load_picking(load::open(path)?, g, Some(&want), Some(&pick))?;
+    let part = crate::sidecar::Part::Resource(&pick);
+    let loaded = crate::sidecar::load_part(load::open(path)?, g, Some(&want), part)?;
     let idx = &loaded.index;
     let file = loaded.source.tarball().display().to_string();
     let resolver = Resolver::for_index(idx);

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 use veloscope_archive::{Access, Compression, ItemPath, Source, VersionDir};
 use veloscope_index::sidecar::{self, Fingerprint};
-use veloscope_index::{EntryRef, Index};
+use veloscope_index::{EntryRef, Index, Sym};
 
 /// The gzip seek point spacing used when a command rebuilds a sidecar.
 const DEFAULT_SPAN: u64 = 4 << 20;
@@ -115,19 +115,25 @@ fn local_tarball(source: &Source) -> Option<&Path> {
 /// Indexes a source: from its sidecar when valid, else by reading the archive (rebuilding a
 /// sidecar that exists but no longer matches).
 pub fn load(source: Source, g: &Global, capture: Option<CaptureFn<'_>>) -> Result<Loaded> {
-    load_picking(source, g, capture, None)
+    load_part(source, g, capture, Part::All)
 }
 
-/// Names the one group-resource a command needs, given the index without its items.
-pub type PickFn<'a> = &'a dyn Fn(&Index) -> Option<String>;
+/// Which items a command needs from a sidecar; the rest of the index (counts, resources, kinds,
+/// warnings) is always whole. Reading the archive always gives every item.
+pub enum Part<'a> {
+    All,
+    /// The items of the one group-resource this names, given the index without its items.
+    Resource(&'a dyn Fn(&Index) -> Option<String>),
+    /// The sections (group-resource, namespace; None for cluster-scoped) this accepts.
+    Sections(&'a dyn Fn(&Index, Sym, Option<Sym>) -> bool),
+}
 
-/// Like [`load`]; from a sidecar, only the items of the resource `pick` names are decoded (the
-/// rest of the index — counts, resources, kinds, warnings — is whole).
-pub fn load_picking(
+/// Like [`load`], decoding from a sidecar only the part of the items named.
+pub fn load_part(
     source: Source,
     g: &Global,
     capture: Option<CaptureFn<'_>>,
-    pick: Option<PickFn<'_>>,
+    part: Part<'_>,
 ) -> Result<Loaded> {
     let scan = |source| load::load_with(source, g, LoadOptions::default(), capture, &mut |_| {});
     if g.no_index {
@@ -142,9 +148,10 @@ pub fn load_picking(
     }
     let current = Fingerprint::of_file(&tarball)
         .map_err(|e| anyhow::anyhow!("{}: {e}", tarball.display()))?;
-    let read = match pick {
-        Some(pick) => sidecar::read_for(&side, &current, pick),
-        None => sidecar::read(&side, &current),
+    let read = match part {
+        Part::All => sidecar::read(&side, &current),
+        Part::Resource(pick) => sidecar::read_for(&side, &current, pick),
+        Part::Sections(want) => sidecar::read_sections(&side, &current, want),
     };
     match read {
         Ok((access, index)) => {

@@ -265,7 +265,7 @@ impl<W: Write> Write for Hashing<W> {
 
 /// Reads a whole sidecar, checking it against the archive's current fingerprint.
 pub fn read(path: &Path, current: &Fingerprint) -> Result<(Access, Index), SidecarError> {
-    read_some(path, current, |_, _| true)
+    read_sections(path, current, |_, _, _| true)
 }
 
 /// Reads the head of a sidecar and the items of the group-resource `pick` names after seeing the
@@ -277,7 +277,7 @@ pub fn read_for(
 ) -> Result<(Access, Index), SidecarError> {
     let mut pick = Some(pick);
     let mut wanted: Option<Sym> = None;
-    read_some(path, current, |index, gr| {
+    read_sections(path, current, |index, gr, _| {
         if let Some(f) = pick.take() {
             wanted = f(index).and_then(|name| index.strings.get(&name));
         }
@@ -285,10 +285,12 @@ pub fn read_for(
     })
 }
 
-fn read_some(
+/// Reads the head of a sidecar and the item sections `want` accepts, by (group-resource,
+/// namespace); it sees the head-only index to resolve names.
+pub fn read_sections(
     path: &Path,
     current: &Fingerprint,
-    mut want: impl FnMut(&Index, Sym) -> bool,
+    mut want: impl FnMut(&Index, Sym, Option<Sym>) -> bool,
 ) -> Result<(Access, Index), SidecarError> {
     let damaged = |why: String| SidecarError::Damaged {
         path: path.to_path_buf(),
@@ -359,7 +361,7 @@ fn read_some(
     };
     let mut items = Vec::new();
     for s in &head.sections {
-        if !want(&index, s.gr) {
+        if !want(&index, s.gr, s.namespace) {
             continue;
         }
         let bytes = slice(s.offset, s.len, s.sum, "item table")?;
