@@ -25,10 +25,20 @@ pub fn run(path: &Path, a: &ShowArgs<'_>, g: &Global, out: &mut impl Write) -> R
         version && p.name == a.name && (a.namespace.is_none() || p.namespace == a.namespace)
     };
     // From a sidecar, only the named resource's items are decoded.
-    let pick = |idx: &veloscope_index::Index| match Resolver::for_index(idx).resolve(a.resource) {
-        Resolution::Resource(gr) | Resolution::Pattern(gr) => Some(gr),
+    // From a sidecar, only the named resource's items (in the named namespace) are decoded.
+    let resolved: std::cell::OnceCell<Option<veloscope_index::Sym>> = std::cell::OnceCell::new();
+    let in_scope = |idx: &veloscope_index::Index, gr, ns: Option<veloscope_index::Sym>| {
+        let want_gr = *resolved.get_or_init(|| {
+            let name = match Resolver::for_index(idx).resolve(a.resource) {
+                Resolution::Resource(gr) | Resolution::Pattern(gr) => gr,
+            };
+            idx.strings.get(&name)
+        });
+        want_gr == Some(gr)
+            && a.namespace
+                .is_none_or(|n| ns.is_some_and(|s| idx.str(s) == n))
     };
-    let part = crate::sidecar::Part::Resource(&pick);
+    let part = crate::sidecar::Part::Sections(&in_scope);
     let loaded = crate::sidecar::load_part(load::open(path)?, g, Some(&want), part)?;
     let idx = &loaded.index;
     let file = loaded.source.tarball().display().to_string();

@@ -122,8 +122,6 @@ pub fn load(source: Source, g: &Global, capture: Option<CaptureFn<'_>>) -> Resul
 /// warnings) is always whole. Reading the archive always gives every item.
 pub enum Part<'a> {
     All,
-    /// The items of the one group-resource this names, given the index without its items.
-    Resource(&'a dyn Fn(&Index) -> Option<String>),
     /// The sections (group-resource, namespace; None for cluster-scoped) this accepts.
     Sections(&'a dyn Fn(&Index, Sym, Option<Sym>) -> bool),
 }
@@ -150,7 +148,6 @@ pub fn load_part(
         .map_err(|e| anyhow::anyhow!("{}: {e}", tarball.display()))?;
     let read = match part {
         Part::All => sidecar::read(&side, &current),
-        Part::Resource(pick) => sidecar::read_for(&side, &current, pick),
         Part::Sections(want) => sidecar::read_sections(&side, &current, want),
     };
     match read {

@@ -268,23 +268,6 @@ pub fn read(path: &Path, current: &Fingerprint) -> Result<(Access, Index), Sidec
     read_sections(path, current, |_, _, _| true)
 }
 
-/// Reads the head of a sidecar and the items of the group-resource `pick` names after seeing the
-/// head-only index (whose `kinds_of` answers from the head); the index holds only those items.
-pub fn read_for(
-    path: &Path,
-    current: &Fingerprint,
-    pick: impl FnOnce(&Index) -> Option<String>,
-) -> Result<(Access, Index), SidecarError> {
-    let mut pick = Some(pick);
-    let mut wanted: Option<Sym> = None;
-    read_sections(path, current, |index, gr, _| {
-        if let Some(f) = pick.take() {
-            wanted = f(index).and_then(|name| index.strings.get(&name));
-        }
-        wanted == Some(gr)
-    })
-}
-
 /// Reads the head of a sidecar and the item sections `want` accepts, by (group-resource,
 /// namespace); it sees the head-only index to resolve names.
 pub fn read_sections(
