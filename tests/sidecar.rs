@@ -302,21 +302,4 @@ fn show_reads_each_stored_version_from_the_sidecar_as_from_the_archive() {
         assert_eq!(indexed.stdout, direct.stdout, "{version:?}");
         assert_eq!(stderr(&indexed), stderr(&direct), "{version:?}");
     }
-    let v1: serde_json::Value = serde_json::from_slice(
-        &veloscope(&[
-            "show",
-            t,
-            "hpa",
-            "web",
-            "-n",
-            "edge",
-            "-o",
-            "json",
-            "--api-version",
-            "v1",
-        ])
-        .stdout,
-    )
-    .expect("json");
-    assert_eq!(v1["apiVersion"], json!("autoscaling/v1"));
 }

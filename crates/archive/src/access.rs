@@ -109,7 +109,10 @@ pub fn read_range(
                 read: 0,
             };
             let mut dec = zstd::stream::read::Decoder::with_buffer(counted)?;
-            io::copy(&mut (&mut dec).take(at - out), &mut io::sink())?;
+            let skip = at.checked_sub(out).ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidData, "frame table out of order")
+            })?;
+            io::copy(&mut (&mut dec).take(skip), &mut io::sink())?;
             let mut body = Vec::with_capacity(len);
             (&mut dec).take(len as u64).read_to_end(&mut body)?;
             if body.len() < len {
@@ -147,5 +150,55 @@ impl io::BufRead for Counted<'_> {
         let amt = amt.min(self.inner.len());
         self.inner = &self.inner[amt..];
         self.read += amt as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zstd_reads_start_at_the_frame_holding_the_offset() {
+        let a: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        let b: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| (i % 241).to_le_bytes())
+            .collect();
+        let fa = zstd::bulk::compress(&a, 3).unwrap();
+        let fb = zstd::bulk::compress(&b, 3).unwrap();
+        let file = [fa.clone(), fb.clone()].concat();
+        let frames = zstd_frames(&file);
+        assert_eq!(frames, vec![(0, 0), (a.len() as u64, fa.len() as u64)]);
+        let access = Access::ZstdFrames(frames);
+        let at = a.len() as u64 + 1000;
+        let (got, read) = read_range(&file, Compression::Zstd, &access, at, 64).unwrap();
+        assert_eq!(got, &b[1000..1064]);
+        assert!(
+            read <= fb.len() as u64,
+            "read {read} bytes, the second frame is {}",
+            fb.len()
+        );
+        // One frame without a stated size: no frame table, reads start at the beginning.
+        let streamed = zstd::stream::encode_all(&a[..], 3).unwrap();
+        assert_eq!(zstd_frames(&streamed), vec![(0, 0)]);
+        let (got, _) = read_range(
+            &streamed,
+            Compression::Zstd,
+            &Access::ZstdFrames(vec![(0, 0)]),
+            5,
+            3,
+        )
+        .unwrap();
+        assert_eq!(got, &a[5..8]);
+    }
+
+    #[test]
+    fn plain_tar_reads_are_bounded_by_the_file() {
+        let data = b"0123456789";
+        let (got, _) = read_range(data, Compression::None, &Access::Direct, 2, 3).unwrap();
+        assert_eq!(got, b"234");
+        assert!(read_range(data, Compression::None, &Access::Direct, 8, 3).is_err());
+        assert!(read_range(data, Compression::None, &Access::Direct, u64::MAX, 3).is_err());
     }
 }

@@ -271,6 +271,9 @@ pub fn read_at(
     let (mut stream, mut pos, mut out_pos, mut in_member) = match point {
         None => (Stream::new(31)?, 0usize, 0u64, true),
         Some(p) => {
+            if p.bits > 7 || p.window.len() > WINDOW {
+                return Err(bad_point("malformed"));
+            }
             let mut s = Stream::new(-15)?;
             let mut pos = usize::try_from(p.inp).unwrap_or(usize::MAX);
             if p.bits > 0 {
@@ -420,6 +423,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn malformed_seek_points_are_errors_not_panics() {
+        let file = gzip(&[&text(600_000, 4)]);
+        let (_, points) = index(&file, 64 << 10);
+        let mut bad = points.clone();
+        bad[0].bits = 9;
+        assert!(read_at(&file, &bad, bad[0].out + 10, 10).is_err());
+        let mut bad = points.clone();
+        bad[0].inp = u64::MAX;
+        assert!(read_at(&file, &bad, bad[0].out + 10, 10).is_err());
+        let mut bad = points;
+        bad[0].window.clear();
+        bad[0].window.resize(WINDOW, b'x');
+        // A wrong window yields wrong bytes or an error, never a panic.
+        let _ = read_at(&file, &bad, bad[0].out + 10, 10);
     }
 
     #[test]
