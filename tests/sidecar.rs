@@ -85,6 +85,25 @@ fn commands_answer_from_the_sidecar_as_from_the_archive() {
                 "json",
             ],
             vec!["preview", t, "--include-namespaces", ns, "-o", "json"],
+            vec!["preview", t, "--include-namespaces", ns],
+            vec!["preview", t, "--include-namespaces", &globbed, "-o", "json"],
+            vec!["preview", t, "--include-namespaces", "nope,[", "-o", "json"],
+            vec![
+                "preview",
+                t,
+                "--include-namespaces",
+                ns,
+                "--explain",
+                "-o",
+                "json",
+            ],
+            vec![
+                "preview",
+                t,
+                "--include-namespaces",
+                ns,
+                "--include-cluster-resources=false",
+            ],
             vec!["plan", t, "-o", "json"],
         ];
         let answer = |a: &Vec<&str>| {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
-use veloscope_select::{Decision, GlobSet, VeleroVersion};
+use veloscope_select::{Decision, VeleroVersion};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,35 +30,13 @@ pub struct LsArgs<'a> {
     pub show_labels: bool,
 }
 
-/// The namespaces a filtered listing can include, when the filters name them without a `*`
-/// (None: every namespace is in scope). One set per pattern, each tried by exact name and as a
-/// glob, so the scope is a superset of what any of Velero's matching rules select.
-fn namespace_scope(f: &FilterArgs) -> Option<Vec<GlobSet>> {
-    let all = f.include_namespaces.is_empty() || f.include_namespaces.iter().any(|n| n == "*");
-    (!all).then(|| {
-        f.include_namespaces
-            .iter()
-            .map(|n| GlobSet::new([n.as_str()]))
-            .collect()
-    })
-}
-
 /// Without filter flags every item; with them, exactly the items `preview` includes for the same
 /// flags (related items and CRDs among them, marked `via`).
 pub fn run(path: &Path, a: &LsArgs<'_>, g: &Global, out: &mut impl Write) -> Result<()> {
     let version: VeleroVersion = a.velero_version.parse().map_err(|e: String| anyhow!(e))?;
-    // Selection only ever includes namespaced items of included namespaces, so with a plain
-    // namespace list a sidecar needs to decode only those namespaces and the cluster scope.
-    let namespaces = namespace_scope(a.filters);
-    let in_scope = |idx: &veloscope_index::Index, _gr, ns: Option<veloscope_index::Sym>| {
-        ns.is_none_or(|ns| {
-            let ns = idx.str(ns);
-            namespaces
-                .as_ref()
-                .is_none_or(|sets| sets.iter().any(|s| s.has(ns) || s.matches(ns)))
-        })
-    };
-    let part = match namespaces {
+    let scope = crate::sidecar::NamespaceScope::of(a.filters);
+    let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|s| s.accepts(idx, gr, ns));
+    let part = match scope {
         Some(_) => crate::sidecar::Part::Sections(&in_scope),
         None => crate::sidecar::Part::All,
     };

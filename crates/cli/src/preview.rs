@@ -114,10 +114,21 @@ pub fn run(path: &Path, a: &PreviewArgs<'_>, g: &Global, out: &mut impl Write) -
     let want_pv = |p: &veloscope_archive::ItemPath<'_>| {
         p.gr == "persistentvolumes" && p.version == veloscope_archive::VersionDir::Unversioned
     };
-    let loaded = load::load(
-        path,
+    // Excluded items are only counted unless --explain lists them or a stored spec is audited:
+    // then a sidecar need decode only the namespaces the flags can include.
+    let scope = (a.spec.is_none() && !a.explain)
+        .then(|| crate::sidecar::NamespaceScope::of(a.filters))
+        .flatten();
+    let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|s| s.accepts(idx, gr, ns));
+    let part = match scope {
+        Some(_) => crate::sidecar::Part::Sections(&in_scope),
+        None => crate::sidecar::Part::All,
+    };
+    let loaded = crate::sidecar::load_part(
+        load::open(path)?,
         g,
         policy.as_ref().map(|_| &want_pv as load::CaptureFn<'_>),
+        part,
     )?;
     load::require_valid(&loaded)?;
     load::print_warnings(&loaded, g);
@@ -269,9 +280,19 @@ fn build_report<'a>(
             }
         }
     }
+    // Sections a partial sidecar read left out hold only items of namespaces the spec cannot
+    // include: all excluded.
+    let mut omitted = 0;
+    for &(gr, ns, count) in &idx.omitted {
+        omitted += count;
+        per_resource.entry(idx.str(gr)).or_default().excluded += count;
+        if let Some(ns) = ns {
+            per_namespace.entry(idx.str(ns)).or_default().excluded += count;
+        }
+    }
     let mut counts = BTreeMap::new();
     counts.insert("included", Value::from(included.len()));
-    counts.insert("excluded", Value::from(excluded.len()));
+    counts.insert("excluded", Value::from(excluded.len() as u64 + omitted));
     counts.insert(
         "resources",
         per_resource

@@ -291,3 +291,31 @@ fn entry_name(p: &ItemPath<'_>) -> String {
     };
     format!("resources/{}/{version}{scope}/{}.json", p.gr, p.name)
 }
+
+/// The namespaces a selection by these filter flags can include, when they are named without a
+/// `*` (None: every namespace is in scope). One set per pattern, each tried by exact name and as a
+/// glob, so the scope is a superset of what any of Velero's matching rules select; selection only
+/// ever includes namespaced items of included namespaces, so a sidecar need decode only these
+/// namespaces and the cluster scope.
+pub struct NamespaceScope(Vec<veloscope_select::GlobSet>);
+
+impl NamespaceScope {
+    pub fn of(f: &crate::args::FilterArgs) -> Option<NamespaceScope> {
+        let all = f.include_namespaces.is_empty() || f.include_namespaces.iter().any(|n| n == "*");
+        (!all).then(|| {
+            NamespaceScope(
+                f.include_namespaces
+                    .iter()
+                    .map(|n| veloscope_select::GlobSet::new([n.as_str()]))
+                    .collect(),
+            )
+        })
+    }
+
+    pub fn accepts(&self, idx: &Index, _gr: Sym, ns: Option<Sym>) -> bool {
+        ns.is_none_or(|ns| {
+            let ns = idx.str(ns);
+            self.0.iter().any(|s| s.has(ns) || s.matches(ns))
+        })
+    }
+}

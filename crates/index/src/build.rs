@@ -314,6 +314,7 @@ impl IndexBuilder {
             invalid: self.invalid,
             crds: self.crds,
             kinds: None,
+            omitted: Vec::new(),
         }
     }
 }

@@ -100,6 +100,9 @@ pub struct Index {
     /// only some items; `kinds_of` must still see every resource's kinds).
     #[serde(skip)]
     pub kinds: Option<Vec<(Sym, Vec<Sym>)>>,
+    /// Item sections a partial sidecar read left out: (group-resource, namespace, item count).
+    #[serde(skip)]
+    pub omitted: Vec<(Sym, Option<Sym>, u64)>,
 }
 
 impl Index {

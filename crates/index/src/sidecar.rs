@@ -20,7 +20,7 @@ use veloscope_model::ResourceInfo;
 
 const MAGIC: &[u8; 8] = b"VSCIDX\r\n";
 /// Bumped whenever the payload's shape changes; older files are rejected and rebuilt.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const SAMPLE: u64 = 64 << 10;
 const HEADER: usize = 8 + 4 + 36 + 4 * 8;
 
@@ -108,6 +108,7 @@ pub fn path_for(tarball: &Path) -> PathBuf {
 struct Section {
     gr: Sym,
     namespace: Option<Sym>,
+    count: u64,
     offset: u64,
     len: u64,
     sum: u64,
@@ -203,6 +204,7 @@ fn write_to(
         sections.push(Section {
             gr: group[0].gr,
             namespace: group[0].namespace,
+            count: group.len() as u64,
             offset,
             len,
             sum,
@@ -341,10 +343,12 @@ pub fn read_sections(
         invalid: head.invalid,
         crds: head.crds,
         kinds: Some(head.kinds),
+        omitted: Vec::new(),
     };
     let mut items = Vec::new();
     for s in &head.sections {
         if !want(&index, s.gr, s.namespace) {
+            index.omitted.push((s.gr, s.namespace, s.count));
             continue;
         }
         let bytes = slice(s.offset, s.len, s.sum, "item table")?;
