@@ -106,6 +106,11 @@ pub struct Index {
 }
 
 impl Index {
+    /// Items in the archive, counting those a partial sidecar read left out.
+    pub fn item_count(&self) -> u64 {
+        self.items.len() as u64 + self.omitted.iter().map(|o| o.2).sum::<u64>()
+    }
+
     pub fn str(&self, sym: Sym) -> &str {
         self.strings.resolve(sym)
     }
