@@ -247,7 +247,8 @@ impl IndexBuilder {
         }
         self.warnings.extend(extra);
         let strings = &self.strings;
-        self.items.sort_by(|a, b| {
+        // Keys are unique, so an unstable sort orders the same and needs no scratch buffer.
+        self.items.sort_unstable_by(|a, b| {
             let ka = (
                 strings.resolve(a.gr),
                 a.namespace.map_or("", |n| strings.resolve(n)),
