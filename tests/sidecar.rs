@@ -322,3 +322,31 @@ fn show_reads_each_stored_version_from_the_sidecar_as_from_the_archive() {
         assert_eq!(stderr(&indexed), stderr(&direct), "{version:?}");
     }
 }
+
+#[test]
+fn the_entry_budget_holds_for_reads_from_a_sidecar() {
+    let a = archive(&[obj(
+        "configmaps",
+        "default/big",
+        json!({"data": {"k": "v".repeat(4000)}}),
+    )]);
+    let t = path_str(&a.path);
+    run_ok(&["index", t]);
+    let out = veloscope(&[
+        "--max-entry-bytes",
+        "1000",
+        "show",
+        t,
+        "configmaps",
+        "big",
+        "-n",
+        "default",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--max-entry-bytes"),
+        "{}",
+        stderr(&out)
+    );
+    run_ok(&["show", t, "configmaps", "big", "-n", "default"]);
+}

@@ -153,7 +153,7 @@ pub fn load_part(
     match read {
         Ok((access, index)) => {
             let captured = match capture {
-                Some(want) => read_entries(&tarball, &index, &access, want)?,
+                Some(want) => read_entries(&tarball, &index, &access, want, g.max_entry_bytes)?,
                 None => Vec::new(),
             };
             Ok(Loaded {
@@ -192,6 +192,7 @@ fn read_entries(
     index: &Index,
     access: &Access,
     want: CaptureFn<'_>,
+    max_entry_bytes: u64,
 ) -> Result<Vec<Captured>> {
     let Some(compression) = index.stats.compression else {
         return Ok(Vec::new());
@@ -236,7 +237,15 @@ fn read_entries(
             };
             let name = entry_name(&path);
             captured.push(Captured {
-                body: read_body(tarball, data, compression, access, &entry, &name)?,
+                body: read_body(
+                    tarball,
+                    data,
+                    compression,
+                    access,
+                    &entry,
+                    &name,
+                    max_entry_bytes,
+                )?,
                 entry: name,
                 gr: gr.to_string(),
                 namespace: namespace.map(str::to_string),
@@ -257,7 +266,16 @@ fn read_body(
     access: &Access,
     entry: &EntryRef,
     name: &str,
+    max_entry_bytes: u64,
 ) -> Result<Vec<u8>> {
+    // The same budget as a scan: a crafted sidecar must not make us allocate what it likes.
+    if entry.size > max_entry_bytes {
+        bail!(
+            "{}: entry {name}: {} bytes is over the entry budget of {max_entry_bytes} (--max-entry-bytes)",
+            tarball.display(),
+            entry.size
+        );
+    }
     let len = usize::try_from(entry.size)?;
     let (body, read) = veloscope_archive::read_range(data, compression, access, entry.offset, len)
         .map_err(|e| {
