@@ -1,4 +1,5 @@
 """Shared helpers for the benchmark scripts: build, generate archives, time commands."""
+import argparse
 import os
 import statistics
 import subprocess
@@ -59,3 +60,22 @@ def measure(commands, runs):
     med = {n: statistics.median(t for t, _ in r) for n, r in results.items()}
     rss = {n: max(m for _, m in r) for n, r in results.items()}
     return med, rss
+
+
+def items_and_runs(description, runs=5):
+    """The --items/--runs arguments every single-size script takes."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--items", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=runs)
+    return ap.parse_args()
+
+
+def table(commands, med, rss, baselines):
+    """One row per command: median seconds, its ratio to each baseline, peak RSS."""
+    width = max(len(n) for n in commands) + 2
+    print(f"{'command':<{width}}{'median s':>10}"
+          + "".join(f"{'vs ' + b:>{max(13, len(b) + 5)}}" for b in baselines) + f"{'peak RSS':>12}")
+    for n in commands:
+        print(f"{n:<{width}}{med[n]:>10.3f}"
+              + "".join(f"{med[n] / med[b]:>{max(13, len(b) + 5) - 1}.2f}x" for b in baselines)
+              + f"{rss[n] / 1024:>9.1f} MiB")

@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 
-from common import BENCH, ROOT, VELOSCOPE, build, measure, synth
+from common import BENCH, ROOT, VELOSCOPE, build, measure, synth, table
 
 INFLATE = os.path.join(ROOT, "target", "release", "examples", "inflate")
 
@@ -64,12 +64,7 @@ def bench(items, runs):
     side = os.path.getsize(a + ".vsidx")
     print(f"\n{name}: {a} ({items} items, {size / 2**20:.1f} MiB; sidecar {side / 2**20:.1f} MiB, "
           f"{side // items} B/item), {runs} runs, {os.cpu_count()} cores")
-    print(f"{'command':<24}{'median s':>10}{'vs inflate':>12}{'vs gzip -dc':>13}"
-          f"{'vs tar -tzf':>13}{'peak RSS':>12}")
-    for n in commands:
-        print(f"{n:<24}{med[n]:>10.3f}{med[n] / med['inflate-only']:>11.2f}x"
-              f"{med[n] / med['gzip -dc']:>12.2f}x{med[n] / med['tar -tzf']:>12.2f}x"
-              f"{rss[n] / 1024:>9.1f} MiB")
+    table(commands, med, rss, ["inflate-only", "gzip -dc", "tar -tzf"])
     budget = 64 + 300 * items / 2**20
     print(f"show read {show_read_bytes(a, item) / 2**20:.2f} MiB of compressed input; "
           f"RSS budget 64 MiB + 300 B/item = {budget:.0f} MiB")

@@ -13,11 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         [0x1f, 0x8b, ..] if std::env::var_os("INFLATE_MINIZ").is_some() => {
             Box::new(flate2::read::MultiGzDecoder::new(&map[..]))
         }
-        [0x1f, 0x8b, ..] => Box::new(veloscope_archive::zran::IndexingGzDecoder::new(
-            &map[..],
-            u64::MAX,
-            Default::default(),
-        )?),
+        [0x1f, 0x8b, ..] => Box::new(veloscope_archive::zran::GzReader::new(&map[..], None)?),
         [0x28, 0xb5, 0x2f, 0xfd] => Box::new(zstd::stream::read::Decoder::new(&map[..])?),
         _ => Box::new(&map[..]),
     };

@@ -27,15 +27,6 @@ impl Access {
             Access::ZstdFrames(frames) => frames.len().saturating_sub(1),
         }
     }
-
-    /// Bytes of the access data (the seek windows, mostly).
-    pub fn size(&self) -> usize {
-        match self {
-            Access::Direct => 0,
-            Access::Gzip(points) => points.iter().map(|p| p.window.len() + 17).sum(),
-            Access::ZstdFrames(frames) => frames.len() * 16,
-        }
-    }
 }
 
 /// The frame starts of a zstd file, when every frame states its decompressed size; one frame

@@ -21,6 +21,22 @@ pub struct ItemPath<'a> {
     pub name: &'a str,
 }
 
+/// The archive path of the entry, as Velero writes it (the inverse of [`classify`]).
+impl std::fmt::Display for ItemPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "resources/{}/", self.gr)?;
+        match self.version {
+            VersionDir::Unversioned => {}
+            VersionDir::Preferred(v) => write!(f, "{v}-preferredversion/")?,
+            VersionDir::Other(v) => write!(f, "{v}/")?,
+        }
+        match self.namespace {
+            Some(ns) => write!(f, "namespaces/{ns}/{}.json", self.name),
+            None => write!(f, "cluster/{}.json", self.name),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryPath<'a> {
     FormatVersion,
@@ -89,6 +105,19 @@ pub fn classify(path: &str) -> Result<EntryPath<'_>, PathProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_writes_the_path_classify_reads() {
+        for p in [
+            "resources/pods/namespaces/default/web-0.json",
+            "resources/pods/v1-preferredversion/namespaces/default/web-0.json",
+            "resources/horizontalpodautoscalers.autoscaling/v1/namespaces/edge/web.json",
+            "resources/persistentvolumes/cluster/pv-1.json",
+            "resources/roles.rbac.authorization.k8s.io/v1-preferredversion/cluster/a:b.json",
+        ] {
+            assert_eq!(item(p).to_string(), p);
+        }
+    }
 
     fn item(p: &str) -> ItemPath<'_> {
         match classify(p) {

@@ -7,7 +7,7 @@ use crate::details::Details;
 use crate::error::{ArchiveError, Damage};
 use crate::meta::ItemMeta;
 use crate::path::{self, EntryPath, ItemPath, PathProblem, VersionDir};
-use crate::zran::{IndexingGzDecoder, SeekPoints};
+use crate::zran::{GzReader, SeekPoints};
 use crossbeam_channel::{Sender, bounded};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -244,18 +244,10 @@ pub fn scan_stream(
                 consumed: &consumed,
             };
             let decoder: Box<dyn Read + Send + '_> = match compression {
-                Compression::Gzip => {
-                    let (span, points) = opts
-                        .seek_points
-                        .clone()
-                        .unwrap_or((u64::MAX, SeekPoints::default()));
-                    match IndexingGzDecoder::new(input, span, points) {
-                        Ok(d) => Box::new(d),
-                        Err(e) => {
-                            return Err(WalkError::new(None, Damage::Decompress, e.to_string()));
-                        }
-                    }
-                }
+                Compression::Gzip => match GzReader::new(input, opts.seek_points.clone()) {
+                    Ok(d) => Box::new(d),
+                    Err(e) => return Err(WalkError::new(None, Damage::Decompress, e.to_string())),
+                },
                 Compression::Zstd => match zstd::stream::read::Decoder::new(input) {
                     Ok(d) => Box::new(d),
                     Err(e) => return Err(WalkError::new(None, Damage::Decompress, e.to_string())),

@@ -99,9 +99,9 @@ impl Drop for Stream {
     }
 }
 
-/// A multi-member gzip decoder (like flate2's `MultiGzDecoder`, CRC and length checked) that
-/// records a seek point every `span` bytes of output.
-pub struct IndexingGzDecoder<R> {
+/// A multi-member gzip decoder (like flate2's `MultiGzDecoder`, CRC and length checked) over
+/// zlib-rs; given a collector, it also records a seek point every `span` bytes of output.
+pub struct GzReader<R> {
     inner: R,
     stream: Stream,
     input: Vec<u8>,
@@ -116,15 +116,15 @@ pub struct IndexingGzDecoder<R> {
     total_out: u64,
     member_out: u64,
     last_point: u64,
-    span: u64,
-    points: SeekPoints,
+    /// (span, collector) when seek points are wanted.
+    seek: Option<(u64, SeekPoints)>,
     between_members: bool,
     done: bool,
 }
 
-impl<R: Read> IndexingGzDecoder<R> {
-    pub fn new(inner: R, span: u64, points: SeekPoints) -> io::Result<Self> {
-        Ok(IndexingGzDecoder {
+impl<R: Read> GzReader<R> {
+    pub fn new(inner: R, seek: Option<(u64, SeekPoints)>) -> io::Result<Self> {
+        Ok(GzReader {
             inner,
             stream: Stream::new(31)?,
             input: vec![0; 64 << 10],
@@ -137,8 +137,7 @@ impl<R: Read> IndexingGzDecoder<R> {
             total_out: 0,
             member_out: 0,
             last_point: 0,
-            span: span.max(WINDOW as u64),
-            points,
+            seek: seek.map(|(span, points)| (span.max(WINDOW as u64), points)),
             between_members: false,
             done: false,
         })
@@ -162,9 +161,12 @@ impl<R: Read> IndexingGzDecoder<R> {
     }
 
     fn record_point(&mut self) {
+        let Some((span, points)) = &self.seek else {
+            return;
+        };
         let data_type = self.stream.0.data_type;
         let boundary = data_type & 128 != 0 && data_type & 64 == 0;
-        if !boundary || self.total_out - self.last_point < self.span {
+        if !boundary || self.total_out - self.last_point < *span {
             return;
         }
         let keep = (self.member_out as usize).min(WINDOW);
@@ -174,10 +176,10 @@ impl<R: Read> IndexingGzDecoder<R> {
             bits: (data_type & 7) as u8,
             window: self.out[self.filled - keep..self.filled].to_vec(),
         };
-        self.last_point = self.total_out;
-        if let Ok(mut points) = self.points.lock() {
+        if let Ok(mut points) = points.lock() {
             points.push(point);
         }
+        self.last_point = self.total_out;
     }
 
     /// Inflates until some output is ready or the stream ends.
@@ -203,10 +205,10 @@ impl<R: Read> IndexingGzDecoder<R> {
                 &self.input[self.in_start..self.in_end],
                 &mut self.out[self.filled..],
                 // Stopping at block ends costs a little; only worth it when points are wanted.
-                if self.span == u64::MAX {
-                    z::Z_NO_FLUSH
-                } else {
+                if self.seek.is_some() {
                     z::Z_BLOCK
+                } else {
+                    z::Z_NO_FLUSH
                 },
             );
             self.in_start += used;
@@ -246,7 +248,7 @@ impl<R: Read> IndexingGzDecoder<R> {
     }
 }
 
-impl<R: Read> Read for IndexingGzDecoder<R> {
+impl<R: Read> Read for GzReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.produce()?;
         let n = buf.len().min(self.filled - self.served);
@@ -385,7 +387,7 @@ mod tests {
 
     fn index(file: &[u8], span: u64) -> (Vec<u8>, Vec<SeekPoint>) {
         let points = SeekPoints::default();
-        let mut dec = IndexingGzDecoder::new(file, span, points.clone()).unwrap();
+        let mut dec = GzReader::new(file, Some((span, points.clone()))).unwrap();
         let mut out = Vec::new();
         dec.read_to_end(&mut out).unwrap();
         let points = points.lock().unwrap().clone();
@@ -445,20 +447,18 @@ mod tests {
     #[test]
     fn truncated_and_garbage_tails_are_errors_like_flate2() {
         let file = gzip(&[&text(100_000, 3)]);
-        let mut short =
-            IndexingGzDecoder::new(&file[..file.len() - 4], 1 << 20, SeekPoints::default())
-                .unwrap();
+        let mut short = GzReader::new(&file[..file.len() - 4], None).unwrap();
         let err = short.read_to_end(&mut Vec::new()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
         let mut tail = file.clone();
         tail.extend_from_slice(b"not gzip at all");
-        let mut dec = IndexingGzDecoder::new(&tail[..], 1 << 20, SeekPoints::default()).unwrap();
+        let mut dec = GzReader::new(&tail[..], None).unwrap();
         let err = dec.read_to_end(&mut Vec::new()).unwrap_err();
         assert!(err.to_string().contains("invalid gzip header"), "{err}");
         let mut flipped = file.clone();
         let mid = flipped.len() / 2;
         flipped[mid] ^= 0xff;
-        let mut dec = IndexingGzDecoder::new(&flipped[..], 1 << 20, SeekPoints::default()).unwrap();
+        let mut dec = GzReader::new(&flipped[..], None).unwrap();
         assert!(dec.read_to_end(&mut Vec::new()).is_err());
     }
 }

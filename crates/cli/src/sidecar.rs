@@ -235,7 +235,7 @@ fn read_entries(
                 Some(m) => m,
                 None => map.insert(map_file(tarball)?),
             };
-            let name = entry_name(&path);
+            let name = path.to_string();
             captured.push(Captured {
                 body: read_body(
                     tarball,
@@ -294,20 +294,6 @@ fn read_body(
         );
     }
     Ok(body)
-}
-
-/// The archive path of an entry, as Velero writes it.
-fn entry_name(p: &ItemPath<'_>) -> String {
-    let version = match p.version {
-        VersionDir::Unversioned => String::new(),
-        VersionDir::Preferred(v) => format!("{v}-preferredversion/"),
-        VersionDir::Other(v) => format!("{v}/"),
-    };
-    let scope = match p.namespace {
-        Some(ns) => format!("namespaces/{ns}"),
-        None => "cluster".to_string(),
-    };
-    format!("resources/{}/{version}{scope}/{}.json", p.gr, p.name)
 }
 
 /// The namespaces a selection by these filter flags can include, when they are named without a

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
 use std::ops::ControlFlow;
 use veloscope_archive::{
-    Details, ItemEntry, ScanEvent, ScanStats, ScanWarning, VersionDir, WarningKind,
+    Details, ItemEntry, ItemPath, ScanEvent, ScanStats, ScanWarning, VersionDir, WarningKind,
 };
 use veloscope_model::catalogue::{Catalogue, ResourceInfo, version_priority};
 
@@ -216,18 +216,18 @@ impl IndexBuilder {
         self.table = HashTable::new();
         for item in &self.items {
             let gr = self.strings.resolve(item.gr);
-            let where_ = || match item.namespace {
-                Some(ns) => format!(
-                    "resources/{gr}/…/namespaces/{}/{}.json",
-                    self.strings.resolve(ns),
-                    item.name
-                ),
-                None => format!("resources/{gr}/…/cluster/{}.json", item.name),
-            };
             match item.entry {
                 None => extra.push(ScanWarning {
                     kind: WarningKind::MissingUnversioned,
-                    entry: where_(),
+                    // No single entry is at fault: name the item with `…` for its versions.
+                    entry: match item.namespace {
+                        Some(ns) => format!(
+                            "resources/{gr}/…/namespaces/{}/{}.json",
+                            self.strings.resolve(ns),
+                            item.name
+                        ),
+                        None => format!("resources/{gr}/…/cluster/{}.json", item.name),
+                    },
                     message:
                         "only versioned copies exist; Velero restores read the unversioned tree"
                             .into(),
@@ -237,7 +237,13 @@ impl IndexBuilder {
                         if !v.entry.same_bytes(&e) {
                             extra.push(ScanWarning {
                                 kind: WarningKind::TwinMismatch,
-                                entry: where_().replace('…', &format!("{}-preferredversion", self.strings.resolve(v.version))),
+                                entry: ItemPath {
+                                    gr,
+                                    version: VersionDir::Preferred(self.strings.resolve(v.version)),
+                                    namespace: item.namespace.map(|n| self.strings.resolve(n)),
+                                    name: &item.name,
+                                }
+                                .to_string(),
                                 message: "differs from its unversioned copy; the two must be byte-identical".into(),
                             });
                         }
