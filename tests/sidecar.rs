@@ -350,3 +350,109 @@ fn the_entry_budget_holds_for_reads_from_a_sidecar() {
     );
     run_ok(&["show", t, "configmaps", "big", "-n", "default"]);
 }
+
+/// `veloscope index` builds a packed layout; a command that rebuilds a sidecar builds the
+/// in-memory index. Both must write the same bytes, including every warning the edge cases raise.
+#[test]
+fn the_packed_and_the_in_memory_index_write_the_same_sidecar() {
+    let odd = odd_entries();
+    for (fixture, file) in [
+        ("sonobuoy-k8s114", "sonobuoy-k8s114.tar.gz"),
+        ("k3s-124", "k3s-124.tar.zst"),
+        ("edge-cases", "edge-cases.tar"),
+        ("odd entries", ""),
+    ] {
+        let (_dir, tar) = match file {
+            "" => (None, odd.path.clone()),
+            _ => {
+                let (dir, tar) = copy_of(fixture, file);
+                (Some(dir), tar)
+            }
+        };
+        let t = path_str(&tar);
+        let (_, warned) = run_ok(&["index", t]);
+        if file.is_empty() {
+            for what in [
+                "appears twice",
+                "differs from its unversioned copy",
+                "only versioned copies exist",
+                "unlike its path",
+            ] {
+                assert!(warned.contains(what), "no {what:?} warning: {warned}");
+            }
+        }
+        let side = sidecar_of(&tar);
+        let packed = std::fs::read(&side).expect("sidecar");
+        std::fs::write(&side, b"stale").expect("write");
+        // The rebuild comes first; the odd archive's invalid JSON then fails the command.
+        veloscope(&["inspect", t]);
+        let rebuilt = std::fs::read(&side).expect("sidecar");
+        assert!(rebuilt.len() > 500, "{fixture}: not rebuilt");
+        assert!(packed == rebuilt, "{fixture}: the two layouts differ");
+    }
+}
+
+/// Entries that exercise every merge rule of the index: a duplicate path, a twin that differs, an
+/// item with only a versioned copy, a non-preferred version before its unversioned entry,
+/// invalid JSON, and an object whose name disagrees with its path.
+fn odd_entries() -> TestArchive {
+    let body = |name: &str, label: &str| {
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": "ns", "labels": {"v": label},
+                "annotations": {"backup.velero.io/x": "y", "other": "z"},
+                "ownerReferences": [{"apiVersion": "v1", "kind": "Thing", "name": "t", "controller": true}]}})
+        .to_string()
+    };
+    let entries: Vec<(String, String)> = vec![
+        ("metadata/version".into(), "1.1.0\n".into()),
+        (
+            "resources/configmaps/v1beta1/namespaces/ns/a.json".into(),
+            body("a", "old"),
+        ),
+        (
+            "resources/configmaps/namespaces/ns/a.json".into(),
+            body("a", "new"),
+        ),
+        (
+            "resources/configmaps/v1-preferredversion/namespaces/ns/a.json".into(),
+            body("a", "new"),
+        ),
+        (
+            "resources/configmaps/namespaces/ns/b.json".into(),
+            body("b", "1"),
+        ),
+        (
+            "resources/configmaps/namespaces/ns/b.json".into(),
+            body("b", "2"),
+        ),
+        (
+            "resources/configmaps/v1-preferredversion/namespaces/ns/b.json".into(),
+            body("b", "1"),
+        ),
+        (
+            "resources/configmaps/v1-preferredversion/namespaces/ns/c.json".into(),
+            body("c", "1"),
+        ),
+        (
+            "resources/configmaps/namespaces/ns/d.json".into(),
+            "{\"kind\": ".into(),
+        ),
+        (
+            "resources/configmaps/namespaces/ns/e.json".into(),
+            body("not-e", "1"),
+        ),
+        (
+            "resources/configmaps/v2/namespaces/ns/f.json".into(),
+            body("f", "v2"),
+        ),
+    ];
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, body) in &entries {
+        fixture_gen::append_file(&mut b, path, body.as_bytes()).expect("append");
+    }
+    let tar = b.into_inner().expect("tar");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("odd.tar.gz");
+    std::fs::write(&path, fixture_gen::gzip(&tar).expect("gzip")).expect("write");
+    TestArchive { dir, path }
+}

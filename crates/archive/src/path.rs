@@ -64,13 +64,24 @@ pub fn classify(path: &str) -> Result<EntryPath<'_>, PathProblem> {
     if path.starts_with('/') {
         return Err(PathProblem::Absolute);
     }
-    if path.split('/').any(|c| c == "..") {
+    if path.contains("..") && path.split('/').any(|c| c == "..") {
         return Err(PathProblem::ParentDir);
     }
     if path == "metadata/version" {
         return Ok(EntryPath::FormatVersion);
     }
-    let parts: Vec<&str> = path.split('/').collect();
+    // At most seven components in the grammar; one more means "too many". No allocation: this
+    // runs twice per entry on millions of entries.
+    let mut buf = [""; 8];
+    let mut n = 0;
+    for part in path.split('/') {
+        if n == buf.len() {
+            return Err(PathProblem::OutsideGrammar);
+        }
+        buf[n] = part;
+        n += 1;
+    }
+    let parts = &buf[..n];
     if parts.len() < 4 || parts[0] != "resources" || parts.iter().any(|p| p.is_empty()) {
         return Err(PathProblem::OutsideGrammar);
     }
@@ -150,6 +161,7 @@ mod tests {
     fn paths_outside_the_grammar() {
         for p in [
             "resources/pods/namespaces/foo/sub/bar.json",
+            "resources/pods/v1/namespaces/foo/a/b/c/d/bar.json",
             "resources/pods/namespaces/bar.json",
             "resources/pods/cluster/bar",
             "resources/pods/cluster/.json",

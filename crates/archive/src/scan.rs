@@ -41,7 +41,7 @@ impl Default for ScanOptions {
             max_entry_bytes: 256 << 20,
             max_header_bytes: 1 << 20,
             max_entries: 100_000_000,
-            batch_bytes: 4 << 20,
+            batch_bytes: 1 << 20,
             batch_entries: 8192,
             parse_metadata: true,
             sha256: false,
@@ -127,6 +127,15 @@ struct Batch {
     entries: Vec<Raw>,
 }
 
+impl Batch {
+    fn new(opts: &ScanOptions) -> Batch {
+        Batch {
+            buf: Vec::with_capacity(opts.batch_bytes + (64 << 10)),
+            entries: Vec::new(),
+        }
+    }
+}
+
 /// Scans the archive at `path`, calling `visit` for each item entry and warning in archive order
 /// and `progress` with the compressed bytes consumed so far. `visit` may stop the scan early by
 /// returning `ControlFlow::Break`; the returned stats then cover what was read.
@@ -166,7 +175,7 @@ struct MappedReader<'a> {
     released: usize,
 }
 
-const RELEASE_EVERY: usize = 16 << 20;
+const RELEASE_EVERY: usize = 4 << 20;
 
 impl Read for MappedReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -176,7 +185,7 @@ impl Read for MappedReader<'_> {
         self.pos += n;
         if self.pos - self.released >= 2 * RELEASE_EVERY {
             // SAFETY: a read-only shared file mapping: dropped pages are re-read from the file
-            // if touched again, never zero-filled. The range is page-aligned (multiples of 16 MiB).
+            // if touched again, never zero-filled. The range is page-aligned (multiples of 4 MiB).
             let _ = unsafe {
                 self.map.unchecked_advise_range(
                     memmap2::UncheckedAdvice::DontNeed,
@@ -449,10 +458,7 @@ fn walk_tar(
     });
     let mut walk = Walk::default();
     let mut data_end: u64 = 0;
-    let mut batch = Batch {
-        buf: Vec::with_capacity(opts.batch_bytes + (64 << 10)),
-        entries: Vec::new(),
-    };
+    let mut batch = Batch::new(opts);
     let walked = walk_entries(
         &mut archive,
         opts,
@@ -624,6 +630,17 @@ fn walk_entries<R: Read + io::Seek>(
                     e.budget = Some(("entry", size, opts.max_entry_bytes));
                     return Err(e);
                 }
+                // A body that would outgrow the batch's buffer starts the next batch instead:
+                // growing it would double a 4 MiB allocation for a few KiB.
+                if !batch.entries.is_empty()
+                    && batch.buf.len() as u64 + size > batch.buf.capacity() as u64
+                {
+                    let full = std::mem::replace(batch, Batch::new(opts));
+                    if tx.send(full).is_err() {
+                        return Ok(Walked::Stopped);
+                    }
+                }
+                batch.buf.reserve_exact(size as usize);
                 let start = batch.buf.len();
                 read_body_into(&mut entry, size, &mut batch.buf).map_err(|e| e.at(&last))?;
                 batch.entries.push(Raw::Item {
@@ -655,13 +672,7 @@ fn walk_entries<R: Read + io::Seek>(
             }
         }
         if batch.buf.len() >= opts.batch_bytes || batch.entries.len() >= opts.batch_entries {
-            let full = std::mem::replace(
-                batch,
-                Batch {
-                    buf: Vec::with_capacity(opts.batch_bytes + (64 << 10)),
-                    entries: Vec::new(),
-                },
-            );
+            let full = std::mem::replace(batch, Batch::new(opts));
             if tx.send(full).is_err() {
                 return Ok(Walked::Stopped);
             }

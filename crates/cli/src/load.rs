@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use veloscope_archive::zran::{SeekPoint, SeekPoints};
 use veloscope_archive::{
-    ArchiveError, ItemPath, ScanEvent, ScanOptions, ScanStats, Source, VersionDir,
+    ArchiveError, ItemPath, ScanEvent, ScanOptions, ScanStats, ScanWarning, Source, VersionDir,
 };
-use veloscope_index::{Index, IndexBuilder};
+use veloscope_index::{Builder, Index, IndexBuilder};
 
-pub struct Loaded {
+pub struct Loaded<I = Index> {
     pub source: Source,
-    pub index: Index,
+    pub index: I,
     pub captured: Vec<Captured>,
     /// The damage that ended the read early (only with `LoadOptions::tolerate_damage`).
     pub stop: Option<ArchiveError>,
@@ -143,8 +143,19 @@ pub fn load_with(
     capture: Option<CaptureFn<'_>>,
     also: &mut dyn FnMut(&ScanEvent<'_>),
 ) -> Result<Loaded> {
+    load_into::<IndexBuilder>(source, g, lo, capture, also)
+}
+
+/// Like [`load_with`], into the index layout of builder `B`.
+pub fn load_into<B: Builder>(
+    source: Source,
+    g: &Global,
+    lo: LoadOptions,
+    capture: Option<CaptureFn<'_>>,
+    also: &mut dyn FnMut(&ScanEvent<'_>),
+) -> Result<Loaded<B::Built>> {
     let progress = Progress::new(g, lo.progress_bar);
-    let mut builder = IndexBuilder::new();
+    let mut builder = B::default();
     let mut captured = Vec::new();
     let points = SeekPoints::default();
     let opts = ScanOptions {
@@ -219,13 +230,17 @@ pub fn require_valid(loaded: &Loaded) -> Result<()> {
 }
 
 pub fn print_warnings(loaded: &Loaded, g: &Global) {
+    print_scan_warnings(&loaded.source, &loaded.index.warnings, g);
+}
+
+pub fn print_scan_warnings(source: &Source, warnings: &[ScanWarning], g: &Global) {
     if g.quiet {
         return;
     }
-    for w in &loaded.index.warnings {
+    for w in warnings {
         eprintln!(
             "warning: {}: entry {}: {}",
-            loaded.source.tarball().display(),
+            source.tarball().display(),
             w.entry,
             w.message
         );

@@ -10,8 +10,8 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
 use veloscope_archive::{Access, Compression, ItemPath, Source, VersionDir};
-use veloscope_index::sidecar::{self, Fingerprint};
-use veloscope_index::{EntryRef, Index, Sym};
+use veloscope_index::sidecar::{self, Fingerprint, Persist};
+use veloscope_index::{Builder, EntryRef, Index, IndexBuilder, PackedBuilder, Sym};
 
 /// The gzip seek point spacing used when a command rebuilds a sidecar.
 const DEFAULT_SPAN: u64 = 4 << 20;
@@ -41,15 +41,18 @@ pub fn run(
         );
     };
     let target = to.map_or_else(|| sidecar::path_for(&tarball), Path::to_path_buf);
-    let (loaded, access, written) = build(source, g, span, &tarball, &target, None)?;
+    // The packed layout: a third of the in-memory index's memory, and nothing here needs items.
+    let (loaded, access, written) =
+        build::<PackedBuilder>(source, g, span, &tarball, &target, None)?;
     let bytes = written?;
-    load::print_warnings(&loaded, g);
+    let summary = loaded.index.summary();
+    load::print_scan_warnings(&loaded.source, &summary.warnings, g);
     let written = Written {
         sidecar: target.display().to_string(),
-        items: loaded.index.items.len(),
+        items: loaded.index.item_count(),
         seek_points: access.seek_points(),
         bytes,
-        archive_bytes: loaded.index.stats.archive_bytes,
+        archive_bytes: summary.stats.archive_bytes,
     };
     match g.output {
         Format::Table => writeln!(
@@ -68,22 +71,22 @@ pub fn run(
 
 /// Reads the archive, recording seek points, and writes the sidecar to `target`. A failure to
 /// read is the error; a failure to write is the inner result.
-fn build(
+fn build<B: Builder<Built: Persist>>(
     source: Source,
     g: &Global,
     span: u64,
     tarball: &Path,
     target: &Path,
     capture: Option<CaptureFn<'_>>,
-) -> Result<(Loaded, Access, Result<u64>)> {
+) -> Result<(Loaded<B::Built>, Access, Result<u64>)> {
     let io_err = |e| anyhow::anyhow!("{}: {e}", tarball.display());
     let before = Fingerprint::of_file(tarball).map_err(io_err)?;
     let lo = LoadOptions {
         seek_span: Some(span),
         ..LoadOptions::default()
     };
-    let mut loaded = load::load_with(source, g, lo, capture, &mut |_| {})?;
-    let access = match loaded.index.stats.compression {
+    let mut loaded = load::load_into::<B>(source, g, lo, capture, &mut |_| {})?;
+    let access = match loaded.index.summary().stats.compression {
         Some(Compression::Gzip) => Access::Gzip(std::mem::take(&mut loaded.seek_points)),
         Some(Compression::Zstd) => {
             let map = map_file(tarball)?;
@@ -98,7 +101,9 @@ fn build(
             tarball.display()
         ))
     } else {
-        sidecar::write(target, &before, &access, &loaded.index).map_err(Into::into)
+        (loaded.index)
+            .write_sidecar(target, &before, &access)
+            .map_err(Into::into)
     };
     Ok((loaded, access, written))
 }
@@ -168,7 +173,8 @@ pub fn load_part(
             if !g.quiet {
                 eprintln!("warning: {e}; reading the archive and rebuilding the index");
             }
-            let (loaded, _, written) = build(source, g, DEFAULT_SPAN, &tarball, &side, capture)?;
+            let (loaded, _, written) =
+                build::<IndexBuilder>(source, g, DEFAULT_SPAN, &tarball, &side, capture)?;
             if let Err(e) = written
                 && !g.quiet
             {

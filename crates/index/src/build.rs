@@ -1,36 +1,72 @@
 use crate::interner::{Interner, Sym};
 use crate::{
     EntryRef, Index, InvalidItem, Item, NamespaceStats, Owner, ResourceStats, VersionEntry,
+    Versions,
 };
 use hashbrown::HashTable;
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
 use std::ops::ControlFlow;
 use veloscope_archive::{
-    Details, ItemEntry, ItemPath, ScanEvent, ScanStats, ScanWarning, VersionDir, WarningKind,
+    Details, ItemEntry, ItemMeta, ItemPath, ScanEvent, ScanStats, ScanWarning, VersionDir,
+    WarningKind,
 };
 use veloscope_model::catalogue::{Catalogue, ResourceInfo, version_priority};
+
+/// Folds scan events into an index of one layout: [`IndexBuilder`] into the in-memory [`Index`],
+/// [`crate::PackedBuilder`] into the compact form `veloscope index` writes out.
+pub trait Builder: Default {
+    type Built;
+    /// Use as the scan visitor: `scan_archive(.., |ev| builder.add(ev))`.
+    fn add(&mut self, event: ScanEvent<'_>) -> ControlFlow<()>;
+    fn finish(self, stats: ScanStats) -> Self::Built;
+}
 
 /// Folds scan events into an [`Index`]: merges the entries of one logical item, checks that the
 /// `-preferredversion` twin is byte-identical to the unversioned entry, records duplicates.
 #[derive(Default)]
 pub struct IndexBuilder {
-    strings: Interner,
-    items: Vec<Item>,
-    table: HashTable<u32>,
-    hasher: hashbrown::DefaultHashBuilder,
-    warnings: Vec<ScanWarning>,
-    invalid: Vec<InvalidItem>,
-    crds: Vec<ResourceInfo>,
+    core: Core,
+    items: Items,
 }
 
-/// Per-resource counts gathered while finishing the index.
 #[derive(Default)]
-struct Tally<'a> {
-    namespaced: bool,
-    items: u64,
-    versions: BTreeSet<&'a str>,
-    preferred: Option<&'a str>,
+struct Items {
+    items: Vec<Item>,
+    table: KeyTable,
+}
+
+/// What one entry's metadata says about its item, interned. Its fields are those of [`Item`]
+/// from `api_version` to `details`, in that order, so its encoding is theirs.
+#[derive(Default, Serialize)]
+pub(crate) struct Facts {
+    pub api_version: Option<Sym>,
+    pub kind: Option<Sym>,
+    pub labels: Box<[(Sym, Sym)]>,
+    pub annotations: Box<[(Sym, Box<str>)]>,
+    pub owners: Box<[Owner]>,
+    pub deleting: bool,
+    pub details: Details,
+}
+
+/// Where a builder keeps its items while entries arrive.
+pub(crate) trait ItemStore {
+    /// The item's position, adding an empty item when the key is new.
+    fn slot(&mut self, gr: Sym, ns: Option<Sym>, name: &str) -> usize;
+    fn entry(&mut self, at: usize) -> &mut Option<EntryRef>;
+    fn versions(&mut self, at: usize) -> &mut Versions;
+    fn has_kind(&self, at: usize) -> bool;
+    fn set_facts(&mut self, at: usize, facts: Facts);
+}
+
+/// What every builder keeps besides its items.
+#[derive(Default)]
+pub(crate) struct Core {
+    pub strings: Interner,
+    pub warnings: Vec<ScanWarning>,
+    pub invalid: Vec<InvalidItem>,
+    pub crds: Vec<ResourceInfo>,
 }
 
 const CRD_GR: &str = "customresourcedefinitions.apiextensions.k8s.io";
@@ -39,29 +75,51 @@ fn annotation_kept(key: &str) -> bool {
     key.contains("velero.io/") || key == "kubernetes.io/config.mirror"
 }
 
-impl IndexBuilder {
-    pub fn new() -> Self {
-        Self::default()
-    }
+/// Finds items by key: (group-resource, namespace, name) → position. Positions only, so the
+/// table costs 4 bytes a slot; `key_of` reads a stored item's key back.
+#[derive(Default)]
+pub(crate) struct KeyTable {
+    table: HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
 
-    /// Use as the scan visitor: `scan_archive(.., |ev| builder.add(ev))`.
-    pub fn add(&mut self, event: ScanEvent<'_>) -> ControlFlow<()> {
-        match event {
-            ScanEvent::Warning(w) => self.warnings.push(w),
-            ScanEvent::Item(e) => self.add_item(e),
+/// Names as bytes: hashing and comparing them needs no UTF-8 check.
+pub(crate) type Key<'k> = (Sym, Option<Sym>, &'k [u8]);
+
+impl KeyTable {
+    /// The item's position, or the hash to insert it under.
+    pub(crate) fn find<'k>(
+        &self,
+        key: Key<'_>,
+        key_of: impl Fn(u32) -> Key<'k>,
+    ) -> Result<usize, u64> {
+        let hash = self.hasher.hash_one(key);
+        match self.table.find(hash, |&i| key_of(i) == key) {
+            Some(&at) => Ok(at as usize),
+            None => Err(hash),
         }
-        ControlFlow::Continue(())
     }
 
+    pub(crate) fn insert<'k>(&mut self, hash: u64, at: usize, key_of: impl Fn(u32) -> Key<'k>) {
+        let hasher = &self.hasher;
+        self.table
+            .insert_unique(hash, at as u32, |&i| hasher.hash_one(key_of(i)));
+    }
+}
+
+impl ItemStore for Items {
     fn slot(&mut self, gr: Sym, ns: Option<Sym>, name: &str) -> usize {
-        let hash = self.hasher.hash_one((gr, ns, name));
-        let items = &self.items;
-        if let Some(&at) = self.table.find(hash, |&i| {
+        fn key_of(items: &[Item], i: u32) -> Key<'_> {
             let it = &items[i as usize];
-            it.gr == gr && it.namespace == ns && &*it.name == name
-        }) {
-            return at as usize;
+            (it.gr, it.namespace, it.name.as_bytes())
         }
+        let hash = match self
+            .table
+            .find((gr, ns, name.as_bytes()), |i| key_of(&self.items, i))
+        {
+            Ok(at) => return at,
+            Err(hash) => hash,
+        };
         let at = self.items.len();
         self.items.push(Item {
             gr,
@@ -75,15 +133,43 @@ impl IndexBuilder {
             deleting: false,
             details: Details::None,
             entry: None,
-            versions: Box::new([]),
+            versions: Versions::new(),
         });
-        let hasher = &self.hasher;
         let items = &self.items;
-        self.table.insert_unique(hash, at as u32, |&i| {
-            let it = &items[i as usize];
-            hasher.hash_one((it.gr, it.namespace, &*it.name))
-        });
+        self.table.insert(hash, at, |i| key_of(items, i));
         at
+    }
+
+    fn entry(&mut self, at: usize) -> &mut Option<EntryRef> {
+        &mut self.items[at].entry
+    }
+
+    fn versions(&mut self, at: usize) -> &mut Versions {
+        &mut self.items[at].versions
+    }
+
+    fn has_kind(&self, at: usize) -> bool {
+        self.items[at].kind.is_some()
+    }
+
+    fn set_facts(&mut self, at: usize, f: Facts) {
+        let item = &mut self.items[at];
+        item.api_version = f.api_version;
+        item.kind = f.kind;
+        item.labels = f.labels;
+        item.annotations = f.annotations;
+        item.owners = f.owners;
+        item.deleting = f.deleting;
+        item.details = f.details;
+    }
+}
+
+impl Core {
+    pub(crate) fn add(&mut self, store: &mut impl ItemStore, event: ScanEvent<'_>) {
+        match event {
+            ScanEvent::Warning(w) => self.warnings.push(w),
+            ScanEvent::Item(e) => self.add_item(store, e),
+        }
     }
 
     fn warn(&mut self, kind: WarningKind, entry: &str, message: String) {
@@ -94,49 +180,46 @@ impl IndexBuilder {
         });
     }
 
-    fn add_item(&mut self, e: ItemEntry<'_>) {
+    fn add_item(&mut self, store: &mut impl ItemStore, e: ItemEntry<'_>) {
         let gr = self.strings.intern(e.path.gr);
         let ns = e.path.namespace.map(|n| self.strings.intern(n));
-        let at = self.slot(gr, ns, e.path.name);
+        let at = store.slot(gr, ns, e.path.name);
         let entry = EntryRef {
             hash: e.hash,
             size: e.body.len() as u64,
             offset: e.offset,
         };
-        match e.path.version {
-            VersionDir::Unversioned => {
-                if self.items[at].entry.is_some() {
-                    self.warn(
-                        WarningKind::DuplicateEntry,
-                        e.entry,
-                        "path appears twice; the later entry wins, as in Velero's extractor".into(),
-                    );
-                }
-                self.items[at].entry = Some(entry);
-            }
+        let duplicate = match e.path.version {
+            VersionDir::Unversioned => store.entry(at).replace(entry).is_some(),
             VersionDir::Preferred(v) | VersionDir::Other(v) => {
                 let version = self.strings.intern(v);
                 let preferred = matches!(e.path.version, VersionDir::Preferred(_));
-                let mut versions = std::mem::take(&mut self.items[at].versions).into_vec();
-                if let Some(dup) = versions
+                let versions = store.versions(at);
+                match versions
                     .iter_mut()
                     .find(|x| x.version == version && x.preferred == preferred)
                 {
-                    dup.entry = entry;
-                    self.warn(
-                        WarningKind::DuplicateEntry,
-                        e.entry,
-                        "path appears twice; the later entry wins, as in Velero's extractor".into(),
-                    );
-                } else {
-                    versions.push(VersionEntry {
-                        version,
-                        preferred,
-                        entry,
-                    });
+                    Some(dup) => {
+                        dup.entry = entry;
+                        true
+                    }
+                    None => {
+                        versions.push(VersionEntry {
+                            version,
+                            preferred,
+                            entry,
+                        });
+                        false
+                    }
                 }
-                self.items[at].versions = versions.into_boxed_slice();
             }
+        };
+        if duplicate {
+            self.warn(
+                WarningKind::DuplicateEntry,
+                e.entry,
+                "path appears twice; the later entry wins, as in Velero's extractor".into(),
+            );
         }
         if e.path.gr == CRD_GR
             && e.path.version == VersionDir::Unversioned
@@ -150,7 +233,7 @@ impl IndexBuilder {
                 // The unversioned entry speaks for the item; a non-preferred version only fills
                 // in what is still missing.
                 let primary = e.path.version == VersionDir::Unversioned;
-                if !primary && self.items[at].kind.is_some() {
+                if !primary && store.has_kind(at) {
                     return;
                 }
                 if let Some(name) = meta.metadata.name.as_deref()
@@ -165,42 +248,8 @@ impl IndexBuilder {
                         format!("object says namespace {ns:?} name {name:?}, unlike its path"),
                     );
                 }
-                let s = &mut self.strings;
-                let item = &mut self.items[at];
-                item.api_version = meta.api_version.as_deref().map(|v| s.intern(v));
-                item.kind = meta.kind.as_deref().map(|v| s.intern(v));
-                item.labels = meta
-                    .metadata
-                    .labels
-                    .0
-                    .iter()
-                    .map(|(k, v)| (s.intern(k), s.intern(v)))
-                    .collect();
-                item.annotations = meta
-                    .metadata
-                    .annotations
-                    .0
-                    .iter()
-                    .filter(|(k, _)| annotation_kept(k))
-                    .map(|(k, v)| {
-                        let text = serde_json::from_str::<String>(v.get())
-                            .unwrap_or_else(|_| v.get().to_string());
-                        (s.intern(k), text.into_boxed_str())
-                    })
-                    .collect();
-                item.owners = meta
-                    .metadata
-                    .owner_references
-                    .iter()
-                    .flatten()
-                    .map(|o| Owner {
-                        kind: s.intern(&o.kind),
-                        name: o.name.as_ref().into(),
-                        controller: o.controller.unwrap_or(false),
-                    })
-                    .collect();
-                item.deleting = meta.is_deleting();
-                item.details = e.details;
+                let facts = self.facts(&meta, e.details);
+                store.set_facts(at, facts);
             }
             Some(Err(err)) => self.invalid.push(InvalidItem {
                 entry: e.entry.to_string(),
@@ -210,112 +259,145 @@ impl IndexBuilder {
         }
     }
 
-    pub fn finish(mut self, stats: ScanStats) -> Index {
-        let mut extra = Vec::new();
-        // The key table is not needed past this point; free it before sorting.
-        self.table = HashTable::new();
-        for item in &self.items {
-            let gr = self.strings.resolve(item.gr);
-            match item.entry {
-                None => extra.push(ScanWarning {
-                    kind: WarningKind::MissingUnversioned,
-                    // No single entry is at fault: name the item with `…` for its versions.
-                    entry: match item.namespace {
-                        Some(ns) => format!(
-                            "resources/{gr}/…/namespaces/{}/{}.json",
-                            self.strings.resolve(ns),
-                            item.name
-                        ),
-                        None => format!("resources/{gr}/…/cluster/{}.json", item.name),
-                    },
-                    message:
-                        "only versioned copies exist; Velero restores read the unversioned tree"
-                            .into(),
-                }),
-                Some(e) => {
-                    for v in item.versions.iter().filter(|v| v.preferred) {
-                        if !v.entry.same_bytes(&e) {
-                            extra.push(ScanWarning {
-                                kind: WarningKind::TwinMismatch,
-                                entry: ItemPath {
-                                    gr,
-                                    version: VersionDir::Preferred(self.strings.resolve(v.version)),
-                                    namespace: item.namespace.map(|n| self.strings.resolve(n)),
-                                    name: &item.name,
-                                }
-                                .to_string(),
-                                message: "differs from its unversioned copy; the two must be byte-identical".into(),
-                            });
-                        }
+    fn facts(&mut self, meta: &ItemMeta<'_>, details: Details) -> Facts {
+        let s = &mut self.strings;
+        Facts {
+            api_version: meta.api_version.as_deref().map(|v| s.intern(v)),
+            kind: meta.kind.as_deref().map(|v| s.intern(v)),
+            labels: meta
+                .metadata
+                .labels
+                .0
+                .iter()
+                .map(|(k, v)| (s.intern(k), s.intern(v)))
+                .collect(),
+            annotations: meta
+                .metadata
+                .annotations
+                .0
+                .iter()
+                .filter(|(k, _)| annotation_kept(k))
+                .map(|(k, v)| {
+                    let text = serde_json::from_str::<String>(v.get())
+                        .unwrap_or_else(|_| v.get().to_string());
+                    (s.intern(k), text.into_boxed_str())
+                })
+                .collect(),
+            owners: meta
+                .metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .map(|o| Owner {
+                    kind: s.intern(&o.kind),
+                    name: o.name.as_ref().into(),
+                    controller: o.controller.unwrap_or(false),
+                })
+                .collect(),
+            deleting: meta.is_deleting(),
+            details,
+        }
+    }
+
+    /// Warnings about an item's entries taken together: no unversioned copy, or a
+    /// `-preferredversion` twin whose bytes differ from it.
+    pub(crate) fn check_item(
+        &self,
+        (gr, ns, name): Key<'_>,
+        entry: Option<EntryRef>,
+        versions: &[VersionEntry],
+        out: &mut Vec<ScanWarning>,
+    ) {
+        let gr = self.strings.resolve(gr);
+        let ns = ns.map(|n| self.strings.resolve(n));
+        let name = &*String::from_utf8_lossy(name);
+        match entry {
+            None => out.push(ScanWarning {
+                kind: WarningKind::MissingUnversioned,
+                // No single entry is at fault: name the item with `…` for its versions.
+                entry: match ns {
+                    Some(ns) => format!("resources/{gr}/…/namespaces/{ns}/{name}.json"),
+                    None => format!("resources/{gr}/…/cluster/{name}.json"),
+                },
+                message: "only versioned copies exist; Velero restores read the unversioned tree"
+                    .into(),
+            }),
+            Some(e) => {
+                for v in versions.iter().filter(|v| v.preferred) {
+                    if !v.entry.same_bytes(&e) {
+                        out.push(ScanWarning {
+                            kind: WarningKind::TwinMismatch,
+                            entry: ItemPath {
+                                gr,
+                                version: VersionDir::Preferred(self.strings.resolve(v.version)),
+                                namespace: ns,
+                                name,
+                            }
+                            .to_string(),
+                            message:
+                                "differs from its unversioned copy; the two must be byte-identical"
+                                    .into(),
+                        });
                     }
                 }
             }
         }
-        self.warnings.extend(extra);
-        let strings = &self.strings;
-        // Keys are unique, so an unstable sort orders the same and needs no scratch buffer.
-        self.items.sort_unstable_by(|a, b| {
-            let ka = (
-                strings.resolve(a.gr),
-                a.namespace.map_or("", |n| strings.resolve(n)),
-                &a.name,
-            );
-            let kb = (
-                strings.resolve(b.gr),
-                b.namespace.map_or("", |n| strings.resolve(n)),
-                &b.name,
-            );
-            ka.cmp(&kb)
-        });
+    }
 
-        let mut resources: BTreeMap<&str, Tally<'_>> = BTreeMap::new();
-        let mut namespaces: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut cluster_scoped_items = 0;
-        for item in &self.items {
-            let r = resources.entry(strings.resolve(item.gr)).or_default();
-            r.items += 1;
-            match item.namespace {
-                Some(ns) => {
-                    r.namespaced = true;
-                    *namespaces.entry(strings.resolve(ns)).or_default() += 1;
-                }
-                None => cluster_scoped_items += 1,
-            }
-            for v in item.versions.iter() {
-                let name = strings.resolve(v.version);
-                r.versions.insert(name);
-                if v.preferred {
-                    r.preferred = Some(name);
-                }
-            }
-        }
-        let resources = resources
+    /// Orders item keys as the index does: by group-resource, namespace ("" for cluster scope),
+    /// name.
+    pub(crate) fn key_order<N: Ord + ?Sized>(
+        &self,
+        (ga, na, a): (Sym, Option<Sym>, &N),
+        (gb, nb, b): (Sym, Option<Sym>, &N),
+    ) -> std::cmp::Ordering {
+        let s = &self.strings;
+        (s.resolve(ga), na.map_or("", |n| s.resolve(n)), a).cmp(&(
+            s.resolve(gb),
+            nb.map_or("", |n| s.resolve(n)),
+            b,
+        ))
+    }
+
+    /// The index without items, its counts taken by `tally` over the items in key order.
+    pub(crate) fn into_index(self, tally: Tally, stats: ScanStats) -> Index {
+        let strings = &self.strings;
+        let resources = tally
+            .resources
             .into_iter()
             .map(|(gr, t)| {
-                let mut versions: Vec<String> = t.versions.into_iter().map(String::from).collect();
+                let mut versions: Vec<String> = t
+                    .versions
+                    .into_iter()
+                    .map(|v| strings.resolve(v).to_string())
+                    .collect();
                 versions.sort_by(|a, b| version_priority(a, b));
                 ResourceStats {
-                    resource: gr.to_string(),
+                    resource: strings.resolve(gr).to_string(),
                     namespaced: t.namespaced,
                     items: t.items,
                     versions,
-                    preferred_version: t.preferred.map(String::from),
+                    preferred_version: t.preferred.map(|p| strings.resolve(p).to_string()),
                 }
             })
-            .collect();
-        let namespaces = namespaces
+            .collect::<Vec<_>>();
+        let mut resources = resources;
+        resources.sort_by(|a, b| a.resource.cmp(&b.resource));
+        let mut namespaces: Vec<NamespaceStats> = tally
+            .namespaces
             .into_iter()
             .map(|(ns, items)| NamespaceStats {
-                namespace: ns.to_string(),
+                namespace: strings.resolve(ns).to_string(),
                 items,
             })
             .collect();
+        namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
         Index {
             strings: self.strings,
-            items: self.items,
+            items: Vec::new(),
             resources,
             namespaces,
-            cluster_scoped_items,
+            cluster_scoped_items: tally.cluster_scoped,
             stats,
             warnings: self.warnings,
             invalid: self.invalid,
@@ -323,5 +405,83 @@ impl IndexBuilder {
             kinds: None,
             omitted: Vec::new(),
         }
+    }
+}
+
+/// Per-resource and per-namespace counts, item by item in key order (the last item's preferred
+/// version names the resource's).
+#[derive(Default)]
+pub(crate) struct Tally {
+    resources: BTreeMap<Sym, ResourceTally>,
+    namespaces: BTreeMap<Sym, u64>,
+    cluster_scoped: u64,
+}
+
+#[derive(Default)]
+struct ResourceTally {
+    namespaced: bool,
+    items: u64,
+    versions: BTreeSet<Sym>,
+    preferred: Option<Sym>,
+}
+
+impl Tally {
+    pub(crate) fn add(&mut self, gr: Sym, ns: Option<Sym>, versions: &[VersionEntry]) {
+        let r = self.resources.entry(gr).or_default();
+        r.items += 1;
+        match ns {
+            Some(ns) => {
+                r.namespaced = true;
+                *self.namespaces.entry(ns).or_default() += 1;
+            }
+            None => self.cluster_scoped += 1,
+        }
+        for v in versions {
+            r.versions.insert(v.version);
+            if v.preferred {
+                r.preferred = Some(v.version);
+            }
+        }
+    }
+}
+
+impl Builder for IndexBuilder {
+    type Built = Index;
+
+    fn add(&mut self, event: ScanEvent<'_>) -> ControlFlow<()> {
+        self.core.add(&mut self.items, event);
+        ControlFlow::Continue(())
+    }
+
+    fn finish(self, stats: ScanStats) -> Index {
+        let Items { mut items, .. } = self.items;
+        let mut core = self.core;
+        let mut extra = Vec::new();
+        for item in &items {
+            core.check_item(
+                (item.gr, item.namespace, item.name.as_bytes()),
+                item.entry,
+                &item.versions,
+                &mut extra,
+            );
+        }
+        core.warnings.extend(extra);
+        // Keys are unique, so an unstable sort orders the same and needs no scratch buffer.
+        items.sort_unstable_by(|a, b| {
+            core.key_order((a.gr, a.namespace, &a.name), (b.gr, b.namespace, &b.name))
+        });
+        let mut tally = Tally::default();
+        for item in &items {
+            tally.add(item.gr, item.namespace, &item.versions);
+        }
+        let mut index = core.into_index(tally, stats);
+        index.items = items;
+        index
+    }
+}
+
+impl IndexBuilder {
+    pub fn new() -> Self {
+        Self::default()
     }
 }

@@ -5,10 +5,12 @@
 
 mod build;
 mod interner;
+mod packed;
 pub mod sidecar;
 
-pub use build::IndexBuilder;
+pub use build::{Builder, IndexBuilder};
 pub use interner::{Interner, Sym};
+pub use packed::{PackedBuilder, PackedIndex};
 
 use serde::{Deserialize, Serialize};
 use veloscope_archive::{Details, ScanStats, ScanWarning};
@@ -35,6 +37,10 @@ pub struct VersionEntry {
     pub entry: EntryRef,
 }
 
+/// An item's versioned entries. Nearly every item has one (its `-preferredversion` twin), kept
+/// inline rather than in an allocation of its own.
+pub type Versions = smallvec::SmallVec<[VersionEntry; 1]>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
     pub kind: Sym,
@@ -58,7 +64,7 @@ pub struct Item {
     pub details: Details,
     /// The unversioned entry; None when the archive has only versioned copies.
     pub entry: Option<EntryRef>,
-    pub versions: Box<[VersionEntry]>,
+    pub versions: Versions,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,7 +9,7 @@
 //! data, strings, counts, warnings, and a table of the sections with their own xxh3. A reader that
 //! needs one resource (`show`) decodes the head and that resource's sections only.
 
-use crate::{Index, InvalidItem, NamespaceStats, ResourceStats, Sym};
+use crate::{Index, InvalidItem, NamespaceStats, PackedIndex, ResourceStats, Sym};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -144,19 +144,114 @@ struct Head {
     sections: Vec<Section>,
 }
 
-/// Writes the sidecar atomically (a temporary file renamed into place); returns its size. The
-/// payload is streamed to the file (hashed on the way) and the header completed afterwards, so the
-/// encoded index is never held in memory.
+/// Writes the sidecar of an in-memory index atomically (a temporary file renamed into place);
+/// returns its size. The payload is streamed to the file (hashed on the way) and the header
+/// completed afterwards, so the encoded index is never held in memory.
 pub fn write(
     path: &Path,
     fingerprint: &Fingerprint,
     access: &Access,
     index: &Index,
 ) -> Result<u64, SidecarError> {
+    write_with(path, fingerprint, access, index, &mut |w| {
+        for group in index
+            .items
+            .chunk_by(|a, b| a.gr == b.gr && a.namespace == b.namespace)
+        {
+            let kinds = group.iter().filter_map(|i| i.kind);
+            w.section(group[0].gr, group[0].namespace, group.len(), kinds, |out| {
+                postcard::to_io(group, out)
+                    .map(drop)
+                    .map_err(|e| std::io::Error::other(format!("cannot encode the index: {e}")))
+            })?;
+        }
+        Ok(())
+    })
+}
+
+/// Like [`write`], for a packed index (what `veloscope index` builds); the same bytes result.
+pub fn write_packed(
+    path: &Path,
+    fingerprint: &Fingerprint,
+    access: &Access,
+    packed: &PackedIndex,
+) -> Result<u64, SidecarError> {
+    write_with(path, fingerprint, access, &packed.summary, &mut |w| {
+        for group in packed.sections() {
+            let kinds = group.iter().filter_map(|&at| packed.slot(at).kind());
+            let first = packed.slot(group[0]);
+            w.section(first.gr(), first.namespace(), group.len(), kinds, |out| {
+                packed.write_section(group, out)
+            })?;
+        }
+        Ok(())
+    })
+}
+
+/// An index the sidecar can be written from, in either layout.
+pub trait Persist {
+    /// Everything but the items.
+    fn summary(&self) -> &Index;
+    fn item_count(&self) -> usize;
+    fn write_sidecar(
+        &self,
+        path: &Path,
+        fingerprint: &Fingerprint,
+        access: &Access,
+    ) -> Result<u64, SidecarError>;
+}
+
+impl Persist for Index {
+    fn summary(&self) -> &Index {
+        self
+    }
+
+    fn item_count(&self) -> usize {
+        self.items.len()
+    }
+
+    fn write_sidecar(
+        &self,
+        path: &Path,
+        fp: &Fingerprint,
+        access: &Access,
+    ) -> Result<u64, SidecarError> {
+        write(path, fp, access, self)
+    }
+}
+
+impl Persist for PackedIndex {
+    fn summary(&self) -> &Index {
+        &self.summary
+    }
+
+    fn item_count(&self) -> usize {
+        PackedIndex::item_count(self)
+    }
+
+    fn write_sidecar(
+        &self,
+        path: &Path,
+        fp: &Fingerprint,
+        access: &Access,
+    ) -> Result<u64, SidecarError> {
+        write_packed(path, fp, access, self)
+    }
+}
+
+type SectionsFn<'a> = dyn FnMut(&mut SectionWriter<'_>) -> std::io::Result<()> + 'a;
+
+fn write_with(
+    path: &Path,
+    fingerprint: &Fingerprint,
+    access: &Access,
+    summary: &Index,
+    sections: &mut SectionsFn<'_>,
+) -> Result<u64, SidecarError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    let written = write_to(&tmp, fingerprint, access, index)
+    let written = write_to(&tmp, fingerprint, access, summary, sections)
         .and_then(|size| std::fs::rename(&tmp, path).map(|()| size));
     written.map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
@@ -165,6 +260,44 @@ pub fn write(
             source,
         }
     })
+}
+
+/// Writes item sections one after another, recording where each lies, its checksum, and the
+/// kinds of its resource.
+struct SectionWriter<'a> {
+    file: &'a mut std::io::BufWriter<File>,
+    offset: u64,
+    sections: Vec<Section>,
+    kinds: std::collections::BTreeMap<Sym, std::collections::BTreeSet<Sym>>,
+}
+
+impl SectionWriter<'_> {
+    fn section(
+        &mut self,
+        gr: Sym,
+        namespace: Option<Sym>,
+        count: usize,
+        kinds: impl Iterator<Item = Sym>,
+        encode: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut hashing = Hashing {
+            inner: &mut *self.file,
+            hasher: xxhash_rust::xxh3::Xxh3Default::new(),
+            len: 0,
+        };
+        encode(&mut hashing)?;
+        self.sections.push(Section {
+            gr,
+            namespace,
+            count: count as u64,
+            offset: self.offset,
+            len: hashing.len,
+            sum: hashing.hasher.digest(),
+        });
+        self.offset += hashing.len;
+        self.kinds.entry(gr).or_default().extend(kinds);
+        Ok(())
+    }
 }
 
 /// Encodes `value` through `out`, returning (bytes written, their xxh3).
@@ -184,6 +317,7 @@ fn write_to(
     fingerprint: &Fingerprint,
     access: &Access,
     index: &Index,
+    sections: &mut SectionsFn<'_>,
 ) -> std::io::Result<u64> {
     let mut header = Vec::with_capacity(HEADER);
     header.extend_from_slice(MAGIC);
@@ -192,29 +326,19 @@ fn write_to(
     header.resize(HEADER, 0);
     let mut file = std::io::BufWriter::with_capacity(1 << 20, File::create(tmp)?);
     file.write_all(&header)?;
-    let mut sections = Vec::new();
-    let mut offset = 0u64;
-    let mut kinds: std::collections::BTreeMap<Sym, std::collections::BTreeSet<Sym>> =
-        Default::default();
-    for group in index
-        .items
-        .chunk_by(|a, b| a.gr == b.gr && a.namespace == b.namespace)
-    {
-        let (len, sum) = section(&mut file, group)?;
-        sections.push(Section {
-            gr: group[0].gr,
-            namespace: group[0].namespace,
-            count: group.len() as u64,
-            offset,
-            len,
-            sum,
-        });
-        offset += len;
-        kinds
-            .entry(group[0].gr)
-            .or_default()
-            .extend(group.iter().filter_map(|i| i.kind));
-    }
+    let mut w = SectionWriter {
+        file: &mut file,
+        offset: 0,
+        sections: Vec::new(),
+        kinds: Default::default(),
+    };
+    sections(&mut w)?;
+    let SectionWriter {
+        offset,
+        sections,
+        kinds,
+        ..
+    } = w;
     let head = HeadRef {
         access,
         strings: &index.strings,

@@ -155,7 +155,7 @@ fn selector_errors(spec: &BackupSpec) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use veloscope_index::IndexBuilder;
+    use veloscope_index::{Builder, IndexBuilder};
 
     fn empty_index() -> Index {
         IndexBuilder::new().finish(Default::default())

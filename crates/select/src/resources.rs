@@ -273,7 +273,7 @@ impl ResourceFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use veloscope_index::IndexBuilder;
+    use veloscope_index::{Builder, IndexBuilder};
 
     fn resolver() -> Resolver {
         Resolver::for_index(&IndexBuilder::new().finish(Default::default()))

@@ -3,7 +3,7 @@
 
 use crate::{Finding, Severity};
 use serde_json::Value;
-use veloscope_index::{Index, IndexBuilder};
+use veloscope_index::{Builder, Index, IndexBuilder};
 use veloscope_model::duration::parse_duration;
 use veloscope_model::{BackupSpec, RestoreSpec};
 use veloscope_select::{

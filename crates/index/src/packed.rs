@@ -1,0 +1,361 @@
+//! The compact index `veloscope index` builds on its way to the sidecar. Every item is one fixed
+//! record; names live in one string arena and each item's metadata is kept already encoded, as
+//! the sidecar stores it, in a byte arena. That is ≈ 150 bytes an item where the in-memory
+//! [`Index`] takes ≈ 370, and writing an item out is mostly a copy.
+
+use crate::build::{Builder, Core, Facts, ItemStore, Key, KeyTable, Tally};
+use crate::{EntryRef, Index, Sym, Versions};
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+use veloscope_archive::{ScanEvent, ScanStats};
+
+/// Folds scan events into a [`PackedIndex`], with the same merging, checks and warnings as
+/// [`crate::IndexBuilder`].
+#[derive(Default)]
+pub struct PackedBuilder {
+    core: Core,
+    store: Store,
+}
+
+#[derive(Default)]
+struct Store {
+    slots: Chunked<Slot>,
+    table: KeyTable,
+    names: Arena,
+    facts: Arena,
+}
+
+/// Items per chunk of [`Chunked`].
+const CHUNK: usize = 1 << 14;
+/// Bytes per chunk of [`Arena`].
+const ARENA_CHUNK: usize = 1 << 20;
+
+/// A vector grown in fixed chunks: a doubling `Vec` would hold its old and new buffers at once,
+/// a transient of 1.5× the items at every growth.
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    fn push(&mut self, value: T) {
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < CHUNK => last.push(value),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(value);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn get(&self, at: usize) -> &T {
+        &self.chunks[at / CHUNK][at % CHUNK]
+    }
+
+    fn get_mut(&mut self, at: usize) -> &mut T {
+        &mut self.chunks[at / CHUNK][at % CHUNK]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+}
+
+/// Byte strings appended into fixed-size chunks (for the same reason as [`Chunked`]); a string
+/// never spans two chunks, so each is one slice. Addressed by chunk * ARENA_CHUNK + offset.
+#[derive(Default)]
+struct Arena {
+    chunks: Vec<Vec<u8>>,
+}
+
+impl Arena {
+    /// Appends what `write` writes as one string; returns its address and length.
+    fn push<E>(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<(u64, u32), E> {
+        if self.chunks.is_empty() {
+            self.chunks.push(Vec::with_capacity(ARENA_CHUNK));
+        }
+        let last = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[last];
+        let start = chunk.len();
+        write(chunk)?;
+        let len = chunk.len() - start;
+        if chunk.len() <= ARENA_CHUNK || start == 0 {
+            return Ok(((last * ARENA_CHUNK + start) as u64, len as u32));
+        }
+        // It overflowed this chunk: move it to a fresh one (of its own size if larger).
+        let bytes = chunk.split_off(start);
+        let mut fresh = Vec::with_capacity(ARENA_CHUNK.max(bytes.len()));
+        fresh.extend_from_slice(&bytes);
+        self.chunks.push(fresh);
+        Ok((((last + 1) * ARENA_CHUNK) as u64, len as u32))
+    }
+
+    fn get(&self, at: u64, len: u32) -> &[u8] {
+        let (chunk, offset) = (at as usize / ARENA_CHUNK, at as usize % ARENA_CHUNK);
+        self.chunks
+            .get(chunk)
+            .and_then(|c| c.get(offset..offset + len as usize))
+            .unwrap_or(&[])
+    }
+}
+
+/// One item. `facts_len` 0 means no metadata was read (the encoding of empty facts is never 0
+/// bytes long). Names and facts are addresses in their arenas.
+pub(crate) struct Slot {
+    name_at: u64,
+    facts_at: u64,
+    entry: Option<EntryRef>,
+    versions: Versions,
+    gr: Sym,
+    namespace: Option<Sym>,
+    kind: Option<Sym>,
+    name_len: u32,
+    facts_len: u32,
+}
+
+/// Names were stored from `&str`s, so the conversion never fails; "" would only hide a bug.
+fn name_str<'a>(names: &'a Arena, s: &Slot) -> &'a str {
+    std::str::from_utf8(names.get(s.name_at, s.name_len)).unwrap_or("")
+}
+
+fn key_at<'a>(slots: &'a Chunked<Slot>, names: &'a Arena, at: u32) -> Key<'a> {
+    let s = slots.get(at as usize);
+    (s.gr, s.namespace, names.get(s.name_at, s.name_len))
+}
+
+impl Store {
+    fn key_of(&self, at: u32) -> Key<'_> {
+        key_at(&self.slots, &self.names, at)
+    }
+}
+
+/// Lets postcard append to a `Vec` it does not own.
+struct Append<'a>(&'a mut Vec<u8>);
+
+impl Extend<u8> for Append<'_> {
+    fn extend<I: IntoIterator<Item = u8>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
+/// Appends the postcard encoding of `value`. The values encoded here are fixed-shape index
+/// types, which postcard always encodes; a failure would leave `out` as it was.
+fn encode_into<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> io::Result<()> {
+    let before = out.len();
+    postcard::to_extend(value, Append(out))
+        .map(drop)
+        .map_err(|e| {
+            out.truncate(before);
+            io::Error::other(format!("cannot encode the index: {e}"))
+        })
+}
+
+impl ItemStore for Store {
+    fn slot(&mut self, gr: Sym, ns: Option<Sym>, name: &str) -> usize {
+        let hash = match self
+            .table
+            .find((gr, ns, name.as_bytes()), |i| self.key_of(i))
+        {
+            Ok(at) => return at,
+            Err(hash) => hash,
+        };
+        let at = self.slots.len;
+        let Ok((name_at, name_len)) = self.names.push(|b| {
+            b.extend_from_slice(name.as_bytes());
+            Ok::<_, std::convert::Infallible>(())
+        });
+        self.slots.push(Slot {
+            name_at,
+            facts_at: 0,
+            entry: None,
+            versions: Versions::new(),
+            gr,
+            namespace: ns,
+            kind: None,
+            name_len,
+            facts_len: 0,
+        });
+        let (slots, names) = (&self.slots, &self.names);
+        self.table.insert(hash, at, |i| key_at(slots, names, i));
+        at
+    }
+
+    fn entry(&mut self, at: usize) -> &mut Option<EntryRef> {
+        &mut self.slots.get_mut(at).entry
+    }
+
+    fn versions(&mut self, at: usize) -> &mut Versions {
+        &mut self.slots.get_mut(at).versions
+    }
+
+    fn has_kind(&self, at: usize) -> bool {
+        self.slots.get(at).kind.is_some()
+    }
+
+    fn set_facts(&mut self, at: usize, facts: Facts) {
+        // A later entry's facts replace an earlier one's; the old bytes stay unused (rare:
+        // duplicates, or a non-preferred version read before the unversioned entry).
+        if let Ok((facts_at, facts_len)) = self.facts.push(|b| encode_into(&facts, b)) {
+            let slot = self.slots.get_mut(at);
+            slot.facts_at = facts_at;
+            slot.facts_len = facts_len;
+            slot.kind = facts.kind;
+        }
+    }
+}
+
+impl Builder for PackedBuilder {
+    type Built = PackedIndex;
+
+    fn add(&mut self, event: ScanEvent<'_>) -> ControlFlow<()> {
+        self.core.add(&mut self.store, event);
+        ControlFlow::Continue(())
+    }
+
+    fn finish(self, stats: ScanStats) -> PackedIndex {
+        let mut store = self.store;
+        store.table = KeyTable::default();
+        let mut core = self.core;
+        let mut extra = Vec::new();
+        for (at, s) in store.slots.iter().enumerate() {
+            core.check_item(store.key_of(at as u32), s.entry, &s.versions, &mut extra);
+        }
+        core.warnings.extend(extra);
+        // Sort positions, not the records: 4 bytes an item moved instead of a whole record.
+        let mut order: Vec<u32> = (0..store.slots.len as u32).collect();
+        order.sort_unstable_by(|&a, &b| core.key_order(store.key_of(a), store.key_of(b)));
+        let mut tally = Tally::default();
+        for &at in &order {
+            let s = store.slots.get(at as usize);
+            tally.add(s.gr, s.namespace, &s.versions);
+        }
+        PackedIndex {
+            summary: core.into_index(tally, stats),
+            store,
+            order,
+        }
+    }
+}
+
+/// An index in the packed layout: its summary (an [`Index`] without items) and the items, in
+/// key order, ready to be written as sidecar sections.
+pub struct PackedIndex {
+    pub summary: Index,
+    store: Store,
+    /// Item positions in key order.
+    order: Vec<u32>,
+}
+
+impl PackedIndex {
+    pub fn item_count(&self) -> usize {
+        self.order.len()
+    }
+
+    pub(crate) fn slot(&self, at: u32) -> &Slot {
+        self.store.slots.get(at as usize)
+    }
+
+    /// The item positions of each (group-resource, namespace), in key order.
+    pub(crate) fn sections(&self) -> impl Iterator<Item = &[u32]> {
+        self.order.chunk_by(|&a, &b| {
+            let (a, b) = (self.slot(a), self.slot(b));
+            a.gr == b.gr && a.namespace == b.namespace
+        })
+    }
+
+    /// Writes a section as the postcard encoding of a `[Item]`: the length, then each item's
+    /// fields, its stored facts copied in between its name and its entries.
+    pub(crate) fn write_section(&self, section: &[u32], out: &mut dyn Write) -> io::Result<()> {
+        let mut empty = Vec::new();
+        encode_into(&Facts::default(), &mut empty)?;
+        let mut buf = Vec::with_capacity(128 << 10);
+        encode_into(&section.len(), &mut buf)?;
+        for &at in section {
+            let s = self.slot(at);
+            encode_into(
+                &(s.gr, s.namespace, name_str(&self.store.names, s)),
+                &mut buf,
+            )?;
+            match self.store.facts.get(s.facts_at, s.facts_len) {
+                [] => buf.extend_from_slice(&empty),
+                facts => buf.extend_from_slice(facts),
+            }
+            encode_into(&(s.entry, &s.versions), &mut buf)?;
+            if buf.len() >= 64 << 10 {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        out.write_all(&buf)
+    }
+}
+
+impl Slot {
+    pub(crate) fn gr(&self) -> Sym {
+        self.gr
+    }
+
+    pub(crate) fn namespace(&self) -> Option<Sym> {
+        self.namespace
+    }
+
+    pub(crate) fn kind(&self) -> Option<Sym> {
+        self.kind
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(arena: &mut Arena, bytes: &[u8]) -> (u64, u32) {
+        let Ok(at) = arena.push(|b| {
+            b.extend_from_slice(bytes);
+            Ok::<_, std::convert::Infallible>(())
+        });
+        at
+    }
+
+    #[test]
+    fn arena_strings_stay_whole_across_chunks() {
+        let mut arena = Arena::default();
+        let small = vec![b'a'; ARENA_CHUNK - 10];
+        let big = vec![b'b'; ARENA_CHUNK * 2 + 5];
+        let stored: Vec<(Vec<u8>, (u64, u32))> = [&small[..], b"0123456789xyz", &big, b"tail", b""]
+            .into_iter()
+            .map(|bytes| (bytes.to_vec(), put(&mut arena, bytes)))
+            .collect();
+        for (bytes, (at, len)) in &stored {
+            assert_eq!(arena.get(*at, *len), &bytes[..]);
+        }
+        // The string that did not fit moved whole to the next chunk.
+        assert_eq!(stored[1].1.0, ARENA_CHUNK as u64);
+        assert!(arena.get(u64::MAX, 3).is_empty());
+    }
+
+    #[test]
+    fn chunked_positions_span_chunks() {
+        let mut v = Chunked::default();
+        for i in 0..(CHUNK * 2 + 3) {
+            v.push(i);
+        }
+        assert_eq!(v.len, CHUNK * 2 + 3);
+        assert_eq!(*v.get(CHUNK + 1), CHUNK + 1);
+        *v.get_mut(CHUNK * 2) = 7;
+        assert_eq!(v.iter().nth(CHUNK * 2), Some(&7));
+    }
+}
