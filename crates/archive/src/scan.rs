@@ -122,8 +122,11 @@ enum Raw {
     Warning(ScanWarning),
 }
 
+/// Entry bodies and what to make of them. `buf[..used]` holds this batch's bodies; the buffer
+/// itself is recycled from batch to batch, so its memory is faulted in and zeroed only once.
 struct Batch {
     buf: Vec<u8>,
+    used: usize,
     entries: Vec<Raw>,
 }
 
@@ -131,8 +134,46 @@ impl Batch {
     fn new(opts: &ScanOptions) -> Batch {
         Batch {
             buf: Vec::with_capacity(opts.batch_bytes + (64 << 10)),
+            used: 0,
             entries: Vec::new(),
         }
+    }
+
+    /// Reads a body of `size` bytes after the others.
+    fn append_body(&mut self, r: &mut impl Read, size: u64) -> Result<Range<usize>, BodyError> {
+        let start = self.used;
+        let end = start + size as usize;
+        if self.buf.len() < end {
+            self.buf.resize(end, 0);
+        }
+        read_full(r, &mut self.buf[start..end])?;
+        self.used = end;
+        Ok(start..end)
+    }
+
+    fn room(&self) -> usize {
+        self.buf.capacity() - self.used
+    }
+}
+
+/// The reader's side of the pipeline: full batches go out, emptied ones come back for reuse.
+struct Batches<'a> {
+    full: Sender<Batch>,
+    spare: crossbeam_channel::Receiver<Batch>,
+    opts: &'a ScanOptions,
+}
+
+impl Batches<'_> {
+    fn fresh(&self) -> Batch {
+        self.spare
+            .try_recv()
+            .unwrap_or_else(|_| Batch::new(self.opts))
+    }
+
+    /// Sends `batch` on, leaving a fresh one in its place; false when the consumer has stopped.
+    fn send(&self, batch: &mut Batch) -> bool {
+        let full = std::mem::replace(batch, self.fresh());
+        self.full.send(full).is_ok()
     }
 }
 
@@ -247,6 +288,7 @@ pub fn scan_stream(
 
     let outcome = std::thread::scope(|s| {
         let (tx, rx) = bounded::<Batch>(3);
+        let (spare_tx, spare_rx) = bounded::<Batch>(4);
         let reader = s.spawn(|| {
             let input = Counting {
                 inner: input,
@@ -263,20 +305,29 @@ pub fn scan_stream(
                 },
                 Compression::None => Box::new(input),
             };
-            walk_tar(decoder, opts, tx)
+            let batches = Batches {
+                full: tx,
+                spare: spare_rx,
+                opts,
+            };
+            walk_tar(decoder, opts, &batches)
         });
-        'batches: for batch in rx.iter() {
+        'batches: for mut batch in rx.iter() {
             progress(consumed.load(Ordering::Relaxed), len);
+            let bodies = &batch.buf[..batch.used];
             let processed: Vec<Option<ScanEvent<'_>>> = batch
                 .entries
                 .par_iter()
-                .map(|raw| process(raw, &batch.buf, opts))
+                .map(|raw| process(raw, bodies, opts))
                 .collect();
             for ev in processed.into_iter().flatten() {
                 if visit(ev).is_break() {
                     break 'batches;
                 }
             }
+            batch.used = 0;
+            batch.entries.clear();
+            let _ = spare_tx.try_send(batch);
         }
         drop(rx);
         reader.join().unwrap_or_else(|_| {
@@ -448,7 +499,7 @@ impl<R: Read> io::Seek for Tell<R> {
 fn walk_tar(
     decoder: Box<dyn Read + Send + '_>,
     opts: &ScanOptions,
-    tx: Sender<Batch>,
+    batches: &Batches<'_>,
 ) -> Result<Walk, WalkError> {
     let pos = std::rc::Rc::new(std::cell::Cell::new(0u64));
     let mut archive = tar::Archive::new(Tell {
@@ -458,18 +509,18 @@ fn walk_tar(
     });
     let mut walk = Walk::default();
     let mut data_end: u64 = 0;
-    let mut batch = Batch::new(opts);
+    let mut batch = batches.fresh();
     let walked = walk_entries(
         &mut archive,
         opts,
-        &tx,
+        batches,
         &mut batch,
         &mut walk,
         &mut data_end,
     );
     // What was read before any damage still reaches the consumer.
     if !batch.entries.is_empty() {
-        let _ = tx.send(batch);
+        let _ = batches.full.send(batch);
     }
     let last = match walked {
         Ok(Walked::Ended(last)) => last,
@@ -519,7 +570,7 @@ fn walk_tar(
 fn walk_entries<R: Read + io::Seek>(
     archive: &mut tar::Archive<R>,
     opts: &ScanOptions,
-    tx: &Sender<Batch>,
+    batches: &Batches<'_>,
     batch: &mut Batch,
     walk: &mut Walk,
     data_end: &mut u64,
@@ -599,7 +650,8 @@ fn walk_entries<R: Read + io::Seek>(
             }));
             continue;
         };
-        last = Some(name.clone());
+        // Reuses the allocation: this runs for every entry.
+        last.get_or_insert_with(String::new).clone_from(&name);
         if kind.is_dir() {
             continue;
         }
@@ -631,21 +683,16 @@ fn walk_entries<R: Read + io::Seek>(
                     return Err(e);
                 }
                 // A body that would outgrow the batch's buffer starts the next batch instead:
-                // growing it would double a 4 MiB allocation for a few KiB.
-                if !batch.entries.is_empty()
-                    && batch.buf.len() as u64 + size > batch.buf.capacity() as u64
-                {
-                    let full = std::mem::replace(batch, Batch::new(opts));
-                    if tx.send(full).is_err() {
-                        return Ok(Walked::Stopped);
-                    }
+                // growing it would double an allocation of a megabyte for a few KiB.
+                if !batch.entries.is_empty() && size > batch.room() as u64 && !batches.send(batch) {
+                    return Ok(Walked::Stopped);
                 }
-                batch.buf.reserve_exact(size as usize);
-                let start = batch.buf.len();
-                read_body_into(&mut entry, size, &mut batch.buf).map_err(|e| e.at(&last))?;
+                let data = batch
+                    .append_body(&mut entry, size)
+                    .map_err(|e| e.at(&last))?;
                 batch.entries.push(Raw::Item {
                     entry: name,
-                    data: start..batch.buf.len(),
+                    data,
                     offset: entry.raw_file_position(),
                 });
             }
@@ -671,11 +718,10 @@ fn walk_entries<R: Read + io::Seek>(
                 }));
             }
         }
-        if batch.buf.len() >= opts.batch_bytes || batch.entries.len() >= opts.batch_entries {
-            let full = std::mem::replace(batch, Batch::new(opts));
-            if tx.send(full).is_err() {
-                return Ok(Walked::Stopped);
-            }
+        if (batch.used >= opts.batch_bytes || batch.entries.len() >= opts.batch_entries)
+            && !batches.send(batch)
+        {
+            return Ok(Walked::Stopped);
         }
     }
     Ok(Walked::Ended(last))
@@ -697,26 +743,34 @@ impl BodyError {
     }
 }
 
+/// Reads a whole extension header or `metadata/version` (sizes bounded by the caller).
 fn read_exact_body(r: &mut impl Read, size: u64) -> Result<Vec<u8>, BodyError> {
-    let mut v = Vec::new();
-    read_body_into(r, size, &mut v)?;
+    let mut v = vec![0; size as usize];
+    read_full(r, &mut v)?;
     Ok(v)
 }
 
-fn read_body_into(r: &mut impl Read, size: u64, buf: &mut Vec<u8>) -> Result<(), BodyError> {
-    let before = buf.len();
-    r.take(size).read_to_end(buf).map_err(|e| {
-        let (d, m) = describe_io(&e);
-        BodyError(d, m)
-    })?;
-    let got = (buf.len() - before) as u64;
-    if got < size {
-        return Err(BodyError(
-            Damage::Truncated,
-            format!(
-                "truncated archive: entry body has {got} of {size} bytes before the end of data"
-            ),
-        ));
+/// Fills `buf` from `r`; running out of data first is a truncated archive.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> Result<(), BodyError> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => {
+                return Err(BodyError(
+                    Damage::Truncated,
+                    format!(
+                        "truncated archive: entry body has {got} of {} bytes before the end of data",
+                        buf.len()
+                    ),
+                ));
+            }
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let (d, m) = describe_io(&e);
+                return Err(BodyError(d, m));
+            }
+        }
     }
     Ok(())
 }

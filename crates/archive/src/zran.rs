@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 /// The history a deflate block may refer back to.
 pub const WINDOW: usize = 32 << 10;
-const CHUNK: usize = 256 << 10;
+const CHUNK: usize = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeekPoint {

@@ -345,18 +345,20 @@ impl Core {
     }
 
     /// Orders item keys as the index does: by group-resource, namespace ("" for cluster scope),
-    /// name.
-    pub(crate) fn key_order<N: Ord + ?Sized>(
-        &self,
-        (ga, na, a): (Sym, Option<Sym>, &N),
-        (gb, nb, b): (Sym, Option<Sym>, &N),
-    ) -> std::cmp::Ordering {
-        let s = &self.strings;
-        (s.resolve(ga), na.map_or("", |n| s.resolve(n)), a).cmp(&(
-            s.resolve(gb),
-            nb.map_or("", |n| s.resolve(n)),
-            b,
-        ))
+    /// name. Strings are compared by their rank in the sorted string table, computed once, so a
+    /// comparison of two keys touches only their names.
+    pub(crate) fn key_order(&self) -> impl Fn(Key<'_>, Key<'_>) -> std::cmp::Ordering + use<> {
+        let mut by_text: Vec<Sym> = (0..self.strings.len() as Sym).collect();
+        by_text.sort_unstable_by_key(|&s| self.strings.resolve(s));
+        // Rank 0 is the cluster scope's "" (a namespace is never empty).
+        let mut rank = vec![0u32; by_text.len()];
+        for (r, &sym) in by_text.iter().enumerate() {
+            rank[sym as usize] = r as u32 + 1;
+        }
+        move |(ga, na, a), (gb, nb, b)| {
+            let r = |s: Sym| rank.get(s as usize).copied().unwrap_or(0);
+            (r(ga), na.map_or(0, r), a).cmp(&(r(gb), nb.map_or(0, r), b))
+        }
     }
 
     /// The index without items, its counts taken by `tally` over the items in key order.
@@ -467,8 +469,12 @@ impl Builder for IndexBuilder {
         }
         core.warnings.extend(extra);
         // Keys are unique, so an unstable sort orders the same and needs no scratch buffer.
+        let order = core.key_order();
         items.sort_unstable_by(|a, b| {
-            core.key_order((a.gr, a.namespace, &a.name), (b.gr, b.namespace, &b.name))
+            order(
+                (a.gr, a.namespace, a.name.as_bytes()),
+                (b.gr, b.namespace, b.name.as_bytes()),
+            )
         });
         let mut tally = Tally::default();
         for item in &items {

@@ -28,6 +28,14 @@ impl Interner {
         self.map.get(s).copied()
     }
 
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+
     pub fn resolve(&self, sym: Sym) -> &str {
         self.strings.get(sym as usize).map_or("", |s| s)
     }

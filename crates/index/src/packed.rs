@@ -23,6 +23,8 @@ struct Store {
     table: KeyTable,
     names: Arena,
     facts: Arena,
+    /// Where an item's facts are encoded before they are copied into their arena.
+    scratch: Vec<u8>,
 }
 
 /// Items per chunk of [`Chunked`].
@@ -72,36 +74,30 @@ impl<T> Chunked<T> {
     }
 }
 
-/// Byte strings appended into fixed-size chunks (for the same reason as [`Chunked`]); a string
-/// never spans two chunks, so each is one slice. Addressed by chunk * ARENA_CHUNK + offset.
+/// Byte strings appended into chunks of a fixed capacity (for the same reason as [`Chunked`]); a
+/// string never spans two chunks, so each is one slice, and one longer than a chunk gets a chunk
+/// of its own. Addressed by chunk * ARENA_CHUNK + offset.
 #[derive(Default)]
 struct Arena {
     chunks: Vec<Vec<u8>>,
 }
 
 impl Arena {
-    /// Appends what `write` writes as one string; returns its address and length.
-    fn push<E>(
-        &mut self,
-        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
-    ) -> Result<(u64, u32), E> {
-        if self.chunks.is_empty() {
-            self.chunks.push(Vec::with_capacity(ARENA_CHUNK));
+    /// Appends one string; returns its address and length.
+    fn push(&mut self, bytes: &[u8]) -> (u64, u32) {
+        let room = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.len() + bytes.len() <= c.capacity().min(ARENA_CHUNK));
+        if !room {
+            self.chunks
+                .push(Vec::with_capacity(ARENA_CHUNK.max(bytes.len())));
         }
         let last = self.chunks.len() - 1;
         let chunk = &mut self.chunks[last];
-        let start = chunk.len();
-        write(chunk)?;
-        let len = chunk.len() - start;
-        if chunk.len() <= ARENA_CHUNK || start == 0 {
-            return Ok(((last * ARENA_CHUNK + start) as u64, len as u32));
-        }
-        // It overflowed this chunk: move it to a fresh one (of its own size if larger).
-        let bytes = chunk.split_off(start);
-        let mut fresh = Vec::with_capacity(ARENA_CHUNK.max(bytes.len()));
-        fresh.extend_from_slice(&bytes);
-        self.chunks.push(fresh);
-        Ok((((last + 1) * ARENA_CHUNK) as u64, len as u32))
+        let at = (last * ARENA_CHUNK + chunk.len()) as u64;
+        chunk.extend_from_slice(bytes);
+        (at, bytes.len() as u32)
     }
 
     fn get(&self, at: u64, len: u32) -> &[u8] {
@@ -174,10 +170,7 @@ impl ItemStore for Store {
             Err(hash) => hash,
         };
         let at = self.slots.len;
-        let Ok((name_at, name_len)) = self.names.push(|b| {
-            b.extend_from_slice(name.as_bytes());
-            Ok::<_, std::convert::Infallible>(())
-        });
+        let (name_at, name_len) = self.names.push(name.as_bytes());
         self.slots.push(Slot {
             name_at,
             facts_at: 0,
@@ -209,7 +202,9 @@ impl ItemStore for Store {
     fn set_facts(&mut self, at: usize, facts: Facts) {
         // A later entry's facts replace an earlier one's; the old bytes stay unused (rare:
         // duplicates, or a non-preferred version read before the unversioned entry).
-        if let Ok((facts_at, facts_len)) = self.facts.push(|b| encode_into(&facts, b)) {
+        self.scratch.clear();
+        if encode_into(&facts, &mut self.scratch).is_ok() {
+            let (facts_at, facts_len) = self.facts.push(&self.scratch);
             let slot = self.slots.get_mut(at);
             slot.facts_at = facts_at;
             slot.facts_len = facts_len;
@@ -237,7 +232,8 @@ impl Builder for PackedBuilder {
         core.warnings.extend(extra);
         // Sort positions, not the records: 4 bytes an item moved instead of a whole record.
         let mut order: Vec<u32> = (0..store.slots.len as u32).collect();
-        order.sort_unstable_by(|&a, &b| core.key_order(store.key_of(a), store.key_of(b)));
+        let key_order = core.key_order();
+        order.sort_unstable_by(|&a, &b| key_order(store.key_of(a), store.key_of(b)));
         let mut tally = Tally::default();
         for &at in &order {
             let s = store.slots.get(at as usize);
@@ -322,22 +318,14 @@ impl Slot {
 mod tests {
     use super::*;
 
-    fn put(arena: &mut Arena, bytes: &[u8]) -> (u64, u32) {
-        let Ok(at) = arena.push(|b| {
-            b.extend_from_slice(bytes);
-            Ok::<_, std::convert::Infallible>(())
-        });
-        at
-    }
-
     #[test]
     fn arena_strings_stay_whole_across_chunks() {
         let mut arena = Arena::default();
         let small = vec![b'a'; ARENA_CHUNK - 10];
         let big = vec![b'b'; ARENA_CHUNK * 2 + 5];
-        let stored: Vec<(Vec<u8>, (u64, u32))> = [&small[..], b"0123456789xyz", &big, b"tail", b""]
+        let stored: Vec<(Vec<u8>, (u64, u32))> = [&small[..], b"0123456789xyz", &big, b"", b"tail"]
             .into_iter()
-            .map(|bytes| (bytes.to_vec(), put(&mut arena, bytes)))
+            .map(|bytes| (bytes.to_vec(), arena.push(bytes)))
             .collect();
         for (bytes, (at, len)) in &stored {
             assert_eq!(arena.get(*at, *len), &bytes[..]);

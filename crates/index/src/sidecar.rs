@@ -160,9 +160,7 @@ pub fn write(
         {
             let kinds = group.iter().filter_map(|i| i.kind);
             w.section(group[0].gr, group[0].namespace, group.len(), kinds, |out| {
-                postcard::to_io(group, out)
-                    .map(drop)
-                    .map_err(|e| std::io::Error::other(format!("cannot encode the index: {e}")))
+                encode_to(group, out)
             })?;
         }
         Ok(())
@@ -302,14 +300,20 @@ impl SectionWriter<'_> {
 
 /// Encodes `value` through `out`, returning (bytes written, their xxh3).
 fn section<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> std::io::Result<(u64, u64)> {
-    let hashing = Hashing {
+    let mut hashing = Hashing {
         inner: out,
         hasher: xxhash_rust::xxh3::Xxh3Default::new(),
         len: 0,
     };
-    let done = postcard::to_io(value, hashing)
-        .map_err(|e| std::io::Error::other(format!("cannot encode the index: {e}")))?;
-    Ok((done.len, done.hasher.digest()))
+    encode_to(value, &mut hashing)?;
+    Ok((hashing.len, hashing.hasher.digest()))
+}
+
+/// postcard writes byte by byte; this hands `out` blocks instead.
+fn encode_to<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> std::io::Result<()> {
+    postcard::to_io(value, std::io::BufWriter::with_capacity(64 << 10, out))
+        .map_err(|e| std::io::Error::other(format!("cannot encode the index: {e}")))?
+        .flush()
 }
 
 fn write_to(
