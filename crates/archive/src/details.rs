@@ -1,11 +1,12 @@
-//! The kind-specific facts selection and restore planning need, read from the raw `spec`,
-//! `status` and binding fields of the few kinds that have them. Lenient: a field of an unexpected
+//! The kind-specific facts selection and restore planning need, read from what the metadata
+//! pass kept of the `spec`, `status` and binding fields (see [`crate::project`]) of the few kinds
+//! that have them. Lenient: a field of an unexpected
 //! shape reads as absent, never as an error — the item itself is still valid JSON.
 
 use crate::meta::ItemMeta;
+use crate::project::Projected;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Details {
@@ -64,8 +65,8 @@ pub struct BindingDetails {
     pub role_ref: Option<(Box<str>, Box<str>)>,
 }
 
-fn lenient<T: DeserializeOwned>(raw: Option<&RawValue>) -> Option<T> {
-    raw.and_then(|r| serde_json::from_str(r.get()).ok())
+fn lenient<S, T: DeserializeOwned>(kept: &Option<Projected<S>>) -> Option<T> {
+    kept.as_ref().and_then(|p| T::deserialize(&p.0).ok())
 }
 
 fn boxed(s: Option<String>) -> Option<Box<str>> {
@@ -73,6 +74,7 @@ fn boxed(s: Option<String>) -> Option<Box<str>> {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase", default)]
 struct Phase {
     phase: Option<String>,
@@ -80,6 +82,7 @@ struct Phase {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase", default)]
 struct PodSpec {
     volumes: Vec<PodVolume>,
@@ -89,24 +92,28 @@ struct PodSpec {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase", default)]
 struct PodVolume {
     persistent_volume_claim: Option<ClaimSource>,
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase", default)]
 struct ClaimSource {
     claim_name: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(default)]
 struct Named {
     name: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase", default)]
 struct PvcSpec {
     volume_name: Option<String>,
@@ -114,6 +121,7 @@ struct PvcSpec {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(rename_all = "camelCase", default)]
 struct PvSpec {
     claim_ref: Option<Ref>,
@@ -122,6 +130,7 @@ struct PvSpec {
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 #[serde(default)]
 struct Ref {
     kind: Option<String>,
@@ -132,10 +141,10 @@ struct Ref {
 impl Details {
     /// Reads the details of an item of group-resource `gr`.
     pub fn read(gr: &str, meta: &ItemMeta<'_>) -> Details {
-        let status: Phase = lenient(meta.status).unwrap_or_default();
+        let status: Phase = lenient(&meta.status).unwrap_or_default();
         match gr {
             "pods" => {
-                let spec: PodSpec = lenient(meta.spec).unwrap_or_default();
+                let spec: PodSpec = lenient(&meta.spec).unwrap_or_default();
                 Details::Pod(Box::new(PodDetails {
                     phase: boxed(status.phase),
                     claims: spec
@@ -153,7 +162,7 @@ impl Details {
                 }))
             }
             "persistentvolumeclaims" => {
-                let spec: PvcSpec = lenient(meta.spec).unwrap_or_default();
+                let spec: PvcSpec = lenient(&meta.spec).unwrap_or_default();
                 Details::Pvc(Box::new(PvcDetails {
                     phase: boxed(status.phase),
                     volume_name: boxed(spec.volume_name),
@@ -161,7 +170,7 @@ impl Details {
                 }))
             }
             "persistentvolumes" => {
-                let spec: PvSpec = lenient(meta.spec).unwrap_or_default();
+                let spec: PvSpec = lenient(&meta.spec).unwrap_or_default();
                 Details::Pv(Box::new(PvDetails {
                     phase: boxed(status.phase),
                     claim: spec.claim_ref.and_then(|r| {
@@ -179,8 +188,8 @@ impl Details {
             },
             "clusterrolebindings.rbac.authorization.k8s.io"
             | "rolebindings.rbac.authorization.k8s.io" => {
-                let subjects: Vec<Ref> = lenient(meta.subjects).unwrap_or_default();
-                let role: Option<Ref> = lenient(meta.role_ref);
+                let subjects: Vec<Ref> = lenient(&meta.subjects).unwrap_or_default();
+                let role: Option<Ref> = lenient(&meta.role_ref);
                 Details::Binding(Box::new(BindingDetails {
                     subjects: subjects
                         .into_iter()
@@ -262,5 +271,43 @@ mod tests {
         );
         let Details::Pv(p) = d else { panic!() };
         assert_eq!(p.claim, Some(("ns".into(), "c".into())));
+    }
+}
+
+#[cfg(test)]
+mod one_pass {
+    use super::*;
+
+    /// Reads `spec` as the metadata pass keeps it, and as a typed read of the whole text would.
+    fn both<T: DeserializeOwned + PartialEq + std::fmt::Debug>(spec: &str) {
+        let body = format!(r#"{{"kind":"X","spec":{spec},"status":{spec}}}"#);
+        let meta = ItemMeta::parse(body.as_bytes()).expect("valid JSON");
+        let whole: Option<T> = serde_json::from_str(spec).ok();
+        assert_eq!(lenient::<_, T>(&meta.spec), whole, "spec {spec}");
+        let whole: Option<Phase> = serde_json::from_str(spec).ok();
+        assert_eq!(lenient::<_, Phase>(&meta.status), whole, "status {spec}");
+    }
+
+    #[test]
+    fn the_kept_part_reads_as_the_whole_value_would() {
+        for spec in [
+            r#"{"containers":[{"name":"a","image":"x","env":[{"name":"E"}]},{"name":"b"}],"volumes":[{"name":"v","persistentVolumeClaim":{"claimName":"c","readOnly":true}},{"emptyDir":{}}],"priorityClassName":"p","serviceAccountName":"s","nodeName":"n"}"#,
+            r#"{"containers":[["name-in-an-array"]],"volumes":"nope"}"#,
+            r#"{"containers":{"name":"map"},"priorityClassName":5}"#,
+            r#"{"priorityClassName":"a","priorityClassName":"b"}"#,
+            r#"{"volumeName":"a","volumeName":"b","serviceAccountName":"s"}"#,
+            r#"{"containers":[{"name":"a","name":"b"}]}"#,
+            r#"{"containers":[{"image":"only"},null,3]}"#,
+            r#"{"phase":"Bound","phase":"Lost"}"#,
+            r#"{"phase":null,"completionTime":"2020-01-01T00:00:00Z"}"#,
+            r#"{"claimRef":{"namespace":"ns","name":"c","uid":"u"},"persistentVolumeReclaimPolicy":"Retain","storageClassName":"gp2"}"#,
+            r#"["an","array"]"#,
+            r#""text""#,
+            "null",
+        ] {
+            both::<PodSpec>(spec);
+            both::<PvcSpec>(spec);
+            both::<PvSpec>(spec);
+        }
     }
 }

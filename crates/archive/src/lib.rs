@@ -11,6 +11,7 @@ mod error;
 mod folder;
 mod meta;
 pub mod path;
+mod project;
 mod scan;
 pub mod zran;
 

@@ -1,6 +1,7 @@
 //! Metadata-only parse of an item body: the fields selection, planning and listing need, borrowed
 //! from the body where JSON escapes allow. Everything else in the object is skipped unparsed.
 
+use crate::project::{Keep, Projected, Schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -16,16 +17,50 @@ pub struct ItemMeta<'a> {
     pub kind: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub metadata: ObjectMeta<'a>,
-    /// `spec`, `status` and the RBAC binding fields stay raw: only a few kinds look inside, and
-    /// custom resources put anything there (see [`crate::details`]).
-    #[serde(borrow, default)]
-    pub spec: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub status: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub subjects: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub role_ref: Option<&'a RawValue>,
+    /// Of `spec`, `status` and the RBAC binding fields only what [`crate::details`] reads is
+    /// kept (custom resources put anything there; most kinds need none of it).
+    #[serde(default)]
+    pub spec: Option<Projected<SpecFields>>,
+    #[serde(default)]
+    pub status: Option<Projected<StatusFields>>,
+    #[serde(default)]
+    pub subjects: Option<Projected<Whole>>,
+    #[serde(default)]
+    pub role_ref: Option<Projected<Whole>>,
+}
+
+/// The `spec` fields of pods, persistent volume claims and persistent volumes that details read.
+pub struct SpecFields;
+
+impl Schema for SpecFields {
+    const KEEP: Keep = Keep::Fields(&[
+        (
+            "volumes",
+            Keep::Each(&Keep::Fields(&[("persistentVolumeClaim", Keep::All)])),
+        ),
+        ("priorityClassName", Keep::All),
+        (
+            "containers",
+            Keep::Each(&Keep::Fields(&[("name", Keep::All)])),
+        ),
+        ("serviceAccountName", Keep::All),
+        ("volumeName", Keep::All),
+        ("storageClassName", Keep::All),
+        ("claimRef", Keep::All),
+        ("persistentVolumeReclaimPolicy", Keep::All),
+    ]);
+}
+
+pub struct StatusFields;
+
+impl Schema for StatusFields {
+    const KEEP: Keep = Keep::Fields(&[("phase", Keep::All), ("completionTime", Keep::All)]);
+}
+
+pub struct Whole;
+
+impl Schema for Whole {
+    const KEEP: Keep = Keep::All;
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,7 +150,10 @@ mod tests {
         assert_eq!(m.metadata.name.as_deref(), Some("p"));
         assert_eq!(m.metadata.labels.0[0].1, "web");
         assert_eq!(m.metadata.annotations.0.len(), 2);
-        assert_eq!(m.status.unwrap().get(), r#"{"phase":"Running"}"#);
+        assert_eq!(
+            m.status.as_ref().map(|s| &s.0),
+            Some(&serde_json::json!({"phase": "Running"}))
+        );
         assert_eq!(
             m.metadata.owner_references.as_ref().unwrap()[0].kind,
             "ReplicaSet"

@@ -373,6 +373,32 @@ fn write_to(
     Ok(HEADER as u64 + offset + head_len)
 }
 
+/// Decodes a sequence of items onto the end of a vector.
+struct AppendTo<'a>(&'a mut Vec<crate::Item>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for AppendTo<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for AppendTo<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a sequence of items")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element()? {
+            self.0.push(item);
+        }
+        Ok(())
+    }
+}
+
 /// A writer that hashes and counts what passes through.
 struct Hashing<W> {
     inner: W,
@@ -473,22 +499,34 @@ pub fn read_sections(
         kinds: Some(head.kinds),
         omitted: Vec::new(),
     };
-    let mut items = Vec::new();
-    for s in &head.sections {
-        if !want(&index, s.gr, s.namespace) {
-            index.omitted.push((s.gr, s.namespace, s.count));
-            continue;
-        }
+    let wanted: Vec<&Section> = head
+        .sections
+        .iter()
+        .filter(|s| {
+            let keep = want(&index, s.gr, s.namespace);
+            if !keep {
+                index.omitted.push((s.gr, s.namespace, s.count));
+            }
+            keep
+        })
+        .collect();
+    // Sized once from the head (bounded by the payload, at least a few bytes an item, against a
+    // crafted count), and filled in place: appending section vectors would hold the items twice,
+    // and fresh memory costs more here than decoding does.
+    let count: u64 = wanted.iter().map(|s| s.count).sum();
+    let mut items = Vec::with_capacity(count.min(total / 4) as usize);
+    for s in wanted {
         let bytes = slice(s.offset, s.len, s.sum, "item table")?;
-        let mut part: Vec<crate::Item> = postcard::from_bytes(bytes)
+        let before = items.len();
+        let mut de = postcard::Deserializer::from_bytes(bytes);
+        serde::de::DeserializeSeed::deserialize(AppendTo(&mut items), &mut de)
             .map_err(|e| damaged(format!("cannot decode items: {e}")))?;
-        if part
+        if items[before..]
             .iter()
             .any(|i| i.gr != s.gr || i.namespace != s.namespace)
         {
             return Err(damaged("items filed under the wrong section".into()));
         }
-        items.append(&mut part);
     }
     index.items = items;
     Ok((head.access, index))
