@@ -21,7 +21,9 @@ pub struct SeekPoint {
     pub inp: u64,
     /// How many low bits of the byte before `inp` belong to the next block (0–7).
     pub bits: u8,
-    /// The output before `out` within its gzip member, at most 32 KiB.
+    /// The output before `out` within its gzip member, at most 32 KiB. Encoded as bytes (the
+    /// same encoding as a sequence of u8 in postcard, copied in one piece instead of per byte).
+    #[serde(with = "serde_bytes")]
     pub window: Vec<u8>,
 }
 
