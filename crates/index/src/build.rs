@@ -1,7 +1,7 @@
 use crate::interner::{Interner, Sym};
 use crate::{
-    EntryRef, Index, InvalidItem, Item, NamespaceStats, Owner, ResourceStats, VersionEntry,
-    Versions,
+    EntryRef, Index, InvalidItem, Item, ItemExtra, NamespaceStats, Owner, ResourceStats,
+    VersionEntry, Versions,
 };
 use hashbrown::HashTable;
 use serde::Serialize;
@@ -44,8 +44,7 @@ pub(crate) struct Facts {
     pub api_version: Option<Sym>,
     pub kind: Option<Sym>,
     pub labels: Box<[(Sym, Sym)]>,
-    pub annotations: Box<[(Sym, Box<str>)]>,
-    pub owners: Box<[Owner]>,
+    pub extra: Option<Box<ItemExtra>>,
     pub deleting: bool,
     pub details: Details,
 }
@@ -128,8 +127,7 @@ impl ItemStore for Items {
             api_version: None,
             kind: None,
             labels: Box::new([]),
-            annotations: Box::new([]),
-            owners: Box::new([]),
+            extra: None,
             deleting: false,
             details: Details::None,
             entry: None,
@@ -157,8 +155,7 @@ impl ItemStore for Items {
         item.api_version = f.api_version;
         item.kind = f.kind;
         item.labels = f.labels;
-        item.annotations = f.annotations;
-        item.owners = f.owners;
+        item.extra = f.extra;
         item.deleting = f.deleting;
         item.details = f.details;
     }
@@ -271,29 +268,37 @@ impl Core {
                 .iter()
                 .map(|(k, v)| (s.intern(k), s.intern(v)))
                 .collect(),
-            annotations: meta
-                .metadata
-                .annotations
-                .0
-                .iter()
-                .filter(|(k, _)| annotation_kept(k))
-                .map(|(k, v)| {
-                    let text = serde_json::from_str::<String>(v.get())
-                        .unwrap_or_else(|_| v.get().to_string());
-                    (s.intern(k), text.into_boxed_str())
+            extra: {
+                let annotations: Box<[(Sym, Box<str>)]> = meta
+                    .metadata
+                    .annotations
+                    .0
+                    .iter()
+                    .filter(|(k, _)| annotation_kept(k))
+                    .map(|(k, v)| {
+                        let text = serde_json::from_str::<String>(v.get())
+                            .unwrap_or_else(|_| v.get().to_string());
+                        (s.intern(k), text.into_boxed_str())
+                    })
+                    .collect();
+                let owners: Box<[Owner]> = meta
+                    .metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .map(|o| Owner {
+                        kind: s.intern(&o.kind),
+                        name: o.name.as_ref().into(),
+                        controller: o.controller.unwrap_or(false),
+                    })
+                    .collect();
+                (!annotations.is_empty() || !owners.is_empty()).then(|| {
+                    Box::new(ItemExtra {
+                        annotations,
+                        owners,
+                    })
                 })
-                .collect(),
-            owners: meta
-                .metadata
-                .owner_references
-                .iter()
-                .flatten()
-                .map(|o| Owner {
-                    kind: s.intern(&o.kind),
-                    name: o.name.as_ref().into(),
-                    controller: o.controller.unwrap_or(false),
-                })
-                .collect(),
+            },
             deleting: meta.is_deleting(),
             details,
         }

@@ -56,15 +56,32 @@ pub struct Item {
     pub api_version: Option<Sym>,
     pub kind: Option<Sym>,
     pub labels: Box<[(Sym, Sym)]>,
-    /// Only the annotations veloscope acts on: `*velero.io/*` keys and `kubernetes.io/config.mirror`.
-    pub annotations: Box<[(Sym, Box<str>)]>,
-    pub owners: Box<[Owner]>,
+    /// The annotations veloscope acts on and the owner references; most items have neither, so
+    /// they take one pointer, not two slices.
+    pub extra: Option<Box<ItemExtra>>,
     pub deleting: bool,
     /// Kind-specific facts (pods, PVCs, PVs, jobs, namespaces, role bindings).
     pub details: Details,
     /// The unversioned entry; None when the archive has only versioned copies.
     pub entry: Option<EntryRef>,
     pub versions: Versions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemExtra {
+    /// Only the annotations veloscope acts on: `*velero.io/*` keys and `kubernetes.io/config.mirror`.
+    pub annotations: Box<[(Sym, Box<str>)]>,
+    pub owners: Box<[Owner]>,
+}
+
+impl Item {
+    pub fn annotations(&self) -> &[(Sym, Box<str>)] {
+        self.extra.as_ref().map_or(&[], |x| &x.annotations)
+    }
+
+    pub fn owners(&self) -> &[Owner] {
+        self.extra.as_ref().map_or(&[], |x| &x.owners)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,7 +154,7 @@ impl Index {
     }
 
     pub fn annotation<'a>(&self, item: &'a Item, key: &str) -> Option<&'a str> {
-        item.annotations
+        item.annotations()
             .iter()
             .find(|(k, _)| self.str(*k) == key)
             .map(|(_, v)| &**v)
