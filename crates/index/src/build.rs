@@ -4,6 +4,7 @@ use crate::{
     VersionEntry, Versions,
 };
 use hashbrown::HashTable;
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
@@ -475,7 +476,7 @@ impl Builder for IndexBuilder {
         core.warnings.extend(extra);
         // Keys are unique, so an unstable sort orders the same and needs no scratch buffer.
         let order = core.key_order();
-        items.sort_unstable_by(|a, b| {
+        items.par_sort_unstable_by(|a, b| {
             order(
                 (a.gr, a.namespace, a.name.as_bytes()),
                 (b.gr, b.namespace, b.name.as_bytes()),

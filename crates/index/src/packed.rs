@@ -5,6 +5,7 @@
 
 use crate::build::{Builder, Core, Facts, ItemStore, Key, KeyTable, Tally};
 use crate::{EntryRef, Index, Sym, Versions};
+use rayon::slice::ParallelSliceMut;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use veloscope_archive::{ScanEvent, ScanStats};
@@ -233,7 +234,7 @@ impl Builder for PackedBuilder {
         // Sort positions, not the records: 4 bytes an item moved instead of a whole record.
         let mut order: Vec<u32> = (0..store.slots.len as u32).collect();
         let key_order = core.key_order();
-        order.sort_unstable_by(|&a, &b| key_order(store.key_of(a), store.key_of(b)));
+        order.par_sort_unstable_by(|&a, &b| key_order(store.key_of(a), store.key_of(b)));
         let mut tally = Tally::default();
         for &at in &order {
             let s = store.slots.get(at as usize);
