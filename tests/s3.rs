@@ -165,8 +165,13 @@ fn s3() -> Option<&'static S3> {
 }
 
 fn run(server: &S3, args: &[&str], secret: &str) -> Output {
+    run_env(server, args, secret, &[])
+}
+
+fn run_env(server: &S3, args: &[&str], secret: &str, env: &[(&str, &Path)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_veloscope"))
         .args(args)
+        .envs(env.iter().copied())
         .env("AWS_ACCESS_KEY_ID", KEY)
         .env("AWS_SECRET_ACCESS_KEY", secret)
         .env(
@@ -367,4 +372,98 @@ fn local_location_gives_the_same_listing() {
     assert_eq!(names, ["edge-cases", "k3s-124", "sonobuoy-k8s114"]);
     let out = veloscope(&["find", path_str(&fixture("bsl")), "--kind", "deploy"]);
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// `index` on a URL writes the sidecar into the cache folder; commands then answer from it, `show`
+/// reads its entry with a ranged GET from the seek point before it, and a new version of the
+/// object makes the cached sidecar stale: reported, the object read again, the sidecar rebuilt.
+#[test]
+fn remote_backups_are_indexed_into_the_cache() {
+    let Some(s) = s3() else { return };
+    let cache = tempfile::tempdir().unwrap();
+    let env = [("VELOSCOPE_CACHE_DIR", cache.path())];
+    let traced = [
+        ("VELOSCOPE_CACHE_DIR", cache.path()),
+        ("VELOSCOPE_TRACE", Path::new("1")),
+    ];
+    let ok = |args: &[&str], env: &[(&str, &Path)]| {
+        let out = run_env(s, args, SECRET, env);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr(&out),
+        )
+    };
+
+    let url = "s3://velero/prod/backups/big";
+    let (written, _) = ok(&["index", url, "--span", "1048576", "-o", "json"], &env);
+    let written: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert!(
+        written["sidecar"]
+            .as_str()
+            .unwrap()
+            .starts_with(path_str(cache.path())),
+        "{written}"
+    );
+    assert_eq!(written["items"], 20_000);
+    assert!(written["seekPoints"].as_u64().unwrap() >= 10, "{written}");
+    let (listed, _) = ok(&["ls", url, "-o", "json"], &env);
+    let (direct, _) = ok(&["--no-index", "ls", url, "-o", "json"], &env);
+    assert_eq!(listed, direct);
+    let items: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let last = items.as_array().unwrap().last().unwrap().clone();
+    let show = |env: &[(&str, &Path)], no_index: bool| {
+        let mut args = vec!["show", url, last["resource"].as_str().unwrap()];
+        args.push(last["name"].as_str().unwrap());
+        if let Some(ns) = last["namespace"].as_str() {
+            args.extend(["-n", ns]);
+        }
+        if no_index {
+            args.insert(0, "--no-index");
+        }
+        ok(&args, env)
+    };
+    let (body, trace) = show(&traced, false);
+    assert_eq!(body, show(&env, true).0);
+    let read: u64 = trace
+        .lines()
+        .find_map(|l| l.split(": read ").nth(1)?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no trace line: {trace}"));
+    let size = written["archiveBytes"].as_u64().unwrap();
+    assert!(read < size / 4, "show read {read} of {size} bytes");
+
+    // A new version of the object.
+    let dir = tempfile::tempdir().unwrap();
+    let version = |name: &str| {
+        let tar = fixture_gen::tar_bytes(
+            &[obj(
+                "configmaps",
+                &format!("default/{name}"),
+                serde_json::json!({}),
+            )],
+            &[],
+        )
+        .unwrap();
+        let file = dir.path().join(format!("{name}.tar"));
+        std::fs::write(&file, tar).unwrap();
+        put(s.port, &file, "velero/cachetest/backups/x/x.tar");
+    };
+    let url = "s3://velero/cachetest/backups/x";
+    version("old");
+    ok(&["index", url], &env);
+    let (listed, warned) = ok(&["ls", url], &env);
+    assert!(
+        listed.contains("old") && !warned.contains("stale"),
+        "{listed} {warned}"
+    );
+    version("new");
+    let (listed, warned) = ok(&["ls", url], &env);
+    assert!(
+        listed.contains("new") && !listed.contains("old"),
+        "{listed}"
+    );
+    assert!(warned.contains("stale"), "{warned}");
+    let (again, quiet) = ok(&["ls", url], &env);
+    assert_eq!(again, listed);
+    assert!(!quiet.contains("stale"), "not rebuilt: {quiet}");
 }

@@ -57,14 +57,21 @@ pub fn zstd_frames(data: &[u8]) -> Vec<(u64, u64)> {
 /// read to get them.
 pub fn read_range(
     data: &[u8],
+    base: u64,
     compression: Compression,
     access: &Access,
     at: u64,
     len: usize,
 ) -> io::Result<(Vec<u8>, u64)> {
+    if base > first_byte(compression, access, at) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the bytes read start after the entry's seek point",
+        ));
+    }
     match (compression, access) {
         (Compression::None, _) | (_, Access::Direct) => {
-            let start = usize::try_from(at).unwrap_or(usize::MAX);
+            let start = usize::try_from(at - base).unwrap_or(usize::MAX);
             let body = start
                 .checked_add(len)
                 .and_then(|end| data.get(start..end))
@@ -76,19 +83,16 @@ pub fn read_range(
                 })?;
             Ok((body.to_vec(), len as u64))
         }
-        (Compression::Gzip, Access::Gzip(points)) => zran::read_at(data, points, at, len),
-        (Compression::Gzip, _) => zran::read_at(data, &[], at, len),
+        (Compression::Gzip, Access::Gzip(points)) => zran::read_at(data, base, points, at, len),
+        (Compression::Gzip, _) => zran::read_at(data, base, &[], at, len),
         (Compression::Zstd, access) => {
             let frames = match access {
                 Access::ZstdFrames(f) => f.as_slice(),
                 _ => &[],
             };
-            let (out, inp) = frames
-                .get(frames.partition_point(|f| f.0 <= at).wrapping_sub(1))
-                .copied()
-                .unwrap_or((0, 0));
+            let (out, inp) = frame_for(frames, at);
             let from = data
-                .get(usize::try_from(inp).unwrap_or(usize::MAX)..)
+                .get(usize::try_from(inp - base).unwrap_or(usize::MAX)..)
                 .ok_or_else(|| {
                     io::Error::new(
                         io::ErrorKind::InvalidData,
@@ -115,6 +119,26 @@ pub fn read_range(
             let read = dec.finish().read;
             Ok((body, read))
         }
+    }
+}
+
+/// The zstd frame (decompressed offset, compressed offset) a read at `at` starts from.
+fn frame_for(frames: &[(u64, u64)], at: u64) -> (u64, u64) {
+    frames
+        .get(frames.partition_point(|f| f.0 <= at).wrapping_sub(1))
+        .copied()
+        .unwrap_or((0, 0))
+}
+
+/// The first byte of the compressed file that a read of the entry at decompressed offset `at`
+/// needs: what a ranged read of a remote archive starts from.
+pub fn first_byte(compression: Compression, access: &Access, at: u64) -> u64 {
+    match (compression, access) {
+        (Compression::None, _) | (_, Access::Direct) => at,
+        (Compression::Gzip, Access::Gzip(points)) => zran::first_byte(zran::point_for(points, at)),
+        (Compression::Gzip, _) => 0,
+        (Compression::Zstd, Access::ZstdFrames(frames)) => frame_for(frames, at).1,
+        (Compression::Zstd, _) => 0,
     }
 }
 
@@ -163,7 +187,7 @@ mod tests {
         assert_eq!(frames, vec![(0, 0), (a.len() as u64, fa.len() as u64)]);
         let access = Access::ZstdFrames(frames);
         let at = a.len() as u64 + 1000;
-        let (got, read) = read_range(&file, Compression::Zstd, &access, at, 64).unwrap();
+        let (got, read) = read_range(&file, 0, Compression::Zstd, &access, at, 64).unwrap();
         assert_eq!(got, &b[1000..1064]);
         assert!(
             read <= fb.len() as u64,
@@ -175,6 +199,7 @@ mod tests {
         assert_eq!(zstd_frames(&streamed), vec![(0, 0)]);
         let (got, _) = read_range(
             &streamed,
+            0,
             Compression::Zstd,
             &Access::ZstdFrames(vec![(0, 0)]),
             5,
@@ -187,9 +212,9 @@ mod tests {
     #[test]
     fn plain_tar_reads_are_bounded_by_the_file() {
         let data = b"0123456789";
-        let (got, _) = read_range(data, Compression::None, &Access::Direct, 2, 3).unwrap();
+        let (got, _) = read_range(data, 0, Compression::None, &Access::Direct, 2, 3).unwrap();
         assert_eq!(got, b"234");
-        assert!(read_range(data, Compression::None, &Access::Direct, 8, 3).is_err());
-        assert!(read_range(data, Compression::None, &Access::Direct, u64::MAX, 3).is_err());
+        assert!(read_range(data, 0, Compression::None, &Access::Direct, 8, 3).is_err());
+        assert!(read_range(data, 0, Compression::None, &Access::Direct, u64::MAX, 3).is_err());
     }
 }

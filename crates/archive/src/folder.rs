@@ -24,6 +24,18 @@ pub enum Source {
 pub type OpenStream =
     Arc<dyn Fn() -> Result<(Box<dyn std::io::Read + Send>, u64), ArchiveError> + Send + Sync>;
 
+/// Reads `len` bytes of the tarball object from `offset` (a ranged GET); fewer at its end.
+pub type ReadRange = Arc<dyn Fn(u64, u64) -> Result<Vec<u8>, String> + Send + Sync>;
+
+/// What identifies one version of the tarball object: a changed object has another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectVersion {
+    pub size: u64,
+    pub etag: Option<String>,
+    /// Last modified, seconds and nanoseconds since the epoch.
+    pub modified: (i64, u32),
+}
+
 #[derive(Clone)]
 pub struct RemoteBackup {
     /// The URL, as the user wrote it (names the source in messages).
@@ -31,6 +43,8 @@ pub struct RemoteBackup {
     /// The side files, fetched into a local folder of BSL layout.
     pub folder: BackupFolder,
     pub open: OpenStream,
+    pub read_range: ReadRange,
+    pub version: ObjectVersion,
     /// Keeps the local folder alive as long as the source.
     pub keep: Arc<dyn std::any::Any + Send + Sync>,
 }

@@ -15,11 +15,13 @@ mod project;
 mod scan;
 pub mod zran;
 
-pub use access::{Access, read_range, zstd_frames};
+pub use access::{Access, first_byte, read_range, zstd_frames};
 pub use compression::Compression;
 pub use details::Details;
 pub use error::{ArchiveError, Damage};
-pub use folder::{BackupFolder, OpenStream, RemoteBackup, Source, StoredBackup};
+pub use folder::{
+    BackupFolder, ObjectVersion, OpenStream, ReadRange, RemoteBackup, Source, StoredBackup,
+};
 pub use meta::{ItemMeta, OwnerRef};
 pub use path::{EntryPath, ItemPath, VersionDir};
 pub use scan::{

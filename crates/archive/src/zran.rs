@@ -260,18 +260,34 @@ impl<R: Read> Read for GzReader<R> {
     }
 }
 
-/// Reads `len` bytes at offset `at` of the decompressed stream of the gzip file `data`, starting
-/// from the last seek point at or before `at` (or from the start). Returns the bytes and how many
-/// compressed bytes were read.
+/// The seek point a read at decompressed offset `at` starts from (None: the file's start).
+pub fn point_for(points: &[SeekPoint], at: u64) -> Option<&SeekPoint> {
+    points
+        .get(points.partition_point(|p| p.out <= at).wrapping_sub(1))
+        .filter(|p| p.out <= at)
+}
+
+/// Where in the compressed file a read from `point` needs its first byte (the byte before a
+/// point's offset holds the bits it starts with).
+pub fn first_byte(point: Option<&SeekPoint>) -> u64 {
+    point.map_or(0, |p| p.inp.saturating_sub(u64::from(p.bits > 0)))
+}
+
+/// Reads `len` bytes at offset `at` of the decompressed stream of a gzip file, starting from the
+/// last seek point at or before `at` (or from the start). `data` holds the file from offset
+/// `base` on: the whole file, or a window of it from [`first_byte`]. Returns the bytes and how
+/// many compressed bytes were read.
 pub fn read_at(
     data: &[u8],
+    base: u64,
     points: &[SeekPoint],
     at: u64,
     len: usize,
 ) -> io::Result<(Vec<u8>, u64)> {
-    let point = points
-        .get(points.partition_point(|p| p.out <= at).wrapping_sub(1))
-        .filter(|p| p.out <= at);
+    let point = point_for(points, at);
+    if base > first_byte(point) {
+        return Err(bad_point("the bytes read start after the seek point"));
+    }
     let (mut stream, mut pos, mut out_pos, mut in_member) = match point {
         None => (Stream::new(31)?, 0usize, 0u64, true),
         Some(p) => {
@@ -279,7 +295,7 @@ pub fn read_at(
                 return Err(bad_point("malformed"));
             }
             let mut s = Stream::new(-15)?;
-            let mut pos = usize::try_from(p.inp).unwrap_or(usize::MAX);
+            let mut pos = usize::try_from(p.inp - base).unwrap_or(usize::MAX);
             if p.bits > 0 {
                 let byte = *pos
                     .checked_sub(1)
@@ -415,7 +431,14 @@ mod tests {
             3 << 20,
             (5 << 20) - 100,
         ] {
-            let (got, read) = read_at(&file, &points, at, 100).unwrap();
+            let (got, read) = read_at(&file, 0, &points, at, 100).unwrap();
+            // A window of the file from the point's first byte reads the same (a ranged GET).
+            let from = first_byte(point_for(&points, at));
+            let (windowed, _) = read_at(&file[from as usize..], from, &points, at, 100).unwrap();
+            assert!(windowed == got, "windowed read at {at} differs");
+            if from > 0 {
+                assert!(read_at(&file[from as usize + 1..], from + 1, &points, at, 100).is_err());
+            }
             let at = at as usize;
             let want = &out[at..(at + 100).min(out.len())];
             assert!(got == want, "range at {at} differs");
@@ -435,15 +458,15 @@ mod tests {
         let (_, points) = index(&file, 64 << 10);
         let mut bad = points.clone();
         bad[0].bits = 9;
-        assert!(read_at(&file, &bad, bad[0].out + 10, 10).is_err());
+        assert!(read_at(&file, 0, &bad, bad[0].out + 10, 10).is_err());
         let mut bad = points.clone();
         bad[0].inp = u64::MAX;
-        assert!(read_at(&file, &bad, bad[0].out + 10, 10).is_err());
+        assert!(read_at(&file, 0, &bad, bad[0].out + 10, 10).is_err());
         let mut bad = points;
         bad[0].window.clear();
         bad[0].window.resize(WINDOW, b'x');
         // A wrong window yields wrong bytes or an error, never a panic.
-        let _ = read_at(&file, &bad, bad[0].out + 10, 10);
+        let _ = read_at(&file, 0, &bad, bad[0].out + 10, 10);
     }
 
     #[test]

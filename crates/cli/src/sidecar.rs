@@ -8,8 +8,8 @@ use crate::output;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::io::Write;
-use std::path::Path;
-use veloscope_archive::{Access, Compression, ItemPath, Source, VersionDir};
+use std::path::{Path, PathBuf};
+use veloscope_archive::{Access, Compression, ItemPath, RemoteBackup, Source, VersionDir};
 use veloscope_index::sidecar::{self, Fingerprint, Persist};
 use veloscope_index::{Builder, EntryRef, Index, IndexBuilder, PackedBuilder, Sym};
 
@@ -34,16 +34,19 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<u8> {
     let source = load::open(path)?;
-    let Some(tarball) = local_tarball(&source).map(Path::to_path_buf) else {
+    let Some(archive) = ArchiveRef::of(&source) else {
         bail!(
-            "{}: only a local tarball or backup folder can be indexed",
+            "{}: a live-cluster dump has no archive to index",
             path.display()
         );
     };
-    let target = to.map_or_else(|| sidecar::path_for(&tarball), Path::to_path_buf);
+    let target = match to {
+        Some(to) => to.to_path_buf(),
+        None => archive.sidecar()?,
+    };
     // The packed layout: a third of the in-memory index's memory, and nothing here needs items.
     let (loaded, access, written) =
-        build::<PackedBuilder>(source, g, span, &tarball, &target, None)?;
+        build::<PackedBuilder>(&archive, source.clone(), g, span, &target, None)?;
     let bytes = written?;
     let summary = loaded.index.summary();
     load::print_scan_warnings(&loaded.source, &summary.warnings, g);
@@ -72,15 +75,14 @@ pub fn run(
 /// Reads the archive, recording seek points, and writes the sidecar to `target`. A failure to
 /// read is the error; a failure to write is the inner result.
 fn build<B: Builder<Built: Persist>>(
+    archive: &ArchiveRef,
     source: Source,
     g: &Global,
     span: u64,
-    tarball: &Path,
     target: &Path,
     capture: Option<CaptureFn<'_>>,
 ) -> Result<(Loaded<B::Built>, Access, Result<u64>)> {
-    let io_err = |e| anyhow::anyhow!("{}: {e}", tarball.display());
-    let before = Fingerprint::of_file(tarball).map_err(io_err)?;
+    let before = archive.fingerprint()?;
     let lo = LoadOptions {
         seek_span: Some(span),
         ..LoadOptions::default()
@@ -88,19 +90,30 @@ fn build<B: Builder<Built: Persist>>(
     let mut loaded = load::load_into::<B>(source, g, lo, capture, &mut |_| {})?;
     let access = match loaded.index.summary().stats.compression {
         Some(Compression::Gzip) => Access::Gzip(std::mem::take(&mut loaded.seek_points)),
-        Some(Compression::Zstd) => {
-            let map = map_file(tarball)?;
-            Access::ZstdFrames(veloscope_archive::zstd_frames(&map))
-        }
+        Some(Compression::Zstd) => match archive {
+            ArchiveRef::Local(tarball) => {
+                Access::ZstdFrames(veloscope_archive::zstd_frames(&map_file(tarball)?))
+            }
+            // Finding frames would mean reading the object again: reads start at its beginning.
+            ArchiveRef::Remote(_) => Access::ZstdFrames(vec![(0, 0)]),
+        },
         _ => Access::Direct,
     };
     // An archive rewritten while we read it would pair the new fingerprint with the old items.
-    let written = if Fingerprint::of_file(tarball).map_err(io_err)? != before {
+    // (An object store hands out one version per GET; its listing was taken just before.)
+    let changed = match archive {
+        ArchiveRef::Local(_) => archive.fingerprint()? != before,
+        ArchiveRef::Remote(_) => false,
+    };
+    let written = if changed {
         Err(anyhow::anyhow!(
             "{}: the archive changed while it was indexed",
-            tarball.display()
+            archive.name()
         ))
     } else {
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+        }
         (loaded.index)
             .write_sidecar(target, &before, &access)
             .map_err(Into::into)
@@ -108,13 +121,76 @@ fn build<B: Builder<Built: Persist>>(
     Ok((loaded, access, written))
 }
 
-/// The tarball of a local source (sidecars sit beside local files only).
-fn local_tarball(source: &Source) -> Option<&Path> {
-    match source {
-        Source::Tarball(p) => Some(p),
-        Source::Folder(f) => Some(&f.tarball),
-        Source::Dump(_) | Source::Remote(_) => None,
+/// The archive of a source, as far as sidecars are concerned: a local file (its sidecar beside
+/// it) or an object in a store (its sidecar in the cache folder, keyed by URL and the object's
+/// ETag, size and modification time; entries read by ranged GETs).
+#[derive(Clone)]
+enum ArchiveRef {
+    Local(PathBuf),
+    Remote(RemoteBackup),
+}
+
+impl ArchiveRef {
+    fn of(source: &Source) -> Option<ArchiveRef> {
+        match source {
+            Source::Tarball(p) => Some(ArchiveRef::Local(p.clone())),
+            Source::Folder(f) => Some(ArchiveRef::Local(f.tarball.clone())),
+            Source::Remote(r) => Some(ArchiveRef::Remote(r.clone())),
+            Source::Dump(_) => None,
+        }
     }
+
+    fn name(&self) -> String {
+        match self {
+            ArchiveRef::Local(p) => p.display().to_string(),
+            ArchiveRef::Remote(r) => r.url.display().to_string(),
+        }
+    }
+
+    fn sidecar(&self) -> Result<PathBuf> {
+        match self {
+            ArchiveRef::Local(p) => Ok(sidecar::path_for(p)),
+            ArchiveRef::Remote(r) => {
+                let url = r.url.to_string_lossy();
+                Ok(cache_dir()?.join(format!(
+                    "{:016x}.vsidx",
+                    xxhash_rust::xxh3::xxh3_64(url.as_bytes())
+                )))
+            }
+        }
+    }
+
+    fn fingerprint(&self) -> Result<Fingerprint> {
+        match self {
+            ArchiveRef::Local(p) => {
+                Fingerprint::of_file(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+            }
+            ArchiveRef::Remote(r) => Ok(Fingerprint::of_object(
+                &r.url.to_string_lossy(),
+                r.version.size,
+                r.version.modified,
+                r.version.etag.as_deref(),
+            )),
+        }
+    }
+}
+
+/// Where sidecars of archives in object storage live: `$VELOSCOPE_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/veloscope`, else `~/.cache/veloscope`.
+fn cache_dir() -> Result<PathBuf> {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("VELOSCOPE_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("veloscope")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache").join("veloscope")))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no cache folder for indexes of remote backups: set VELOSCOPE_CACHE_DIR"
+            )
+        })
 }
 
 /// Indexes a source: from its sidecar when valid, else by reading the archive (rebuilding a
@@ -142,15 +218,14 @@ pub fn load_part(
     if g.no_index {
         return scan(source);
     }
-    let Some(tarball) = local_tarball(&source).map(Path::to_path_buf) else {
+    let Some(archive) = ArchiveRef::of(&source) else {
         return scan(source);
     };
-    let side = sidecar::path_for(&tarball);
+    let side = archive.sidecar()?;
     if !side.exists() {
         return scan(source);
     }
-    let current = Fingerprint::of_file(&tarball)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", tarball.display()))?;
+    let current = archive.fingerprint()?;
     let read = match part {
         Part::All => sidecar::read(&side, &current),
         Part::Sections(want) => sidecar::read_sections(&side, &current, want),
@@ -158,7 +233,7 @@ pub fn load_part(
     match read {
         Ok((access, index)) => {
             let captured = match capture {
-                Some(want) => read_entries(&tarball, &index, &access, want, g.max_entry_bytes)?,
+                Some(want) => read_entries(&archive, &index, &access, want, g.max_entry_bytes)?,
                 None => Vec::new(),
             };
             Ok(Loaded {
@@ -174,7 +249,7 @@ pub fn load_part(
                 eprintln!("warning: {e}; reading the archive and rebuilding the index");
             }
             let (loaded, _, written) =
-                build::<IndexBuilder>(source, g, DEFAULT_SPAN, &tarball, &side, capture)?;
+                build::<IndexBuilder>(&archive, source, g, DEFAULT_SPAN, &side, capture)?;
             if let Err(e) = written
                 && !g.quiet
             {
@@ -194,7 +269,7 @@ fn map_file(path: &Path) -> Result<memmap2::Mmap> {
 /// Reads the bodies `want` asks for straight from the archive at their seek points, checking
 /// each against the hash the index recorded.
 fn read_entries(
-    tarball: &Path,
+    archive: &ArchiveRef,
     index: &Index,
     access: &Access,
     want: CaptureFn<'_>,
@@ -237,21 +312,15 @@ fn read_entries(
                 continue;
             }
             took_unversioned |= version == VersionDir::Unversioned;
-            let data = match &map {
-                Some(m) => m,
-                None => map.insert(map_file(tarball)?),
-            };
             let name = path.to_string();
+            let at = EntryAt {
+                compression,
+                access,
+                entry: &entry,
+                name: &name,
+            };
             captured.push(Captured {
-                body: read_body(
-                    tarball,
-                    data,
-                    compression,
-                    access,
-                    &entry,
-                    &name,
-                    max_entry_bytes,
-                )?,
+                body: read_body(archive, &mut map, &at, max_entry_bytes)?,
                 entry: name,
                 gr: gr.to_string(),
                 namespace: namespace.map(str::to_string),
@@ -265,38 +334,73 @@ fn read_entries(
     Ok(captured)
 }
 
-fn read_body(
-    tarball: &Path,
-    data: &[u8],
+/// One entry to read at its seek point.
+struct EntryAt<'a> {
     compression: Compression,
-    access: &Access,
-    entry: &EntryRef,
-    name: &str,
+    access: &'a Access,
+    entry: &'a EntryRef,
+    name: &'a str,
+}
+
+fn read_body(
+    archive: &ArchiveRef,
+    map: &mut Option<memmap2::Mmap>,
+    at: &EntryAt<'_>,
     max_entry_bytes: u64,
 ) -> Result<Vec<u8>> {
+    let (name, entry) = (at.name, at.entry);
     // The same budget as a scan: a crafted sidecar must not make us allocate what it likes.
     if entry.size > max_entry_bytes {
         bail!(
             "{}: entry {name}: {} bytes is over the entry budget of {max_entry_bytes} (--max-entry-bytes)",
-            tarball.display(),
+            archive.name(),
             entry.size
         );
     }
     let len = usize::try_from(entry.size)?;
-    let (body, read) = veloscope_archive::read_range(data, compression, access, entry.offset, len)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{}: entry {name}: {e} (reading at the index's seek point; try --no-index)",
-                tarball.display()
-            )
-        })?;
+    let read = |data: &[u8], base: u64| {
+        veloscope_archive::read_range(data, base, at.compression, at.access, entry.offset, len)
+    };
+    let failed = |e: std::io::Error| {
+        anyhow::anyhow!(
+            "{}: entry {name}: {e} (reading at the index's seek point; try --no-index)",
+            archive.name()
+        )
+    };
+    let (body, read) = match archive {
+        ArchiveRef::Local(tarball) => {
+            let data = match map {
+                Some(m) => m,
+                None => map.insert(map_file(tarball)?),
+            };
+            read(data, 0).map_err(failed)?
+        }
+        ArchiveRef::Remote(r) => {
+            // One ranged GET from the seek point, grown while the entry runs past its end.
+            let start = veloscope_archive::first_byte(at.compression, at.access, entry.offset);
+            let mut want = entry.size.saturating_add(256 << 10);
+            loop {
+                let bytes = (r.read_range)(start, want)
+                    .map_err(|e| anyhow::anyhow!("{}: entry {name}: {e}", archive.name()))?;
+                match read(&bytes, start) {
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::UnexpectedEof
+                            && start + (bytes.len() as u64) < r.version.size =>
+                    {
+                        want = want.saturating_mul(4);
+                    }
+                    done => break done.map_err(failed)?,
+                }
+            }
+        }
+    };
     if std::env::var_os("VELOSCOPE_TRACE").is_some() {
-        eprintln!("trace: {name}: read {read} bytes of {}", tarball.display());
+        eprintln!("trace: {name}: read {read} bytes of {}", archive.name());
     }
     if xxhash_rust::xxh3::xxh3_64(&body) != entry.hash {
         bail!(
             "{}: entry {name}: bytes differ from the index (archive rewritten in place?); rerun with --no-index",
-            tarball.display()
+            archive.name()
         );
     }
     Ok(body)

@@ -59,6 +59,23 @@ impl Fingerprint {
         })
     }
 
+    /// An object in a store: its size and modification time, the hash of its ETag (a new
+    /// version has a new one) and of its URL (so a cached sidecar answers for that object only).
+    pub fn of_object(
+        url: &str,
+        size: u64,
+        modified: (i64, u32),
+        etag: Option<&str>,
+    ) -> Fingerprint {
+        Fingerprint {
+            size,
+            mtime_secs: modified.0,
+            mtime_nanos: modified.1,
+            head: xxhash_rust::xxh3::xxh3_64(etag.unwrap_or("").as_bytes()),
+            tail: xxhash_rust::xxh3::xxh3_64(url.as_bytes()),
+        }
+    }
+
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.size.to_le_bytes());
         out.extend_from_slice(&self.mtime_secs.to_le_bytes());

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::Runtime;
+use veloscope_archive::ObjectVersion;
 use veloscope_archive::{ArchiveError, BackupFolder, RemoteBackup, Source};
 
 #[derive(Debug, thiserror::Error)]
@@ -227,6 +228,15 @@ impl Location {
 
     /// (file name, size) of the objects directly under `dir`.
     pub fn files(&self, dir: &str) -> Result<Vec<(String, u64)>, StoreError> {
+        Ok(self
+            .objects(dir)?
+            .into_iter()
+            .map(|(name, v)| (name, v.size))
+            .collect())
+    }
+
+    /// The objects directly under `dir`, with what identifies each one's version.
+    fn objects(&self, dir: &str) -> Result<Vec<(String, ObjectVersion)>, StoreError> {
         let key = self.key(dir);
         let listing = self
             .rt
@@ -235,7 +245,17 @@ impl Location {
         Ok(listing
             .objects
             .iter()
-            .filter_map(|o| Some((o.location.filename()?.to_string(), o.size)))
+            .filter_map(|o| {
+                let version = ObjectVersion {
+                    size: o.size,
+                    etag: o.e_tag.clone(),
+                    modified: (
+                        o.last_modified.timestamp(),
+                        o.last_modified.timestamp_subsec_nanos(),
+                    ),
+                };
+                Some((o.location.filename()?.to_string(), version))
+            })
             .collect())
     }
 
@@ -281,13 +301,13 @@ impl Location {
             return Ok(Source::open(&root.join("backups").join(name))?);
         }
         let dir = format!("backups/{name}");
-        let files = self.files(&dir)?;
+        let files = self.objects(&dir)?;
         let tarball = ["tar.gz", "tar.zst", "tar"]
             .iter()
             .map(|ext| format!("{name}.{ext}"))
             .find_map(|t| files.iter().find(|(f, _)| *f == t).cloned());
         let has_json = files.iter().any(|(f, _)| f == "velero-backup.json");
-        let Some((tar_name, size)) = tarball.filter(|_| has_json || !files.is_empty()) else {
+        let Some((tar_name, version)) = tarball.filter(|_| has_json || !files.is_empty()) else {
             let all = self.children("backups").unwrap_or_default();
             let mut nearest: Vec<(usize, String)> = all
                 .into_iter()
@@ -324,6 +344,19 @@ impl Location {
             self.url.trim_end_matches('/')
         ));
         let key = self.key(&format!("{dir}/{tar_name}"));
+        let size = version.size;
+        let read_range: veloscope_archive::ReadRange = {
+            let (store, rt, key) = (self.store.clone(), self.rt.clone(), key.clone());
+            Arc::new(move |offset, len| {
+                let end = offset.saturating_add(len).min(size);
+                if offset >= end {
+                    return Ok(Vec::new());
+                }
+                rt.block_on(store.get_range(&key, offset..end))
+                    .map(|b| b.to_vec())
+                    .map_err(|e| describe(&e))
+            })
+        };
         let (store, rt, shown) = (self.store.clone(), self.rt.clone(), url.clone());
         let open: veloscope_archive::OpenStream = Arc::new(move || {
             let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(16);
@@ -360,6 +393,8 @@ impl Location {
             url,
             folder,
             open,
+            read_range,
+            version,
             keep: Arc::new(tmp),
         }))
     }
