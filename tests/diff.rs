@@ -315,3 +315,43 @@ fn errors_exit_two() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// With a sidecar beside each archive, `diff` matches items by the hashes the indexes record and
+/// reads only the bodies of items whose hashes differ, each at its seek point: the same report
+/// as reading both archives, filtered or not.
+#[test]
+fn with_sidecars_only_the_changed_bodies_are_read() {
+    let (a, b) = pair();
+    let b_path = path_str(&b.path);
+    let want = run(&a, b_path, &[]);
+    let want_filtered = run(&a, b_path, &["--include-namespaces", "app"]);
+    for t in [&a, &b] {
+        let out = veloscope(&["index", path_str(&t.path)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_veloscope"))
+        .args(["diff", path_str(&a.path), b_path, "-o", "json"])
+        .env("VELOSCOPE_TRACE", "1")
+        .output()
+        .expect("run");
+    let got: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!((out.status.code(), got), want);
+    let reads: Vec<String> = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with("trace:"))
+        .map(str::to_string)
+        .collect();
+    // rv, status, web, creds and other/cfg differ in bytes, on both sides; same/gone/new do not
+    // need their bodies.
+    assert_eq!(reads.len(), 10, "{reads:#?}");
+    assert!(
+        !reads
+            .iter()
+            .any(|l| l.contains("/same.json") || l.contains("/gone.json")),
+        "{reads:#?}"
+    );
+    assert_eq!(
+        run(&a, b_path, &["--include-namespaces", "app"]),
+        want_filtered
+    );
+}

@@ -777,3 +777,48 @@ fn plan_table_reads_like_a_plan() {
     assert!(text.contains("edge → edge2"), "{text}");
     assert!(text.contains("Not restored ("), "{text}");
 }
+
+/// With a sidecar, `--render` reads the planned items at their seek points instead of reading
+/// the archive again, and writes the same files.
+#[test]
+fn render_from_a_sidecar_reads_only_the_planned_items() {
+    let (t, dir) = volumes_folder(json!([{"pvName": "pv-fs", "backupMethod": "PodVolumeBackup"}]));
+    let render = |to: &str, trace: bool| {
+        let out_dir = t.path().join(to);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_veloscope"))
+            .args(["plan", path_str(&dir), "--render", path_str(&out_dir)])
+            .args(["--namespace-mappings", "app:restored", "-o", "json"])
+            .env(
+                if trace {
+                    "VELOSCOPE_TRACE"
+                } else {
+                    "VELOSCOPE_UNSET"
+                },
+                "1",
+            )
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let text = std::fs::read_to_string(&p).unwrap();
+                (p.file_name().unwrap().to_string_lossy().into_owned(), text)
+            })
+            .collect();
+        files.sort();
+        (files, stderr(&out))
+    };
+    let (scanned, _) = render("scanned", false);
+    let indexed = veloscope(&["index", path_str(&dir)]);
+    assert!(indexed.status.success(), "{}", stderr(&indexed));
+    let (seeked, trace) = render("seeked", true);
+    assert_eq!(seeked, scanned);
+    // One read per rendered item (a namespace the plan creates has no item to read).
+    let reads = trace.lines().filter(|l| l.starts_with("trace:")).count();
+    assert!(
+        reads > 0 && reads <= scanned.len(),
+        "{reads} reads: {trace}"
+    );
+}

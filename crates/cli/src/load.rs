@@ -28,6 +28,7 @@ pub struct Captured {
     pub entry: String,
     pub gr: String,
     pub namespace: Option<String>,
+    pub name: String,
     pub version: Option<String>,
     pub body: Vec<u8>,
 }
@@ -176,6 +177,7 @@ pub fn load_into<B: Builder>(
                     entry: e.entry.to_string(),
                     gr: e.path.gr.to_string(),
                     namespace: e.path.namespace.map(str::to_string),
+                    name: e.path.name.to_string(),
                     version: match e.path.version {
                         VersionDir::Unversioned => None,
                         VersionDir::Preferred(v) | VersionDir::Other(v) => Some(v.to_string()),

@@ -1,6 +1,7 @@
 use crate::args::{Format, Global, RestoreArgs};
 use crate::load::{self, LoadOptions, Loaded};
 use crate::output::{Table, emit};
+use crate::sidecar;
 use crate::spec::read_document;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
@@ -8,7 +9,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
-use veloscope_archive::{ScanEvent, VersionDir};
+use veloscope_archive::{ItemPath, ScanEvent, VersionDir};
 use veloscope_diff::{IgnoreRule, Matcher, Options};
 use veloscope_index::Index;
 use veloscope_model::catalogue::Origin;
@@ -382,18 +383,17 @@ fn second_pass(
         ..LoadOptions::default()
     };
     let mut failure: Option<anyhow::Error> = None;
-    load::load_with(loaded.source.clone(), g, lo, None, &mut |ev| {
-        let ScanEvent::Item(e) = ev else { return };
-        if e.path.version != VersionDir::Unversioned || failure.is_some() {
+    let mut handle = |gr: &str, namespace: Option<&str>, name: &str, body: &[u8]| {
+        if failure.is_some() {
             return;
         }
-        let Some(at) = idx.position(e.path.gr, e.path.namespace, e.path.name) else {
+        let Some(at) = idx.position(gr, namespace, name) else {
             return;
         };
         let Some(orders) = wanted.get(&at) else {
             return;
         };
-        let Ok(body) = serde_json::from_slice::<Value>(e.body) else {
+        let Ok(body) = serde_json::from_slice::<Value>(body) else {
             return;
         };
         for &order in orders {
@@ -434,7 +434,32 @@ fn second_pass(
             }
             rendered.insert(order, obj);
         }
-    })?;
+    };
+    // A few items are read at their seek points when the backup has a valid sidecar; many, or
+    // none to seek by, in one pass over the archive.
+    let reader = sidecar::entry_reader(&loaded.source, g)
+        .filter(|(access, _)| wanted.len() <= access.seek_points().max(16) / 2);
+    match reader {
+        Some((access, archive)) => {
+            let want = |p: &ItemPath<'_>| {
+                p.version == VersionDir::Unversioned
+                    && idx
+                        .position(p.gr, p.namespace, p.name)
+                        .is_some_and(|at| wanted.contains_key(&at))
+            };
+            for c in sidecar::bodies(idx, &access, &archive, &want, g)? {
+                handle(&c.gr, c.namespace.as_deref(), &c.name, &c.body);
+            }
+        }
+        None => load::load_with(loaded.source.clone(), g, lo, None, &mut |ev| {
+            if let ScanEvent::Item(e) = ev
+                && e.path.version == VersionDir::Unversioned
+            {
+                handle(e.path.gr, e.path.namespace, e.path.name, e.body);
+            }
+        })
+        .map(drop)?,
+    }
     if let Some(f) = failure {
         return Err(f);
     }

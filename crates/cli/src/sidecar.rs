@@ -125,7 +125,7 @@ fn build<B: Builder<Built: Persist>>(
 /// it) or an object in a store (its sidecar in the cache folder, keyed by URL and the object's
 /// ETag, size and modification time; entries read by ranged GETs).
 #[derive(Clone)]
-enum ArchiveRef {
+pub enum ArchiveRef {
     Local(PathBuf),
     Remote(RemoteBackup),
 }
@@ -173,6 +173,43 @@ impl ArchiveRef {
             )),
         }
     }
+}
+
+/// A source's index from its valid sidecar, with what reads its entries; None when it has none
+/// (nothing is rebuilt or reported: the caller reads the archive its own way).
+pub fn valid(source: &Source, g: &Global) -> Option<(Index, Access, ArchiveRef)> {
+    if g.no_index {
+        return None;
+    }
+    let archive = ArchiveRef::of(source)?;
+    let side = archive.sidecar().ok()?;
+    let current = archive.fingerprint().ok()?;
+    let (access, index) = sidecar::read(&side, &current).ok()?;
+    Some((index, access, archive))
+}
+
+/// What reads a source's entries at their seek points, when it has a valid sidecar (its head
+/// only is decoded; the items are those of an index loaded from it or from the same archive).
+pub fn entry_reader(source: &Source, g: &Global) -> Option<(Access, ArchiveRef)> {
+    if g.no_index {
+        return None;
+    }
+    let archive = ArchiveRef::of(source)?;
+    let current = archive.fingerprint().ok()?;
+    let (access, _) =
+        sidecar::read_sections(&archive.sidecar().ok()?, &current, |_, _, _| false).ok()?;
+    Some((access, archive))
+}
+
+/// Reads the bodies `want` asks for of `index`'s items at their seek points.
+pub fn bodies(
+    index: &Index,
+    access: &Access,
+    archive: &ArchiveRef,
+    want: CaptureFn<'_>,
+    g: &Global,
+) -> Result<Vec<Captured>> {
+    read_entries(archive, index, access, want, g.max_entry_bytes)
 }
 
 /// Where sidecars of archives in object storage live: `$VELOSCOPE_CACHE_DIR`, else
@@ -324,6 +361,7 @@ fn read_entries(
                 entry: name,
                 gr: gr.to_string(),
                 namespace: namespace.map(str::to_string),
+                name: item.name.to_string(),
                 version: match version {
                     VersionDir::Unversioned => None,
                     VersionDir::Preferred(v) | VersionDir::Other(v) => Some(v.to_string()),
