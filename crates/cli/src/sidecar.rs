@@ -191,14 +191,19 @@ pub fn valid(source: &Source, g: &Global) -> Option<(Index, Access, ArchiveRef)>
 /// What reads a source's entries at their seek points, when it has a valid sidecar (its head
 /// only is decoded; the items are those of an index loaded from it or from the same archive).
 pub fn entry_reader(source: &Source, g: &Global) -> Option<(Access, ArchiveRef)> {
+    head(source, g).map(|(_, access, archive)| (access, archive))
+}
+
+/// A source's index without its items (counts, warnings) from a valid sidecar.
+pub fn head(source: &Source, g: &Global) -> Option<(Index, Access, ArchiveRef)> {
     if g.no_index {
         return None;
     }
     let archive = ArchiveRef::of(source)?;
     let current = archive.fingerprint().ok()?;
-    let (access, _) =
+    let (access, index) =
         sidecar::read_sections(&archive.sidecar().ok()?, &current, |_, _, _| false).ok()?;
-    Some((access, archive))
+    Some((index, access, archive))
 }
 
 /// Reads the bodies `want` asks for of `index`'s items at their seek points.
