@@ -44,7 +44,7 @@ pub fn run(
         Some(to) => to.to_path_buf(),
         None => archive.sidecar()?,
     };
-    // The packed layout: a third of the in-memory index's memory, and nothing here needs items.
+    // The packed layout: less memory than the in-memory index, and nothing here needs items.
     let (loaded, access, written) =
         build::<PackedBuilder>(&archive, source.clone(), g, span, &target, None)?;
     let bytes = written?;
