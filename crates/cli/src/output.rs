@@ -73,6 +73,17 @@ impl Table {
     }
 }
 
+/// The warnings under a table, if any.
+pub fn warnings_footer(out: &mut impl Write, warnings: &[String]) -> Result<()> {
+    if !warnings.is_empty() {
+        writeln!(out, "\nWarnings:")?;
+        for w in warnings {
+            writeln!(out, "  {w}")?;
+        }
+    }
+    Ok(())
+}
+
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;

@@ -12,9 +12,9 @@ use std::path::Path;
 use veloscope_archive::{ItemPath, ScanEvent, VersionDir};
 use veloscope_diff::{IgnoreRule, Matcher, Options};
 use veloscope_index::Index;
+use veloscope_model::RestoreSpec;
 use veloscope_model::catalogue::Origin;
 use veloscope_model::sidefiles::{BackupVolumeInfo, NativeSnapshot, ObjectList, SideFile};
-use veloscope_model::{RestoreSpec, Selector};
 use veloscope_select::render::{RenderContext, render};
 use veloscope_select::resources::resolve_old;
 use veloscope_select::restore::{self, Action, Plan, VolumeFacts};
@@ -90,27 +90,16 @@ fn spec_from_flags(a: &RestoreArgs) -> Result<RestoreSpec> {
             included_resources: a.status_include_resources.clone(),
             excluded_resources: a.status_exclude_resources.clone(),
         });
+    let (label_selector, or_label_selectors) =
+        crate::spec::label_selectors(a.selector.as_deref(), a.or_selector.as_deref())?;
     Ok(RestoreSpec {
         included_namespaces: a.include_namespaces.clone(),
         excluded_namespaces: a.exclude_namespaces.clone(),
         included_resources: a.include_resources.clone(),
         excluded_resources: a.exclude_resources.clone(),
         namespace_mapping: mapping,
-        label_selector: a
-            .selector
-            .as_deref()
-            .map(|s| Selector::parse(s).and_then(|s| s.to_label_selector()))
-            .transpose()?,
-        or_label_selectors: a
-            .or_selector
-            .as_deref()
-            .map(|s| {
-                Selector::parse_or(s)?
-                    .iter()
-                    .map(|s| s.to_label_selector().map(Some))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?,
+        label_selector,
+        or_label_selectors,
         include_cluster_resources: a.include_cluster_resources,
         restore_pvs: a.restore_volumes,
         preserve_node_ports: a.preserve_nodeports,
@@ -836,11 +825,5 @@ fn table(r: &Report<'_>, out: &mut impl Write) -> Result<()> {
         }
         t.write(out)?;
     }
-    if !r.warnings.is_empty() {
-        writeln!(out, "\nWarnings:")?;
-        for w in &r.warnings {
-            writeln!(out, "  {w}")?;
-        }
-    }
-    Ok(())
+    crate::output::warnings_footer(out, &r.warnings)
 }

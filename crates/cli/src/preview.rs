@@ -484,13 +484,7 @@ fn table(r: &Report<'_>, out: &mut impl Write) -> Result<()> {
         }
         t.write(out)?;
     }
-    if !r.warnings.is_empty() {
-        writeln!(out, "\nWarnings:")?;
-        for w in &r.warnings {
-            writeln!(out, "  {w}")?;
-        }
-    }
-    Ok(())
+    crate::output::warnings_footer(out, &r.warnings)
 }
 
 /// Every item, grouped by resource: `+` included (with what pulled it in), `-` excluded with

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use veloscope_model::backup::TypedLocalObjectReference;
 use veloscope_model::policy::ResourcePolicies;
-use veloscope_model::{BackupSpec, Selector};
+use veloscope_model::{BackupSpec, LabelSelector, Selector};
 use veloscope_select::VeleroVersion;
 use veloscope_select::volumes::parse_policy;
 
@@ -40,19 +40,15 @@ pub fn any_filter(f: &FilterArgs) -> bool {
         || f.ordered_resources.is_some()
 }
 
-/// The Backup spec `velero backup create` would build from these flags.
-pub fn from_flags(f: &FilterArgs) -> Result<BackupSpec> {
-    if f.selector.is_some() && f.or_selector.is_some() {
-        bail!("either a 'selector' or an 'or-selector' can be specified, but not both");
-    }
-    let label_selector = f
-        .selector
-        .as_deref()
+/// A spec's `labelSelector` and `orLabelSelectors` from the `-l` and `--or-selector` flags.
+pub fn label_selectors(
+    selector: Option<&str>,
+    or_selector: Option<&str>,
+) -> Result<(Option<LabelSelector>, Option<Vec<Option<LabelSelector>>>)> {
+    let single = selector
         .map(|s| Selector::parse(s).and_then(|s| s.to_label_selector()))
         .transpose()?;
-    let or_label_selectors = f
-        .or_selector
-        .as_deref()
+    let any = or_selector
         .map(|s| {
             Selector::parse_or(s)?
                 .iter()
@@ -60,6 +56,16 @@ pub fn from_flags(f: &FilterArgs) -> Result<BackupSpec> {
                 .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
+    Ok((single, any))
+}
+
+/// The Backup spec `velero backup create` would build from these flags.
+pub fn from_flags(f: &FilterArgs) -> Result<BackupSpec> {
+    if f.selector.is_some() && f.or_selector.is_some() {
+        bail!("either a 'selector' or an 'or-selector' can be specified, but not both");
+    }
+    let (label_selector, or_label_selectors) =
+        label_selectors(f.selector.as_deref(), f.or_selector.as_deref())?;
     Ok(BackupSpec {
         included_namespaces: f.include_namespaces.clone(),
         excluded_namespaces: f.exclude_namespaces.clone(),

@@ -213,6 +213,16 @@ impl Selector {
 }
 
 impl LabelSelector {
+    /// A spec's `orLabelSelectors` as selectors; a null entry stays None (it matches nothing).
+    pub fn to_selectors(
+        list: &Option<Vec<Option<LabelSelector>>>,
+    ) -> Result<Vec<Option<Selector>>, SelectorError> {
+        list.iter()
+            .flatten()
+            .map(|s| s.as_ref().map(LabelSelector::to_selector).transpose())
+            .collect()
+    }
+
     /// `LabelSelectorAsSelector`: operators must be exactly In, NotIn, Exists or DoesNotExist.
     pub fn to_selector(&self) -> Result<Selector, SelectorError> {
         let err = |reason: String| SelectorError {

@@ -80,12 +80,7 @@ impl Selectors {
             .as_ref()
             .map(|s| s.to_selector())
             .transpose()?;
-        let any = spec
-            .or_label_selectors
-            .iter()
-            .flatten()
-            .map(|s| s.as_ref().map(|s| s.to_selector()).transpose())
-            .collect::<Result<Vec<_>, _>>()?;
+        let any = veloscope_model::LabelSelector::to_selectors(&spec.or_label_selectors)?;
         Ok(Selectors { single, any })
     }
 

@@ -237,12 +237,7 @@ pub fn plan(
         Some(s) => s.to_selector()?,
         None => Selector::everything(),
     };
-    let any = spec
-        .or_label_selectors
-        .iter()
-        .flatten()
-        .map(|s| s.as_ref().map(|s| s.to_selector()).transpose())
-        .collect::<Result<Vec<_>, _>>()?;
+    let any = veloscope_model::LabelSelector::to_selectors(&spec.or_label_selectors)?;
     let mut warnings = Vec::new();
     let namespaces = if should_expand(&spec.included_namespaces, &spec.excluded_namespaces)
         && version >= VeleroVersion::new(1, 18)
