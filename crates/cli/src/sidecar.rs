@@ -114,9 +114,7 @@ fn build<B: Builder<Built: Persist>>(
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
         }
-        (loaded.index)
-            .write_sidecar(target, &before, &access)
-            .map_err(Into::into)
+        sidecar::write(target, &before, &access, &loaded.index).map_err(Into::into)
     };
     Ok((loaded, access, written))
 }

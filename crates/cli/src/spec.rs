@@ -40,11 +40,14 @@ pub fn any_filter(f: &FilterArgs) -> bool {
         || f.ordered_resources.is_some()
 }
 
+/// A spec's `orLabelSelectors` (a null entry matches nothing).
+type OrSelectors = Option<Vec<Option<LabelSelector>>>;
+
 /// A spec's `labelSelector` and `orLabelSelectors` from the `-l` and `--or-selector` flags.
 pub fn label_selectors(
     selector: Option<&str>,
     or_selector: Option<&str>,
-) -> Result<(Option<LabelSelector>, Option<Vec<Option<LabelSelector>>>)> {
+) -> Result<(Option<LabelSelector>, OrSelectors)> {
     let single = selector
         .map(|s| Selector::parse(s).and_then(|s| s.to_label_selector()))
         .transpose()?;

@@ -161,59 +161,13 @@ struct Head {
     sections: Vec<Section>,
 }
 
-/// Writes the sidecar of an in-memory index atomically (a temporary file renamed into place);
-/// returns its size. The payload is streamed to the file (hashed on the way) and the header
-/// completed afterwards, so the encoded index is never held in memory.
-pub fn write(
-    path: &Path,
-    fingerprint: &Fingerprint,
-    access: &Access,
-    index: &Index,
-) -> Result<u64, SidecarError> {
-    write_with(path, fingerprint, access, index, &mut |w| {
-        for group in index
-            .items
-            .chunk_by(|a, b| a.gr == b.gr && a.namespace == b.namespace)
-        {
-            let kinds = group.iter().filter_map(|i| i.kind);
-            w.section(group[0].gr, group[0].namespace, group.len(), kinds, |out| {
-                encode_to(group, out)
-            })?;
-        }
-        Ok(())
-    })
-}
-
-/// Like [`write`], for a packed index (what `veloscope index` builds); the same bytes result.
-pub fn write_packed(
-    path: &Path,
-    fingerprint: &Fingerprint,
-    access: &Access,
-    packed: &PackedIndex,
-) -> Result<u64, SidecarError> {
-    write_with(path, fingerprint, access, &packed.summary, &mut |w| {
-        for group in packed.sections() {
-            let kinds = group.iter().filter_map(|&at| packed.slot(at).kind());
-            let first = packed.slot(group[0]);
-            w.section(first.gr(), first.namespace(), group.len(), kinds, |out| {
-                packed.write_section(group, out)
-            })?;
-        }
-        Ok(())
-    })
-}
-
 /// An index the sidecar can be written from, in either layout.
 pub trait Persist {
     /// Everything but the items.
     fn summary(&self) -> &Index;
     fn item_count(&self) -> usize;
-    fn write_sidecar(
-        &self,
-        path: &Path,
-        fingerprint: &Fingerprint,
-        access: &Access,
-    ) -> Result<u64, SidecarError>;
+    /// Hands the items to `w`, one (group-resource, namespace) section at a time in key order.
+    fn write_sections(&self, w: &mut SectionWriter<'_>) -> std::io::Result<()>;
 }
 
 impl Persist for Index {
@@ -225,16 +179,21 @@ impl Persist for Index {
         self.items.len()
     }
 
-    fn write_sidecar(
-        &self,
-        path: &Path,
-        fp: &Fingerprint,
-        access: &Access,
-    ) -> Result<u64, SidecarError> {
-        write(path, fp, access, self)
+    fn write_sections(&self, w: &mut SectionWriter<'_>) -> std::io::Result<()> {
+        for group in self
+            .items
+            .chunk_by(|a, b| a.gr == b.gr && a.namespace == b.namespace)
+        {
+            let kinds = group.iter().filter_map(|i| i.kind);
+            w.section(group[0].gr, group[0].namespace, group.len(), kinds, |out| {
+                encode_to(group, out)
+            })?;
+        }
+        Ok(())
     }
 }
 
+/// The packed layout (what `veloscope index` builds) writes the same bytes.
 impl Persist for PackedIndex {
     fn summary(&self) -> &Index {
         &self.summary
@@ -244,29 +203,31 @@ impl Persist for PackedIndex {
         PackedIndex::item_count(self)
     }
 
-    fn write_sidecar(
-        &self,
-        path: &Path,
-        fp: &Fingerprint,
-        access: &Access,
-    ) -> Result<u64, SidecarError> {
-        write_packed(path, fp, access, self)
+    fn write_sections(&self, w: &mut SectionWriter<'_>) -> std::io::Result<()> {
+        for group in self.sections() {
+            let kinds = group.iter().filter_map(|&at| self.slot(at).kind());
+            let first = self.slot(group[0]);
+            w.section(first.gr(), first.namespace(), group.len(), kinds, |out| {
+                self.write_section(group, out)
+            })?;
+        }
+        Ok(())
     }
 }
 
-type SectionsFn<'a> = dyn FnMut(&mut SectionWriter<'_>) -> std::io::Result<()> + 'a;
-
-fn write_with(
+/// Writes the sidecar atomically (a temporary file renamed into place); returns its size. The
+/// payload is streamed to the file (hashed on the way) and the header completed afterwards, so
+/// the encoded index is never held in memory.
+pub fn write(
     path: &Path,
     fingerprint: &Fingerprint,
     access: &Access,
-    summary: &Index,
-    sections: &mut SectionsFn<'_>,
+    index: &impl Persist,
 ) -> Result<u64, SidecarError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    let written = write_to(&tmp, fingerprint, access, summary, sections)
+    let written = write_to(&tmp, fingerprint, access, index)
         .and_then(|size| std::fs::rename(&tmp, path).map(|()| size));
     written.map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
@@ -278,8 +239,8 @@ fn write_with(
 }
 
 /// Writes item sections one after another, recording where each lies, its checksum, and the
-/// kinds of its resource.
-struct SectionWriter<'a> {
+/// kinds of its resource. Only this module writes through it ([`Persist::write_sections`]).
+pub struct SectionWriter<'a> {
     file: &'a mut std::io::BufWriter<File>,
     offset: u64,
     sections: Vec<Section>,
@@ -337,9 +298,9 @@ fn write_to(
     tmp: &Path,
     fingerprint: &Fingerprint,
     access: &Access,
-    index: &Index,
-    sections: &mut SectionsFn<'_>,
+    persist: &impl Persist,
 ) -> std::io::Result<u64> {
+    let index = persist.summary();
     let mut header = Vec::with_capacity(HEADER);
     header.extend_from_slice(MAGIC);
     header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -353,7 +314,7 @@ fn write_to(
         sections: Vec::new(),
         kinds: Default::default(),
     };
-    sections(&mut w)?;
+    persist.write_sections(&mut w)?;
     let SectionWriter {
         offset,
         sections,
