@@ -335,6 +335,17 @@ fn with_sidecars_only_the_changed_bodies_are_read() {
         .output()
         .expect("run");
     let got: Value = serde_json::from_slice(&out.stdout).expect("json");
+    // What the pair was made with, then the same report in every detail as reading both archives.
+    assert_eq!(refs(&got, "added"), ["configmaps/app/new"]);
+    assert_eq!(refs(&got, "removed"), ["configmaps/app/gone"]);
+    assert_eq!(
+        refs(&got, "changed"),
+        [
+            "configmaps/other/cfg",
+            "deployments.apps/app/web",
+            "secrets/app/creds"
+        ]
+    );
     assert_eq!((out.status.code(), got), want);
     let reads: Vec<String> = stderr(&out)
         .lines()

@@ -233,13 +233,10 @@ fn from_sidecars(
     // Both indexes are decoded whole; past this many items together they would take more memory
     // than the scan they save (≈ 330 bytes an item each, against the RSS budget of one).
     const MOST_ITEMS: u64 = 200_000;
-    let (Some(ha), Some(hb)) = (sidecar::head(source_a, g), sidecar::head(source_b, g)) else {
+    let Some(a) = sidecar::valid(source_a, g, MOST_ITEMS) else {
         return Ok(None);
     };
-    if ha.0.item_count() + hb.0.item_count() > MOST_ITEMS {
-        return Ok(None);
-    }
-    let (Some(a), Some(b)) = (sidecar::valid(source_a, g), sidecar::valid(source_b, g)) else {
+    let Some(b) = sidecar::valid(source_b, g, MOST_ITEMS - a.0.item_count()) else {
         return Ok(None);
     };
     let unversioned = |(index, ..): &(veloscope_index::Index, _, _)| -> BTreeMap<Key, u64> {
@@ -308,6 +305,7 @@ fn from_sidecars(
             captured: Vec::new(),
             stop: None,
             seek_points: Vec::new(),
+            access: None,
         })
         .collect();
     Ok(Some(loaded))

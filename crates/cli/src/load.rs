@@ -21,6 +21,9 @@ pub struct Loaded<I = Index> {
     pub stop: Option<ArchiveError>,
     /// gzip seek points recorded during the read (only with `LoadOptions::seek_span`).
     pub seek_points: Vec<SeekPoint>,
+    /// How to read entries at their seek points, when the index came from (or was written to) a
+    /// sidecar.
+    pub access: Option<veloscope_archive::Access>,
 }
 
 /// An entry body kept during the scan (for `show`).
@@ -215,6 +218,7 @@ pub fn load_into<B: Builder>(
         captured,
         stop,
         seek_points,
+        access: None,
     })
 }
 

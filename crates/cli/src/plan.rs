@@ -426,8 +426,11 @@ fn second_pass(
     };
     // A few items are read at their seek points when the backup has a valid sidecar; many, or
     // none to seek by, in one pass over the archive.
-    let reader = sidecar::entry_reader(&loaded.source, g)
-        .filter(|(access, _)| wanted.len() <= access.seek_points().max(16) / 2);
+    let reader = loaded
+        .access
+        .as_ref()
+        .filter(|access| wanted.len() <= access.seek_points().max(16) / 2)
+        .zip(sidecar::ArchiveRef::of(&loaded.source));
     match reader {
         Some((access, archive)) => {
             let want = |p: &ItemPath<'_>| {
@@ -436,7 +439,7 @@ fn second_pass(
                         .position(p.gr, p.namespace, p.name)
                         .is_some_and(|at| wanted.contains_key(&at))
             };
-            for c in sidecar::bodies(idx, &access, &archive, &want, g)? {
+            for c in sidecar::bodies(idx, access, &archive, &want, g)? {
                 handle(&c.gr, c.namespace.as_deref(), &c.name, &c.body);
             }
         }

@@ -45,15 +45,16 @@ pub fn run(
         None => archive.sidecar()?,
     };
     // The packed layout: less memory than the in-memory index, and nothing here needs items.
-    let (loaded, access, written) =
-        build::<PackedBuilder>(&archive, source.clone(), g, span, &target, None)?;
+    let before = archive.fingerprint()?;
+    let (loaded, written) =
+        build::<PackedBuilder>(&archive, before, source.clone(), g, span, &target, None)?;
     let bytes = written?;
     let summary = loaded.index.summary();
     load::print_scan_warnings(&loaded.source, &summary.warnings, g);
     let written = Written {
         sidecar: target.display().to_string(),
         items: loaded.index.item_count(),
-        seek_points: access.seek_points(),
+        seek_points: loaded.access.as_ref().map_or(0, Access::seek_points),
         bytes,
         archive_bytes: summary.stats.archive_bytes,
     };
@@ -72,17 +73,18 @@ pub fn run(
     Ok(0)
 }
 
-/// Reads the archive, recording seek points, and writes the sidecar to `target`. A failure to
-/// read is the error; a failure to write is the inner result.
+/// Reads the archive, recording seek points, and writes the sidecar to `target`, tied to the
+/// archive's fingerprint `before` the read. A failure to read is the error; a failure to write
+/// is the inner result.
 fn build<B: Builder<Built: Persist>>(
     archive: &ArchiveRef,
+    before: Fingerprint,
     source: Source,
     g: &Global,
     span: u64,
     target: &Path,
     capture: Option<CaptureFn<'_>>,
-) -> Result<(Loaded<B::Built>, Access, Result<u64>)> {
-    let before = archive.fingerprint()?;
+) -> Result<(Loaded<B::Built>, Result<u64>)> {
     let lo = LoadOptions {
         seek_span: Some(span),
         ..LoadOptions::default()
@@ -116,7 +118,8 @@ fn build<B: Builder<Built: Persist>>(
         }
         sidecar::write(target, &before, &access, &loaded.index).map_err(Into::into)
     };
-    Ok((loaded, access, written))
+    loaded.access = Some(access);
+    Ok((loaded, written))
 }
 
 /// The archive of a source, as far as sidecars are concerned: a local file (its sidecar beside
@@ -129,7 +132,7 @@ pub enum ArchiveRef {
 }
 
 impl ArchiveRef {
-    fn of(source: &Source) -> Option<ArchiveRef> {
+    pub fn of(source: &Source) -> Option<ArchiveRef> {
         match source {
             Source::Tarball(p) => Some(ArchiveRef::Local(p.clone())),
             Source::Folder(f) => Some(ArchiveRef::Local(f.tarball.clone())),
@@ -173,35 +176,19 @@ impl ArchiveRef {
     }
 }
 
-/// A source's index from its valid sidecar, with what reads its entries; None when it has none
-/// (nothing is rebuilt or reported: the caller reads the archive its own way).
-pub fn valid(source: &Source, g: &Global) -> Option<(Index, Access, ArchiveRef)> {
-    if g.no_index {
-        return None;
-    }
-    let archive = ArchiveRef::of(source)?;
-    let side = archive.sidecar().ok()?;
-    let current = archive.fingerprint().ok()?;
-    let (access, index) = sidecar::read(&side, &current).ok()?;
-    Some((index, access, archive))
-}
-
-/// What reads a source's entries at their seek points, when it has a valid sidecar (its head
-/// only is decoded; the items are those of an index loaded from it or from the same archive).
-pub fn entry_reader(source: &Source, g: &Global) -> Option<(Access, ArchiveRef)> {
-    head(source, g).map(|(_, access, archive)| (access, archive))
-}
-
-/// A source's index without its items (counts, warnings) from a valid sidecar.
-pub fn head(source: &Source, g: &Global) -> Option<(Index, Access, ArchiveRef)> {
+/// A source's index from its valid sidecar, with what reads its entries, when it has one of at
+/// most `most_items` items (nothing is rebuilt or reported: the caller reads the archive its own
+/// way). The head is decoded once, and the items only when they are few enough.
+pub fn valid(source: &Source, g: &Global, most_items: u64) -> Option<(Index, Access, ArchiveRef)> {
     if g.no_index {
         return None;
     }
     let archive = ArchiveRef::of(source)?;
     let current = archive.fingerprint().ok()?;
+    let few = |head: &Index| head.resources.iter().map(|r| r.items).sum::<u64>() <= most_items;
     let (access, index) =
-        sidecar::read_sections(&archive.sidecar().ok()?, &current, |_, _, _| false).ok()?;
-    Some((index, access, archive))
+        sidecar::read_sections(&archive.sidecar().ok()?, &current, |head, _, _| few(head)).ok()?;
+    index.omitted.is_empty().then_some((index, access, archive))
 }
 
 /// Reads the bodies `want` asks for of `index`'s items at their seek points.
@@ -282,14 +269,15 @@ pub fn load_part(
                 captured,
                 stop: None,
                 seek_points: Vec::new(),
+                access: Some(access),
             })
         }
         Err(e) => {
             if !g.quiet {
                 eprintln!("warning: {e}; reading the archive and rebuilding the index");
             }
-            let (loaded, _, written) =
-                build::<IndexBuilder>(&archive, source, g, DEFAULT_SPAN, &side, capture)?;
+            let (loaded, written) =
+                build::<IndexBuilder>(&archive, current, source, g, DEFAULT_SPAN, &side, capture)?;
             if let Err(e) = written
                 && !g.quiet
             {

@@ -367,8 +367,35 @@ impl Core {
         }
     }
 
+    /// Ends a build: the warnings about each item's entries (in the order items were first
+    /// seen), `records` sorted by key (keys are unique, so an unstable sort orders the same and
+    /// needs no scratch buffer), and the index without items, its counts taken in key order.
+    /// `parts` reads a record, with `store` where the record is only a position.
+    pub(crate) fn close<S: Sync, R: Send + Sync>(
+        mut self,
+        store: &S,
+        records: &mut [R],
+        stats: ScanStats,
+        parts: impl for<'a> Fn(&'a S, &'a R) -> ItemParts<'a> + Sync,
+    ) -> Index {
+        let mut extra = Vec::new();
+        for r in records.iter() {
+            let p = parts(store, r);
+            self.check_item(p.key, p.entry, p.versions, &mut extra);
+        }
+        self.warnings.extend(extra);
+        let order = self.key_order();
+        records.par_sort_unstable_by(|a, b| order(parts(store, a).key, parts(store, b).key));
+        let mut tally = Tally::default();
+        for r in records.iter() {
+            let p = parts(store, r);
+            tally.add(p.key.0, p.key.1, p.versions);
+        }
+        self.into_index(tally, stats)
+    }
+
     /// The index without items, its counts taken by `tally` over the items in key order.
-    pub(crate) fn into_index(self, tally: Tally, stats: ScanStats) -> Index {
+    fn into_index(self, tally: Tally, stats: ScanStats) -> Index {
         let strings = &self.strings;
         let resources = tally
             .resources
@@ -416,10 +443,17 @@ impl Core {
     }
 }
 
+/// What [`Core::close`] reads of one item, whichever layout holds it.
+pub(crate) struct ItemParts<'a> {
+    pub key: Key<'a>,
+    pub entry: Option<EntryRef>,
+    pub versions: &'a [VersionEntry],
+}
+
 /// Per-resource and per-namespace counts, item by item in key order (the last item's preferred
 /// version names the resource's).
 #[derive(Default)]
-pub(crate) struct Tally {
+struct Tally {
     resources: BTreeMap<Sym, ResourceTally>,
     namespaces: BTreeMap<Sym, u64>,
     cluster_scoped: u64,
@@ -434,7 +468,7 @@ struct ResourceTally {
 }
 
 impl Tally {
-    pub(crate) fn add(&mut self, gr: Sym, ns: Option<Sym>, versions: &[VersionEntry]) {
+    fn add(&mut self, gr: Sym, ns: Option<Sym>, versions: &[VersionEntry]) {
         let r = self.resources.entry(gr).or_default();
         r.items += 1;
         match ns {
@@ -463,30 +497,13 @@ impl Builder for IndexBuilder {
 
     fn finish(self, stats: ScanStats) -> Index {
         let Items { mut items, .. } = self.items;
-        let mut core = self.core;
-        let mut extra = Vec::new();
-        for item in &items {
-            core.check_item(
-                (item.gr, item.namespace, item.name.as_bytes()),
-                item.entry,
-                &item.versions,
-                &mut extra,
-            );
-        }
-        core.warnings.extend(extra);
-        // Keys are unique, so an unstable sort orders the same and needs no scratch buffer.
-        let order = core.key_order();
-        items.par_sort_unstable_by(|a, b| {
-            order(
-                (a.gr, a.namespace, a.name.as_bytes()),
-                (b.gr, b.namespace, b.name.as_bytes()),
-            )
-        });
-        let mut tally = Tally::default();
-        for item in &items {
-            tally.add(item.gr, item.namespace, &item.versions);
-        }
-        let mut index = core.into_index(tally, stats);
+        let mut index = self
+            .core
+            .close(&(), &mut items, stats, |_, item| ItemParts {
+                key: (item.gr, item.namespace, item.name.as_bytes()),
+                entry: item.entry,
+                versions: &item.versions,
+            });
         index.items = items;
         index
     }

@@ -4,9 +4,8 @@
 //! (measured at 1M items) where the in-memory [`Index`] takes ≈ 300–330, with no allocation per
 //! item, and writing an item out is mostly a copy.
 
-use crate::build::{Builder, Core, Facts, ItemStore, Key, KeyTable, Tally};
+use crate::build::{Builder, Core, Facts, ItemParts, ItemStore, Key, KeyTable};
 use crate::{EntryRef, Index, Sym, Versions};
-use rayon::slice::ParallelSliceMut;
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use veloscope_archive::{ScanEvent, ScanStats};
@@ -69,10 +68,6 @@ impl<T> Chunked<T> {
 
     fn get_mut(&mut self, at: usize) -> &mut T {
         &mut self.chunks[at / CHUNK][at % CHUNK]
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &T> {
-        self.chunks.iter().flatten()
     }
 }
 
@@ -226,23 +221,18 @@ impl Builder for PackedBuilder {
     fn finish(self, stats: ScanStats) -> PackedIndex {
         let mut store = self.store;
         store.table = KeyTable::default();
-        let mut core = self.core;
-        let mut extra = Vec::new();
-        for (at, s) in store.slots.iter().enumerate() {
-            core.check_item(store.key_of(at as u32), s.entry, &s.versions, &mut extra);
-        }
-        core.warnings.extend(extra);
         // Sort positions, not the records: 4 bytes an item moved instead of a whole record.
         let mut order: Vec<u32> = (0..store.slots.len as u32).collect();
-        let key_order = core.key_order();
-        order.par_sort_unstable_by(|&a, &b| key_order(store.key_of(a), store.key_of(b)));
-        let mut tally = Tally::default();
-        for &at in &order {
+        let summary = self.core.close(&store, &mut order, stats, |store, &at| {
             let s = store.slots.get(at as usize);
-            tally.add(s.gr, s.namespace, &s.versions);
-        }
+            ItemParts {
+                key: store.key_of(at),
+                entry: s.entry,
+                versions: &s.versions,
+            }
+        });
         PackedIndex {
-            summary: core.into_index(tally, stats),
+            summary,
             store,
             order,
         }
@@ -346,6 +336,6 @@ mod tests {
         assert_eq!(v.len, CHUNK * 2 + 3);
         assert_eq!(*v.get(CHUNK + 1), CHUNK + 1);
         *v.get_mut(CHUNK * 2) = 7;
-        assert_eq!(v.iter().nth(CHUNK * 2), Some(&7));
+        assert_eq!(*v.get(CHUNK * 2), 7);
     }
 }
