@@ -7,8 +7,7 @@ use std::io::{Read, Write};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: inflate FILE")?;
     let file = std::fs::File::open(&path)?;
-    // SAFETY: read-only map of a benchmark input nobody modifies meanwhile.
-    let map = unsafe { memmap2::Mmap::map(&file)? };
+    let map = veloscope_archive::map_readonly(&file)?;
     let mut reader: Box<dyn Read> = match &map[..4.min(map.len())] {
         [0x1f, 0x8b, ..] if std::env::var_os("INFLATE_MINIZ").is_some() => {
             Box::new(flate2::read::MultiGzDecoder::new(&map[..]))

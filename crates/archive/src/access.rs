@@ -168,6 +168,12 @@ impl io::BufRead for Counted<'_> {
     }
 }
 
+/// Maps a file read-only (archives and sidecars are read through maps; nothing writes through one).
+pub fn map_readonly(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: a read-only map; the caller checks the file's fingerprint around its reads.
+    unsafe { memmap2::Mmap::map(file) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

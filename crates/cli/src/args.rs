@@ -1,5 +1,6 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+pub use veloscope_core::{BackupFilters, DiffOptions, RestoreFilters};
 
 /// Open Velero backups offline: what is in them, what a spec selects, what changed, is it sound.
 #[derive(Debug, Parser)]
@@ -51,7 +52,7 @@ pub enum Command {
     Ls {
         source: PathBuf,
         #[command(flatten)]
-        filters: FilterArgs,
+        filters: BackupFilters,
         /// Velero release whose rules apply (MAJOR.MINOR).
         #[arg(long, default_value = "1.18", value_name = "X.Y")]
         velero_version: String,
@@ -63,7 +64,7 @@ pub enum Command {
     Preview {
         source: PathBuf,
         #[command(flatten)]
-        filters: FilterArgs,
+        filters: BackupFilters,
         /// A velero.io/v1 Backup (or Schedule) manifest, or only its spec, YAML or JSON.
         #[arg(long, value_name = "FILE", conflicts_with_all = FILTER_FLAGS)]
         spec: Option<PathBuf>,
@@ -99,9 +100,9 @@ pub enum Command {
         /// The newer side: a backup tarball or folder, a List file, or a folder of manifests.
         b: PathBuf,
         #[command(flatten)]
-        filters: FilterArgs,
+        filters: BackupFilters,
         #[command(flatten)]
-        diff: DiffArgs,
+        diff: DiffOptions,
         /// Velero release whose filter rules apply (MAJOR.MINOR).
         #[arg(long, default_value = "1.18", value_name = "X.Y")]
         velero_version: String,
@@ -131,7 +132,7 @@ pub enum Command {
     Plan {
         source: PathBuf,
         #[command(flatten)]
-        restore: RestoreArgs,
+        restore: RestoreFilters,
     },
     /// Check Backup, Restore and Schedule manifests before they reach a cluster: CRD schemas,
     /// unknown and duplicate fields, Velero's admission rules. Exit 0: no error, 1: errors,
@@ -170,7 +171,7 @@ pub enum Command {
     Find {
         location: String,
         #[command(flatten)]
-        filters: FilterArgs,
+        filters: BackupFilters,
         /// Item name (glob).
         #[arg(long, value_name = "GLOB")]
         name: Option<String>,
@@ -216,135 +217,6 @@ pub const FILTER_FLAGS: [&str; 13] = [
     "ordered_resources",
     "resource_policy_file",
 ];
-
-/// The filter flags of `velero backup create`, with Velero's names and meanings.
-#[derive(Debug, Args, Clone, Default)]
-pub struct FilterArgs {
-    /// Namespaces to include (globs; default all).
-    #[arg(long, value_delimiter = ',', value_name = "NS")]
-    pub include_namespaces: Vec<String>,
-    /// Namespaces to exclude (globs).
-    #[arg(long, value_delimiter = ',', value_name = "NS")]
-    pub exclude_namespaces: Vec<String>,
-    /// Resources to include: plural, plural.group, kind, short name, or a glob (default all).
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub include_resources: Vec<String>,
-    /// Resources to exclude.
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub exclude_resources: Vec<String>,
-    /// Include cluster-scoped items: true, false, or unset (only when no namespace filter is set).
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
-    pub include_cluster_resources: Option<bool>,
-    /// Cluster-scoped resources to include (new-style filter; `*` for all).
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub include_cluster_scoped_resources: Vec<String>,
-    /// Cluster-scoped resources to exclude (new-style filter; `*` for all).
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub exclude_cluster_scoped_resources: Vec<String>,
-    /// Namespaced resources to include (new-style filter; `*` for all).
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub include_namespace_scoped_resources: Vec<String>,
-    /// Namespaced resources to exclude (new-style filter; `*` for all).
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub exclude_namespace_scoped_resources: Vec<String>,
-    /// Label selector (`a=b,c!=d,e in (f,g),!h`).
-    #[arg(short = 'l', long)]
-    pub selector: Option<String>,
-    /// OR of label selectors: "a=b or c=d".
-    #[arg(long)]
-    pub or_selector: Option<String>,
-    /// Items first in their resource's processing order: 'pods=ns1/pod1,ns1/pod2;pvs=pv1'.
-    #[arg(long, value_name = "MAP")]
-    pub ordered_resources: Option<String>,
-    /// A resource-policy ConfigMap manifest, or its policy document (volume policies,
-    /// includeExcludePolicy).
-    #[arg(long, value_name = "FILE")]
-    pub resource_policy_file: Option<PathBuf>,
-}
-
-/// What `diff` compares and how.
-#[derive(Debug, Args, Clone, Default)]
-pub struct DiffArgs {
-    /// Also ignore this field (dotted path like `metadata.annotations` or JSON pointer like
-    /// `/spec/replicas`; `*` matches any key or index). Repeatable.
-    #[arg(long, value_name = "PATH")]
-    pub ignore: Vec<String>,
-    /// Compare `status` too (ignored by default).
-    #[arg(long)]
-    pub include_status: bool,
-    /// Ignore nothing, not even resourceVersion, managedFields, generation or status.
-    #[arg(long, conflicts_with = "include_status")]
-    pub all_fields: bool,
-    /// Print Secret data values instead of a short hash of each side.
-    #[arg(long)]
-    pub show_secrets: bool,
-    /// Only the list of added/removed/changed items, no field changes.
-    #[arg(long)]
-    pub stat: bool,
-}
-
-/// The flags of `velero restore create`, and the planner's own.
-#[derive(Debug, Args, Clone, Default)]
-pub struct RestoreArgs {
-    /// Namespaces to restore (globs over the backup's namespace names; default all).
-    #[arg(long, value_delimiter = ',', value_name = "NS")]
-    pub include_namespaces: Vec<String>,
-    /// Namespaces not to restore.
-    #[arg(long, value_delimiter = ',', value_name = "NS")]
-    pub exclude_namespaces: Vec<String>,
-    /// Resources to restore (default all).
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub include_resources: Vec<String>,
-    /// Resources not to restore.
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub exclude_resources: Vec<String>,
-    /// Restore into other namespaces: src1:dst1,src2:dst2.
-    #[arg(long, value_name = "MAP")]
-    pub namespace_mappings: Option<String>,
-    /// Label selector.
-    #[arg(short = 'l', long)]
-    pub selector: Option<String>,
-    /// OR of label selectors: "a=b or c=d".
-    #[arg(long)]
-    pub or_selector: Option<String>,
-    /// Restore cluster-scoped resources: true, false, or unset (only without a namespace filter).
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
-    pub include_cluster_resources: Option<bool>,
-    /// Restore volumes from native snapshots (unset behaves like true).
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
-    pub restore_volumes: Option<bool>,
-    /// Keep Service nodePorts.
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
-    pub preserve_nodeports: Option<bool>,
-    /// What to do with objects that already exist: none or update.
-    #[arg(long, value_name = "POLICY")]
-    pub existing_resource_policy: Option<String>,
-    /// Resources whose status is restored.
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub status_include_resources: Vec<String>,
-    /// Resources whose status is not restored.
-    #[arg(long, value_delimiter = ',', value_name = "RESOURCE")]
-    pub status_exclude_resources: Vec<String>,
-    /// A velero.io/v1 Restore manifest, or only its spec, YAML or JSON.
-    #[arg(long, value_name = "FILE")]
-    pub spec: Option<PathBuf>,
-    /// Velero release whose rules apply (MAJOR.MINOR).
-    #[arg(long, default_value = "1.18", value_name = "X.Y")]
-    pub velero_version: String,
-    /// The server's --restore-resource-priorities: high,...,-,low,... (default: the release's).
-    #[arg(long, value_name = "LIST")]
-    pub restore_resource_priorities: Option<String>,
-    /// Write every object as Velero would create it, one YAML file per step in apply order.
-    #[arg(long, value_name = "DIR")]
-    pub render: Option<PathBuf>,
-    /// The target cluster's current objects (`kubectl get -A -o json` output, a folder of
-    /// manifests, or another backup) to find conflicts.
-    #[arg(long, value_name = "FILE|DIR")]
-    pub existing: Option<PathBuf>,
-    /// The Restore's name, for the velero.io/restore-name label (default BACKUP-restore).
-    #[arg(long, value_name = "NAME")]
-    pub restore_name: Option<String>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FieldValidationArg {

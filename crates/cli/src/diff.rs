@@ -1,7 +1,5 @@
-use crate::args::{DiffArgs, FilterArgs, Format, Global};
-use crate::load::{self, Loaded};
+use crate::args::{BackupFilters, DiffOptions, Format, Global};
 use crate::output::emit;
-use crate::{select, sidecar, spec};
 use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
 use serde_json::Value;
@@ -9,14 +7,17 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use veloscope_archive::{ItemPath, ScanEvent, Source, VersionDir, WarningKind};
+use veloscope_core::Session;
+use veloscope_core::backup::{self, Backup};
+use veloscope_core::{selection as select, sidecar, spec};
 use veloscope_diff::{Change, IgnoreRule, Key, Matcher, Options, Side, defaults};
 use veloscope_select::VeleroVersion;
 
 pub struct Args<'a> {
     pub a: &'a Path,
     pub b: &'a Path,
-    pub filters: &'a FilterArgs,
-    pub diff: &'a DiffArgs,
+    pub filters: &'a BackupFilters,
+    pub diff: &'a DiffOptions,
     pub velero_version: &'a str,
 }
 
@@ -70,7 +71,7 @@ fn key_of(e: &veloscope_archive::ItemEntry<'_>) -> Key {
 }
 
 /// Returns the exit code: 0 no differences, 1 differences.
-pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
+pub fn run(a: &Args<'_>, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let version: VeleroVersion = a.velero_version.parse().map_err(|e: String| anyhow!(e))?;
     let mut ignore = if a.diff.all_fields {
         vec![]
@@ -86,21 +87,21 @@ pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
         pending_budget: 256 << 20,
     });
     let filtered = spec::any_filter(a.filters);
-    let source_a = load::open(a.a)?;
+    let source_a = backup::open(a.a)?;
     if matches!(source_a, Source::Dump(_)) {
         bail!("{}: the first side must be a backup", a.a.display());
     }
-    let source_b = load::open_or_dump(a.b)?;
-    let loaded = match from_sidecars(&source_a, &source_b, &matcher, filtered, g)? {
+    let source_b = backup::open_or_dump(a.b)?;
+    let loaded = match from_sidecars(&source_a, &source_b, &matcher, filtered, s)? {
         Some(loaded) => loaded,
-        None => scan_both(source_a, source_b, &matcher, filtered, g)?,
+        None => scan_both(source_a, source_b, &matcher, filtered, s)?,
     };
     for l in &loaded {
-        load::require_valid(l)?;
+        backup::require_valid(l)?;
     }
     let mut outcome = matcher.finish();
     if !outcome.rescan.is_empty() {
-        rescan(&loaded, &matcher, &outcome.rescan, g)?;
+        rescan(&loaded, &matcher, &outcome.rescan, s)?;
         let again = matcher.finish();
         outcome.changed.extend(again.changed);
         outcome.unchanged.extend(again.unchanged);
@@ -185,21 +186,21 @@ fn scan_both(
     source_b: Source,
     matcher: &Matcher,
     filtered: bool,
-    g: &Global,
-) -> Result<Vec<Loaded>> {
+    s: &Session<'_>,
+) -> Result<Vec<Backup>> {
     let sides = [(source_a, Side::A, true), (source_b, Side::B, false)];
-    std::thread::scope(|s| {
+    std::thread::scope(|scope| {
         let handles: Vec<_> = sides
             .into_iter()
             .map(|(source, side, bar)| {
-                s.spawn(move || {
-                    let lo = load::LoadOptions {
+                scope.spawn(move || {
+                    let lo = backup::LoadOptions {
                         progress_bar: bar,
                         parse_metadata: filtered,
                         build_index: filtered,
                         ..Default::default()
                     };
-                    load::load_with(source, g, lo, None, &mut |ev| {
+                    backup::load_with(source, s, lo, None, &mut |ev| {
                         if let ScanEvent::Item(e) = ev
                             && e.path.version == VersionDir::Unversioned
                         {
@@ -213,7 +214,12 @@ fn scan_both(
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| Err(anyhow!("a reader thread panicked")))
+                    .unwrap_or_else(|_| {
+                        Err(veloscope_core::Error::Internal(
+                            "a reader thread panicked".into(),
+                        ))
+                    })
+                    .map_err(anyhow::Error::from)
             })
             .collect::<Result<Vec<_>>>()
     })
@@ -228,15 +234,15 @@ fn from_sidecars(
     source_b: &Source,
     matcher: &Matcher,
     filtered: bool,
-    g: &Global,
-) -> Result<Option<Vec<Loaded>>> {
+    s: &Session<'_>,
+) -> Result<Option<Vec<Backup>>> {
     // Both indexes are decoded whole; past this many items together they would take more memory
     // than the scan they save (≈ 330 bytes an item each, against the RSS budget of one).
     const MOST_ITEMS: u64 = 200_000;
-    let Some(a) = sidecar::valid(source_a, g, MOST_ITEMS) else {
+    let Some(a) = sidecar::valid(source_a, s, MOST_ITEMS) else {
         return Ok(None);
     };
-    let Some(b) = sidecar::valid(source_b, g, MOST_ITEMS - a.0.item_count()) else {
+    let Some(b) = sidecar::valid(source_b, s, MOST_ITEMS - a.0.item_count()) else {
         return Ok(None);
     };
     let unversioned = |(index, ..): &(veloscope_index::Index, _, _)| -> BTreeMap<Key, u64> {
@@ -274,7 +280,7 @@ fn from_sidecars(
     let bodies: Vec<BTreeMap<Key, Vec<u8>>> = [&a, &b]
         .into_iter()
         .map(|(index, access, archive)| {
-            Ok(sidecar::bodies(index, access, archive, &want, g)?
+            Ok(sidecar::bodies(index, access, archive, &want, s)?
                 .into_iter()
                 .map(|c| ((c.gr, c.namespace, c.name), c.body))
                 .collect())
@@ -299,7 +305,7 @@ fn from_sidecars(
             }
             (source, index)
         })
-        .map(|(source, index)| Loaded {
+        .map(|(source, index)| Backup {
             source: source.clone(),
             index,
             captured: Vec::new(),
@@ -358,17 +364,22 @@ fn summarise(o: &veloscope_diff::Outcome) -> BTreeMap<&'static str, BTreeMap<&st
 }
 
 /// Re-reads both sides for the pairs whose bodies did not fit the pending budget.
-fn rescan(loaded: &[Loaded], matcher: &Matcher, keys: &HashSet<Key>, g: &Global) -> Result<()> {
+fn rescan(
+    loaded: &[Backup],
+    matcher: &Matcher,
+    keys: &HashSet<Key>,
+    s: &Session<'_>,
+) -> Result<()> {
     let mut bodies: [BTreeMap<Key, Vec<u8>>; 2] = Default::default();
     for (l, slot) in loaded.iter().zip(bodies.iter_mut()) {
         let source = l.source.clone();
-        let lo = load::LoadOptions {
+        let lo = backup::LoadOptions {
             progress_bar: false,
             parse_metadata: false,
             build_index: false,
             ..Default::default()
         };
-        load::load_with(source, g, lo, None, &mut |ev| {
+        backup::load_with(source, s, lo, None, &mut |ev| {
             if let ScanEvent::Item(e) = ev
                 && e.path.version == VersionDir::Unversioned
             {

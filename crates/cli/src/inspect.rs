@@ -1,5 +1,4 @@
 use crate::args::{Format, Global};
-use crate::load::{self, Loaded};
 use crate::output::{Table, emit, human_bytes};
 use anyhow::Result;
 use serde::Serialize;
@@ -8,6 +7,8 @@ use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 use veloscope_archive::BackupFolder;
+use veloscope_core::Session;
+use veloscope_core::backup::{self, Backup};
 use veloscope_index::{NamespaceStats, ResourceStats};
 use veloscope_model::sidefiles::{
     BackupResults, BackupVolumeInfo, ItemOperation, NativeSnapshot, ObjectList, ResourceList,
@@ -73,12 +74,12 @@ struct Warning {
     message: String,
 }
 
-pub fn run(path: &Path, g: &Global, out: &mut impl Write) -> Result<()> {
+pub fn run(path: &Path, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<()> {
     // A summary needs no item from a sidecar: its head has every count.
     let none = |_: &_, _, _| false;
-    let part = crate::sidecar::Part::Sections(&none);
-    let loaded = crate::sidecar::load_part(load::open(path)?, g, None, part)?;
-    load::require_valid(&loaded)?;
+    let part = veloscope_core::sidecar::Part::Sections(&none);
+    let loaded = veloscope_core::sidecar::load_part(backup::open(path)?, s, None, part)?;
+    backup::require_valid(&loaded)?;
     let mut warnings: Vec<Warning> = loaded
         .index
         .warnings
@@ -177,7 +178,7 @@ fn opt(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("<none>")
 }
 
-fn table(r: &Report<'_>, loaded: &Loaded, out: &mut impl Write) -> Result<()> {
+fn table(r: &Report<'_>, loaded: &Backup, out: &mut impl Write) -> Result<()> {
     let mut head = Table::plain();
     let mut kv = |k: &str, v: String| head.row(vec![format!("{k}:"), v]);
     if let Some(b) = &r.backup {

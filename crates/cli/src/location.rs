@@ -1,11 +1,12 @@
 //! Commands over a whole storage location: `backups`, `find`, `restores`.
 
-use crate::args::{FilterArgs, Format, Global};
+use crate::args::{BackupFilters, Format, Global};
 use crate::output::{Table, emit, human_bytes};
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
+use veloscope_core::Session;
 
 use veloscope_archive::dump::group_resource;
 use veloscope_model::sidefiles::{BackupResults, ResourceList};
@@ -134,10 +135,11 @@ struct FoundItem {
 /// Returns the exit code: 0 when some backup holds a match, 1 when none does.
 pub fn find(
     location: &str,
-    f: &FilterArgs,
+    f: &BackupFilters,
     name: Option<&str>,
     kind: Option<&str>,
     g: &Global,
+    s: &Session<'_>,
     out: &mut impl Write,
 ) -> Result<u8> {
     let loc = Location::open(location)?;
@@ -201,7 +203,7 @@ pub fn find(
         } else {
             let source = loc.backup(&row.name)?;
             // A local location's tarballs may have sidecars; remote ones are streamed.
-            let loaded = crate::sidecar::load(source, g, None)?;
+            let loaded = veloscope_core::sidecar::load(source, s, None)?;
             let idx = &loaded.index;
             for i in &idx.items {
                 let (gr, k, ns) = (

@@ -1,14 +1,15 @@
-use crate::args::{FilterArgs, Format, Global};
-use crate::load;
+use crate::args::{BackupFilters, Format, Global};
 use crate::output::{Table, emit};
 use crate::preview::via_text;
-use crate::select;
-use crate::spec;
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use veloscope_core::Session;
+use veloscope_core::backup;
+use veloscope_core::selection as select;
+use veloscope_core::spec;
 use veloscope_select::{Decision, VeleroVersion};
 
 #[derive(Serialize)]
@@ -25,24 +26,30 @@ struct Row<'a> {
 }
 
 pub struct LsArgs<'a> {
-    pub filters: &'a FilterArgs,
+    pub filters: &'a BackupFilters,
     pub velero_version: &'a str,
     pub show_labels: bool,
 }
 
 /// Without filter flags every item; with them, exactly the items `preview` includes for the same
 /// flags (related items and CRDs among them, marked `via`).
-pub fn run(path: &Path, a: &LsArgs<'_>, g: &Global, out: &mut impl Write) -> Result<()> {
+pub fn run(
+    path: &Path,
+    a: &LsArgs<'_>,
+    g: &Global,
+    s: &Session<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
     let version: VeleroVersion = a.velero_version.parse().map_err(|e: String| anyhow!(e))?;
-    let scope = crate::sidecar::NamespaceScope::of(a.filters);
+    let scope = veloscope_core::sidecar::NamespaceScope::of(a.filters);
     let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|s| s.accepts(idx, gr, ns));
     let part = match scope {
-        Some(_) => crate::sidecar::Part::Sections(&in_scope),
-        None => crate::sidecar::Part::All,
+        Some(_) => veloscope_core::sidecar::Part::Sections(&in_scope),
+        None => veloscope_core::sidecar::Part::All,
     };
-    let loaded = crate::sidecar::load_part(load::open(path)?, g, None, part)?;
-    load::require_valid(&loaded)?;
-    load::print_warnings(&loaded, g);
+    let loaded = veloscope_core::sidecar::load_part(backup::open(path)?, s, None, part)?;
+    backup::require_valid(&loaded)?;
+    backup::report_warnings(&loaded, s);
     let idx = &loaded.index;
     let decisions: Option<Vec<Decision>> = if spec::any_filter(a.filters) {
         let sel = select::run(&loaded, a.filters, None, version, None)?;

@@ -5,16 +5,13 @@
 mod args;
 mod diff;
 mod inspect;
-mod load;
 mod location;
 mod ls;
 mod output;
 mod plan;
 mod preview;
-mod select;
 mod show;
-mod sidecar;
-mod spec;
+mod terminal;
 mod validate;
 mod verify;
 
@@ -63,13 +60,19 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
     let g = &cli.global;
+    let terminal = terminal::Terminal::new(g);
+    let s = &terminal.session(g);
     match &cli.command {
-        Command::Inspect { source } => inspect::run(source, g, out)?,
+        Command::Inspect { source } => inspect::run(source, g, s, out)?,
         Command::Index {
             source,
             out: to,
             span,
-        } => return sidecar::run(source, to.as_deref(), *span, g, out),
+        } => index(
+            &veloscope_core::index(source, to.as_deref(), *span, s)?,
+            g,
+            out,
+        )?,
         Command::Ls {
             source,
             filters,
@@ -81,7 +84,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
                 velero_version,
                 show_labels: *show_labels,
             };
-            ls::run(source, &a, g, out)?
+            ls::run(source, &a, g, s, out)?
         }
         Command::Preview {
             source,
@@ -98,7 +101,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
                 velero_version,
                 explain: *explain,
             };
-            preview::run(source, &a, g, out)?
+            preview::run(source, &a, g, s, out)?
         }
         Command::Show {
             source,
@@ -113,7 +116,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
                 namespace: namespace.as_deref(),
                 api_version: api_version.as_deref(),
             };
-            show::run(source, &a, g, out)?
+            show::run(source, &a, g, s, out)?
         }
         Command::Diff {
             a,
@@ -129,7 +132,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
                 diff: d,
                 velero_version,
             };
-            return diff::run(&args, g, out);
+            return diff::run(&args, g, s, out);
         }
         Command::Verify {
             source,
@@ -145,9 +148,9 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
                 write_manifest: *write_manifest,
                 manifest: manifest.as_deref(),
             };
-            return verify::run(&args, g, out);
+            return verify::run(&args, g, s, out);
         }
-        Command::Plan { source, restore } => plan::run(source, restore, g, out)?,
+        Command::Plan { source, restore } => plan::run(source, restore, g, s, out)?,
         Command::Validate {
             files,
             field_validation,
@@ -162,7 +165,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
                 velero_version,
                 junit: junit.as_deref(),
             };
-            return validate::run(&args, g, out);
+            return validate::run(&args, g, s, out);
         }
         Command::Backups {
             location,
@@ -174,7 +177,17 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             filters,
             name,
             kind,
-        } => return location::find(location, filters, name.as_deref(), kind.as_deref(), g, out),
+        } => {
+            return location::find(
+                location,
+                filters,
+                name.as_deref(),
+                kind.as_deref(),
+                g,
+                s,
+                out,
+            );
+        }
         Command::Restores { location } => location::restores(location, g, out)?,
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);
@@ -182,6 +195,26 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
         Command::Man => clap_mangen::Man::new(Cli::command()).render(out)?,
     }
     Ok(0)
+}
+
+fn index(
+    written: &veloscope_core::IndexReport,
+    g: &args::Global,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    match g.output {
+        args::Format::Table => writeln!(
+            out,
+            "wrote {}: {} items, {} seek points, {} ({} bytes per item)",
+            written.sidecar,
+            written.items,
+            written.seek_points,
+            output::human_bytes(written.bytes),
+            written.bytes / (written.items.max(1) as u64)
+        )?,
+        f => output::emit(out, f, written)?,
+    }
+    Ok(())
 }
 
 /// Stdout that remembers a broken pipe, whichever serializer hit it and however it wrapped it.

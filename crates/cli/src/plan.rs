@@ -1,8 +1,5 @@
-use crate::args::{Format, Global, RestoreArgs};
-use crate::load::{self, LoadOptions, Loaded};
+use crate::args::{Format, Global, RestoreFilters};
 use crate::output::{Table, emit};
-use crate::sidecar;
-use crate::spec::read_document;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
 use serde_json::Value;
@@ -10,6 +7,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use veloscope_archive::{ItemPath, ScanEvent, VersionDir};
+use veloscope_core::Session;
+use veloscope_core::backup::{self, Backup, LoadOptions};
+use veloscope_core::sidecar;
+use veloscope_core::spec::read_document;
 use veloscope_diff::{IgnoreRule, Matcher, Options};
 use veloscope_index::Index;
 use veloscope_model::RestoreSpec;
@@ -69,7 +70,7 @@ struct Report<'a> {
     warnings: Vec<String>,
 }
 
-fn spec_from_flags(a: &RestoreArgs) -> Result<RestoreSpec> {
+fn spec_from_flags(a: &RestoreFilters) -> Result<RestoreSpec> {
     if a.selector.is_some() && a.or_selector.is_some() {
         bail!("either a 'selector' or an 'or-selector' can be specified, but not both");
     }
@@ -91,7 +92,7 @@ fn spec_from_flags(a: &RestoreArgs) -> Result<RestoreSpec> {
             excluded_resources: a.status_exclude_resources.clone(),
         });
     let (label_selector, or_label_selectors) =
-        crate::spec::label_selectors(a.selector.as_deref(), a.or_selector.as_deref())?;
+        veloscope_core::spec::label_selectors(a.selector.as_deref(), a.or_selector.as_deref())?;
     Ok(RestoreSpec {
         included_namespaces: a.include_namespaces.clone(),
         excluded_namespaces: a.exclude_namespaces.clone(),
@@ -110,7 +111,7 @@ fn spec_from_flags(a: &RestoreArgs) -> Result<RestoreSpec> {
 }
 
 /// How each PV's data was backed up, from the backup folder's side files.
-fn volume_facts(loaded: &Loaded, warnings: &mut Vec<String>) -> VolumeFacts {
+fn volume_facts(loaded: &Backup, warnings: &mut Vec<String>) -> VolumeFacts {
     let mut f = VolumeFacts::default();
     let Some(folder) = loaded.source.folder() else {
         warnings.push("a bare tarball has no side files: PV decisions assume no snapshots and no pod volume backups".into());
@@ -161,7 +162,13 @@ fn volume_facts(loaded: &Loaded, warnings: &mut Vec<String>) -> VolumeFacts {
     f
 }
 
-pub fn run(path: &Path, a: &RestoreArgs, g: &Global, out: &mut impl Write) -> Result<()> {
+pub fn run(
+    path: &Path,
+    a: &RestoreFilters,
+    g: &Global,
+    s: &Session<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
     let version: VeleroVersion = a.velero_version.parse().map_err(|e: String| anyhow!(e))?;
     let priorities = match &a.restore_resource_priorities {
         Some(p) => restore::parse_priorities(p).map_err(|e| anyhow!(e))?,
@@ -172,8 +179,8 @@ pub fn run(path: &Path, a: &RestoreArgs, g: &Global, out: &mut impl Write) -> Re
             .map_err(|e| anyhow!("{}: {e}", f.display()))?,
         None => spec_from_flags(a)?,
     };
-    let loaded = load::load(path, g, None)?;
-    load::print_warnings(&loaded, g);
+    let loaded = backup::load(path, s, None)?;
+    backup::report_warnings(&loaded, s);
     let file = loaded.source.tarball().display().to_string();
     let spec = restore::prepare(raw).map_err(|errs| {
         anyhow!(
@@ -226,7 +233,7 @@ pub fn run(path: &Path, a: &RestoreArgs, g: &Global, out: &mut impl Write) -> Re
         }),
     };
     let existing = match &a.existing {
-        Some(p) => Some(Existing::load(p, g)?),
+        Some(p) => Some(Existing::load(p, s)?),
         None => {
             warnings.push("conflicts with objects already in the target cluster were not checked (pass --existing)".into());
             None
@@ -235,7 +242,7 @@ pub fn run(path: &Path, a: &RestoreArgs, g: &Global, out: &mut impl Write) -> Re
     if a.render.is_some() || existing.is_some() {
         second_pass(
             &loaded,
-            g,
+            s,
             &mut plan,
             &ctx,
             a.render.as_deref(),
@@ -285,8 +292,8 @@ struct Existing {
 }
 
 impl Existing {
-    fn load(path: &Path, g: &Global) -> Result<Existing> {
-        let source = load::open_or_dump(path)?;
+    fn load(path: &Path, s: &Session<'_>) -> Result<Existing> {
+        let source = backup::open_or_dump(path)?;
         let mut keys = HashMap::new();
         let lo = LoadOptions {
             progress_bar: false,
@@ -294,7 +301,7 @@ impl Existing {
             parse_metadata: false,
             ..LoadOptions::default()
         };
-        load::load_with(source, g, lo, None, &mut |ev| {
+        backup::load_with(source, s, lo, None, &mut |ev| {
             if let ScanEvent::Item(e) = ev
                 && e.path.version == VersionDir::Unversioned
             {
@@ -321,8 +328,8 @@ impl Existing {
 /// Reads the planned items' bodies: renders them in apply order, and against the target cluster
 /// turns steps whose object exists into `skip` (policy none or no difference) or `update`.
 fn second_pass(
-    loaded: &Loaded,
-    g: &Global,
+    loaded: &Backup,
+    s: &Session<'_>,
     plan: &mut Plan,
     ctx: &RenderContext<'_>,
     render_dir: Option<&Path>,
@@ -439,11 +446,11 @@ fn second_pass(
                         .position(p.gr, p.namespace, p.name)
                         .is_some_and(|at| wanted.contains_key(&at))
             };
-            for c in sidecar::bodies(idx, access, &archive, &want, g)? {
+            for c in sidecar::bodies(idx, access, &archive, &want, s)? {
                 handle(&c.gr, c.namespace.as_deref(), &c.name, &c.body);
             }
         }
-        None => load::load_with(loaded.source.clone(), g, lo, None, &mut |ev| {
+        None => backup::load_with(loaded.source.clone(), s, lo, None, &mut |ev| {
             if let ScanEvent::Item(e) = ev
                 && e.path.version == VersionDir::Unversioned
             {

@@ -1,14 +1,15 @@
-use crate::args::{FilterArgs, Format, Global};
-use crate::load::{self, Loaded};
+use crate::args::{BackupFilters, Format, Global};
 use crate::output::{Table, emit};
-use crate::select::{self, Selection, SpecOrigin};
-use crate::spec;
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
+use veloscope_core::Session;
+use veloscope_core::backup::{self, Backup};
+use veloscope_core::selection::{self as select, Selection, SpecOrigin};
+use veloscope_core::spec;
 use veloscope_index::Index;
 use veloscope_model::BackupSpec;
 use veloscope_select::hooks::{HookRun, backup_hooks};
@@ -17,7 +18,7 @@ use veloscope_select::volumes::{VolumeDecision, volume_actions};
 use veloscope_select::{Decision, Reason, VeleroVersion, Via};
 
 pub struct PreviewArgs<'a> {
-    pub filters: &'a FilterArgs,
+    pub filters: &'a BackupFilters,
     pub spec: Option<&'a Path>,
     pub as_stored: bool,
     pub velero_version: &'a str,
@@ -103,7 +104,13 @@ pub fn via_text(idx: &Index, via: &Via) -> String {
     }
 }
 
-pub fn run(path: &Path, a: &PreviewArgs<'_>, g: &Global, out: &mut impl Write) -> Result<()> {
+pub fn run(
+    path: &Path,
+    a: &PreviewArgs<'_>,
+    g: &Global,
+    s: &Session<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
     let version: VeleroVersion = a.velero_version.parse().map_err(|e: String| anyhow!(e))?;
     let policy = a
         .filters
@@ -117,21 +124,21 @@ pub fn run(path: &Path, a: &PreviewArgs<'_>, g: &Global, out: &mut impl Write) -
     // Excluded items are only counted unless --explain lists them or a stored spec is audited:
     // then a sidecar need decode only the namespaces the flags can include.
     let scope = (a.spec.is_none() && !a.explain)
-        .then(|| crate::sidecar::NamespaceScope::of(a.filters))
+        .then(|| veloscope_core::sidecar::NamespaceScope::of(a.filters))
         .flatten();
     let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|s| s.accepts(idx, gr, ns));
     let part = match scope {
-        Some(_) => crate::sidecar::Part::Sections(&in_scope),
-        None => crate::sidecar::Part::All,
+        Some(_) => veloscope_core::sidecar::Part::Sections(&in_scope),
+        None => veloscope_core::sidecar::Part::All,
     };
-    let loaded = crate::sidecar::load_part(
-        load::open(path)?,
-        g,
-        policy.as_ref().map(|_| &want_pv as load::CaptureFn<'_>),
+    let loaded = veloscope_core::sidecar::load_part(
+        backup::open(path)?,
+        s,
+        policy.as_ref().map(|_| &want_pv as backup::CaptureFn<'_>),
         part,
     )?;
-    load::require_valid(&loaded)?;
-    load::print_warnings(&loaded, g);
+    backup::require_valid(&loaded)?;
+    backup::report_warnings(&loaded, s);
     let sel = select::run(
         &loaded,
         a.filters,
@@ -228,7 +235,7 @@ fn ordered_resource_warnings(idx: &Index, spec: &BackupSpec) -> Vec<String> {
     out
 }
 
-fn pv_bodies(loaded: &Loaded) -> HashMap<usize, Value> {
+fn pv_bodies(loaded: &Backup) -> HashMap<usize, Value> {
     loaded
         .captured
         .iter()
@@ -243,7 +250,7 @@ fn pv_bodies(loaded: &Loaded) -> HashMap<usize, Value> {
 #[allow(clippy::too_many_arguments)]
 fn build_report<'a>(
     path: &Path,
-    loaded: &'a Loaded,
+    loaded: &'a Backup,
     sel: &'a Selection,
     version: VeleroVersion,
     explain: bool,

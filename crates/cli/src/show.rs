@@ -1,8 +1,9 @@
 use crate::args::{Format, Global};
-use crate::load;
 use anyhow::{Result, bail};
 use std::io::Write;
 use std::path::Path;
+use veloscope_core::Session;
+use veloscope_core::backup;
 use veloscope_select::{Resolution, Resolver};
 
 pub struct ShowArgs<'a> {
@@ -12,7 +13,13 @@ pub struct ShowArgs<'a> {
     pub api_version: Option<&'a str>,
 }
 
-pub fn run(path: &Path, a: &ShowArgs<'_>, g: &Global, out: &mut impl Write) -> Result<()> {
+pub fn run(
+    path: &Path,
+    a: &ShowArgs<'_>,
+    g: &Global,
+    s: &Session<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
     let want = |p: &veloscope_archive::ItemPath<'_>| {
         use veloscope_archive::VersionDir;
         let version = match (p.version, a.api_version) {
@@ -38,8 +45,8 @@ pub fn run(path: &Path, a: &ShowArgs<'_>, g: &Global, out: &mut impl Write) -> R
             && a.namespace
                 .is_none_or(|n| ns.is_some_and(|s| idx.str(s) == n))
     };
-    let part = crate::sidecar::Part::Sections(&in_scope);
-    let loaded = crate::sidecar::load_part(load::open(path)?, g, Some(&want), part)?;
+    let part = veloscope_core::sidecar::Part::Sections(&in_scope);
+    let loaded = veloscope_core::sidecar::load_part(backup::open(path)?, s, Some(&want), part)?;
     let idx = &loaded.index;
     let file = loaded.source.tarball().display().to_string();
     let resolver = Resolver::for_index(idx);

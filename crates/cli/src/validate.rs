@@ -1,11 +1,12 @@
 use crate::args::{FieldValidationArg, Format, Global};
-use crate::load;
 use crate::output::emit;
 use anyhow::{Context, Result, anyhow, bail};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use veloscope_core::Session;
+use veloscope_core::backup;
 use veloscope_select::VeleroVersion;
 use veloscope_validate::{DocumentReport, FieldValidation, Options, Schemas, Severity, check_text};
 
@@ -51,13 +52,13 @@ fn backup_source(path: &Path) -> Result<PathBuf> {
 }
 
 /// Returns the exit code: 0 no error, 1 errors.
-pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
+pub fn run(a: &Args<'_>, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let version: VeleroVersion = a.velero_version.parse().map_err(|e: String| anyhow!(e))?;
     let loaded = match a.against {
         Some(p) => {
             let src = backup_source(p)?;
-            let l = load::load(&src, g, None)?;
-            load::require_valid(&l)?;
+            let l = backup::load(&src, s, None)?;
+            backup::require_valid(&l)?;
             Some((l, src.display().to_string()))
         }
         None => None,

@@ -1,5 +1,4 @@
 use crate::args::{Format, Global};
-use crate::load::{self, LoadOptions};
 use crate::output::{Table, emit};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
@@ -7,9 +6,11 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+use veloscope_core::Session;
+use veloscope_core::backup::{self, LoadOptions};
 use veloscope_select::Resolver;
 use veloscope_verify::manifest::{self, Manifest};
-use veloscope_verify::{Finding, Policy, Severity, archive, backup, junit};
+use veloscope_verify::{Finding, Policy, Severity, archive, junit};
 
 pub struct Args<'a> {
     pub source: &'a Path,
@@ -29,7 +30,7 @@ struct Report<'a> {
 }
 
 /// Returns the exit code: 0 no error finding, 1 errors.
-pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
+pub fn run(a: &Args<'_>, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let policy = a
         .policy
         .map(|p| {
@@ -37,7 +38,7 @@ pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
             Policy::parse(&text).map_err(|e| anyhow!("{}: {e}", p.display()))
         })
         .transpose()?;
-    let source = load::open(a.source)?;
+    let source = backup::open(a.source)?;
     let file = source.tarball().display().to_string();
     let manifest_path: PathBuf = a
         .manifest
@@ -54,7 +55,7 @@ pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
         tolerate_damage: true,
         ..LoadOptions::default()
     };
-    let loaded = load::load_with(source, g, lo, None, &mut |ev| {
+    let loaded = backup::load_with(source, s, lo, None, &mut |ev| {
         observer.borrow_mut().observe(ev)
     })?;
     let (mut findings, digests) = observer.into_inner().into_parts();
@@ -74,21 +75,21 @@ pub fn run(a: &Args<'_>, g: &Global, out: &mut impl Write) -> Result<u8> {
         &resolver,
     ));
     if complete {
-        findings.extend(backup::format_version(
+        findings.extend(veloscope_verify::backup::format_version(
             &file,
             index.stats.format_version.as_deref(),
         ));
     }
     let mut stored = None;
     if let Some(folder) = loaded.source.folder() {
-        stored = backup::stored_backup(folder, &mut findings);
+        stored = veloscope_verify::backup::stored_backup(folder, &mut findings);
         if let Some(s) = &stored {
-            findings.extend(backup::status(folder, s, index));
+            findings.extend(veloscope_verify::backup::status(folder, s, index));
             if complete {
-                findings.extend(backup::audit(&file, s, index, &resolver));
+                findings.extend(veloscope_verify::backup::audit(&file, s, index, &resolver));
             }
         }
-        findings.extend(backup::side_files(folder, index));
+        findings.extend(veloscope_verify::backup::side_files(folder, index));
     }
     if let Some(p) = &policy {
         findings.extend(p.check(

@@ -417,8 +417,8 @@ pub fn read_sections(
         path: path.to_path_buf(),
         source,
     })?;
-    // SAFETY: read-only map of our own cache file; a concurrent rewrite replaces it by rename.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| SidecarError::Io {
+    // A concurrent rewrite of our own cache file replaces it by rename.
+    let map = veloscope_archive::map_readonly(&file).map_err(|source| SidecarError::Io {
         path: path.to_path_buf(),
         source,
     })?;

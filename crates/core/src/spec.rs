@@ -1,7 +1,7 @@
 //! Backup specs from the command line: `velero backup create`'s flags, or a manifest file.
 
-use crate::args::FilterArgs;
-use anyhow::{Context, Result, bail};
+use crate::filters::BackupFilters;
+use crate::{Error, InFile, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 use veloscope_model::backup::TypedLocalObjectReference;
@@ -16,7 +16,7 @@ pub fn parse_ordered_resources(text: &str) -> Result<BTreeMap<String, String>> {
     for entry in text.split(';') {
         let kv: Vec<&str> = entry.split('=').collect();
         if kv.len() != 2 {
-            bail!("invalid OrderedResources '{entry}'");
+            return Err(Error::usage(format!("invalid OrderedResources '{entry}'")));
         }
         out.insert(kv[0].trim().to_string(), kv[1].trim().to_string());
     }
@@ -25,7 +25,7 @@ pub fn parse_ordered_resources(text: &str) -> Result<BTreeMap<String, String>> {
 
 /// True when any flag that shapes a Backup's filters was given (a policy file alone does not:
 /// it can be applied to a backup's stored spec).
-pub fn any_filter(f: &FilterArgs) -> bool {
+pub fn any_filter(f: &BackupFilters) -> bool {
     !f.include_namespaces.is_empty()
         || !f.exclude_namespaces.is_empty()
         || !f.include_resources.is_empty()
@@ -50,7 +50,8 @@ pub fn label_selectors(
 ) -> Result<(Option<LabelSelector>, OrSelectors)> {
     let single = selector
         .map(|s| Selector::parse(s).and_then(|s| s.to_label_selector()))
-        .transpose()?;
+        .transpose()
+        .map_err(Error::usage)?;
     let any = or_selector
         .map(|s| {
             Selector::parse_or(s)?
@@ -58,14 +59,17 @@ pub fn label_selectors(
                 .map(|s| s.to_label_selector().map(Some))
                 .collect::<Result<Vec<_>, _>>()
         })
-        .transpose()?;
+        .transpose()
+        .map_err(Error::usage)?;
     Ok((single, any))
 }
 
 /// The Backup spec `velero backup create` would build from these flags.
-pub fn from_flags(f: &FilterArgs) -> Result<BackupSpec> {
+pub fn from_flags(f: &BackupFilters) -> Result<BackupSpec> {
     if f.selector.is_some() && f.or_selector.is_some() {
-        bail!("either a 'selector' or an 'or-selector' can be specified, but not both");
+        return Err(Error::usage(
+            "either a 'selector' or an 'or-selector' can be specified, but not both",
+        ));
     }
     let (label_selector, or_label_selectors) =
         label_selectors(f.selector.as_deref(), f.or_selector.as_deref())?;
@@ -93,18 +97,17 @@ pub fn from_flags(f: &FilterArgs) -> Result<BackupSpec> {
 
 /// Reads YAML or JSON; the first document of a multi-document YAML file.
 pub fn read_document(path: &Path) -> Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let text = std::fs::read_to_string(path).in_file(path.display())?;
     let doc = serde_yaml::Deserializer::from_str(&text)
         .next()
-        .with_context(|| format!("{}: empty document", path.display()))?;
-    let value = <serde_json::Value as serde::Deserialize>::deserialize(doc)
-        .with_context(|| format!("{}: not YAML or JSON", path.display()))?;
-    Ok(value)
+        .ok_or_else(|| Error::input(path.display(), "empty document"))?;
+    <serde_json::Value as serde::Deserialize>::deserialize(doc)
+        .map_err(|e| Error::input(path.display(), format!("not YAML or JSON: {e}")))
 }
 
 pub fn from_file(path: &Path) -> Result<BackupSpec> {
     let doc = read_document(path)?;
-    BackupSpec::from_document(&doc).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    BackupSpec::from_document(&doc).map_err(|e| Error::usage(format!("{}: {e}", path.display())))
 }
 
 /// The resource policy file, and the reference the spec would carry to it.
@@ -112,9 +115,9 @@ pub fn policy(
     path: &Path,
     version: VeleroVersion,
 ) -> Result<(ResourcePolicies, TypedLocalObjectReference)> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    let policy =
-        parse_policy(&text, version).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).in_file(path.display())?;
+    let policy = parse_policy(&text, version)
+        .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
     let name = serde_yaml::from_str::<serde_json::Value>(&text)
         .ok()
         .and_then(|v| {

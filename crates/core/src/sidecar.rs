@@ -2,12 +2,9 @@
 //! tarball. A stale or damaged sidecar is reported, the archive read instead, and the sidecar
 //! rebuilt in place (the user asked for one by creating it).
 
-use crate::args::{Format, Global};
-use crate::load::{self, CaptureFn, Captured, LoadOptions, Loaded};
-use crate::output;
-use anyhow::{Context, Result, bail};
+use crate::backup::{self, Backup, CaptureFn, Captured, LoadOptions};
+use crate::{Error, InFile, Result, Session};
 use serde::Serialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use veloscope_archive::{Access, Compression, ItemPath, RemoteBackup, Source, VersionDir};
 use veloscope_index::sidecar::{self, Fingerprint, Persist};
@@ -16,29 +13,26 @@ use veloscope_index::{Builder, EntryRef, Index, IndexBuilder, PackedBuilder, Sym
 /// The gzip seek point spacing used when a command rebuilds a sidecar.
 const DEFAULT_SPAN: u64 = 4 << 20;
 
-#[derive(Serialize)]
+/// What `index` wrote.
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Written {
-    sidecar: String,
-    items: usize,
-    seek_points: usize,
-    bytes: u64,
-    archive_bytes: u64,
+pub struct IndexReport {
+    pub sidecar: String,
+    pub items: usize,
+    pub seek_points: usize,
+    pub bytes: u64,
+    pub archive_bytes: u64,
 }
 
-pub fn run(
-    path: &Path,
-    to: Option<&Path>,
-    span: u64,
-    g: &Global,
-    out: &mut impl Write,
-) -> Result<u8> {
-    let source = load::open(path)?;
+/// Reads a backup once and writes its sidecar to `to` (default: beside the tarball, or the cache
+/// folder for a backup in object storage), with gzip seek points `span` output bytes apart.
+pub fn index(path: &Path, to: Option<&Path>, span: u64, g: &Session<'_>) -> Result<IndexReport> {
+    let source = backup::open(path)?;
     let Some(archive) = ArchiveRef::of(&source) else {
-        bail!(
-            "{}: a live-cluster dump has no archive to index",
-            path.display()
-        );
+        return Err(Error::input(
+            path.display(),
+            "a live-cluster dump has no archive to index",
+        ));
     };
     let target = match to {
         Some(to) => to.to_path_buf(),
@@ -50,27 +44,14 @@ pub fn run(
         build::<PackedBuilder>(&archive, before, source.clone(), g, span, &target, None)?;
     let bytes = written?;
     let summary = loaded.index.summary();
-    load::print_scan_warnings(&loaded.source, &summary.warnings, g);
-    let written = Written {
+    backup::report_scan_warnings(&loaded.source, &summary.warnings, g);
+    Ok(IndexReport {
         sidecar: target.display().to_string(),
         items: loaded.index.item_count(),
         seek_points: loaded.access.as_ref().map_or(0, Access::seek_points),
         bytes,
         archive_bytes: summary.stats.archive_bytes,
-    };
-    match g.output {
-        Format::Table => writeln!(
-            out,
-            "wrote {}: {} items, {} seek points, {} ({} bytes per item)",
-            written.sidecar,
-            written.items,
-            written.seek_points,
-            output::human_bytes(bytes),
-            bytes / (written.items.max(1) as u64)
-        )?,
-        f => output::emit(out, f, &written)?,
-    }
-    Ok(0)
+    })
 }
 
 /// Reads the archive, recording seek points, and writes the sidecar to `target`, tied to the
@@ -80,16 +61,16 @@ fn build<B: Builder<Built: Persist>>(
     archive: &ArchiveRef,
     before: Fingerprint,
     source: Source,
-    g: &Global,
+    g: &Session<'_>,
     span: u64,
     target: &Path,
     capture: Option<CaptureFn<'_>>,
-) -> Result<(Loaded<B::Built>, Result<u64>)> {
+) -> Result<(Backup<B::Built>, Result<u64>)> {
     let lo = LoadOptions {
         seek_span: Some(span),
         ..LoadOptions::default()
     };
-    let mut loaded = load::load_into::<B>(source, g, lo, capture, &mut |_| {})?;
+    let mut loaded = backup::load_into::<B>(source, g, lo, capture, &mut |_| {})?;
     let access = match loaded.index.summary().stats.compression {
         Some(Compression::Gzip) => Access::Gzip(std::mem::take(&mut loaded.seek_points)),
         Some(Compression::Zstd) => match archive {
@@ -108,15 +89,15 @@ fn build<B: Builder<Built: Persist>>(
         ArchiveRef::Remote(_) => false,
     };
     let written = if changed {
-        Err(anyhow::anyhow!(
-            "{}: the archive changed while it was indexed",
-            archive.name()
+        Err(Error::input(
+            archive.name(),
+            "the archive changed while it was indexed",
         ))
     } else {
         if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+            std::fs::create_dir_all(dir).in_file(dir.display())?;
         }
-        sidecar::write(target, &before, &access, &loaded.index).map_err(Into::into)
+        sidecar::write(target, &before, &access, &loaded.index).in_file(target.display())
     };
     loaded.access = Some(access);
     Ok((loaded, written))
@@ -163,9 +144,7 @@ impl ArchiveRef {
 
     fn fingerprint(&self) -> Result<Fingerprint> {
         match self {
-            ArchiveRef::Local(p) => {
-                Fingerprint::of_file(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
-            }
+            ArchiveRef::Local(p) => Fingerprint::of_file(p).in_file(p.display()),
             ArchiveRef::Remote(r) => Ok(Fingerprint::of_object(
                 &r.url.to_string_lossy(),
                 r.version.size,
@@ -179,8 +158,12 @@ impl ArchiveRef {
 /// A source's index from its valid sidecar, with what reads its entries, when it has one of at
 /// most `most_items` items (nothing is rebuilt or reported: the caller reads the archive its own
 /// way). The head is decoded once, and the items only when they are few enough.
-pub fn valid(source: &Source, g: &Global, most_items: u64) -> Option<(Index, Access, ArchiveRef)> {
-    if g.no_index {
+pub fn valid(
+    source: &Source,
+    g: &Session<'_>,
+    most_items: u64,
+) -> Option<(Index, Access, ArchiveRef)> {
+    if g.options.no_index {
         return None;
     }
     let archive = ArchiveRef::of(source)?;
@@ -197,9 +180,9 @@ pub fn bodies(
     access: &Access,
     archive: &ArchiveRef,
     want: CaptureFn<'_>,
-    g: &Global,
+    g: &Session<'_>,
 ) -> Result<Vec<Captured>> {
-    read_entries(archive, index, access, want, g.max_entry_bytes)
+    read_entries(archive, index, access, want, g)
 }
 
 /// Where sidecars of archives in object storage live: `$VELOSCOPE_CACHE_DIR`, else
@@ -214,15 +197,13 @@ fn cache_dir() -> Result<PathBuf> {
         .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("veloscope")))
         .or_else(|| var("HOME").map(|d| d.join(".cache").join("veloscope")))
         .ok_or_else(|| {
-            anyhow::anyhow!(
-                "no cache folder for indexes of remote backups: set VELOSCOPE_CACHE_DIR"
-            )
+            Error::usage("no cache folder for indexes of remote backups: set VELOSCOPE_CACHE_DIR")
         })
 }
 
 /// Indexes a source: from its sidecar when valid, else by reading the archive (rebuilding a
 /// sidecar that exists but no longer matches).
-pub fn load(source: Source, g: &Global, capture: Option<CaptureFn<'_>>) -> Result<Loaded> {
+pub fn load(source: Source, g: &Session<'_>, capture: Option<CaptureFn<'_>>) -> Result<Backup> {
     load_part(source, g, capture, Part::All)
 }
 
@@ -237,12 +218,12 @@ pub enum Part<'a> {
 /// Like [`load`], decoding from a sidecar only the part of the items named.
 pub fn load_part(
     source: Source,
-    g: &Global,
+    g: &Session<'_>,
     capture: Option<CaptureFn<'_>>,
     part: Part<'_>,
-) -> Result<Loaded> {
-    let scan = |source| load::load_with(source, g, LoadOptions::default(), capture, &mut |_| {});
-    if g.no_index {
+) -> Result<Backup> {
+    let scan = |source| backup::load_with(source, g, LoadOptions::default(), capture, &mut |_| {});
+    if g.options.no_index {
         return scan(source);
     }
     let Some(archive) = ArchiveRef::of(&source) else {
@@ -260,10 +241,10 @@ pub fn load_part(
     match read {
         Ok((access, index)) => {
             let captured = match capture {
-                Some(want) => read_entries(&archive, &index, &access, want, g.max_entry_bytes)?,
+                Some(want) => read_entries(&archive, &index, &access, want, g)?,
                 None => Vec::new(),
             };
-            Ok(Loaded {
+            Ok(Backup {
                 source,
                 index,
                 captured,
@@ -273,15 +254,14 @@ pub fn load_part(
             })
         }
         Err(e) => {
-            if !g.quiet {
-                eprintln!("warning: {e}; reading the archive and rebuilding the index");
-            }
+            g.observer.notice(&format!(
+                "{e}; reading the archive and rebuilding the index"
+            ));
             let (loaded, written) =
                 build::<IndexBuilder>(&archive, current, source, g, DEFAULT_SPAN, &side, capture)?;
-            if let Err(e) = written
-                && !g.quiet
-            {
-                eprintln!("warning: {}: not rebuilt: {e:#}", side.display());
+            if let Err(e) = written {
+                g.observer
+                    .notice(&format!("{}: not rebuilt: {e}", side.display()));
             }
             Ok(loaded)
         }
@@ -289,9 +269,9 @@ pub fn load_part(
 }
 
 fn map_file(path: &Path) -> Result<memmap2::Mmap> {
-    let file = std::fs::File::open(path).with_context(|| path.display().to_string())?;
-    // SAFETY: read-only map; the fingerprint was checked just before.
-    unsafe { memmap2::Mmap::map(&file) }.with_context(|| path.display().to_string())
+    let file = std::fs::File::open(path).in_file(path.display())?;
+    // The fingerprint was checked just before.
+    veloscope_archive::map_readonly(&file).in_file(path.display())
 }
 
 /// Reads the bodies `want` asks for straight from the archive at their seek points, checking
@@ -301,7 +281,7 @@ fn read_entries(
     index: &Index,
     access: &Access,
     want: CaptureFn<'_>,
-    max_entry_bytes: u64,
+    g: &Session<'_>,
 ) -> Result<Vec<Captured>> {
     let Some(compression) = index.stats.compression else {
         return Ok(Vec::new());
@@ -348,7 +328,7 @@ fn read_entries(
                 name: &name,
             };
             captured.push(Captured {
-                body: read_body(archive, &mut map, &at, max_entry_bytes)?,
+                body: read_body(archive, &mut map, &at, g)?,
                 entry: name,
                 gr: gr.to_string(),
                 namespace: namespace.map(str::to_string),
@@ -375,25 +355,30 @@ fn read_body(
     archive: &ArchiveRef,
     map: &mut Option<memmap2::Mmap>,
     at: &EntryAt<'_>,
-    max_entry_bytes: u64,
+    g: &Session<'_>,
 ) -> Result<Vec<u8>> {
     let (name, entry) = (at.name, at.entry);
+    let max_entry_bytes = g.options.max_entry_bytes;
     // The same budget as a scan: a crafted sidecar must not make us allocate what it likes.
     if entry.size > max_entry_bytes {
-        bail!(
-            "{}: entry {name}: {} bytes is over the entry budget of {max_entry_bytes} (--max-entry-bytes)",
+        return Err(Error::entry(
             archive.name(),
-            entry.size
-        );
+            name,
+            format!(
+                "{} bytes is over the entry budget of {max_entry_bytes} (--max-entry-bytes)",
+                entry.size
+            ),
+        ));
     }
-    let len = usize::try_from(entry.size)?;
+    let len = usize::try_from(entry.size).map_err(|e| Error::entry(archive.name(), name, e))?;
     let read = |data: &[u8], base: u64| {
         veloscope_archive::read_range(data, base, at.compression, at.access, entry.offset, len)
     };
     let failed = |e: std::io::Error| {
-        anyhow::anyhow!(
-            "{}: entry {name}: {e} (reading at the index's seek point; try --no-index)",
-            archive.name()
+        Error::entry(
+            archive.name(),
+            name,
+            format!("{e} (reading at the index's seek point; try --no-index)"),
         )
     };
     let (body, read) = match archive {
@@ -410,7 +395,7 @@ fn read_body(
             let mut want = entry.size.saturating_add(256 << 10);
             loop {
                 let bytes = (r.read_range)(start, want)
-                    .map_err(|e| anyhow::anyhow!("{}: entry {name}: {e}", archive.name()))?;
+                    .map_err(|e| Error::entry(archive.name(), name, e))?;
                 match read(&bytes, start) {
                     Err(e)
                         if e.kind() == std::io::ErrorKind::UnexpectedEof
@@ -423,14 +408,14 @@ fn read_body(
             }
         }
     };
-    if std::env::var_os("VELOSCOPE_TRACE").is_some() {
-        eprintln!("trace: {name}: read {read} bytes of {}", archive.name());
-    }
+    g.observer
+        .trace(&format!("{name}: read {read} bytes of {}", archive.name()));
     if xxhash_rust::xxh3::xxh3_64(&body) != entry.hash {
-        bail!(
-            "{}: entry {name}: bytes differ from the index (archive rewritten in place?); rerun with --no-index",
-            archive.name()
-        );
+        return Err(Error::entry(
+            archive.name(),
+            name,
+            "bytes differ from the index (archive rewritten in place?); rerun with --no-index",
+        ));
     }
     Ok(body)
 }
@@ -443,7 +428,7 @@ fn read_body(
 pub struct NamespaceScope(Vec<veloscope_select::GlobSet>);
 
 impl NamespaceScope {
-    pub fn of(f: &crate::args::FilterArgs) -> Option<NamespaceScope> {
+    pub fn of(f: &crate::BackupFilters) -> Option<NamespaceScope> {
         let all = f.include_namespaces.is_empty() || f.include_namespaces.iter().any(|n| n == "*");
         (!all).then(|| {
             NamespaceScope(

@@ -1,19 +1,15 @@
-//! Opening a source and indexing it, with a progress bar on a terminal for slow reads.
+//! Opening a source and indexing it: from its sidecar when a valid one exists, else by one read
+//! of the archive.
 
-use crate::args::Global;
-use anyhow::{Result, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use crate::{Error, Observer, Options, Result, Session};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 use veloscope_archive::zran::{SeekPoint, SeekPoints};
 use veloscope_archive::{
     ArchiveError, ItemPath, ScanEvent, ScanOptions, ScanStats, ScanWarning, Source, VersionDir,
 };
 use veloscope_index::{Builder, Index, IndexBuilder};
 
-pub struct Loaded<I = Index> {
+pub struct Backup<I = Index> {
     pub source: Source,
     pub index: I,
     pub captured: Vec<Captured>,
@@ -38,55 +34,11 @@ pub struct Captured {
 
 pub type CaptureFn<'a> = &'a dyn Fn(&ItemPath<'_>) -> bool;
 
-pub fn scan_options(g: &Global) -> ScanOptions {
+pub fn scan_options(o: &Options) -> ScanOptions {
     ScanOptions {
-        max_entry_bytes: g.max_entry_bytes,
-        max_header_bytes: g.max_header_bytes,
+        max_entry_bytes: o.max_entry_bytes,
+        max_header_bytes: o.max_header_bytes,
         ..ScanOptions::default()
-    }
-}
-
-/// A progress bar that stays hidden until the work has taken about a second, and never draws
-/// unless stderr is a terminal.
-struct Progress {
-    bar: ProgressBar,
-    start: Instant,
-    shown: AtomicBool,
-    enabled: bool,
-}
-
-impl Progress {
-    fn new(g: &Global, wanted: bool) -> Progress {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} reading {bytes}/{total_bytes} [{wide_bar}] {eta}",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        Progress {
-            bar,
-            start: Instant::now(),
-            shown: AtomicBool::new(false),
-            enabled: wanted && !g.no_progress && !g.quiet && std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn update(&self, done: u64, total: u64) {
-        if !self.enabled {
-            return;
-        }
-        if !self.shown.load(Ordering::Relaxed) && self.start.elapsed() > Duration::from_secs(1) {
-            self.shown.store(true, Ordering::Relaxed);
-            self.bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
-        self.bar.set_length(total);
-        self.bar.set_position(done);
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.bar.finish_and_clear();
     }
 }
 
@@ -104,7 +56,7 @@ pub fn open_or_dump(path: &Path) -> Result<Source> {
 }
 
 /// Indexes a backup, from its sidecar when a valid one is beside it.
-pub fn load(path: &Path, g: &Global, capture: Option<CaptureFn<'_>>) -> Result<Loaded> {
+pub fn load(path: &Path, g: &Session<'_>, capture: Option<CaptureFn<'_>>) -> Result<Backup> {
     crate::sidecar::load(open(path)?, g, capture)
 }
 
@@ -117,7 +69,7 @@ pub struct LoadOptions {
     pub parse_metadata: bool,
     /// Fold items into the index (a bare diff needs only the events).
     pub build_index: bool,
-    /// Keep what was read before damage, with the damage in `Loaded::stop` (verify).
+    /// Keep what was read before damage, with the damage in `Backup::stop` (verify).
     pub tolerate_damage: bool,
     /// SHA-256 of every unversioned body, computed on the pool (verify's manifests).
     pub sha256: bool,
@@ -142,23 +94,22 @@ impl Default for LoadOptions {
 /// to `also` first (diff matches bodies there).
 pub fn load_with(
     source: Source,
-    g: &Global,
+    g: &Session<'_>,
     lo: LoadOptions,
     capture: Option<CaptureFn<'_>>,
     also: &mut dyn FnMut(&ScanEvent<'_>),
-) -> Result<Loaded> {
+) -> Result<Backup> {
     load_into::<IndexBuilder>(source, g, lo, capture, also)
 }
 
 /// Like [`load_with`], into the index layout of builder `B`.
 pub fn load_into<B: Builder>(
     source: Source,
-    g: &Global,
+    g: &Session<'_>,
     lo: LoadOptions,
     capture: Option<CaptureFn<'_>>,
     also: &mut dyn FnMut(&ScanEvent<'_>),
-) -> Result<Loaded<B::Built>> {
-    let progress = Progress::new(g, lo.progress_bar);
+) -> Result<Backup<B::Built>> {
     let mut builder = B::default();
     let mut captured = Vec::new();
     let points = SeekPoints::default();
@@ -166,11 +117,13 @@ pub fn load_into<B: Builder>(
         parse_metadata: lo.parse_metadata,
         sha256: lo.sha256,
         seek_points: lo.seek_span.map(|span| (span, points.clone())),
-        ..scan_options(g)
+        ..scan_options(&g.options)
     };
+    let quiet = crate::Quiet;
+    let observer: &dyn Observer = if lo.progress_bar { g.observer } else { &quiet };
     let scanned = source.scan(
         &opts,
-        &|done, total| progress.update(done, total),
+        &|done, total| observer.progress(done, total),
         |ev: ScanEvent<'_>| {
             also(&ev);
             if let (ScanEvent::Item(e), Some(want)) = (&ev, capture)
@@ -195,6 +148,7 @@ pub fn load_into<B: Builder>(
             }
         },
     );
+    observer.read_finished();
     let (stats, stop) = match scanned {
         Ok(stats) => (stats, None),
         Err(e)
@@ -205,14 +159,13 @@ pub fn load_into<B: Builder>(
         }
         Err(e) => return Err(e.into()),
     };
-    drop(progress);
     let index = builder.finish(stats);
     let seek_points = std::mem::take(
         &mut *points
             .lock()
-            .map_err(|_| anyhow::anyhow!("seek point collector poisoned"))?,
+            .map_err(|_| Error::Internal("seek point collector poisoned".into()))?,
     );
-    Ok(Loaded {
+    Ok(Backup {
         source,
         index,
         captured,
@@ -223,32 +176,29 @@ pub fn load_into<B: Builder>(
 }
 
 /// Commands that describe items stop at the first item whose JSON is unreadable.
-pub fn require_valid(loaded: &Loaded) -> Result<()> {
+pub fn require_valid(loaded: &Backup) -> Result<()> {
     if let Some(bad) = loaded.index.invalid.first() {
-        bail!(
-            "{}: entry {}: {}",
+        return Err(Error::entry(
             loaded.source.tarball().display(),
-            bad.entry,
-            bad.message
-        );
+            &bad.entry,
+            &bad.message,
+        ));
     }
     Ok(())
 }
 
-pub fn print_warnings(loaded: &Loaded, g: &Global) {
-    print_scan_warnings(&loaded.source, &loaded.index.warnings, g);
+/// Tells the observer the reader's warnings, one line each naming the file and entry.
+pub fn report_warnings(loaded: &Backup, g: &Session<'_>) {
+    report_scan_warnings(&loaded.source, &loaded.index.warnings, g);
 }
 
-pub fn print_scan_warnings(source: &Source, warnings: &[ScanWarning], g: &Global) {
-    if g.quiet {
-        return;
-    }
+pub fn report_scan_warnings(source: &Source, warnings: &[ScanWarning], g: &Session<'_>) {
     for w in warnings {
-        eprintln!(
-            "warning: {}: entry {}: {}",
+        g.observer.notice(&format!(
+            "{}: entry {}: {}",
             source.tarball().display(),
             w.entry,
             w.message
-        );
+        ));
     }
 }

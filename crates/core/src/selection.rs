@@ -1,10 +1,10 @@
 //! The selection both `preview` and `ls` run: which spec, normalised how, evaluated by the
 //! preview engine over the loaded archive.
 
-use crate::args::FilterArgs;
-use crate::load::Loaded;
+use crate::backup::Backup;
+use crate::filters::BackupFilters;
 use crate::spec;
-use anyhow::{Result, anyhow, bail};
+use crate::{Error, Result};
 use serde::Serialize;
 use std::path::Path;
 use veloscope_model::BackupSpec;
@@ -62,8 +62,8 @@ pub fn unresolvable(spec: &BackupSpec, resolver: &Resolver) -> Vec<String> {
 /// Chooses the spec (file, flags, the backup's stored spec, or none), normalises it unless it is
 /// the stored one, and previews it.
 pub fn run(
-    loaded: &Loaded,
-    filters: &FilterArgs,
+    loaded: &Backup,
+    filters: &BackupFilters,
     spec_file: Option<(&Path, bool)>,
     version: VeleroVersion,
     policy: Option<&ResourcePolicies>,
@@ -91,10 +91,10 @@ pub fn run(
         raw
     } else {
         prepare(raw, &loaded.index, version, policy).map_err(|errs| {
-            anyhow!(
+            Error::usage(format!(
                 "{file}: the Backup would fail validation: {}",
                 errs.join("; ").replace('\n', " ")
-            )
+            ))
         })?
     };
     if let Some(f) = &filters.resource_policy_file
@@ -104,7 +104,7 @@ pub fn run(
     }
     let resolver = Resolver::for_index(&loaded.index);
     let preview = preview(&loaded.index, &resolver, &spec, version, policy)
-        .map_err(|e| anyhow!("{file}: {e}"))?;
+        .map_err(|e| Error::usage(format!("{file}: {e}")))?;
     Ok(Selection {
         spec,
         origin,
@@ -115,13 +115,13 @@ pub fn run(
 
 /// `ls` refuses a resource name that can only be a typo; `preview` warns instead, as Velero
 /// silently keeps such a name as a pattern that matches nothing.
-pub fn reject_unresolvable(loaded: &Loaded, spec: &BackupSpec, resolver: &Resolver) -> Result<()> {
+pub fn reject_unresolvable(loaded: &Backup, spec: &BackupSpec, resolver: &Resolver) -> Result<()> {
     if let Some(name) = unresolvable(spec, resolver).first() {
-        bail!(
+        return Err(Error::usage(format!(
             "{}: {}",
             loaded.source.tarball().display(),
             veloscope_select::SelectError::UnknownResource(name.clone())
-        );
+        )));
     }
     Ok(())
 }

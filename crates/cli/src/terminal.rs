@@ -1,0 +1,87 @@
+//! What the engine tells the user while it works: a progress bar that appears only on a terminal
+//! and only once a read has taken about a second, and warnings on stderr unless `-q`.
+
+use crate::args::Global;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use veloscope_core::{Observer, Options, Session};
+
+pub struct Terminal {
+    /// The current read's bar, when it started, and whether the bar is drawn.
+    read: Mutex<Option<(ProgressBar, Instant, bool)>>,
+    bars: bool,
+    quiet: bool,
+    trace: bool,
+}
+
+impl Terminal {
+    pub fn new(g: &Global) -> Terminal {
+        Terminal {
+            read: Mutex::new(None),
+            bars: !g.no_progress && !g.quiet && std::io::stderr().is_terminal(),
+            quiet: g.quiet,
+            trace: std::env::var_os("VELOSCOPE_TRACE").is_some(),
+        }
+    }
+
+    pub fn session<'a>(&'a self, g: &Global) -> Session<'a> {
+        Session::new(
+            Options {
+                max_entry_bytes: g.max_entry_bytes,
+                max_header_bytes: g.max_header_bytes,
+                no_index: g.no_index,
+            },
+            self,
+        )
+    }
+}
+
+impl Observer for Terminal {
+    fn progress(&self, done: u64, total: u64) {
+        if !self.bars {
+            return;
+        }
+        let Ok(mut read) = self.read.lock() else {
+            return;
+        };
+        let (bar, start, shown) = read.get_or_insert_with(|| (new_bar(), Instant::now(), false));
+        if !*shown && start.elapsed() > Duration::from_secs(1) {
+            *shown = true;
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.set_length(total);
+        bar.set_position(done);
+    }
+
+    fn read_finished(&self) {
+        if let Ok(mut read) = self.read.lock()
+            && let Some((bar, _, _)) = read.take()
+        {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn notice(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("warning: {text}");
+        }
+    }
+
+    fn trace(&self, text: &str) {
+        if self.trace {
+            eprintln!("trace: {text}");
+        }
+    }
+}
+
+fn new_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} [{wide_bar}] {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

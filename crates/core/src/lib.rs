@@ -1,0 +1,83 @@
+//! The veloscope engine: every question a front end asks of a Velero backup or a storage
+//! location, answered as a typed, serialisable report. It never prints, never exits and never
+//! touches a terminal: progress and notices go to an [`Observer`] the caller implements, and
+//! failures are [`Error`]s whose [`ErrorKind`] a front end maps to an exit code or an HTTP status.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use veloscope_core::{Options, Quiet, Session};
+//!
+//! let session = Session::new(Options::default(), &Quiet);
+//! let written = veloscope_core::index(Path::new("fixtures/bsl/backups/k3s-124"), None, 4 << 20, &session)?;
+//! println!("{} items indexed into {}", written.items, written.sidecar);
+//! # Ok::<(), veloscope_core::Error>(())
+//! ```
+//!
+//! A [`Backup`] owns its source, its index (from a valid sidecar, or from one read of the
+//! archive) and its access to single entries (seek points, ranged GETs, or another read). It is
+//! `Send + Sync`: a server opens it once and answers many requests at once.
+
+pub mod backup;
+mod error;
+mod filters;
+pub mod selection;
+pub mod sidecar;
+pub mod spec;
+
+pub use backup::{Backup, Captured};
+pub use error::{Error, ErrorKind, InFile, Result};
+pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
+pub use sidecar::{IndexReport, Part, index};
+
+/// How sources are read: byte budgets that keep a hostile archive from exhausting memory, and
+/// whether a sidecar index may answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Largest tar entry body read into memory.
+    pub max_entry_bytes: u64,
+    /// Largest PAX or GNU long-name extension header.
+    pub max_header_bytes: u64,
+    /// Read the archive even when a valid sidecar is beside it.
+    pub no_index: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_entry_bytes: 256 << 20,
+            max_header_bytes: 1 << 20,
+            no_index: false,
+        }
+    }
+}
+
+/// What the engine tells its caller while it works. Every method has a do-nothing default.
+pub trait Observer: Sync {
+    /// Bytes of the archive read so far, of `total` (0 when unknown).
+    fn progress(&self, _done: u64, _total: u64) {}
+    /// A read of the archive ended (whatever its outcome).
+    fn read_finished(&self) {}
+    /// Something the user should know that is not an answer: a stale sidecar rebuilt, a side
+    /// file that could not be read, an entry the reader skipped.
+    fn notice(&self, _text: &str) {}
+    /// What was read where, for tests and debugging (`VELOSCOPE_TRACE` in the CLI).
+    fn trace(&self, _text: &str) {}
+}
+
+/// One caller's way of reading: its options and who hears about the work.
+#[derive(Clone, Copy)]
+pub struct Session<'a> {
+    pub options: Options,
+    pub observer: &'a dyn Observer,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(options: Options, observer: &'a dyn Observer) -> Session<'a> {
+        Session { options, observer }
+    }
+}
+
+/// An observer that hears nothing.
+pub struct Quiet;
+
+impl Observer for Quiet {}
