@@ -306,6 +306,7 @@ fn from_sidecars(
             (source, index)
         })
         .map(|(source, index)| Backup {
+            named_as: source.tarball().display().to_string(),
             source: source.clone(),
             index,
             captured: Vec::new(),

@@ -110,7 +110,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             namespace,
             api_version,
         } => {
-            let a = show::ShowArgs {
+            let a = veloscope_core::items::ItemQuery {
                 resource,
                 name,
                 namespace: namespace.as_deref(),

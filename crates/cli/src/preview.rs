@@ -8,14 +8,13 @@ use std::io::Write;
 use std::path::Path;
 use veloscope_core::Session;
 use veloscope_core::backup::{self, Backup};
-use veloscope_core::selection::{self as select, Selection, SpecOrigin};
+use veloscope_core::selection::{self as select, Selection, SpecOrigin, via_text};
 use veloscope_core::spec;
 use veloscope_index::Index;
 use veloscope_model::BackupSpec;
 use veloscope_select::hooks::{HookRun, backup_hooks};
-use veloscope_select::preview::item_ref;
 use veloscope_select::volumes::{VolumeDecision, volume_actions};
-use veloscope_select::{Decision, Reason, VeleroVersion, Via};
+use veloscope_select::{Decision, Reason, VeleroVersion};
 
 pub struct PreviewArgs<'a> {
     pub filters: &'a BackupFilters,
@@ -94,13 +93,6 @@ fn item_out<'a>(idx: &'a Index, at: usize) -> ItemOut<'a> {
         name: &i.name,
         via: None,
         reason: None,
-    }
-}
-
-pub fn via_text(idx: &Index, via: &Via) -> String {
-    match via {
-        Via::Item(p) => item_ref(idx, *p),
-        Via::Crd(gr) => format!("CRD of {gr}"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Opening a source and indexing it: from its sidecar when a valid one exists, else by one read
 //! of the archive.
 
+use crate::sidecar::Part;
 use crate::{Error, Observer, Options, Result, Session};
 use std::path::Path;
 use veloscope_archive::zran::{SeekPoint, SeekPoints};
@@ -10,6 +11,8 @@ use veloscope_archive::{
 use veloscope_index::{Builder, Index, IndexBuilder};
 
 pub struct Backup<I = Index> {
+    /// The source as the caller named it (a path or URL).
+    pub named_as: String,
     pub source: Source,
     pub index: I,
     pub captured: Vec<Captured>,
@@ -39,6 +42,27 @@ pub fn scan_options(o: &Options) -> ScanOptions {
         max_entry_bytes: o.max_entry_bytes,
         max_header_bytes: o.max_header_bytes,
         ..ScanOptions::default()
+    }
+}
+
+impl Backup {
+    /// Opens a backup by path or URL and indexes all of it: from its sidecar when a valid one
+    /// exists, else by one read of the archive (rebuilding a sidecar that exists but is stale).
+    pub fn open(path: &Path, s: &Session<'_>) -> Result<Backup> {
+        Backup::open_with(path, s, Part::All, None)
+    }
+
+    /// Like [`Backup::open`], decoding from a sidecar only the `part` of the items a question
+    /// needs, and keeping the bodies `capture` asks for when the archive is read.
+    pub fn open_with(
+        path: &Path,
+        s: &Session<'_>,
+        part: Part<'_>,
+        capture: Option<CaptureFn<'_>>,
+    ) -> Result<Backup> {
+        let mut backup = crate::sidecar::load_part(open(path)?, s, capture, part)?;
+        backup.named_as = path.display().to_string();
+        Ok(backup)
     }
 }
 
@@ -166,6 +190,7 @@ pub fn load_into<B: Builder>(
             .map_err(|_| Error::Internal("seek point collector poisoned".into()))?,
     );
     Ok(Backup {
+        named_as: source.tarball().display().to_string(),
         source,
         index,
         captured,

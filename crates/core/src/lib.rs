@@ -20,9 +20,11 @@
 pub mod backup;
 mod error;
 mod filters;
+pub mod items;
 pub mod selection;
 pub mod sidecar;
 pub mod spec;
+pub mod summary;
 
 pub use backup::{Backup, Captured};
 pub use error::{Error, ErrorKind, InFile, Result};
@@ -81,3 +83,8 @@ impl<'a> Session<'a> {
 pub struct Quiet;
 
 impl Observer for Quiet {}
+
+/// A `--velero-version` value (`MAJOR.MINOR`).
+pub fn velero_version(text: &str) -> Result<veloscope_select::VeleroVersion> {
+    text.parse().map_err(Error::Usage)
+}

@@ -125,3 +125,11 @@ pub fn reject_unresolvable(loaded: &Backup, spec: &BackupSpec, resolver: &Resolv
     }
     Ok(())
 }
+
+/// How a related item names what pulled it in.
+pub fn via_text(idx: &veloscope_index::Index, via: &veloscope_select::Via) -> String {
+    match via {
+        veloscope_select::Via::Item(p) => veloscope_select::preview::item_ref(idx, *p),
+        veloscope_select::Via::Crd(gr) => format!("CRD of {gr}"),
+    }
+}

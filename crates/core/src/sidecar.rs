@@ -245,6 +245,7 @@ pub fn load_part(
                 None => Vec::new(),
             };
             Ok(Backup {
+                named_as: source.tarball().display().to_string(),
                 source,
                 index,
                 captured,

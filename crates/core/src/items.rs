@@ -1,0 +1,263 @@
+//! `ls` and `show`: a backup's items, all of them or exactly those a Backup spec selects, and one
+//! item's stored bytes.
+
+use crate::backup::CaptureFn;
+use crate::filters::BackupFilters;
+use crate::{Backup, Captured, Error, Part, Result, Session, selection, spec};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use veloscope_archive::{ItemPath, VersionDir};
+use veloscope_index::{Index, Item, Sym};
+use veloscope_select::{Decision, Resolution, Resolver, VeleroVersion};
+
+/// One row of `ls`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemRow<'a> {
+    pub resource: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+    pub api_version: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub labels: BTreeMap<&'a str, &'a str>,
+    /// The item that pulled this one in, for related items and CRDs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+/// Which item `show` prints.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemQuery<'a> {
+    /// Plural, singular, kind, short name or plural.group.
+    pub resource: &'a str,
+    pub name: &'a str,
+    pub namespace: Option<&'a str>,
+    /// The version directory to read (`v1`, `v2beta2`); None: the preferred copy.
+    pub api_version: Option<&'a str>,
+}
+
+/// One item's bytes as stored, and the entry they came from.
+#[derive(Debug)]
+pub struct StoredItem {
+    pub entry: String,
+    pub body: Vec<u8>,
+}
+
+impl Backup {
+    /// Opens a backup for `ls` with these filters: from a sidecar, only the namespaces they can
+    /// include and the cluster scope are decoded.
+    pub fn open_for_items(path: &Path, filters: &BackupFilters, s: &Session<'_>) -> Result<Backup> {
+        let scope = crate::sidecar::NamespaceScope::of(filters);
+        let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|sc| sc.accepts(idx, gr, ns));
+        let part = match scope {
+            Some(_) => Part::Sections(&in_scope),
+            None => Part::All,
+        };
+        Backup::open_with(path, s, part, None)
+    }
+
+    /// Without filters every item; with them, exactly the items `preview` includes for the same
+    /// filters (related items and CRDs among them, marked `via`). A resource name that resolves
+    /// to nothing is an error here: a typo should not list nothing.
+    pub fn items(
+        &self,
+        filters: &BackupFilters,
+        version: VeleroVersion,
+        s: &Session<'_>,
+    ) -> Result<Vec<ItemRow<'_>>> {
+        crate::backup::require_valid(self)?;
+        crate::backup::report_warnings(self, s);
+        let idx = &self.index;
+        let decisions: Option<Vec<Decision>> = if spec::any_filter(filters) {
+            let sel = selection::run(self, filters, None, version, None)?;
+            selection::reject_unresolvable(self, &sel.spec, &sel.resolver)?;
+            Some(sel.preview.decisions)
+        } else {
+            None
+        };
+        Ok(idx
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(at, i)| {
+                let via = match decisions.as_ref().map(|d| &d[at]) {
+                    None => None,
+                    Some(Decision::Included(via)) => {
+                        via.as_ref().map(|v| selection::via_text(idx, v))
+                    }
+                    Some(Decision::Excluded(_)) => return None,
+                };
+                Some(row(idx, i, via))
+            })
+            .collect())
+    }
+
+    /// Opens a backup for `show`: from a sidecar only the named resource's items (in the named
+    /// namespace) are decoded; from the archive, the item's bodies are kept as they pass.
+    pub fn open_for_item(path: &Path, q: &ItemQuery<'_>, s: &Session<'_>) -> Result<Backup> {
+        let resolved: std::cell::OnceCell<Option<Sym>> = std::cell::OnceCell::new();
+        let in_scope = |idx: &Index, gr, ns: Option<Sym>| {
+            let want_gr = *resolved.get_or_init(|| {
+                let name = match Resolver::for_index(idx).resolve(q.resource) {
+                    Resolution::Resource(gr) | Resolution::Pattern(gr) => gr,
+                };
+                idx.strings.get(&name)
+            });
+            want_gr == Some(gr)
+                && q.namespace
+                    .is_none_or(|n| ns.is_some_and(|s| idx.str(s) == n))
+        };
+        let want = |p: &ItemPath<'_>| q.matches(p);
+        Backup::open_with(path, s, Part::Sections(&in_scope), Some(&want))
+    }
+
+    /// One item's stored bytes: the unversioned copy, or the one under `--api-version`.
+    pub fn item(&self, q: &ItemQuery<'_>, s: &Session<'_>) -> Result<StoredItem> {
+        let idx = &self.index;
+        let file = self.source.tarball().display().to_string();
+        let resolver = Resolver::for_index(idx);
+        let gr = match resolver.resolve(q.resource) {
+            Resolution::Resource(gr) => gr,
+            Resolution::Pattern(p) if resolver.in_archive(&p) => p,
+            Resolution::Pattern(p) => {
+                return Err(Error::NotFound {
+                    file,
+                    message: veloscope_select::SelectError::UnknownResource(p).to_string(),
+                    nearest: Vec::new(),
+                });
+            }
+        };
+        if !resolver.in_archive(&gr) {
+            return Err(Error::NotFound {
+                file,
+                message: format!("the backup holds no {gr} (no resources/{gr}/ directory)"),
+                nearest: Vec::new(),
+            });
+        }
+        let candidates: Vec<_> = idx
+            .items_of(&gr)
+            .iter()
+            .filter(|i| {
+                &*i.name == q.name && (q.namespace.is_none() || idx.namespace(i) == q.namespace)
+            })
+            .collect();
+        let item = match candidates.as_slice() {
+            [one] => *one,
+            [] => {
+                let message = match q.namespace {
+                    Some(ns) => format!("no {gr} named {:?} in namespace {ns:?}", q.name),
+                    None => format!("no {gr} named {:?}", q.name),
+                };
+                return Err(Error::NotFound {
+                    file,
+                    message,
+                    nearest: Vec::new(),
+                });
+            }
+            many => {
+                let namespaces: Vec<&str> = many.iter().filter_map(|i| idx.namespace(i)).collect();
+                return Err(Error::usage(format!(
+                    "{file}: {gr} {:?} exists in several namespaces ({}); choose one with -n",
+                    q.name,
+                    namespaces.join(", ")
+                )));
+            }
+        };
+        let ns = idx.namespace(item);
+        let of_item =
+            |c: &&Captured| c.gr == gr && c.namespace.as_deref() == ns && c.name == q.name;
+        let fetched;
+        let pool: &[Captured] = if self.captured.iter().any(|c| of_item(&c)) {
+            &self.captured
+        } else {
+            let exact = ItemQuery {
+                resource: &gr,
+                namespace: ns,
+                ..*q
+            };
+            let want = |p: &ItemPath<'_>| p.gr == gr.as_str() && exact.matches(p);
+            fetched = self.bodies(&want, s)?;
+            &fetched
+        };
+        let body = pool
+            .iter()
+            .filter(of_item)
+            .find(|c| c.version.as_deref() == q.api_version)
+            .or_else(|| {
+                // No unversioned copy: fall back to any stored copy.
+                q.api_version
+                    .is_none()
+                    .then(|| pool.iter().find(of_item))
+                    .flatten()
+            });
+        let Some(c) = body else {
+            let versions: Vec<&str> = item.versions.iter().map(|v| idx.str(v.version)).collect();
+            return Err(Error::NotFound {
+                file,
+                message: format!(
+                    "{gr} {:?} has no copy under version {:?} (stored versions: {})",
+                    q.name,
+                    q.api_version.unwrap_or(""),
+                    versions.join(", ")
+                ),
+                nearest: Vec::new(),
+            });
+        };
+        if let Some(bad) = self.index.invalid.iter().find(|b| b.entry == c.entry) {
+            return Err(Error::entry(file, &bad.entry, &bad.message));
+        }
+        Ok(StoredItem {
+            entry: c.entry.clone(),
+            body: c.body.clone(),
+        })
+    }
+
+    /// The bodies `want` asks for: at their seek points when the index came from a sidecar,
+    /// else by another read of the archive.
+    pub fn bodies(&self, want: CaptureFn<'_>, s: &Session<'_>) -> Result<Vec<Captured>> {
+        if let (Some(access), Some(archive)) =
+            (&self.access, crate::sidecar::ArchiveRef::of(&self.source))
+        {
+            return crate::sidecar::bodies(&self.index, access, &archive, want, s);
+        }
+        let lo = crate::backup::LoadOptions {
+            parse_metadata: false,
+            build_index: false,
+            ..Default::default()
+        };
+        Ok(crate::backup::load_with(self.source.clone(), s, lo, Some(want), &mut |_| {})?.captured)
+    }
+}
+
+impl ItemQuery<'_> {
+    /// Whether a path is a copy this query asks for (by name, namespace and version directory).
+    fn matches(&self, p: &ItemPath<'_>) -> bool {
+        let version = match (p.version, self.api_version) {
+            (VersionDir::Unversioned, None) => true,
+            // Kept as the fallback for items stored only under version directories.
+            (VersionDir::Preferred(_), None) => true,
+            (VersionDir::Preferred(v) | VersionDir::Other(v), Some(want)) => v == want,
+            _ => false,
+        };
+        version
+            && p.name == self.name
+            && (self.namespace.is_none() || p.namespace == self.namespace)
+    }
+}
+
+fn row<'a>(idx: &'a Index, i: &'a Item, via: Option<String>) -> ItemRow<'a> {
+    ItemRow {
+        resource: idx.gr(i),
+        namespace: idx.namespace(i),
+        name: &i.name,
+        api_version: i.api_version.map(|s| idx.str(s)),
+        kind: i.kind.map(|s| idx.str(s)),
+        labels: i
+            .labels
+            .iter()
+            .map(|(k, v)| (idx.str(*k), idx.str(*v)))
+            .collect(),
+        via,
+    }
+}
