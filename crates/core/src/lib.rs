@@ -21,6 +21,7 @@ pub mod backup;
 mod error;
 mod filters;
 pub mod items;
+pub mod preview;
 pub mod selection;
 pub mod sidecar;
 pub mod spec;
