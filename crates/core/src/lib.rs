@@ -21,6 +21,7 @@ pub mod backup;
 mod error;
 mod filters;
 pub mod items;
+pub mod plan;
 pub mod preview;
 pub mod selection;
 pub mod sidecar;
@@ -31,6 +32,7 @@ pub use backup::{Backup, Captured};
 pub use error::{Error, ErrorKind, InFile, Result};
 pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
 pub use sidecar::{IndexReport, Part, index};
+pub use veloscope_restore::Action;
 
 /// How sources are read: byte budgets that keep a hostile archive from exhausting memory, and
 /// whether a sidecar index may answer.

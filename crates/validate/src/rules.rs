@@ -6,9 +6,7 @@ use serde_json::Value;
 use veloscope_index::{Builder, Index, IndexBuilder};
 use veloscope_model::duration::parse_duration;
 use veloscope_model::{BackupSpec, RestoreSpec};
-use veloscope_select::{
-    GlobPattern, Resolution, Resolver, VeleroVersion, backup, preview, restore,
-};
+use veloscope_select::{GlobPattern, Resolution, Resolver, VeleroVersion, backup, preview};
 
 fn err(path: &str, message: impl Into<String>) -> Finding {
     Finding {
@@ -136,7 +134,7 @@ pub fn restore_spec(spec_value: &Value, at: &str) -> Vec<Finding> {
     {
         out.push(err(&join(at, "resourceModifier.kind"), format!("Velero would fail validation: resource modifier kind {kind:?} is not supported, only configmap")));
     }
-    if let Err(errs) = restore::prepare(spec) {
+    if let Err(errs) = veloscope_restore::prepare(spec) {
         out.extend(
             errs.into_iter()
                 .map(|e| err(at, format!("Velero would fail validation: {e}"))),

@@ -4,18 +4,16 @@
 //! related items pulled in by restore actions, the items restore skips, per-PV decisions, and
 //! namespaces created on demand under their mapped names.
 
-use crate::SelectError;
-use crate::includes::IncludesExcludes;
-use crate::namespaces::should_expand;
-use crate::reason::Reason;
-use crate::resolve::{Resolution, Resolver};
-use crate::resources::resolve_old;
-use crate::validate;
-use crate::version::VeleroVersion;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use veloscope_archive::Details;
 use veloscope_index::Index;
 use veloscope_model::{RestoreSpec, Selector};
+use veloscope_select::namespaces::should_expand;
+use veloscope_select::resources::resolve_old;
+use veloscope_select::validate;
+use veloscope_select::{
+    GlobPattern, IncludesExcludes, Reason, Resolution, Resolver, SelectError, VeleroVersion,
+};
 
 /// `nonRestorableResources` of the restore controller.
 pub const NON_RESTORABLE: &[&str] = &[
@@ -256,8 +254,8 @@ pub fn plan(
             let mut out = BTreeSet::new();
             for p in pats {
                 validate::wildcard_pattern(p).map_err(SelectError::Invalid)?;
-                if crate::glob::GlobPattern::has_wildcard(p) {
-                    let g = crate::glob::GlobPattern::new(p);
+                if GlobPattern::has_wildcard(p) {
+                    let g = GlobPattern::new(p);
                     out.extend(
                         active
                             .iter()
@@ -510,7 +508,7 @@ impl Planner<'_> {
             let Some(target) = self.index.position(&rgr, rns.as_deref(), &rname) else {
                 self.plan.warnings.push(format!(
                     "{} refers to {rgr} {rname}, which is not in the archive",
-                    crate::preview::item_ref(self.index, at)
+                    veloscope_select::preview::item_ref(self.index, at)
                 ));
                 continue;
             };

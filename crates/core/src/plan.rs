@@ -1,0 +1,564 @@
+//! `plan`: what a `velero restore create` would do with a backup: the ordered steps, what is
+//! skipped and why, hooks, and optionally every object rendered as Velero would create it and
+//! compared with the target cluster's.
+
+use crate::backup::{self, LoadOptions};
+use crate::filters::RestoreFilters;
+use crate::{Backup, Error, InFile, Result, Session, sidecar};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use veloscope_archive::{ItemPath, ScanEvent, VersionDir};
+use veloscope_diff::{IgnoreRule, Matcher, Options};
+use veloscope_model::RestoreSpec;
+use veloscope_model::sidefiles::{BackupVolumeInfo, NativeSnapshot, ObjectList, SideFile};
+use veloscope_restore::checks::{crd_warnings, drop_undecodable, without_restore_labels};
+use veloscope_restore::hooks::{RestoreHook, restore_hooks};
+use veloscope_restore::{self as restore, Action, Plan, RenderContext, VolumeFacts, render};
+use veloscope_select::resources::resolve_old;
+use veloscope_select::{Reason, Resolver, VeleroVersion};
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepOut {
+    pub order: usize,
+    pub resource: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub target_namespace: Option<String>,
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkipOut<'a> {
+    pub resource: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+    pub reason: Reason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanReport<'a> {
+    pub source: String,
+    pub velero_version: String,
+    pub spec: RestoreSpec,
+    pub steps: Vec<StepOut>,
+    pub skipped: Vec<SkipOut<'a>>,
+    pub hooks: Vec<RestoreHook>,
+    pub summary: BTreeMap<&'static str, BTreeMap<String, BTreeMap<&'static str, u64>>>,
+    pub warnings: Vec<String>,
+}
+
+fn spec_from_flags(a: &RestoreFilters) -> Result<RestoreSpec> {
+    if a.selector.is_some() && a.or_selector.is_some() {
+        return Err(Error::usage(
+            "either a 'selector' or an 'or-selector' can be specified, but not both",
+        ));
+    }
+    let mut mapping = BTreeMap::new();
+    for pair in a
+        .namespace_mappings
+        .iter()
+        .flat_map(|m| m.split(','))
+        .filter(|p| !p.is_empty())
+    {
+        let Some((src, dst)) = pair.split_once(':') else {
+            return Err(Error::usage(format!(
+                "invalid --namespace-mappings entry {pair:?}: expected src:dst"
+            )));
+        };
+        mapping.insert(src.trim().to_string(), dst.trim().to_string());
+    }
+    let status = (!a.status_include_resources.is_empty() || !a.status_exclude_resources.is_empty())
+        .then(|| veloscope_model::restore::RestoreStatusSpec {
+            included_resources: a.status_include_resources.clone(),
+            excluded_resources: a.status_exclude_resources.clone(),
+        });
+    let (label_selector, or_label_selectors) =
+        crate::spec::label_selectors(a.selector.as_deref(), a.or_selector.as_deref())?;
+    Ok(RestoreSpec {
+        included_namespaces: a.include_namespaces.clone(),
+        excluded_namespaces: a.exclude_namespaces.clone(),
+        included_resources: a.include_resources.clone(),
+        excluded_resources: a.exclude_resources.clone(),
+        namespace_mapping: mapping,
+        label_selector,
+        or_label_selectors,
+        include_cluster_resources: a.include_cluster_resources,
+        restore_pvs: a.restore_volumes,
+        preserve_node_ports: a.preserve_nodeports,
+        existing_resource_policy: a.existing_resource_policy.clone(),
+        restore_status: status,
+        ..RestoreSpec::default()
+    })
+}
+
+/// How each PV's data was backed up, from the backup folder's side files.
+fn volume_facts(loaded: &Backup, warnings: &mut Vec<String>) -> VolumeFacts {
+    let mut f = VolumeFacts::default();
+    let Some(folder) = loaded.source.folder() else {
+        warnings.push("a bare tarball has no side files: PV decisions assume no snapshots and no pod volume backups".into());
+        return f;
+    };
+    let mut read = |kind: SideFile| -> Option<Value> {
+        folder.side_file::<Value>(kind).unwrap_or_else(|e| {
+            warnings.push(format!("{e}; its volumes are planned without it"));
+            None
+        })
+    };
+    let as_list = |v: Option<Value>| -> Vec<Value> {
+        v.and_then(|v| serde_json::from_value::<ObjectList>(v).ok())
+            .unwrap_or_default()
+    };
+    for vi in read(SideFile::VolumeInfo)
+        .and_then(|v| serde_json::from_value::<Vec<BackupVolumeInfo>>(v).ok())
+        .unwrap_or_default()
+    {
+        if let Some(pv) = vi.pv_name {
+            f.info.insert(pv, vi.backup_method.unwrap_or_default());
+        }
+    }
+    for s in read(SideFile::VolumeSnapshots)
+        .and_then(|v| serde_json::from_value::<Vec<NativeSnapshot>>(v).ok())
+        .unwrap_or_default()
+    {
+        f.native.insert(s.spec.persistent_volume_name);
+    }
+    for pvb in as_list(read(SideFile::PodVolumeBackups)) {
+        if let (Some(ns), Some(pvc)) = (
+            pvb.pointer("/spec/pod/namespace").and_then(Value::as_str),
+            pvb.pointer("/metadata/annotations/velero.io~1pvc-name")
+                .and_then(Value::as_str),
+        ) {
+            f.pod_volume.insert((ns.to_string(), pvc.to_string()));
+        }
+    }
+    for vs in as_list(read(SideFile::CsiVolumeSnapshots)) {
+        if let (Some(ns), Some(pvc)) = (
+            vs.pointer("/metadata/namespace").and_then(Value::as_str),
+            vs.pointer("/spec/source/persistentVolumeClaimName")
+                .and_then(Value::as_str),
+        ) {
+            f.csi.insert((ns.to_string(), pvc.to_string()));
+        }
+    }
+    f
+}
+
+impl Backup {
+    /// What a restore with these flags (or `--spec`) would do with this backup.
+    pub fn plan(&self, a: &RestoreFilters, s: &Session<'_>) -> Result<PlanReport<'_>> {
+        let version = crate::velero_version(&a.velero_version)?;
+        let priorities = match &a.restore_resource_priorities {
+            Some(p) => restore::parse_priorities(p).map_err(Error::Usage)?,
+            None => restore::default_priorities(version),
+        };
+        let raw = match &a.spec {
+            Some(f) => RestoreSpec::from_document(&crate::spec::read_document(f)?)
+                .map_err(|e| Error::usage(format!("{}: {e}", f.display())))?,
+            None => spec_from_flags(a)?,
+        };
+        let loaded = self;
+        backup::report_warnings(loaded, s);
+        let file = loaded.source.tarball().display().to_string();
+        let spec = restore::prepare(raw).map_err(|errs| {
+            Error::usage(format!(
+                "{file}: the Restore would fail validation: {}",
+                errs.join("; ")
+            ))
+        })?;
+        let idx = &loaded.index;
+        let resolver = Resolver::for_index(idx);
+        let mut warnings = resolver.warnings.clone();
+        let volumes = volume_facts(loaded, &mut warnings);
+        let mut plan = restore::plan(idx, &resolver, &spec, version, &priorities, &volumes)
+            .map_err(|e| Error::usage(format!("{file}: {e}")))?;
+        warnings.append(&mut plan.warnings);
+        drop_undecodable(idx, &mut plan, &mut warnings);
+        if idx.items.is_empty() {
+            warnings
+                .push("zero items to be restored: resources/ does not exist in the archive".into());
+        }
+        let backup_name = loaded
+            .source
+            .folder()
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| {
+                Path::new(&loaded.named_as)
+                    .file_name()
+                    .map(|n| {
+                        n.to_string_lossy()
+                            .split('.')
+                            .next()
+                            .unwrap_or("")
+                            .to_string()
+                    })
+                    .unwrap_or_default()
+            });
+        let restore_name = a
+            .restore_name
+            .clone()
+            .unwrap_or_else(|| format!("{backup_name}-restore"));
+        let ctx = RenderContext {
+            backup_name: &backup_name,
+            restore_name: &restore_name,
+            mapping: &spec.namespace_mapping,
+            preserve_node_ports: spec.preserve_node_ports == Some(true),
+            restore_status: spec.restore_status.as_ref().map(|s| {
+                resolve_old(
+                    &resolver,
+                    version,
+                    &s.included_resources,
+                    &s.excluded_resources,
+                )
+            }),
+        };
+        let existing = match &a.existing {
+            Some(p) => Some(Existing::load(p, s)?),
+            None => {
+                warnings.push("conflicts with objects already in the target cluster were not checked (pass --existing)".into());
+                None
+            }
+        };
+        if a.render.is_some() || existing.is_some() {
+            second_pass(
+                loaded,
+                s,
+                &mut plan,
+                &ctx,
+                a.render.as_deref(),
+                existing.as_ref(),
+                &spec,
+            )?;
+        }
+        let exists = existing
+            .as_ref()
+            .map(|e| move |gr: &str, ns: Option<&str>, name: &str| e.has(gr, ns, name).is_some());
+        warnings.extend(crd_warnings(
+            idx,
+            &resolver,
+            &plan,
+            exists
+                .as_ref()
+                .map(|f| f as &dyn Fn(&str, Option<&str>, &str) -> bool),
+        ));
+        let hooks = restore_hooks(idx, &resolver, version, &spec, &plan);
+        Ok(build(loaded, spec, version, plan, hooks, warnings))
+    }
+}
+
+/// The target cluster's objects, by (resource, namespace, name), with their bodies.
+struct Existing {
+    keys: HashMap<(String, Option<String>, String), Vec<u8>>,
+}
+
+impl Existing {
+    fn load(path: &Path, s: &Session<'_>) -> Result<Existing> {
+        let source = backup::open_or_dump(path)?;
+        let mut keys = HashMap::new();
+        let lo = LoadOptions {
+            progress_bar: false,
+            build_index: false,
+            parse_metadata: false,
+            ..LoadOptions::default()
+        };
+        backup::load_with(source, s, lo, None, &mut |ev| {
+            if let ScanEvent::Item(e) = ev
+                && e.path.version == VersionDir::Unversioned
+            {
+                keys.insert(
+                    (
+                        e.path.gr.to_string(),
+                        e.path.namespace.map(str::to_string),
+                        e.path.name.to_string(),
+                    ),
+                    e.body.to_vec(),
+                );
+            }
+        })
+        .map_err(|e| Error::input(format!("--existing {}", path.display()), e))?;
+        Ok(Existing { keys })
+    }
+
+    fn has(&self, gr: &str, ns: Option<&str>, name: &str) -> Option<&Vec<u8>> {
+        self.keys
+            .get(&(gr.to_string(), ns.map(str::to_string), name.to_string()))
+    }
+}
+
+/// Reads the planned items' bodies: renders them in apply order, and against the target cluster
+/// turns steps whose object exists into `skip` (policy none or no difference) or `update`.
+fn second_pass(
+    loaded: &Backup,
+    s: &Session<'_>,
+    plan: &mut Plan,
+    ctx: &RenderContext<'_>,
+    render_dir: Option<&Path>,
+    existing: Option<&Existing>,
+    spec: &RestoreSpec,
+) -> Result<()> {
+    let idx = &loaded.index;
+    if let Some(dir) = render_dir {
+        std::fs::create_dir_all(dir).in_file(dir.display())?;
+    }
+    let width = plan.steps.len().to_string().len().max(4);
+    let mut wanted: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (order, step) in plan.steps.iter().enumerate() {
+        if let Some(at) = step.item {
+            wanted.entry(at).or_default().push(order);
+        }
+    }
+    let cleared: HashSet<(String, String)> = plan
+        .reprovisioned
+        .iter()
+        .filter_map(|&pv| match &idx.items[pv].details {
+            veloscope_archive::Details::Pv(p) => p
+                .claim
+                .as_ref()
+                .map(|(n, c)| (n.to_string(), c.to_string())),
+            _ => None,
+        })
+        .collect();
+    let compare = Matcher::new(Options {
+        ignore: [
+            "metadata.uid",
+            "metadata.resourceVersion",
+            "metadata.generation",
+            "metadata.creationTimestamp",
+            "metadata.managedFields",
+            "status",
+        ]
+        .into_iter()
+        .filter_map(|r| IgnoreRule::parse(r).ok())
+        .collect(),
+        show_secrets: false,
+        pending_budget: 0,
+    });
+    let mut rendered: HashMap<usize, Value> = HashMap::new();
+    let lo = LoadOptions {
+        progress_bar: false,
+        ..LoadOptions::default()
+    };
+    let mut failure: Option<Error> = None;
+    let mut handle = |gr: &str, namespace: Option<&str>, name: &str, body: &[u8]| {
+        if failure.is_some() {
+            return;
+        }
+        let Some(at) = idx.position(gr, namespace, name) else {
+            return;
+        };
+        let Some(orders) = wanted.get(&at) else {
+            return;
+        };
+        let Ok(body) = serde_json::from_slice::<Value>(body) else {
+            return;
+        };
+        for &order in orders {
+            let step = &plan.steps[order];
+            let clear = step.resource == "persistentvolumeclaims"
+                && cleared.contains(&(
+                    step.namespace.clone().unwrap_or_default(),
+                    step.name.clone(),
+                ));
+            let mut obj = render(
+                &step.resource,
+                body.clone(),
+                step.target_namespace.as_deref(),
+                ctx,
+                clear,
+            );
+            if step.resource == "namespaces"
+                && let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut)
+            {
+                m.insert("name".into(), Value::String(step.name.clone()));
+            }
+            if let Some(dir) = render_dir {
+                let ns = step
+                    .target_namespace
+                    .as_deref()
+                    .map(|n| format!("{n}-"))
+                    .unwrap_or_default();
+                let fname = format!(
+                    "{order:0width$}-{}-{ns}{}.yaml",
+                    step.resource,
+                    step.name.replace(['/', ':'], "_"),
+                    order = order + 1
+                );
+                let text = serde_yaml::to_string(&obj).unwrap_or_default();
+                if let Err(err) = std::fs::write(dir.join(&fname), text) {
+                    failure = Some(Error::input(dir.join(fname).display(), err));
+                }
+            }
+            rendered.insert(order, obj);
+        }
+    };
+    // A few items are read at their seek points when the backup has a valid sidecar; many, or
+    // none to seek by, in one pass over the archive.
+    let reader = loaded
+        .access
+        .as_ref()
+        .filter(|access| wanted.len() <= access.seek_points().max(16) / 2)
+        .zip(sidecar::ArchiveRef::of(&loaded.source));
+    match reader {
+        Some((access, archive)) => {
+            let want = |p: &ItemPath<'_>| {
+                p.version == VersionDir::Unversioned
+                    && idx
+                        .position(p.gr, p.namespace, p.name)
+                        .is_some_and(|at| wanted.contains_key(&at))
+            };
+            for c in sidecar::bodies(idx, access, &archive, &want, s)? {
+                handle(&c.gr, c.namespace.as_deref(), &c.name, &c.body);
+            }
+        }
+        None => backup::load_with(loaded.source.clone(), s, lo, None, &mut |ev| {
+            if let ScanEvent::Item(e) = ev
+                && e.path.version == VersionDir::Unversioned
+            {
+                handle(e.path.gr, e.path.namespace, e.path.name, e.body);
+            }
+        })
+        .map(drop)?,
+    }
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    if let Some(dir) = render_dir {
+        for (order, step) in plan
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.item.is_none())
+        {
+            let fname = format!("{:0width$}-namespaces-{}.yaml", order + 1, step.name);
+            let blank = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": step.name}});
+            let text = serde_yaml::to_string(&blank).map_err(|e| Error::Internal(e.to_string()))?;
+            std::fs::write(dir.join(&fname), text).in_file(dir.join(fname).display())?;
+        }
+    }
+    let Some(existing) = existing else {
+        return Ok(());
+    };
+    let update = spec.existing_resource_policy.as_deref() == Some("update");
+    for (order, step) in plan.steps.iter_mut().enumerate() {
+        let Some(current) =
+            existing.has(&step.resource, step.target_namespace.as_deref(), &step.name)
+        else {
+            continue;
+        };
+        let differs = rendered.get(&order).is_none_or(|obj| {
+            let ours = serde_json::to_vec(&without_restore_labels(obj)).unwrap_or_default();
+            let key = (
+                step.resource.clone(),
+                step.target_namespace.clone(),
+                step.name.clone(),
+            );
+            !matches!(compare.compare(&key, current, &ours), Ok(None))
+        });
+        (step.action, step.note) = match (update, differs) {
+            (true, true) => (
+                Action::Update,
+                Some("exists and differs: patched (existingResourcePolicy update)".into()),
+            ),
+            (_, false) => (Action::Skip, Some("exists, unchanged".into())),
+            (false, true) => (
+                Action::Skip,
+                Some(
+                    "exists and differs: left as is (existingResourcePolicy none); Velero warns"
+                        .into(),
+                ),
+            ),
+        };
+    }
+    Ok(())
+}
+
+fn build(
+    loaded: &Backup,
+    spec: RestoreSpec,
+    version: VeleroVersion,
+    plan: Plan,
+    hooks: Vec<RestoreHook>,
+    warnings: Vec<String>,
+) -> PlanReport<'_> {
+    let idx = &loaded.index;
+    let mut summary: BTreeMap<&'static str, BTreeMap<String, BTreeMap<&'static str, u64>>> =
+        BTreeMap::new();
+    let steps: Vec<StepOut> = plan
+        .steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let action = match s.action {
+                Action::Create | Action::CreateNamespace => "create",
+                Action::Update => "update",
+                Action::Skip => "skip",
+            };
+            *summary
+                .entry("resources")
+                .or_default()
+                .entry(s.resource.clone())
+                .or_default()
+                .entry(action)
+                .or_default() += 1;
+            if let Some(ns) = &s.target_namespace {
+                *summary
+                    .entry("namespaces")
+                    .or_default()
+                    .entry(ns.clone())
+                    .or_default()
+                    .entry(action)
+                    .or_default() += 1;
+            }
+            StepOut {
+                order: i + 1,
+                resource: s.resource,
+                namespace: s.namespace,
+                name: s.name,
+                target_namespace: s.target_namespace,
+                action: s.action,
+                via: s.via.map(|v| veloscope_select::preview::item_ref(idx, v)),
+                note: s.note,
+            }
+        })
+        .collect();
+    let skipped: Vec<SkipOut<'_>> = plan
+        .skipped
+        .into_iter()
+        .map(|s| {
+            let item = &idx.items[s.item];
+            *summary
+                .entry("resources")
+                .or_default()
+                .entry(idx.gr(item).to_string())
+                .or_default()
+                .entry("skipped")
+                .or_default() += 1;
+            SkipOut {
+                resource: idx.gr(item),
+                namespace: idx.namespace(item),
+                name: &item.name,
+                reason: s.reason,
+                note: s.note,
+            }
+        })
+        .collect();
+    PlanReport {
+        source: loaded.named_as.clone(),
+        velero_version: version.to_string(),
+        spec,
+        steps,
+        skipped,
+        hooks,
+        summary,
+        warnings,
+    }
+}

@@ -1,0 +1,19 @@
+//! Velero's restore, offline: which items of a backup a Restore would create, in what order,
+//! under which namespace, and how each object is rewritten first.
+//!
+//! - [`planner`]: validation, filters, priorities and order, namespace mapping, skips, PV
+//!   decisions (`pkg/restore/restore.go`);
+//! - [`render`]: the generic rewrite every object gets (metadata reset, labels, status);
+//! - [`actions`]: one module per restore item action Velero registers
+//!   (`pkg/restore/actions/`).
+
+pub mod actions;
+pub mod checks;
+pub mod hooks;
+pub mod planner;
+pub mod render;
+
+pub use planner::{
+    Action, Plan, Skip, Step, VolumeFacts, default_priorities, parse_priorities, plan, prepare,
+};
+pub use render::{RenderContext, render};
