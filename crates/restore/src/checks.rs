@@ -35,13 +35,16 @@ pub fn drop_undecodable(idx: &Index, plan: &mut Plan, warnings: &mut Vec<String>
 }
 
 /// Custom resources whose CRD is neither restored nor already in the target cluster.
+/// Whether the target cluster has an object (resource, namespace, name).
+pub type Exists<'a> = &'a dyn Fn(&str, Option<&str>, &str) -> bool;
+
 /// `exists` answers whether the target cluster has an object (resource, namespace, name); None
 /// when the cluster's objects are unknown.
 pub fn crd_warnings(
     idx: &Index,
     resolver: &Resolver,
     plan: &Plan,
-    exists: Option<&dyn Fn(&str, Option<&str>, &str) -> bool>,
+    exists: Option<Exists<'_>>,
 ) -> Vec<String> {
     let crd = "customresourcedefinitions.apiextensions.k8s.io";
     let restored: HashSet<&str> = plan
