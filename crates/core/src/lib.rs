@@ -18,6 +18,7 @@
 //! `Send + Sync`: a server opens it once and answers many requests at once.
 
 pub mod backup;
+pub mod diff;
 mod error;
 mod filters;
 pub mod items;
