@@ -141,7 +141,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             write_manifest,
             manifest,
         } => {
-            let args = verify::Args {
+            let args = veloscope_core::verify::VerifyRequest {
                 source,
                 policy: policy.as_deref(),
                 junit: junit.as_deref(),

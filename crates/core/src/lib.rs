@@ -22,12 +22,15 @@ pub mod diff;
 mod error;
 mod filters;
 pub mod items;
+pub mod location;
 pub mod plan;
 pub mod preview;
 pub mod selection;
 pub mod sidecar;
 pub mod spec;
 pub mod summary;
+pub mod validate;
+pub mod verify;
 
 pub use backup::{Backup, Captured};
 pub use error::{Error, ErrorKind, InFile, Result};

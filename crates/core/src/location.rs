@@ -1,0 +1,275 @@
+//! Questions over a whole storage location: its backups (`velero backup get` without a
+//! cluster), its restores, and which backups hold matching items.
+
+use crate::filters::BackupFilters;
+use crate::{Backup, Error, Result, Session};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use veloscope_archive::dump::group_resource;
+use veloscope_model::sidefiles::{BackupResults, ResourceList};
+use veloscope_model::{Catalogue, Selector};
+use veloscope_select::{GlobPattern, IncludesExcludes};
+use veloscope_store::gunzip;
+
+/// A BackupStorageLocation: a bucket/prefix URL or a local BSL folder.
+pub struct Location {
+    store: veloscope_store::Location,
+}
+
+#[derive(Debug, Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupRow {
+    pub name: String,
+    pub phase: Option<String>,
+    pub started: Option<String>,
+    pub completed: Option<String>,
+    pub expires: Option<String>,
+    pub items: Option<i64>,
+    pub errors: i64,
+    pub warnings: i64,
+    pub bytes: Option<u64>,
+    #[serde(skip)]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Found {
+    pub backup: String,
+    pub started: Option<String>,
+    pub items: Vec<FoundItem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FoundItem {
+    pub resource: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RestoreRow {
+    pub name: String,
+    pub errors: usize,
+    pub warnings: usize,
+    pub items: Option<usize>,
+}
+
+/// What `find` looks for: the filters' namespaces, resources and selectors, an item name glob,
+/// and a kind or resource spelling.
+#[derive(Debug, Clone, Copy)]
+pub struct FindQuery<'a> {
+    pub filters: &'a BackupFilters,
+    pub name: Option<&'a str>,
+    pub kind: Option<&'a str>,
+}
+
+impl Location {
+    pub fn open(url: &str) -> Result<Location> {
+        Ok(Location {
+            store: veloscope_store::Location::open(url)?,
+        })
+    }
+
+    /// Every backup (one whose velero-backup.json exists, as in Velero), newest first, optionally
+    /// only those of a Schedule and those whose labels match a selector.
+    pub fn backups(
+        &self,
+        schedule: Option<&str>,
+        selector: Option<&str>,
+    ) -> Result<Vec<BackupRow>> {
+        let selector = selector
+            .map(Selector::parse)
+            .transpose()
+            .map_err(|e| Error::usage(e.to_string()))?;
+        Ok(self
+            .rows()?
+            .into_iter()
+            .filter(|r| {
+                schedule.is_none_or(|s| {
+                    r.labels.get("velero.io/schedule-name").map(String::as_str) == Some(s)
+                })
+            })
+            .filter(|r| {
+                selector
+                    .as_ref()
+                    .is_none_or(|s| s.matches(|k| r.labels.get(k).map(String::as_str)))
+            })
+            .collect())
+    }
+
+    fn rows(&self) -> Result<Vec<BackupRow>> {
+        let loc = &self.store;
+        let names = loc.children("backups")?;
+        let jsons = loc.get_many(
+            &names
+                .iter()
+                .map(|n| format!("backups/{n}/velero-backup.json"))
+                .collect::<Vec<_>>(),
+        );
+        let mut out = Vec::new();
+        for (name, json) in names.into_iter().zip(jsons) {
+            // A backup exists iff its velero-backup.json does (Velero's BackupExists).
+            let Some(bytes) = json? else { continue };
+            let b: veloscope_model::Backup = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::input(
+                    format!("{}/backups/{name}/velero-backup.json", loc.url),
+                    format!("invalid JSON: {e}"),
+                )
+            })?;
+            let size = loc
+                .files(&format!("backups/{name}"))?
+                .into_iter()
+                .find(|(f, _)| f.starts_with(&format!("{name}.tar")))
+                .map(|(_, s)| s);
+            out.push(BackupRow {
+                name,
+                phase: b.status.phase,
+                started: b.status.start_timestamp,
+                completed: b.status.completion_timestamp,
+                expires: b.status.expiration,
+                items: b.status.progress.map(|p| p.items_backed_up),
+                errors: b.status.errors,
+                warnings: b.status.warnings,
+                bytes: size,
+                labels: b.metadata.labels,
+            });
+        }
+        out.sort_by(|a, b| b.started.cmp(&a.started).then(a.name.cmp(&b.name)));
+        Ok(out)
+    }
+
+    /// Which backups hold matching items, and which items, newest first. Namespace, resource,
+    /// name and kind filters read each backup's resource list only; label selectors read the
+    /// tarballs one after another.
+    pub fn find(&self, q: &FindQuery<'_>, s: &Session<'_>) -> Result<Vec<Found>> {
+        let (f, name, kind) = (q.filters, q.name, q.kind);
+        let loc = &self.store;
+        let catalogue = Catalogue::builtin();
+        let namespaces = IncludesExcludes::new(&f.include_namespaces, &f.exclude_namespaces);
+        let resolve = |n: &String| {
+            catalogue
+                .resolve(n)
+                .map(|r| r.gr())
+                .unwrap_or_else(|| n.clone())
+        };
+        let resources = IncludesExcludes::new(
+            &f.include_resources.iter().map(resolve).collect::<Vec<_>>(),
+            &f.exclude_resources.iter().map(resolve).collect::<Vec<_>>(),
+        );
+        let name_glob = name.map(GlobPattern::new);
+        let kind_gr = kind.and_then(|k| catalogue.resolve(k)).map(|r| r.gr());
+        let selectors = match (&f.selector, &f.or_selector) {
+            (Some(s), _) => vec![Selector::parse(s).map_err(|e| Error::usage(e.to_string()))?],
+            (None, Some(s)) => Selector::parse_or(s).map_err(|e| Error::usage(e.to_string()))?,
+            (None, None) => vec![],
+        };
+        let keep = |gr: &str, k: &str, ns: Option<&str>, n: &str| {
+            resources.should_include(gr)
+                && ns.is_none_or(|ns| namespaces.should_include(ns))
+                && (ns.is_some() || namespaces.include_everything())
+                && name_glob
+                    .as_ref()
+                    .is_none_or(|gl| gl.matches(n) == Some(true))
+                && kind.is_none_or(|want| {
+                    want.eq_ignore_ascii_case(k) || kind_gr.as_deref() == Some(gr)
+                })
+        };
+        let mut found = Vec::new();
+        for row in self.rows()? {
+            let mut items = Vec::new();
+            if selectors.is_empty() {
+                // Fast path: the resource list names every item without reading the tarball.
+                let Some(gz) =
+                    loc.get(&format!("backups/{0}/{0}-resource-list.json.gz", row.name))?
+                else {
+                    continue;
+                };
+                let list: ResourceList = gunzip(&gz)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+                    .map_err(|e| {
+                        Error::input(&loc.url, format!("{} resource list: {e}", row.name))
+                    })?;
+                for (gvk, names) in &list {
+                    let (api, k) = gvk.rsplit_once('/').unwrap_or(("", gvk));
+                    let gr = group_resource(&catalogue, api, k).0;
+                    for entry in names {
+                        let (ns, n) = match entry.split_once('/') {
+                            Some((ns, n)) => (Some(ns), n),
+                            None => (None, entry.as_str()),
+                        };
+                        if keep(&gr, k, ns, n) {
+                            items.push(FoundItem {
+                                resource: gr.clone(),
+                                namespace: ns.map(str::to_string),
+                                name: n.to_string(),
+                            });
+                        }
+                    }
+                }
+            } else {
+                let source = loc.backup(&row.name)?;
+                // A local location's tarballs may have sidecars; remote ones are streamed.
+                let loaded: Backup = crate::sidecar::load(source, s, None)?;
+                let idx = &loaded.index;
+                for i in &idx.items {
+                    let (gr, k, ns) = (
+                        idx.gr(i),
+                        i.kind.map_or("", |k| idx.str(k)),
+                        idx.namespace(i),
+                    );
+                    if keep(gr, k, ns, &i.name)
+                        && selectors.iter().any(|s| s.matches(|key| idx.label(i, key)))
+                    {
+                        items.push(FoundItem {
+                            resource: gr.to_string(),
+                            namespace: ns.map(str::to_string),
+                            name: i.name.to_string(),
+                        });
+                    }
+                }
+            }
+            items.sort_by(|a, b| {
+                (&a.resource, &a.namespace, &a.name).cmp(&(&b.resource, &b.namespace, &b.name))
+            });
+            if !items.is_empty() {
+                found.push(Found {
+                    backup: row.name,
+                    started: row.started,
+                    items,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// The restores recorded under `restores/`, with their result counts.
+    pub fn restores(&self) -> Result<Vec<RestoreRow>> {
+        let loc = &self.store;
+        let mut rows = Vec::new();
+        for name in loc.children("restores")? {
+            let results = loc
+                .get(&format!("restores/{name}/restore-{name}-results.gz"))?
+                .map(|gz| -> Result<BackupResults, String> {
+                    let bytes = gunzip(&gz).map_err(|e| e.to_string())?;
+                    serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+                })
+                .transpose()
+                .map_err(|e| Error::input(&loc.url, format!("restore {name}: results: {e}")))?
+                .unwrap_or_default();
+            let items = loc
+                .get(&format!(
+                    "restores/{name}/restore-{name}-resource-list.json.gz"
+                ))?
+                .and_then(|gz| serde_json::from_slice::<ResourceList>(&gunzip(&gz).ok()?).ok())
+                .map(|l| l.values().map(Vec::len).sum());
+            rows.push(RestoreRow {
+                name,
+                errors: results.errors.count(),
+                warnings: results.warnings.count(),
+                items,
+            });
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,151 @@
+//! `validate`: Backup, Restore and Schedule manifests against Velero's CRD schemas, unknown and
+//! duplicate fields, and Velero's admission rules; optionally evaluated against a backup.
+
+use crate::{Backup, Error, InFile, Result, Session};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::Serialize;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use veloscope_select::VeleroVersion;
+pub use veloscope_validate::{DocumentReport, FieldValidation, Severity};
+use veloscope_validate::{Options, Schemas, check_text};
+
+#[derive(Debug, Clone, Copy)]
+pub struct ValidateRequest<'a> {
+    pub files: &'a [PathBuf],
+    pub mode: FieldValidation,
+    /// Evaluate Backups and Schedules against this backup (or a location's newest backup).
+    pub against: Option<&'a Path>,
+    pub velero_version: VeleroVersion,
+    pub junit: Option<&'a Path>,
+}
+
+/// Every file's documents and findings, with the totals.
+#[derive(Debug)]
+pub struct ValidateReport {
+    pub files: Vec<FileReport>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub documents: Vec<DocumentReport>,
+}
+
+/// A storage location's newest backup (by `status.startTimestamp`), or the source itself.
+fn backup_source(path: &Path) -> Result<PathBuf> {
+    let backups = path.join("backups");
+    if !backups.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    let mut newest: Option<(String, PathBuf)> = None;
+    for e in std::fs::read_dir(&backups).in_file(backups.display())? {
+        let dir = e.in_file(backups.display())?.path();
+        let Ok(folder) = veloscope_archive::BackupFolder::open(&dir) else {
+            continue;
+        };
+        let started = folder
+            .backup()
+            .ok()
+            .flatten()
+            .and_then(|b| b.backup.status.start_timestamp)
+            .unwrap_or_default();
+        if newest.as_ref().is_none_or(|(s, _)| started > *s) {
+            newest = Some((started, dir));
+        }
+    }
+    newest.map(|n| n.1).ok_or_else(|| Error::NotFound {
+        file: path.display().to_string(),
+        message: "no backups in the location".into(),
+        nearest: Vec::new(),
+    })
+}
+
+/// Checks Backup, Restore and Schedule manifests; `-` reads stdin.
+pub fn validate(a: &ValidateRequest<'_>, s: &Session<'_>) -> Result<ValidateReport> {
+    let version = a.velero_version;
+    let loaded = match a.against {
+        Some(p) => {
+            let src = backup_source(p)?;
+            let l = Backup::open(&src, s)?;
+            crate::backup::require_valid(&l)?;
+            Some((l, src.display().to_string()))
+        }
+        None => None,
+    };
+    let opts = Options {
+        mode: a.mode,
+        version,
+        against: loaded.as_ref().map(|(l, s)| (&l.index, s.as_str())),
+    };
+    let schemas = Schemas::embedded();
+    let mut reports = Vec::new();
+    for f in a.files {
+        let (name, text) = if f.as_os_str() == "-" {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).in_file("<stdin>")?;
+            ("<stdin>".to_string(), s)
+        } else {
+            (
+                f.display().to_string(),
+                std::fs::read_to_string(f).in_file(f.display())?,
+            )
+        };
+        let documents = check_text(&text, &schemas, &opts)
+            .map_err(|e| Error::input(&name, format!("not YAML or JSON: {e}")))?;
+        reports.push(FileReport {
+            file: name,
+            documents,
+        });
+    }
+    let all = || {
+        reports
+            .iter()
+            .flat_map(|r| &r.documents)
+            .flat_map(|d| &d.findings)
+    };
+    let errors = all().filter(|f| f.severity == Severity::Error).count();
+    let warnings = all().count() - errors;
+    if let Some(j) = a.junit {
+        std::fs::write(j, junit(&reports)?).in_file(j.display())?;
+    }
+    Ok(ValidateReport {
+        files: reports,
+        errors,
+        warnings,
+    })
+}
+fn junit(reports: &[FileReport]) -> Result<String> {
+    let mut report = Report::new("veloscope validate");
+    for r in reports {
+        let mut suite = TestSuite::new(r.file.clone());
+        for d in &r.documents {
+            let errors: Vec<String> = d
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| format!("{}: {}", f.path, f.message))
+                .collect();
+            let status = if errors.is_empty() {
+                TestCaseStatus::success()
+            } else {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(errors[0].clone());
+                s.set_description(errors.join("\n"));
+                s
+            };
+            let mut case = TestCase::new(
+                format!("document {} {} {}", d.document, d.kind, d.name),
+                status,
+            );
+            case.set_classname(r.file.clone());
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report
+        .to_string()
+        .map_err(|e| Error::Internal(e.to_string()))
+}

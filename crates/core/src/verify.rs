@@ -1,0 +1,157 @@
+//! `verify`: is this archive sound? Findings with stable codes, from the compression and tar
+//! stream to the backup's own records, a policy and a digest manifest.
+
+use crate::backup::{self, LoadOptions};
+use crate::{Error, InFile, Result, Session};
+use serde::Serialize;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+use veloscope_select::Resolver;
+use veloscope_verify::manifest::{self, Manifest};
+pub use veloscope_verify::{Finding, Severity};
+use veloscope_verify::{Policy, archive, junit};
+
+/// What to verify and what to write.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyRequest<'a> {
+    pub source: &'a Path,
+    pub policy: Option<&'a Path>,
+    /// Also write the findings as JUnit XML here.
+    pub junit: Option<&'a Path>,
+    pub write_manifest: bool,
+    pub manifest: Option<&'a Path>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub items: usize,
+    pub problems: Vec<Finding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
+    /// The tarball's path or URL.
+    #[serde(skip)]
+    pub file: String,
+}
+
+/// Checks a backup: compression, tar stream, every item, the backup's own records, an optional
+/// policy and digest manifest. A damaged archive is read as far as it goes; the damage is a
+/// finding, not an error.
+pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
+    let policy = a
+        .policy
+        .map(|p| {
+            let text = std::fs::read_to_string(p).in_file(p.display())?;
+            Policy::parse(&text).map_err(|e| Error::usage(format!("{}: {e}", p.display())))
+        })
+        .transpose()?;
+    let source = backup::open(a.source)?;
+    let file = source.tarball().display().to_string();
+    let manifest_path: PathBuf = a
+        .manifest
+        .map_or_else(|| manifest::default_path(&source), Path::to_path_buf);
+    let old_manifest = (!a.write_manifest && manifest_path.is_file())
+        .then(|| manifest::read(&manifest_path))
+        .transpose()
+        .map_err(|e| Error::usage(e.to_string()))?;
+    let observer = RefCell::new(archive::Observer::new(
+        file.clone(),
+        a.write_manifest || old_manifest.is_some(),
+    ));
+    let lo = LoadOptions {
+        tolerate_damage: true,
+        ..LoadOptions::default()
+    };
+    let loaded = backup::load_with(source, s, lo, None, &mut |ev| {
+        observer.borrow_mut().observe(ev)
+    })?;
+    let (mut findings, digests) = observer.into_inner().into_parts();
+    let index = &loaded.index;
+    let resolver = Resolver::for_index(index);
+    let complete = loaded.stop.is_none();
+    if let Some(stop) = &loaded.stop {
+        match archive::stop_finding(&file, stop) {
+            Some(f) => findings.push(f),
+            None => {
+                return Err(Error::Input {
+                    file: file.clone(),
+                    entry: None,
+                    message: stop.to_string(),
+                });
+            }
+        }
+    }
+    findings.extend(archive::findings(
+        &file,
+        complete.then_some(&index.stats),
+        index,
+        &resolver,
+    ));
+    if complete {
+        findings.extend(veloscope_verify::backup::format_version(
+            &file,
+            index.stats.format_version.as_deref(),
+        ));
+    }
+    let mut stored = None;
+    if let Some(folder) = loaded.source.folder() {
+        stored = veloscope_verify::backup::stored_backup(folder, &mut findings);
+        if let Some(s) = &stored {
+            findings.extend(veloscope_verify::backup::status(folder, s, index));
+            if complete {
+                findings.extend(veloscope_verify::backup::audit(&file, s, index, &resolver));
+            }
+        }
+        findings.extend(veloscope_verify::backup::side_files(folder, index));
+    }
+    if let Some(p) = &policy {
+        findings.extend(p.check(
+            &file,
+            index,
+            &resolver,
+            stored.as_ref().map(|s| &s.backup),
+            SystemTime::now(),
+        ));
+    }
+    let mut manifest_note = None;
+    if let Some(items) = digests {
+        let side = manifest::side_file_digests(&loaded.source).in_file(&file)?;
+        let now = Manifest::new(items, side);
+        if a.write_manifest {
+            if !complete {
+                return Err(Error::input(
+                    &file,
+                    "the archive is damaged; no manifest written",
+                ));
+            }
+            let text = serde_json::to_string_pretty(&now)
+                .map_err(|e| Error::Internal(e.to_string()))?
+                + "\n";
+            std::fs::write(&manifest_path, text).in_file(manifest_path.display())?;
+            manifest_note = Some(format!("wrote {}", manifest_path.display()));
+        } else if let Some(old) = &old_manifest {
+            findings.extend(manifest::compare(&manifest_path, old, &now));
+            manifest_note = Some(format!("checked against {}", manifest_path.display()));
+        }
+    }
+    if let Some(p) = &policy {
+        p.adjust(&mut findings);
+    }
+    findings.sort_by(|x, y| (x.severity, x.code, &x.entry).cmp(&(y.severity, y.code, &y.entry)));
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if let Some(j) = a.junit {
+        let xml = junit::render(&file, &findings).map_err(|e| Error::Internal(e.to_string()))?;
+        std::fs::write(j, xml).in_file(j.display())?;
+    }
+    Ok(VerifyReport {
+        ok: errors == 0,
+        items: index.items.len(),
+        problems: findings,
+        manifest: manifest_note,
+        file,
+    })
+}
