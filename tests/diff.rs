@@ -254,7 +254,7 @@ fn against_a_live_cluster_dump_list_and_manifest_folder() {
     std::fs::create_dir(&dir).unwrap();
     let yaml: Vec<String> = items
         .iter()
-        .map(|o| serde_yaml::to_string(o).unwrap())
+        .map(veloscope_model::yaml::to_string)
         .collect();
     std::fs::write(dir.join("all.yaml"), yaml.join("---\n")).unwrap();
     let (code, v2) = run(&a, path_str(&dir), &[]);

@@ -130,7 +130,9 @@ fn yaml_and_table_output() {
     let dir = backup("edge-cases");
     let out = veloscope(&["inspect", path_str(&dir), "-o", "yaml"]);
     assert!(out.status.success());
-    let y: Value = serde_yaml::from_slice(&out.stdout).unwrap();
+    let y: Value =
+        veloscope_model::manifest::first_document(std::str::from_utf8(&out.stdout).unwrap())
+            .unwrap();
     assert_eq!(y["items"], expected("edge-cases")["items"]);
     let out = veloscope(&["inspect", path_str(&dir)]);
     let text = String::from_utf8(out.stdout).unwrap();

@@ -243,7 +243,8 @@ fn show_by_kind_and_crd_short_name_and_yaml() {
         "-o",
         "yaml",
     ]);
-    let v: Value = serde_yaml::from_slice(&out).unwrap();
+    let v: Value =
+        veloscope_model::manifest::first_document(std::str::from_utf8(&out).unwrap()).unwrap();
     assert_eq!(v["metadata"]["namespace"], "kube-system");
     let sono = backup("sonobuoy-k8s114");
     let name = "alertmanagers.monitoring.coreos.com";

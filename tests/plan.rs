@@ -551,7 +551,10 @@ fn render_writes_objects_in_apply_order() {
             .iter()
             .find(|f| f.contains(prefix))
             .unwrap_or_else(|| panic!("{prefix}: {files:?}"));
-        serde_yaml::from_str(&std::fs::read_to_string(out_dir.join(f)).unwrap()).unwrap()
+        veloscope_model::manifest::first_document(
+            &std::fs::read_to_string(out_dir.join(f)).unwrap(),
+        )
+        .unwrap()
     };
     let claim = read("persistentvolumeclaims-restored-fs");
     assert_eq!(claim["metadata"]["namespace"], "restored");
@@ -590,7 +593,7 @@ fn render_service_node_ports() {
             .map(|e| e.unwrap().path())
             .find(|p| p.to_string_lossy().contains("services"))
             .unwrap();
-        serde_yaml::from_str(&std::fs::read_to_string(f).unwrap()).unwrap()
+        veloscope_model::manifest::first_document(&std::fs::read_to_string(f).unwrap()).unwrap()
     };
     let s = svc(&out);
     assert!(s["spec"].get("clusterIP").is_none() && s["spec"].get("clusterIPs").is_none());

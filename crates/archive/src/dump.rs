@@ -70,14 +70,11 @@ fn objects(path: &Path) -> Result<Vec<Value>, ArchiveError> {
         path: path.to_path_buf(),
         message: e,
     };
-    let mut docs = Vec::new();
-    for d in serde_yaml::Deserializer::from_str(&text) {
-        let v: Value = serde::Deserialize::deserialize(d)
-            .map_err(|e| bad(format!("invalid JSON/YAML: {e}")))?;
-        if !v.is_null() {
-            docs.push(v);
-        }
-    }
+    let docs: Vec<Value> = veloscope_model::manifest::documents(&text)
+        .map_err(|e| bad(format!("invalid JSON/YAML: {e}")))?
+        .into_iter()
+        .map(|d| d.value)
+        .collect();
     let mut out = Vec::new();
     for doc in docs {
         match doc {

@@ -72,7 +72,7 @@ fn table(r: &Summary<'_>, out: &mut impl Write) -> Result<()> {
     head.write(out)?;
     if let Some(b) = &r.backup {
         writeln!(out, "\nSpec:")?;
-        let yaml = serde_yaml::to_string(&b.spec)?;
+        let yaml = veloscope_core::yaml::to_string(&b.spec);
         for line in yaml.lines() {
             writeln!(out, "  {line}")?;
         }

@@ -7,7 +7,7 @@ use std::io::Write;
 
 pub fn emit<T: Serialize>(out: &mut impl Write, format: Format, value: &T) -> Result<()> {
     match format {
-        Format::Yaml => serde_yaml::to_writer(&mut *out, value)?,
+        Format::Yaml => out.write_all(veloscope_core::yaml::to_string_of(value)?.as_bytes())?,
         _ => {
             serde_json::to_writer_pretty(&mut *out, value)?;
             writeln!(out)?;

@@ -25,7 +25,7 @@ pub fn run(
         }
         Format::Yaml => {
             let v: serde_json::Value = serde_json::from_slice(&c.body)?;
-            serde_yaml::to_writer(&mut *out, &v)?;
+            out.write_all(veloscope_core::yaml::to_string(&v).as_bytes())?;
         }
     }
     Ok(())

@@ -36,6 +36,7 @@ pub use backup::{Backup, Captured};
 pub use error::{Error, ErrorKind, InFile, Result};
 pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
 pub use sidecar::{IndexReport, Part, index};
+pub use veloscope_model::yaml;
 pub use veloscope_restore::Action;
 
 /// How sources are read: byte budgets that keep a hostile archive from exhausting memory, and

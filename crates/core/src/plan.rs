@@ -392,7 +392,7 @@ fn second_pass(
                     step.name.replace(['/', ':'], "_"),
                     order = order + 1
                 );
-                let text = serde_yaml::to_string(&obj).unwrap_or_default();
+                let text = veloscope_model::yaml::to_string(&obj);
                 if let Err(err) = std::fs::write(dir.join(&fname), text) {
                     failure = Some(Error::input(dir.join(fname).display(), err));
                 }
@@ -440,7 +440,7 @@ fn second_pass(
         {
             let fname = format!("{:0width$}-namespaces-{}.yaml", order + 1, step.name);
             let blank = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": step.name}});
-            let text = serde_yaml::to_string(&blank).map_err(|e| Error::Internal(e.to_string()))?;
+            let text = veloscope_model::yaml::to_string(&blank);
             std::fs::write(dir.join(&fname), text).in_file(dir.join(fname).display())?;
         }
     }

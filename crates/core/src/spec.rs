@@ -98,11 +98,7 @@ pub fn from_flags(f: &BackupFilters) -> Result<BackupSpec> {
 /// Reads YAML or JSON; the first document of a multi-document YAML file.
 pub fn read_document(path: &Path) -> Result<serde_json::Value> {
     let text = std::fs::read_to_string(path).in_file(path.display())?;
-    let doc = serde_yaml::Deserializer::from_str(&text)
-        .next()
-        .ok_or_else(|| Error::input(path.display(), "empty document"))?;
-    <serde_json::Value as serde::Deserialize>::deserialize(doc)
-        .map_err(|e| Error::input(path.display(), format!("not YAML or JSON: {e}")))
+    veloscope_model::manifest::first_document(&text).map_err(|e| Error::input(path.display(), e))
 }
 
 pub fn from_file(path: &Path) -> Result<BackupSpec> {
@@ -118,7 +114,7 @@ pub fn policy(
     let text = std::fs::read_to_string(path).in_file(path.display())?;
     let policy = parse_policy(&text, version)
         .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
-    let name = serde_yaml::from_str::<serde_json::Value>(&text)
+    let name = veloscope_model::manifest::first_document(&text)
         .ok()
         .and_then(|v| {
             v.pointer("/metadata/name")

@@ -93,8 +93,7 @@ pub fn validate(a: &ValidateRequest<'_>, s: &Session<'_>) -> Result<ValidateRepo
                 std::fs::read_to_string(f).in_file(f.display())?,
             )
         };
-        let documents = check_text(&text, &schemas, &opts)
-            .map_err(|e| Error::input(&name, format!("not YAML or JSON: {e}")))?;
+        let documents = check_text(&text, &schemas, &opts).map_err(|e| Error::input(&name, e))?;
         reports.push(FileReport {
             file: name,
             documents,

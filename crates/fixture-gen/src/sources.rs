@@ -115,7 +115,9 @@ pub fn support_bundle(path: &Path) -> Result<Vec<Obj>> {
         }
         if let Some(cr) = rel.strip_prefix("custom-resources/") {
             let gr = cr.split('/').next().unwrap_or_default();
-            let list: Vec<Value> = serde_yaml::from_slice(&data).with_context(|| p.clone())?;
+            let text = std::str::from_utf8(&data).with_context(|| p.clone())?;
+            let list: Vec<Value> =
+                veloscope_model::manifest::from_str(text).with_context(|| p.clone())?;
             for body in list {
                 let ns = body["metadata"]["namespace"].as_str().map(str::to_string);
                 out.push(Obj::new(gr, ns.as_deref(), body));

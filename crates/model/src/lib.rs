@@ -6,11 +6,13 @@ pub mod backup;
 pub mod catalogue;
 pub mod duration;
 pub mod gr;
+pub mod manifest;
 pub mod policy;
 pub mod quantity;
 pub mod restore;
 pub mod selector;
 pub mod sidefiles;
+pub mod yaml;
 
 pub use backup::{Backup, BackupSpec, BackupStatus};
 pub use catalogue::{Catalogue, ResourceInfo};

@@ -13,8 +13,8 @@ use veloscope_model::quantity::Quantity;
 /// Reads a resource policy from a ConfigMap manifest (exactly one data key, as Velero requires)
 /// or from the policy document itself, then validates it as Velero does.
 pub fn parse_policy(text: &str, version: VeleroVersion) -> Result<ResourcePolicies, String> {
-    let doc: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let doc = veloscope_model::manifest::first_document(text)
+        .map_err(|e| format!("invalid YAML: {e}"))?;
     let data = if doc.get("kind").and_then(|k| k.as_str()) == Some("ConfigMap") {
         let meta = |k: &str| {
             doc.get("metadata")
@@ -24,7 +24,7 @@ pub fn parse_policy(text: &str, version: VeleroVersion) -> Result<ResourcePolici
         };
         let entries = doc
             .get("data")
-            .and_then(|d| d.as_mapping())
+            .and_then(|d| d.as_object())
             .cloned()
             .unwrap_or_default();
         if entries.len() != 1 {
@@ -43,7 +43,7 @@ pub fn parse_policy(text: &str, version: VeleroVersion) -> Result<ResourcePolici
     } else {
         text.to_string()
     };
-    let policies: ResourcePolicies = serde_yaml::from_str(&data)
+    let policies: ResourcePolicies = veloscope_model::manifest::from_str(&data)
         .map_err(|e| format!("failed to decode yaml data into resource policies  {e}"))?;
     validate(&policies, version)?;
     Ok(policies)

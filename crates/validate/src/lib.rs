@@ -6,7 +6,6 @@
 pub mod cron;
 pub mod rules;
 pub mod schema;
-pub mod yaml;
 
 use schema::Problem;
 use serde::Serialize;
@@ -64,7 +63,7 @@ impl Schemas {
         let kinds = CRDS
             .iter()
             .filter_map(|text| {
-                let crd: Value = serde_yaml::from_str(text).ok()?;
+                let crd = veloscope_model::manifest::first_document(text).ok()?;
                 let kind = crd.pointer("/spec/names/kind")?.as_str()?.to_string();
                 let version = crd
                     .pointer("/spec/versions")?
@@ -190,9 +189,12 @@ pub fn check_text(
     text: &str,
     schemas: &Schemas,
     opts: &Options<'_>,
-) -> Result<Vec<DocumentReport>, String> {
+) -> Result<Vec<DocumentReport>, veloscope_model::manifest::ManifestError> {
     let mut reports = Vec::new();
-    for (i, doc) in yaml::documents(text)?.into_iter().enumerate() {
+    for (i, doc) in veloscope_model::manifest::documents(text)?
+        .into_iter()
+        .enumerate()
+    {
         let items: Vec<(String, &Value)> = match doc.value.get("items").and_then(Value::as_array) {
             Some(items)
                 if doc

@@ -38,7 +38,8 @@ pub struct Policy {
 
 impl Policy {
     pub fn parse(text: &str) -> Result<Policy, String> {
-        let p: Policy = serde_yaml::from_str(text).map_err(|e| format!("invalid policy: {e}"))?;
+        let p: Policy = veloscope_model::manifest::from_str(text)
+            .map_err(|e| format!("invalid policy: {e}"))?;
         if let Some(d) = &p.max_age {
             parse_duration(d).map_err(|e| format!("invalid policy: maxAge: {e}"))?;
         }

@@ -1,5 +1,7 @@
-//! YAML (and JSON) documents read event by event, so that duplicate keys are reported instead of
-//! silently resolved, and each document keeps its line.
+//! The one manifest loader: YAML (and JSON, a subset) documents read event by event, so that
+//! duplicate keys are reported instead of silently resolved (the later value wins, as in the API
+//! server and Go's decoder), each document keeps its line, alias expansion is bounded (a "billion
+//! laughs" document is refused) and deep nesting costs linear time.
 
 use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -19,14 +21,48 @@ enum Frame {
     Seq(Vec<Value>, usize),
 }
 
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ManifestError {
+    #[error("not YAML or JSON: {0}")]
+    Syntax(String),
+    #[error("aliases expand to more than {0} values (a YAML alias bomb?)")]
+    AliasBomb(usize),
+    #[error("no document")]
+    Empty,
+}
+
+/// Values an alias may bring in per document, beyond the document's own: enough for any real
+/// manifest's anchors, far from what an alias bomb asks.
+const ALIAS_BUDGET: usize = 1 << 20;
+
 #[derive(Default)]
 struct Loader {
     docs: Vec<Document>,
     stack: Vec<Frame>,
-    anchors: Vec<(usize, Value)>,
+    /// Anchored values with the number of values each holds.
+    anchors: Vec<(usize, Value, usize)>,
     duplicates: Vec<String>,
     line: usize,
     root: Option<Value>,
+    /// Values brought in by aliases in this document.
+    expanded: usize,
+    /// Why the rest of the input is ignored.
+    failed: Option<ManifestError>,
+}
+
+/// The number of values in a value (itself included).
+fn size(v: &Value) -> usize {
+    let mut n = 0;
+    let mut todo = vec![v];
+    while let Some(v) = todo.pop() {
+        n += 1;
+        match v {
+            Value::Array(a) => todo.extend(a),
+            Value::Object(o) => todo.extend(o.values()),
+            _ => {}
+        }
+    }
+    n
 }
 
 fn scalar(text: String, style: TScalarStyle) -> Value {
@@ -91,14 +127,11 @@ impl Loader {
 
     fn push_value(&mut self, v: Value, anchor: usize) {
         if anchor > 0 {
-            self.anchors.push((anchor, v.clone()));
+            let n = size(&v);
+            self.anchors.push((anchor, v.clone(), n));
         }
         let depth = self.stack.len();
-        let prefix = if depth > 0 {
-            self.path_to(depth - 1)
-        } else {
-            String::new()
-        };
+        let mut duplicate = None;
         match self.stack.last_mut() {
             None => self.root = Some(v),
             Some(Frame::Seq(items, _)) => items.push(v),
@@ -106,22 +139,41 @@ impl Loader {
                 None => *pending = Some(key_text(&v)),
                 Some(k) => {
                     if map.contains_key(&k) {
-                        let p = if prefix.is_empty() {
-                            k.clone()
-                        } else {
-                            format!("{prefix}.{k}")
-                        };
-                        self.duplicates.push(p);
+                        duplicate = Some(k.clone());
                     }
                     map.insert(k, v);
                 }
             },
         }
+        // The path is rendered only for a duplicate: rendering it for every value would make
+        // deep documents cost the square of their depth.
+        if let Some(k) = duplicate {
+            let prefix = self.path_to(depth - 1);
+            self.duplicates.push(if prefix.is_empty() {
+                k
+            } else {
+                format!("{prefix}.{k}")
+            });
+        }
+    }
+}
+
+impl Loader {
+    /// Stops loading (the parser itself refuses nesting deeper than a few hundred levels, so
+    /// what was built drops without deep recursion).
+    fn fail(&mut self, e: ManifestError) {
+        self.failed = Some(e);
+        self.stack.clear();
+        self.anchors.clear();
+        self.root = None;
     }
 }
 
 impl MarkedEventReceiver for Loader {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.failed.is_some() {
+            return;
+        }
         match ev {
             Event::DocumentStart => {
                 self.line = mark.line();
@@ -136,16 +188,18 @@ impl MarkedEventReceiver for Loader {
                     duplicates: std::mem::take(&mut self.duplicates),
                 });
                 self.anchors.clear();
+                self.expanded = 0;
             }
             Event::Scalar(text, style, anchor, _) => self.push_value(scalar(text, style), anchor),
             Event::Alias(id) => {
-                let v = self
-                    .anchors
-                    .iter()
-                    .rev()
-                    .find(|(a, _)| *a == id)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or(Value::Null);
+                let found = self.anchors.iter().rev().find(|(a, _, _)| *a == id);
+                let n = found.map_or(1, |(_, _, n)| *n);
+                self.expanded = self.expanded.saturating_add(n);
+                if self.expanded > ALIAS_BUDGET {
+                    self.fail(ManifestError::AliasBomb(ALIAS_BUDGET));
+                    return;
+                }
+                let v = found.map(|(_, v, _)| v.clone()).unwrap_or(Value::Null);
                 self.push_value(v, 0);
             }
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq(Vec::new(), anchor)),
@@ -166,15 +220,34 @@ impl MarkedEventReceiver for Loader {
 }
 
 /// Every document of a YAML or JSON text; empty documents are dropped.
-pub fn documents(text: &str) -> Result<Vec<Document>, String> {
+pub fn documents(text: &str) -> Result<Vec<Document>, ManifestError> {
     let mut loader = Loader::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut loader, true).map_err(|e| e.to_string())?;
+    parser
+        .load(&mut loader, true)
+        .map_err(|e| ManifestError::Syntax(e.to_string()))?;
+    if let Some(e) = loader.failed {
+        return Err(e);
+    }
     Ok(loader
         .docs
         .into_iter()
         .filter(|d| !d.value.is_null())
         .collect())
+}
+
+/// The first document of a YAML or JSON text (a spec, a policy).
+pub fn first_document(text: &str) -> Result<Value, ManifestError> {
+    documents(text)?
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .ok_or(ManifestError::Empty)
+}
+
+/// The first document, as a `T`.
+pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ManifestError> {
+    serde_json::from_value(first_document(text)?).map_err(|e| ManifestError::Syntax(e.to_string()))
 }
 
 #[cfg(test)]
@@ -196,5 +269,33 @@ mod tests {
         let json_doc = documents(r#"{"kind": "Backup", "spec": {"ttl": "1h"}}"#).unwrap();
         assert_eq!(json_doc[0].value["spec"]["ttl"], "1h");
         assert!(documents("a: [1,").is_err());
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (i, prev) in ["b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g"])
+        {
+            bomb.push_str(&format!("{i}: &{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert_eq!(
+            documents(&bomb).unwrap_err(),
+            ManifestError::AliasBomb(ALIAS_BUDGET)
+        );
+        let fine = documents("base: &b {x: 1}\nuse: *b\n").unwrap();
+        assert_eq!(fine[0].value["use"], json!({"x": 1}));
+    }
+
+    #[test]
+    fn deep_nesting_is_linear() {
+        let depth = 50_000;
+        let text = "[".repeat(depth) + &"]".repeat(depth);
+        let start = std::time::Instant::now();
+        assert!(matches!(documents(&text), Err(ManifestError::Syntax(_))));
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        let ok = "[".repeat(100) + &"]".repeat(100);
+        assert_eq!(documents(&ok).unwrap().len(), 1);
     }
 }
