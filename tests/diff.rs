@@ -252,10 +252,7 @@ fn against_a_live_cluster_dump_list_and_manifest_folder() {
     // The same objects as a folder of YAML manifests, several documents per file.
     let dir = b.dir.path().join("manifests");
     std::fs::create_dir(&dir).unwrap();
-    let yaml: Vec<String> = items
-        .iter()
-        .map(veloscope_model::yaml::to_string)
-        .collect();
+    let yaml: Vec<String> = items.iter().map(veloscope_model::yaml::to_string).collect();
     std::fs::write(dir.join("all.yaml"), yaml.join("---\n")).unwrap();
     let (code, v2) = run(&a, path_str(&dir), &[]);
     assert_eq!(code, Some(1));

@@ -545,8 +545,7 @@ fn walk_tar(
             Err(e) => {
                 let mut err = WalkError::io(last.clone(), &e);
                 err.message = format!("after the end of the tar stream: {}", err.message);
-                if err.damage == Damage::Decompress && e.to_string().contains("invalid gzip header")
-                {
+                if gzip_damage(&e) == Some(&crate::zran::GzipDamage::NotAMember) {
                     err.damage = Damage::TrailingGarbage;
                 }
                 err.entries_read = walk.entries;
@@ -776,8 +775,27 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> Result<(), BodyError> {
 }
 
 /// Names the damage behind an I/O error of the decompressor or the tar reader.
+/// The damage our own gzip reader found, if it was ours that failed.
+fn gzip_damage(e: &io::Error) -> Option<&crate::zran::GzipDamage> {
+    e.get_ref()?.downcast_ref()
+}
+
 fn describe_io(e: &io::Error) -> (Damage, String) {
     let msg = e.to_string();
+    use crate::zran::GzipDamage;
+    match gzip_damage(e) {
+        Some(GzipDamage::Crc | GzipDamage::Length) => {
+            return (Damage::Checksum, format!("checksum mismatch: {msg}"));
+        }
+        Some(GzipDamage::NotAMember | GzipDamage::Deflate(_)) => {
+            return (
+                Damage::Decompress,
+                format!("corrupt compressed data: {msg}"),
+            );
+        }
+        None => {}
+    }
+    // tar-rs and zstd report damage only as io::Error messages: read them.
     let lower = msg.to_ascii_lowercase();
     if e.kind() == io::ErrorKind::UnexpectedEof
         || lower.contains("unexpected end of file")

@@ -13,6 +13,21 @@ use std::sync::{Arc, Mutex};
 pub const WINDOW: usize = 32 << 10;
 const CHUNK: usize = 1 << 20;
 
+/// What is wrong with a gzip stream, carried inside the `io::Error` our reader returns so that
+/// the scan can tell the kinds apart without reading messages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GzipDamage {
+    /// Bytes after a complete member that do not start another one (as flate2 reports them).
+    #[error("invalid gzip header")]
+    NotAMember,
+    #[error("gzip trailer checksum (CRC-32) does not match the data")]
+    Crc,
+    #[error("gzip trailer length does not match the data (matching size)")]
+    Length,
+    #[error("corrupt deflate stream: {0}")]
+    Deflate(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeekPoint {
     /// Offset in the decompressed tar stream.
@@ -233,16 +248,16 @@ impl<R: Read> GzReader<R> {
                     // Like flate2, bytes after a member that do not start another one are
                     // reported as a bad header.
                     let zlib = self.stream.message(ret);
-                    let message = if self.member_out == 0 && self.total_out > 0 {
-                        "invalid gzip header".to_string()
+                    let damage = if self.member_out == 0 && self.total_out > 0 {
+                        GzipDamage::NotAMember
                     } else if zlib == "incorrect data check" {
-                        "gzip trailer checksum (CRC-32) does not match the data".to_string()
+                        GzipDamage::Crc
                     } else if zlib == "incorrect length check" {
-                        "gzip trailer length does not match the data (matching size)".to_string()
+                        GzipDamage::Length
                     } else {
-                        format!("corrupt deflate stream: {zlib}")
+                        GzipDamage::Deflate(zlib.to_string())
                     };
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, damage));
                 }
             }
         }

@@ -116,7 +116,7 @@ pub fn diff(a: &DiffRequest<'_>, s: &Session<'_>) -> Result<Diff> {
         defaults(a.diff.include_status)
     };
     for p in &a.diff.ignore {
-        ignore.push(IgnoreRule::parse(p).map_err(Error::Usage)?);
+        ignore.push(IgnoreRule::parse(p).map_err(Error::usage)?);
     }
     let matcher = Matcher::new(Options {
         ignore,
@@ -149,7 +149,7 @@ pub fn diff(a: &DiffRequest<'_>, s: &Session<'_>) -> Result<Diff> {
         outcome.changed.sort_by(|x, y| x.0.cmp(&y.0));
     }
     if let Some(e) = outcome.errors.first() {
-        return Err(Error::Internal(e.to_string()));
+        return Err(e.clone().into());
     }
     let mut warnings = Vec::new();
     for l in &loaded {

@@ -41,6 +41,9 @@ pub enum Error {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An item body that could not be compared.
+    #[error(transparent)]
+    Diff(#[from] veloscope_diff::DiffError),
     #[error("{0}")]
     Internal(String),
 }
@@ -57,7 +60,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Usage(_) => ErrorKind::Usage,
-            Error::Archive(_) | Error::Input { .. } => ErrorKind::Input,
+            Error::Archive(_) | Error::Input { .. } | Error::Diff(_) => ErrorKind::Input,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Store(StoreError::BackupNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(_) => ErrorKind::Store,

@@ -158,7 +158,7 @@ impl Backup {
     pub fn plan(&self, a: &RestoreFilters, s: &Session<'_>) -> Result<PlanReport<'_>> {
         let version = crate::velero_version(&a.velero_version)?;
         let priorities = match &a.restore_resource_priorities {
-            Some(p) => restore::parse_priorities(p).map_err(Error::Usage)?,
+            Some(p) => restore::parse_priorities(p).map_err(Error::usage)?,
             None => restore::default_priorities(version),
         };
         let raw = match &a.spec {

@@ -34,7 +34,7 @@ pub fn defaults(include_status: bool) -> Vec<IgnoreRule> {
 
 impl IgnoreRule {
     /// `a.b.c` (dots separate keys), or `/a/b/c` (JSON pointer, `~1` = `/`, `~0` = `~`).
-    pub fn parse(text: &str) -> Result<IgnoreRule, String> {
+    pub fn parse(text: &str) -> Result<IgnoreRule, crate::DiffError> {
         let parts: Vec<String> = if let Some(p) = text.strip_prefix('/') {
             p.split('/')
                 .map(|s| s.replace("~1", "/").replace("~0", "~"))
@@ -43,7 +43,9 @@ impl IgnoreRule {
             text.split('.').map(str::to_string).collect()
         };
         if text.is_empty() || parts.iter().any(String::is_empty) {
-            return Err(format!("invalid --ignore path {text:?}: empty segment"));
+            return Err(crate::DiffError::InvalidIgnore(format!(
+                "invalid --ignore path {text:?}: empty segment"
+            )));
         }
         Ok(IgnoreRule {
             text: text.to_string(),

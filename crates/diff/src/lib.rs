@@ -14,6 +14,17 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
+/// Why two items could not be compared, or a diff could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiffError {
+    /// An item body that is not JSON.
+    #[error("{0}")]
+    InvalidBody(String),
+    /// An `--ignore` path that does not parse.
+    #[error("{0}")]
+    InvalidIgnore(String),
+}
+
 /// (group-resource, namespace, name).
 pub type Key = (String, Option<String>, String);
 
@@ -44,7 +55,7 @@ struct State {
     unchanged: Vec<Key>,
     changed: Vec<(Key, Vec<Change>)>,
     rescan: HashSet<Key>,
-    errors: Vec<String>,
+    errors: Vec<DiffError>,
 }
 
 /// The result once both sides have been offered.
@@ -57,7 +68,7 @@ pub struct Outcome {
     /// Keys on both sides whose bodies did not fit the budget: compare them with [`Matcher::compare`]
     /// after re-reading their bodies.
     pub rescan: HashSet<Key>,
-    pub errors: Vec<String>,
+    pub errors: Vec<DiffError>,
 }
 
 pub struct Matcher {
@@ -130,10 +141,11 @@ impl Matcher {
     }
 
     /// Compares two bodies after normalisation: None when they are equal.
-    pub fn compare(&self, key: &Key, a: &[u8], b: &[u8]) -> Result<Option<Vec<Change>>, String> {
-        let parse = |bytes: &[u8], side: &str| -> Result<Value, String> {
-            serde_json::from_slice(bytes)
-                .map_err(|e| format!("{} ({side}): invalid JSON: {e}", key_text(key)))
+    pub fn compare(&self, key: &Key, a: &[u8], b: &[u8]) -> Result<Option<Vec<Change>>, DiffError> {
+        let parse = |bytes: &[u8], side: &str| -> Result<Value, DiffError> {
+            serde_json::from_slice(bytes).map_err(|e| {
+                DiffError::InvalidBody(format!("{} ({side}): invalid JSON: {e}", key_text(key)))
+            })
         };
         let (mut x, mut y) = (parse(a, "A")?, parse(b, "B")?);
         for rule in &self.opts.ignore {
@@ -161,7 +173,7 @@ impl Matcher {
     }
 
     /// Records the comparison of a re-read pair.
-    pub fn record(&self, key: Key, result: Result<Option<Vec<Change>>, String>) {
+    pub fn record(&self, key: Key, result: Result<Option<Vec<Change>>, DiffError>) {
         let mut st = self.lock();
         match result {
             Ok(None) => st.unchanged.push(key),

@@ -182,7 +182,7 @@ pub struct BackupProgress {
 impl BackupSpec {
     /// A spec from a document that is either a whole `velero.io/v1` Backup (or Schedule, whose
     /// `spec.template` is a Backup spec) or only its `spec`.
-    pub fn from_document(doc: &serde_json::Value) -> Result<BackupSpec, String> {
+    pub fn from_document(doc: &serde_json::Value) -> Result<BackupSpec, crate::ValueError> {
         let kind = doc.get("kind").and_then(|k| k.as_str());
         let spec = match kind {
             Some("Backup") => doc.get("spec").cloned().unwrap_or_default(),
@@ -192,12 +192,13 @@ impl BackupSpec {
                 .cloned()
                 .unwrap_or_default(),
             Some(other) => {
-                return Err(format!(
+                return Err(crate::ValueError::Spec(format!(
                     "expected a velero.io/v1 Backup or its spec, found kind {other}"
-                ));
+                )));
             }
             None => doc.clone(),
         };
-        serde_json::from_value(spec).map_err(|e| format!("invalid Backup spec: {e}"))
+        serde_json::from_value(spec)
+            .map_err(|e| crate::ValueError::Spec(format!("invalid Backup spec: {e}")))
     }
 }

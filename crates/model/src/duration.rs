@@ -2,8 +2,8 @@
 //! write it.
 
 /// Go's `time.ParseDuration`, in seconds: `1h30m`, `720h0m0s`, `1.5h`, `90s`, `500ms`.
-pub fn parse_duration(s: &str) -> Result<f64, String> {
-    let err = || format!("invalid duration {s:?}");
+pub fn parse_duration(s: &str) -> Result<f64, crate::ValueError> {
+    let err = || crate::ValueError::Duration(format!("invalid duration {s:?}"));
     let mut rest = s.trim();
     if rest == "0" {
         return Ok(0.0);

@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod catalogue;
 pub mod duration;
+pub mod error;
 pub mod gr;
 pub mod manifest;
 pub mod policy;
@@ -16,6 +17,7 @@ pub mod yaml;
 
 pub use backup::{Backup, BackupSpec, BackupStatus};
 pub use catalogue::{Catalogue, ResourceInfo};
+pub use error::{ValidationErrors, ValueError};
 pub use gr::{GroupResource, ItemKey, ItemRef};
 pub use restore::RestoreSpec;
 pub use selector::{LabelSelector, Selector, SelectorError};

@@ -12,11 +12,11 @@ impl Quantity {
 
     /// Parses the Kubernetes quantity syntax: a signed decimal number followed by a binary suffix
     /// (`Ki`..`Ei`), a decimal suffix (`n u m k M G T P E`) or an exponent (`e3`, `E-2`).
-    pub fn parse(text: &str) -> Result<Quantity, String> {
+    pub fn parse(text: &str) -> Result<Quantity, crate::ValueError> {
         let err = || {
-            format!(
+            crate::ValueError::Quantity(format!(
                 "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {text:?}"
-            )
+            ))
         };
         let s = text.trim();
         let split = s

@@ -119,16 +119,17 @@ pub struct InitRestoreHook {
 
 impl RestoreSpec {
     /// A spec from a whole `velero.io/v1` Restore or only its `spec`.
-    pub fn from_document(doc: &serde_json::Value) -> Result<RestoreSpec, String> {
+    pub fn from_document(doc: &serde_json::Value) -> Result<RestoreSpec, crate::ValueError> {
         let spec = match doc.get("kind").and_then(|k| k.as_str()) {
             Some("Restore") => doc.get("spec").cloned().unwrap_or_default(),
             Some(other) => {
-                return Err(format!(
+                return Err(crate::ValueError::Spec(format!(
                     "expected a velero.io/v1 Restore or its spec, found kind {other}"
-                ));
+                )));
             }
             None => doc.clone(),
         };
-        serde_json::from_value(spec).map_err(|e| format!("invalid Restore spec: {e}"))
+        serde_json::from_value(spec)
+            .map_err(|e| crate::ValueError::Spec(format!("invalid Restore spec: {e}")))
     }
 }

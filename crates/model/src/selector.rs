@@ -59,8 +59,12 @@ pub struct LabelSelectorRequirement {
 
 impl Requirement {
     /// Builds a requirement with apimachinery's validation (`NewRequirement`).
-    pub fn new(key: &str, op: Operator, values: Vec<String>) -> Result<Self, String> {
-        validate_label_key(key)?;
+    pub fn new(key: &str, op: Operator, values: Vec<String>) -> Result<Self, crate::ValueError> {
+        Requirement::checked(key, op, values).map_err(crate::ValueError::Label)
+    }
+
+    fn checked(key: &str, op: Operator, values: Vec<String>) -> Result<Self, String> {
+        label_key(key)?;
         match op {
             Operator::In | Operator::NotIn if values.is_empty() => {
                 return Err("for 'in', 'notin' operators, values set can't be empty".into());
@@ -88,7 +92,7 @@ impl Requirement {
         }
         for v in &values {
             if !matches!(op, Operator::GreaterThan | Operator::LessThan) {
-                validate_label_value(v)?;
+                label_value(v)?;
             }
         }
         Ok(Requirement {
@@ -231,7 +235,7 @@ impl LabelSelector {
         };
         let mut requirements = Vec::new();
         for (k, v) in self.match_labels.iter().flatten() {
-            requirements.push(Requirement::new(k, Operator::In, vec![v.clone()]).map_err(err)?);
+            requirements.push(Requirement::checked(k, Operator::In, vec![v.clone()]).map_err(err)?);
         }
         for expr in self.match_expressions.iter().flatten() {
             let op = match expr.operator.as_str() {
@@ -246,7 +250,7 @@ impl LabelSelector {
                 }
             };
             let values = expr.values.clone().unwrap_or_default();
-            requirements.push(Requirement::new(&expr.key, op, values).map_err(err)?);
+            requirements.push(Requirement::checked(&expr.key, op, values).map_err(err)?);
         }
         requirements.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(Selector { requirements })
@@ -448,10 +452,12 @@ impl Parser {
             t => return Err(format!("found '{t}', expected: identifier")),
         };
         if negated {
-            return Requirement::new(&key, Operator::DoesNotExist, vec![]);
+            return Requirement::checked(&key, Operator::DoesNotExist, vec![]);
         }
         let op = match self.peek() {
-            Token::Comma | Token::End => return Requirement::new(&key, Operator::Exists, vec![]),
+            Token::Comma | Token::End => {
+                return Requirement::checked(&key, Operator::Exists, vec![]);
+            }
             Token::In => Operator::In,
             Token::NotIn => Operator::NotIn,
             Token::Equals | Token::DoubleEquals => Operator::Equals,
@@ -477,7 +483,7 @@ impl Parser {
                 t => return Err(format!("found '{t}', expected: identifier")),
             }
         };
-        Requirement::new(&key, op, values)
+        Requirement::checked(&key, op, values)
     }
 
     fn value_set(&mut self) -> Result<Vec<String>, String> {
@@ -561,7 +567,12 @@ fn is_lower_alnum(c: u8) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit()
 }
 
-pub fn validate_label_key(key: &str) -> Result<(), String> {
+/// apimachinery's `IsQualifiedName` for label keys.
+pub fn validate_label_key(key: &str) -> Result<(), crate::ValueError> {
+    label_key(key).map_err(crate::ValueError::Label)
+}
+
+fn label_key(key: &str) -> Result<(), String> {
     let (prefix, name) = match key.split_once('/') {
         Some((p, n)) => {
             if n.contains('/') {
@@ -594,7 +605,12 @@ pub fn validate_label_key(key: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub fn validate_label_value(v: &str) -> Result<(), String> {
+/// apimachinery's `IsValidLabelValue`.
+pub fn validate_label_value(v: &str) -> Result<(), crate::ValueError> {
+    label_value(v).map_err(crate::ValueError::Label)
+}
+
+fn label_value(v: &str) -> Result<(), String> {
     if v.is_empty() {
         return Ok(());
     }

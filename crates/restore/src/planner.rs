@@ -81,7 +81,7 @@ pub fn default_priorities(v: VeleroVersion) -> (Vec<String>, Vec<String>) {
 }
 
 /// `--restore-resource-priorities a,b,-,c`: before `-` high, after low; no `-` all high.
-pub fn parse_priorities(text: &str) -> Result<(Vec<String>, Vec<String>), String> {
+pub fn parse_priorities(text: &str) -> Result<(Vec<String>, Vec<String>), SelectError> {
     let items: Vec<String> = text
         .split(',')
         .map(|s| s.trim().to_string())
@@ -89,9 +89,9 @@ pub fn parse_priorities(text: &str) -> Result<(Vec<String>, Vec<String>), String
         .collect();
     let dashes = items.iter().filter(|s| *s == "-").count();
     if dashes > 1 {
-        return Err(format!(
+        return Err(SelectError::Invalid(format!(
             "invalid restore resource priorities {text:?}: at most one '-' separates high from low priorities"
-        ));
+        )));
     }
     match items.iter().position(|s| s == "-") {
         Some(i) => Ok((items[..i].to_vec(), items[i + 1..].to_vec())),
@@ -117,7 +117,7 @@ pub fn ordered_resources(high: &[String], low: &[String], archive: &[String]) ->
 }
 
 /// `validateAndComplete`: non-restorable resources appended to the excludes, then Velero's checks.
-pub fn prepare(mut spec: RestoreSpec) -> Result<RestoreSpec, Vec<String>> {
+pub fn prepare(mut spec: RestoreSpec) -> Result<RestoreSpec, veloscope_model::ValidationErrors> {
     for n in NON_RESTORABLE {
         if !spec.excluded_resources.iter().any(|e| e == n) {
             spec.excluded_resources.push(n.to_string());
@@ -149,7 +149,11 @@ pub fn prepare(mut spec: RestoreSpec) -> Result<RestoreSpec, Vec<String>> {
     {
         errs.push(format!("Invalid ExistingResourcePolicy: {p}"));
     }
-    if errs.is_empty() { Ok(spec) } else { Err(errs) }
+    if errs.is_empty() {
+        Ok(spec)
+    } else {
+        Err(veloscope_model::ValidationErrors(errs))
+    }
 }
 
 /// How a PV's data was backed up, from the side files (format reference §5.5).
@@ -253,7 +257,7 @@ pub fn plan(
         let expand = |pats: &[String]| -> Result<Vec<String>, SelectError> {
             let mut out = BTreeSet::new();
             for p in pats {
-                validate::wildcard_pattern(p).map_err(SelectError::Invalid)?;
+                validate::wildcard_pattern(p)?;
                 if GlobPattern::has_wildcard(p) {
                     let g = GlobPattern::new(p);
                     out.extend(
@@ -745,7 +749,7 @@ mod tests {
         };
         let errs = prepare(spec).unwrap_err();
         assert_eq!(
-            errs,
+            errs.0,
             v(&[
                 "nodes are non-restorable resources",
                 "Invalid included/excluded resource lists: excludes list cannot contain an item in the includes list: nodes"
@@ -764,7 +768,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            prepare(bad).unwrap_err(),
+            prepare(bad).unwrap_err().0,
             v(&["Invalid ExistingResourcePolicy: replace"])
         );
     }

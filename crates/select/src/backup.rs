@@ -53,7 +53,7 @@ pub fn prepare(
     index: &Index,
     version: VeleroVersion,
     policy: Option<&ResourcePolicies>,
-) -> Result<BackupSpec, Vec<String>> {
+) -> Result<BackupSpec, veloscope_model::ValidationErrors> {
     let mut errs = Vec::new();
     if uses_new_filters(&spec) && !version.has(Feature::ScopedResourceFilters) {
         errs.push(format!(
@@ -138,7 +138,11 @@ pub fn prepare(
     if spec.ttl.is_none() {
         spec.ttl = Some("720h0m0s".into());
     }
-    if errs.is_empty() { Ok(spec) } else { Err(errs) }
+    if errs.is_empty() {
+        Ok(spec)
+    } else {
+        Err(veloscope_model::ValidationErrors(errs))
+    }
 }
 
 /// Selectors Velero would accept into the spec but could not use: every list call would fail.

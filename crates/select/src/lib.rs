@@ -34,4 +34,7 @@ pub enum SelectError {
     UnknownResource(String),
     #[error("{0}")]
     Invalid(String),
+    /// A resource policy that does not parse or that Velero would reject.
+    #[error("{0}")]
+    Policy(String),
 }

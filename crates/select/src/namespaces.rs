@@ -24,7 +24,7 @@ pub fn should_expand(includes: &[String], excludes: &[String]) -> bool {
             .any(|p| GlobPattern::has_wildcard(p))
 }
 
-fn expand(patterns: &[String], active: &[String]) -> Result<Vec<String>, String> {
+fn expand(patterns: &[String], active: &[String]) -> Result<Vec<String>, crate::SelectError> {
     for p in patterns {
         validate::wildcard_pattern(p)?;
     }
@@ -36,7 +36,9 @@ fn expand(patterns: &[String], active: &[String]) -> Result<Vec<String>, String>
         }
         let g = GlobPattern::new(p);
         if !g.is_valid() {
-            return Err(format!("invalid wildcard pattern {p:?}"));
+            return Err(crate::SelectError::Invalid(format!(
+                "invalid wildcard pattern {p:?}"
+            )));
         }
         for ns in active {
             if g.matches(ns) == Some(true) {
@@ -53,7 +55,7 @@ impl NamespaceFilter {
         excludes: &[String],
         active: &[String],
         expand_wildcards: bool,
-    ) -> Result<NamespaceFilter, String> {
+    ) -> Result<NamespaceFilter, crate::SelectError> {
         if expand_wildcards && should_expand(includes, excludes) {
             let inc = expand(includes, active)?;
             let exc = expand(excludes, active)?;

@@ -129,8 +129,7 @@ pub fn preview(
         &spec.excluded_namespaces,
         &active,
         version.has(Feature::ExpandNamespaceWildcards),
-    )
-    .map_err(SelectError::Invalid)?;
+    )?;
     let everything = namespaces.include_everything();
     let mut resources = if uses_old_filters(spec) {
         ResourceFilter::old(

@@ -70,7 +70,7 @@ pub fn namespace_name(ns: &str) -> Vec<String> {
     if ns.is_empty() {
         return vec![];
     }
-    if let Err(e) = wildcard_pattern(ns) {
+    if let Err(e) = wildcard(ns) {
         return vec![e];
     }
     let tmp: String = ns
@@ -96,7 +96,11 @@ pub fn namespace_name(ns: &str) -> Vec<String> {
 }
 
 /// `wildcard.ValidateNamespaceName`.
-pub fn wildcard_pattern(p: &str) -> Result<(), String> {
+pub fn wildcard_pattern(p: &str) -> Result<(), crate::SelectError> {
+    wildcard(p).map_err(crate::SelectError::Invalid)
+}
+
+fn wildcard(p: &str) -> Result<(), String> {
     if p.contains(['|', '(', ')', '!', '{', '}', ',']) {
         return Err("wildcard pattern contains unsupported characters: |, (, ), !, {, }, ,".into());
     }

@@ -12,7 +12,14 @@ use veloscope_model::quantity::Quantity;
 
 /// Reads a resource policy from a ConfigMap manifest (exactly one data key, as Velero requires)
 /// or from the policy document itself, then validates it as Velero does.
-pub fn parse_policy(text: &str, version: VeleroVersion) -> Result<ResourcePolicies, String> {
+pub fn parse_policy(
+    text: &str,
+    version: VeleroVersion,
+) -> Result<ResourcePolicies, crate::SelectError> {
+    policy(text, version).map_err(crate::SelectError::Policy)
+}
+
+fn policy(text: &str, version: VeleroVersion) -> Result<ResourcePolicies, String> {
     let doc = veloscope_model::manifest::first_document(text)
         .map_err(|e| format!("invalid YAML: {e}"))?;
     let data = if doc.get("kind").and_then(|k| k.as_str()) == Some("ConfigMap") {
@@ -389,23 +396,29 @@ volumePolicies:
         );
         let two = "kind: ConfigMap\nmetadata: {name: p, namespace: velero}\ndata: {a: 'version: v1', b: 'version: v1'}";
         assert_eq!(
-            parse_policy(two, VeleroVersion::LATEST).unwrap_err(),
+            parse_policy(two, VeleroVersion::LATEST)
+                .unwrap_err()
+                .to_string(),
             "illegal resource policies velero/p configmap"
         );
         assert!(
             parse_policy("version: v2\n", VeleroVersion::LATEST)
                 .unwrap_err()
+                .to_string()
                 .starts_with("incompatible version number v2")
         );
         assert!(
             parse_policy("version: v1\nbogus: 1\n", VeleroVersion::LATEST)
                 .unwrap_err()
+                .to_string()
                 .contains("unknown field")
         );
         let bad_action =
             "version: v1\nvolumePolicies:\n- conditions: {}\n  action: {type: delete}\n";
         assert_eq!(
-            parse_policy(bad_action, VeleroVersion::LATEST).unwrap_err(),
+            parse_policy(bad_action, VeleroVersion::LATEST)
+                .unwrap_err()
+                .to_string(),
             "invalid action type delete"
         );
         let single =
@@ -413,17 +426,21 @@ volumePolicies:
         assert!(
             parse_policy(single, VeleroVersion::LATEST)
                 .unwrap_err()
+                .to_string()
                 .starts_with("wrong format of Capacity")
         );
         let reversed = "version: v1\nvolumePolicies:\n- conditions: {capacity: '10Gi,1Gi'}\n  action: {type: skip}\n";
         assert!(
             parse_policy(reversed, VeleroVersion::LATEST)
                 .unwrap_err()
+                .to_string()
                 .starts_with("illegal values for capacity")
         );
         let csi = "version: v1\nvolumePolicies:\n- conditions: {csi: {volumeAttributes: {a: b}}}\n  action: {type: skip}\n";
         assert_eq!(
-            parse_policy(csi, VeleroVersion::LATEST).unwrap_err(),
+            parse_policy(csi, VeleroVersion::LATEST)
+                .unwrap_err()
+                .to_string(),
             "csi driver should not be empty when filtering by volume attributes"
         );
         let phase = "version: v1\nvolumePolicies:\n- conditions: {pvcPhase: [Bound]}\n  action: {type: skip}\n";
@@ -431,7 +448,9 @@ volumePolicies:
         assert!(parse_policy(phase, VeleroVersion::LATEST).is_ok());
         let star = "version: v1\nincludeExcludePolicy: {includedClusterScopedResources: ['*']}\n";
         assert_eq!(
-            parse_policy(star, VeleroVersion::LATEST).unwrap_err(),
+            parse_policy(star, VeleroVersion::LATEST)
+                .unwrap_err()
+                .to_string(),
             "cannot use '*' in includes or excludes filters in the policy"
         );
     }

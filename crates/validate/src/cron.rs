@@ -78,7 +78,17 @@ fn range(expr: &str, field: usize) -> Result<(), String> {
 }
 
 /// Velero's check of `spec.schedule`: the message it records, or Ok.
-pub fn check(spec: &str) -> Result<(), String> {
+/// A Schedule's cron expression that robfig/cron (Velero's parser) rejects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CronError(pub String);
+
+/// robfig/cron's parse of a Schedule's `spec.schedule`.
+pub fn check(spec: &str) -> Result<(), CronError> {
+    parse(spec).map_err(CronError)
+}
+
+fn parse(spec: &str) -> Result<(), String> {
     if spec.is_empty() {
         return Err("Schedule must be a non-empty valid Cron expression".into());
     }
@@ -138,34 +148,37 @@ mod tests {
             assert!(check(ok).is_ok(), "{ok}: {:?}", check(ok));
         }
         assert_eq!(
-            check("").unwrap_err(),
+            check("").unwrap_err().0,
             "Schedule must be a non-empty valid Cron expression"
         );
         assert_eq!(
-            check("0 1 * *").unwrap_err(),
+            check("0 1 * *").unwrap_err().0,
             "invalid schedule: expected exactly 5 fields, found 4: [\"0\", \"1\", \"*\", \"*\"]"
         );
         assert_eq!(
-            check("60 * * * *").unwrap_err(),
+            check("60 * * * *").unwrap_err().0,
             "invalid schedule: end of range (60) above maximum (59): 60"
         );
         assert_eq!(
-            check("* * 0 * *").unwrap_err(),
+            check("* * 0 * *").unwrap_err().0,
             "invalid schedule: beginning of range (0) below minimum (1): 0"
         );
         assert!(
             check("*/0 * * * *")
                 .unwrap_err()
+                .0
                 .contains("step of range should be a positive number")
         );
         assert!(
             check("5-1 * * * *")
                 .unwrap_err()
+                .0
                 .contains("beyond end of range")
         );
         assert!(
             check("@sometimes")
                 .unwrap_err()
+                .0
                 .contains("unrecognized descriptor")
         );
         assert!(check("@every soon").is_err());

@@ -101,7 +101,7 @@ pub fn backup_spec(
         out.push(warn(&join(at, "resourcePolicy.kind"), format!("kind {:?}: Velero only reads resource policies from a configmap and ignores this one", rp.kind)));
     }
     if let Err(errs) = backup::prepare(spec, index, version, None) {
-        out.extend(errs.into_iter().map(|e| {
+        out.extend(errs.0.into_iter().map(|e| {
             err(
                 at,
                 format!("Velero would fail validation: {}", e.replace('\n', " ")),
@@ -136,7 +136,8 @@ pub fn restore_spec(spec_value: &Value, at: &str) -> Vec<Finding> {
     }
     if let Err(errs) = veloscope_restore::prepare(spec) {
         out.extend(
-            errs.into_iter()
+            errs.0
+                .into_iter()
                 .map(|e| err(at, format!("Velero would fail validation: {e}"))),
         );
     }

@@ -4,7 +4,7 @@
 use crate::finding::{CHECKS, Finding, Severity};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-pub fn render(source: &str, findings: &[Finding]) -> Result<String, String> {
+pub fn render(source: &str, findings: &[Finding]) -> Result<String, crate::VerifyError> {
     let mut report = Report::new(format!("veloscope verify {source}"));
     let mut families: Vec<_> = CHECKS.iter().map(|c| c.1).collect();
     families.dedup();
@@ -47,5 +47,7 @@ pub fn render(source: &str, findings: &[Finding]) -> Result<String, String> {
         }
         report.add_test_suite(suite);
     }
-    report.to_string().map_err(|e| e.to_string())
+    report
+        .to_string()
+        .map_err(|e| crate::VerifyError::Junit(e.to_string()))
 }

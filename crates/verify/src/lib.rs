@@ -9,5 +9,19 @@ pub mod junit;
 pub mod manifest;
 pub mod policy;
 
+/// Why verify could not run a check at all (as opposed to a finding about the backup).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// A policy file that does not parse or names unknown codes.
+    #[error("{0}")]
+    Policy(String),
+    /// A digest manifest that cannot be read.
+    #[error("{0}")]
+    Manifest(String),
+    /// The JUnit report could not be written.
+    #[error("{0}")]
+    Junit(String),
+}
+
 pub use finding::{CHECKS, Family, Finding, Severity, family_of, finding};
 pub use policy::Policy;

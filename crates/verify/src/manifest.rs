@@ -86,9 +86,11 @@ pub fn side_file_digests(source: &Source) -> std::io::Result<BTreeMap<String, St
     Ok(out)
 }
 
-pub fn read(path: &Path) -> Result<Manifest, String> {
-    let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_slice(&text).map_err(|e| format!("{}: invalid manifest: {e}", path.display()))
+pub fn read(path: &Path) -> Result<Manifest, crate::VerifyError> {
+    let bad = crate::VerifyError::Manifest;
+    let text = std::fs::read(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+    serde_json::from_slice(&text)
+        .map_err(|e| bad(format!("{}: invalid manifest: {e}", path.display())))
 }
 
 /// What changed since `old` was written.

@@ -37,7 +37,11 @@ pub struct Policy {
 }
 
 impl Policy {
-    pub fn parse(text: &str) -> Result<Policy, String> {
+    pub fn parse(text: &str) -> Result<Policy, crate::VerifyError> {
+        Policy::parse_text(text).map_err(crate::VerifyError::Policy)
+    }
+
+    fn parse_text(text: &str) -> Result<Policy, String> {
         let p: Policy = veloscope_model::manifest::from_str(text)
             .map_err(|e| format!("invalid policy: {e}"))?;
         if let Some(d) = &p.max_age {
