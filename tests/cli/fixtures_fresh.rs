@@ -1,7 +1,6 @@
 //! The committed fixtures are exactly what the generator makes from fixtures/sources/.
-mod common;
 
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 fn files(root: &Path) -> Vec<String> {

@@ -1,6 +1,4 @@
-mod common;
-
-use common::*;
+use crate::common::*;
 use fixture_gen::fixtures::edge_objects;
 use serde_json::Value;
 use std::io::Read;

@@ -1,8 +1,7 @@
 //! `verify`: a corruption matrix — each archive carries exactly one kind of damage, and verify
 //! reports exactly that code — plus backup-level checks, policies, manifests and JUnit.
-mod common;
 
-use common::*;
+use crate::common::*;
 use fixture_gen::{Codec, Folder, Obj, append_file, append_raw, gzip, tar_bytes};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

@@ -1,7 +1,6 @@
 //! Bad input: exit 2 and one line on stderr naming the file and, where there is one, the entry.
-mod common;
 
-use common::*;
+use crate::common::*;
 
 fn fails(args: &[&str], must_contain: &[&str]) {
     let out = veloscope(args);

@@ -1,8 +1,7 @@
 //! `preview` against the cases of Velero's own backup tests (format reference §8) and the
 //! reference's other edge cases. Expected sets come from the reference, not from captured output.
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 /// pods and deployments in ns-1 and ns-2, two PVs: the fake API of TestBackupOldResourceFiltering.

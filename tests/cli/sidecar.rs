@@ -2,9 +2,7 @@
 //! reads one item from a seek point, and a stale, damaged or foreign sidecar is rejected, reported
 //! and rebuilt.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,7 @@
 //! `validate`: schema checks, field validation modes, Velero's admission rules, cron and durations,
 //! multi-document files, Lists, stdin, `--against`, JUnit and exit codes.
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -316,7 +315,7 @@ fn against_an_archive() {
 }
 
 fn backup_dir(name: &str) -> std::path::PathBuf {
-    common::backup(name)
+    crate::common::backup(name)
 }
 
 #[test]

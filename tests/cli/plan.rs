@@ -1,8 +1,7 @@
 //! `plan` against Velero's restore tests (format reference §8, cases 22–28) and the restore rules
 //! of §5: priorities, namespace mapping, skips, PV decisions, rendering, conflicts, hooks.
-mod common;
 
-use common::*;
+use crate::common::*;
 use fixture_gen::{Codec, Folder, Obj, gzip};
 use serde_json::{Value, json};
 

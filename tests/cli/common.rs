@@ -1,5 +1,4 @@
 //! Helpers for the end-to-end tests: run the built binary, read fixture oracles.
-#![allow(dead_code)]
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -166,12 +165,6 @@ impl TestArchive {
     pub fn backupper(&self, spec: serde_json::Value) -> BTreeSet<String> {
         let f = self.file("spec.json", &spec.to_string());
         included(&self.preview(&["--spec", &f, "--as-stored"]))
-    }
-
-    /// Runs preview with a spec as `velero backup create` would submit it (normalised).
-    pub fn controller(&self, spec: serde_json::Value) -> BTreeSet<String> {
-        let f = self.file("spec.json", &spec.to_string());
-        included(&self.preview(&["--spec", &f]))
     }
 }
 

@@ -1,0 +1,17 @@
+//! The end-to-end tests, one binary: each module drives the built `veloscope` over fixtures and
+//! generated backups; `common` holds the shared helpers. Tests that need a server are
+//! `#[ignore]`d with the reason and run by `.ci/run` with `--ignored`.
+
+mod common;
+mod diff;
+mod errors;
+mod fixtures_fresh;
+mod inspect;
+mod ls_show;
+mod plan;
+mod preview;
+mod s3;
+mod sidecar;
+mod tables;
+mod validate;
+mod verify;
