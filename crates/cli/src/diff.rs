@@ -3,26 +3,34 @@ use crate::output::emit;
 use anyhow::Result;
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::PathBuf;
 use veloscope_core::Session;
 use veloscope_core::diff::{Change, DiffReport, DiffRequest};
 
-pub struct Args<'a> {
-    pub a: &'a Path,
-    pub b: &'a Path,
-    pub filters: &'a BackupFilters,
-    pub diff: &'a DiffOptions,
-    pub velero_version: &'a str,
+/// The arguments of `veloscope diff`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The older side: a backup tarball or folder.
+    pub a: PathBuf,
+    /// The newer side: a backup tarball or folder, a List file, or a folder of manifests.
+    pub b: PathBuf,
+    #[command(flatten)]
+    pub filters: BackupFilters,
+    #[command(flatten)]
+    pub diff: DiffOptions,
+    /// Velero release whose filter rules apply (MAJOR.MINOR).
+    #[arg(long, default_value = "1.18", value_name = "X.Y")]
+    pub velero_version: String,
 }
 
 /// Returns the exit code: 0 no differences, 1 differences.
-pub fn run(a: &Args<'_>, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
+pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let request = DiffRequest {
-        a: a.a,
-        b: a.b,
-        filters: a.filters,
-        diff: a.diff,
-        velero_version: veloscope_core::velero_version(a.velero_version)?,
+        a: &a.a,
+        b: &a.b,
+        filters: &a.filters,
+        diff: &a.diff,
+        velero_version: veloscope_core::velero_version(&a.velero_version)?,
     };
     let diff = veloscope_core::diff::diff(&request, s)?;
     let report = diff.report();

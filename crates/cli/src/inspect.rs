@@ -2,18 +2,26 @@ use crate::args::{Format, Global};
 use crate::output::{Table, emit, human_bytes};
 use anyhow::Result;
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use veloscope_core::summary::Summary;
 use veloscope_core::{Backup, Part, Session};
 
-pub fn run(path: &Path, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<()> {
+/// The arguments of `veloscope inspect`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A backup tarball (.tar.gz, .tar.zst, .tar) or a backup folder (…/backups/NAME/).
+    pub source: PathBuf,
+}
+
+pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     // A summary needs no item from a sidecar: its head has every count.
-    let backup = Backup::open_with(path, s, Part::Sections(&|_, _, _| false), None)?;
+    let backup = Backup::open_with(&a.source, s, Part::Sections(&|_, _, _| false), None)?;
     let report = backup.summary()?;
     match g.output {
-        Format::Table => table(&report, out),
-        f => emit(out, f, &report),
+        Format::Table => table(&report, out)?,
+        f => emit(out, f, &report)?,
     }
+    Ok(0)
 }
 
 fn opt(v: &Option<String>) -> &str {

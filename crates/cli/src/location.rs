@@ -7,16 +7,44 @@ use std::io::Write;
 use veloscope_core::Session;
 use veloscope_core::location::{FindQuery, Location};
 
-pub fn backups(
-    location: &str,
-    schedule: Option<&str>,
-    selector: Option<&str>,
-    g: &Global,
-    out: &mut impl Write,
-) -> Result<()> {
-    let rows = Location::open(location)?.backups(schedule, selector)?;
+/// The arguments of `veloscope backups`.
+#[derive(Debug, clap::Args)]
+pub struct BackupsArgs {
+    pub location: String,
+    /// Only backups made by this Schedule (label velero.io/schedule-name).
+    #[arg(long)]
+    pub schedule: Option<String>,
+    /// Label selector on the Backup objects.
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+}
+
+/// The arguments of `veloscope find`.
+#[derive(Debug, clap::Args)]
+pub struct FindArgs {
+    pub location: String,
+    #[command(flatten)]
+    pub filters: BackupFilters,
+    /// Item name (glob).
+    #[arg(long, value_name = "GLOB")]
+    pub name: Option<String>,
+    /// Kind or resource (Deployment, deploy, pods, …).
+    #[arg(long)]
+    pub kind: Option<String>,
+}
+
+/// The arguments of `veloscope restores`.
+#[derive(Debug, clap::Args)]
+pub struct RestoresArgs {
+    pub location: String,
+}
+
+pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> {
+    let rows =
+        Location::open(&a.location)?.backups(a.schedule.as_deref(), a.selector.as_deref())?;
     if g.output != Format::Table {
-        return emit(out, g.output, &rows);
+        emit(out, g.output, &rows)?;
+        return Ok(0);
     }
     let mut t = Table::new(&[
         "NAME", "STATUS", "ERRORS", "WARNINGS", "STARTED", "EXPIRES", "ITEMS", "SIZE",
@@ -36,27 +64,20 @@ pub fn backups(
     }
     if t.is_empty() {
         eprintln!("No backups found.");
-        return Ok(());
+        return Ok(0);
     }
-    t.write(out)
+    t.write(out)?;
+    Ok(0)
 }
 
 /// Returns the exit code: 0 when some backup holds a match, 1 when none does.
-pub fn find(
-    location: &str,
-    filters: &BackupFilters,
-    name: Option<&str>,
-    kind: Option<&str>,
-    g: &Global,
-    s: &Session<'_>,
-    out: &mut impl Write,
-) -> Result<u8> {
+pub fn find(a: &FindArgs, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let query = FindQuery {
-        filters,
-        name,
-        kind,
+        filters: &a.filters,
+        name: a.name.as_deref(),
+        kind: a.kind.as_deref(),
     };
-    let found = Location::open(location)?.find(&query, s)?;
+    let found = Location::open(&a.location)?.find(&query, s)?;
     if g.output != Format::Table {
         emit(out, g.output, &found)?;
     } else {
@@ -85,10 +106,11 @@ pub fn find(
     Ok(u8::from(found.is_empty()))
 }
 
-pub fn restores(location: &str, g: &Global, out: &mut impl Write) -> Result<()> {
-    let rows = Location::open(location)?.restores()?;
+pub fn restores(a: &RestoresArgs, g: &Global, out: &mut impl Write) -> Result<u8> {
+    let rows = Location::open(&a.location)?.restores()?;
     if g.output != Format::Table {
-        return emit(out, g.output, &rows);
+        emit(out, g.output, &rows)?;
+        return Ok(0);
     }
     let mut t = Table::new(&["NAME", "ERRORS", "WARNINGS", "ITEMS"]);
     for r in &rows {
@@ -101,7 +123,8 @@ pub fn restores(location: &str, g: &Global, out: &mut impl Write) -> Result<()> 
     }
     if t.is_empty() {
         eprintln!("No restores found.");
-        return Ok(());
+        return Ok(0);
     }
-    t.write(out)
+    t.write(out)?;
+    Ok(0)
 }

@@ -2,27 +2,30 @@ use crate::args::{BackupFilters, Format, Global};
 use crate::output::{Table, emit};
 use anyhow::Result;
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use veloscope_core::{Backup, Session};
 
-pub struct LsArgs<'a> {
-    pub filters: &'a BackupFilters,
-    pub velero_version: &'a str,
+/// The arguments of `veloscope ls`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    pub source: PathBuf,
+    #[command(flatten)]
+    pub filters: BackupFilters,
+    /// Velero release whose rules apply (MAJOR.MINOR).
+    #[arg(long, default_value = "1.18", value_name = "X.Y")]
+    pub velero_version: String,
+    /// Add a LABELS column to the table.
+    #[arg(long)]
     pub show_labels: bool,
 }
 
-pub fn run(
-    path: &Path,
-    a: &LsArgs<'_>,
-    g: &Global,
-    s: &Session<'_>,
-    out: &mut impl Write,
-) -> Result<()> {
-    let version = veloscope_core::velero_version(a.velero_version)?;
-    let backup = Backup::open_for_items(path, a.filters, s)?;
-    let rows = backup.items(a.filters, version, s)?;
+pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
+    let version = veloscope_core::velero_version(&a.velero_version)?;
+    let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
+    let rows = backup.items(&a.filters, version, s)?;
     if g.output != Format::Table {
-        return emit(out, g.output, &rows);
+        emit(out, g.output, &rows)?;
+        return Ok(0);
     }
     let mut headers = vec!["NAMESPACE", "RESOURCE", "NAME", "KIND", "APIVERSION"];
     if a.show_labels {
@@ -58,7 +61,8 @@ pub fn run(
         if !g.quiet {
             eprintln!("No items found.");
         }
-        return Ok(());
+        return Ok(0);
     }
-    t.write(out)
+    t.write(out)?;
+    Ok(0)
 }

@@ -4,6 +4,7 @@
 
 mod args;
 mod diff;
+mod index;
 mod inspect;
 mod location;
 mod ls;
@@ -63,158 +64,27 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
     let terminal = terminal::Terminal::new(g);
     let s = &terminal.session(g);
     match &cli.command {
-        Command::Inspect { source } => inspect::run(source, g, s, out)?,
-        Command::Index {
-            source,
-            out: to,
-            span,
-        } => index(
-            &veloscope_core::index(source, to.as_deref(), *span, s)?,
-            g,
-            out,
-        )?,
-        Command::Ls {
-            source,
-            filters,
-            velero_version,
-            show_labels,
-        } => {
-            let a = ls::LsArgs {
-                filters,
-                velero_version,
-                show_labels: *show_labels,
-            };
-            ls::run(source, &a, g, s, out)?
-        }
-        Command::Preview {
-            source,
-            filters,
-            spec,
-            as_stored,
-            velero_version,
-            explain,
-        } => {
-            let a = preview::PreviewArgs {
-                filters,
-                spec: spec.as_deref(),
-                as_stored: *as_stored,
-                velero_version,
-                explain: *explain,
-            };
-            preview::run(source, &a, g, s, out)?
-        }
-        Command::Show {
-            source,
-            resource,
-            name,
-            namespace,
-            api_version,
-        } => {
-            let a = veloscope_core::items::ItemQuery {
-                resource,
-                name,
-                namespace: namespace.as_deref(),
-                api_version: api_version.as_deref(),
-            };
-            show::run(source, &a, g, s, out)?
-        }
-        Command::Diff {
-            a,
-            b,
-            filters,
-            diff: d,
-            velero_version,
-        } => {
-            let args = diff::Args {
-                a,
-                b,
-                filters,
-                diff: d,
-                velero_version,
-            };
-            return diff::run(&args, g, s, out);
-        }
-        Command::Verify {
-            source,
-            policy,
-            junit,
-            write_manifest,
-            manifest,
-        } => {
-            let args = veloscope_core::verify::VerifyRequest {
-                source,
-                policy: policy.as_deref(),
-                junit: junit.as_deref(),
-                write_manifest: *write_manifest,
-                manifest: manifest.as_deref(),
-            };
-            return verify::run(&args, g, s, out);
-        }
-        Command::Plan { source, restore } => plan::run(source, restore, g, s, out)?,
-        Command::Validate {
-            files,
-            field_validation,
-            against,
-            velero_version,
-            junit,
-        } => {
-            let args = validate::Args {
-                files,
-                mode: *field_validation,
-                against: against.as_deref(),
-                velero_version,
-                junit: junit.as_deref(),
-            };
-            return validate::run(&args, g, s, out);
-        }
-        Command::Backups {
-            location,
-            schedule,
-            selector,
-        } => location::backups(location, schedule.as_deref(), selector.as_deref(), g, out)?,
-        Command::Find {
-            location,
-            filters,
-            name,
-            kind,
-        } => {
-            return location::find(
-                location,
-                filters,
-                name.as_deref(),
-                kind.as_deref(),
-                g,
-                s,
-                out,
-            );
-        }
-        Command::Restores { location } => location::restores(location, g, out)?,
+        Command::Inspect(a) => inspect::run(a, g, s, out),
+        Command::Ls(a) => ls::run(a, g, s, out),
+        Command::Preview(a) => preview::run(a, g, s, out),
+        Command::Show(a) => show::run(a, g, s, out),
+        Command::Diff(a) => diff::run(a, g, s, out),
+        Command::Verify(a) => verify::run(a, g, s, out),
+        Command::Plan(a) => plan::run(a, g, s, out),
+        Command::Validate(a) => validate::run(a, g, s, out),
+        Command::Index(a) => index::run(a, g, s, out),
+        Command::Backups(a) => location::backups(a, g, out),
+        Command::Find(a) => location::find(a, g, s, out),
+        Command::Restores(a) => location::restores(a, g, out),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);
+            Ok(0)
         }
-        Command::Man => clap_mangen::Man::new(Cli::command()).render(out)?,
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(out)?;
+            Ok(0)
+        }
     }
-    Ok(0)
-}
-
-fn index(
-    written: &veloscope_core::IndexReport,
-    g: &args::Global,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    match g.output {
-        args::Format::Table => writeln!(
-            out,
-            "wrote {}: {} items, {} seek points, {} ({} bytes per item)",
-            written.sidecar,
-            written.items,
-            written.seek_points,
-            output::human_bytes(written.bytes),
-            written.bytes / (written.items.max(1) as u64)
-        )?,
-        f => output::emit(out, f, written)?,
-    }
-    Ok(())
 }
 
 /// Stdout that remembers a broken pipe, whichever serializer hit it and however it wrapped it.

@@ -2,23 +2,26 @@ use crate::args::{Format, Global, RestoreFilters};
 use crate::output::{Table, emit};
 use anyhow::Result;
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use veloscope_core::plan::PlanReport;
 use veloscope_core::{Action, Backup, Session};
 
-pub fn run(
-    path: &Path,
-    a: &RestoreFilters,
-    g: &Global,
-    s: &Session<'_>,
-    out: &mut impl Write,
-) -> Result<()> {
-    let backup = Backup::open(path, s)?;
-    let report = backup.plan(a, s)?;
+/// The arguments of `veloscope plan`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    pub source: PathBuf,
+    #[command(flatten)]
+    pub restore: RestoreFilters,
+}
+
+pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
+    let backup = Backup::open(&a.source, s)?;
+    let report = backup.plan(&a.restore, s)?;
     match g.output {
-        Format::Table => table(&report, out),
-        f => emit(out, f, &report),
+        Format::Table => table(&report, out)?,
+        f => emit(out, f, &report)?,
     }
+    Ok(0)
 }
 
 fn table(r: &PlanReport<'_>, out: &mut impl Write) -> Result<()> {

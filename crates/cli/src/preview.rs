@@ -1,41 +1,49 @@
-use crate::args::{BackupFilters, Format, Global};
+use crate::args::{BackupFilters, FILTER_FLAGS, Format, Global};
 use crate::output::{Table, emit};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use veloscope_core::preview::{ItemOut, PreviewReport, PreviewRequest};
 use veloscope_core::selection::SpecOrigin;
 use veloscope_core::{Backup, Session};
 
-pub struct PreviewArgs<'a> {
-    pub filters: &'a BackupFilters,
-    pub spec: Option<&'a Path>,
+/// The arguments of `veloscope preview`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    pub source: PathBuf,
+    #[command(flatten)]
+    pub filters: BackupFilters,
+    /// A velero.io/v1 Backup (or Schedule) manifest, or only its spec, YAML or JSON.
+    #[arg(long, value_name = "FILE", conflicts_with_all = FILTER_FLAGS)]
+    pub spec: Option<PathBuf>,
+    /// Apply the --spec file as it is, like a stored spec: no normalisation, no validation
+    /// (for a velero-backup.json, or to mirror Velero's backupper tests).
+    #[arg(long, requires = "spec")]
     pub as_stored: bool,
-    pub velero_version: &'a str,
+    /// Velero release whose rules apply (MAJOR.MINOR).
+    #[arg(long, default_value = "1.18", value_name = "X.Y")]
+    pub velero_version: String,
+    /// List every item with the rule that decided it.
+    #[arg(long)]
     pub explain: bool,
 }
 
-pub fn run(
-    path: &Path,
-    a: &PreviewArgs<'_>,
-    g: &Global,
-    s: &Session<'_>,
-    out: &mut impl Write,
-) -> Result<()> {
+pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let request = PreviewRequest {
-        filters: a.filters,
-        spec: a.spec,
+        filters: &a.filters,
+        spec: a.spec.as_deref(),
         as_stored: a.as_stored,
-        velero_version: veloscope_core::velero_version(a.velero_version)?,
+        velero_version: veloscope_core::velero_version(&a.velero_version)?,
         explain: a.explain,
     };
-    let backup = Backup::open_for_preview(path, &request, s)?;
+    let backup = Backup::open_for_preview(&a.source, &request, s)?;
     let report = backup.preview(&request, s)?;
     match g.output {
-        Format::Table => table(&report, out),
-        f => emit(out, f, &report),
+        Format::Table => table(&report, out)?,
+        f => emit(out, f, &report)?,
     }
+    Ok(0)
 }
 
 fn ns_name(o: &ItemOut<'_>) -> String {

@@ -2,30 +2,43 @@ use crate::args::{FieldValidationArg, Format, Global};
 use crate::output::emit;
 use anyhow::Result;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use veloscope_core::Session;
 use veloscope_core::validate::{FieldValidation, Severity, ValidateRequest};
 
-pub struct Args<'a> {
-    pub files: &'a [PathBuf],
-    pub mode: FieldValidationArg,
-    pub against: Option<&'a Path>,
-    pub velero_version: &'a str,
-    pub junit: Option<&'a Path>,
+/// The arguments of `veloscope validate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// YAML (several documents allowed) or JSON files, Lists too; `-` reads stdin.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What unknown and duplicate fields are: errors (Strict), warnings (Warn), nothing (Ignore).
+    #[arg(long, value_enum, default_value_t = FieldValidationArg::Warn)]
+    pub field_validation: FieldValidationArg,
+    /// Evaluate each Backup and Schedule against this backup (or a storage location's newest
+    /// backup) and warn about filters that select nothing there.
+    #[arg(long, value_name = "SRC")]
+    pub against: Option<PathBuf>,
+    /// Velero release whose rules apply (MAJOR.MINOR).
+    #[arg(long, default_value = "1.18", value_name = "X.Y")]
+    pub velero_version: String,
+    /// Also write the findings as JUnit XML.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// Returns the exit code: 0 no error, 1 errors.
-pub fn run(a: &Args<'_>, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
+pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let request = ValidateRequest {
-        files: a.files,
-        mode: match a.mode {
+        files: &a.files,
+        mode: match a.field_validation {
             FieldValidationArg::Strict => FieldValidation::Strict,
             FieldValidationArg::Warn => FieldValidation::Warn,
             FieldValidationArg::Ignore => FieldValidation::Ignore,
         },
-        against: a.against,
-        velero_version: veloscope_core::velero_version(a.velero_version)?,
-        junit: a.junit,
+        against: a.against.as_deref(),
+        velero_version: veloscope_core::velero_version(&a.velero_version)?,
+        junit: a.junit.as_deref(),
     };
     let report = veloscope_core::validate::validate(&request, s)?;
     let (reports, errors, warnings) = (&report.files, report.errors, report.warnings);

@@ -2,12 +2,41 @@ use crate::args::{Format, Global};
 use crate::output::{Table, emit};
 use anyhow::Result;
 use std::io::Write;
+use std::path::PathBuf;
 use veloscope_core::Session;
 use veloscope_core::verify::{Finding, Severity, VerifyReport, VerifyRequest};
 
+/// The arguments of `veloscope verify`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    pub source: PathBuf,
+    /// A policy for CI gates (required/forbidden namespaces and resources, maximum age, phases,
+    /// warnings, severity overrides); see the README.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Also write the findings as JUnit XML.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a digest manifest (SHA-256 of every item and side file) beside the backup; a later
+    /// verify reports every item added, removed or altered since.
+    #[arg(long)]
+    pub write_manifest: bool,
+    /// The manifest's path (default: veloscope-manifest.json in the backup folder, or
+    /// TARBALL.veloscope-manifest.json beside a tarball).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+}
+
 /// Returns the exit code: 0 no error finding, 1 errors.
-pub fn run(a: &VerifyRequest<'_>, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
-    let report = veloscope_core::verify::verify(a, s)?;
+pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
+    let request = VerifyRequest {
+        source: &a.source,
+        policy: a.policy.as_deref(),
+        junit: a.junit.as_deref(),
+        write_manifest: a.write_manifest,
+        manifest: a.manifest.as_deref(),
+    };
+    let report = veloscope_core::verify::verify(&request, s)?;
     match g.output {
         Format::Table => table(&report, &report.file, out)?,
         f => emit(out, f, &report)?,

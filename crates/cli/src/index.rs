@@ -1,0 +1,37 @@
+//! `veloscope index`: write the sidecar index and say what was written.
+
+use crate::args::{Format, Global};
+use crate::output::{emit, human_bytes};
+use anyhow::Result;
+use std::io::Write;
+use std::path::PathBuf;
+use veloscope_core::Session;
+
+/// The arguments of `veloscope index`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    pub source: PathBuf,
+    /// Write the index here instead of beside the tarball (commands then ignore it).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Decompressed bytes between gzip seek points (each costs up to 32 KiB of index).
+    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+    pub span: u64,
+}
+
+pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
+    let written = veloscope_core::index(&a.source, a.out.as_deref(), a.span, s)?;
+    match g.output {
+        Format::Table => writeln!(
+            out,
+            "wrote {}: {} items, {} seek points, {} ({} bytes per item)",
+            written.sidecar,
+            written.items,
+            written.seek_points,
+            human_bytes(written.bytes),
+            written.bytes / (written.items.max(1) as u64)
+        )?,
+        f => emit(out, f, &written)?,
+    }
+    Ok(0)
+}
