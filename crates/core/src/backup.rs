@@ -10,22 +10,24 @@ use veloscope_archive::{
 };
 use veloscope_index::{Builder, Index, IndexBuilder};
 
+/// An opened backup: its source, its index (from a sidecar or one read of the archive) and its
+/// access to single entries. Every question is a method; see the crate documentation.
 pub struct Backup<I = Index> {
     /// The source as the caller named it (a path or URL).
-    pub named_as: String,
-    pub source: Source,
-    pub index: I,
-    pub captured: Vec<Captured>,
+    pub(crate) named_as: String,
+    pub(crate) source: Source,
+    pub(crate) index: I,
+    pub(crate) captured: Vec<Captured>,
     /// The damage that ended the read early (only with `LoadOptions::tolerate_damage`).
-    pub stop: Option<ArchiveError>,
+    pub(crate) stop: Option<ArchiveError>,
     /// gzip seek points recorded during the read (only with `LoadOptions::seek_span`).
-    pub seek_points: Vec<SeekPoint>,
+    pub(crate) seek_points: Vec<SeekPoint>,
     /// How to read entries at their seek points, when the index came from (or was written to) a
     /// sidecar.
-    pub access: Option<veloscope_archive::Access>,
+    pub(crate) access: Option<veloscope_archive::Access>,
 }
 
-/// An entry body kept during the scan (for `show`).
+/// An entry body kept during a read, or read at its seek point.
 pub struct Captured {
     pub entry: String,
     pub gr: String,
@@ -79,10 +81,6 @@ pub fn open_or_dump(path: &Path) -> Result<Source> {
     Ok(Source::open_as(path, true)?)
 }
 
-/// Indexes a backup, from its sidecar when a valid one is beside it.
-pub fn load(path: &Path, g: &Session<'_>, capture: Option<CaptureFn<'_>>) -> Result<Backup> {
-    crate::sidecar::load(open(path)?, g, capture)
-}
 
 /// How [`load_with`] reads a source.
 #[derive(Debug, Clone, Copy)]

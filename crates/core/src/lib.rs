@@ -5,11 +5,20 @@
 //!
 //! ```no_run
 //! use std::path::Path;
-//! use veloscope_core::{Options, Quiet, Session};
+//! use veloscope_core::{Backup, BackupFilters, Options, Quiet, Session};
 //!
 //! let session = Session::new(Options::default(), &Quiet);
-//! let written = veloscope_core::index(Path::new("fixtures/bsl/backups/k3s-124"), None, 4 << 20, &session)?;
-//! println!("{} items indexed into {}", written.items, written.sidecar);
+//! let backup = Backup::open(Path::new("fixtures/bsl/backups/k3s-124"), &session)?;
+//! let summary = backup.summary()?;
+//! println!("{} items in {} namespaces", summary.items, summary.namespaces.len());
+//! let kube_system = BackupFilters {
+//!     include_namespaces: vec!["kube-system".into()],
+//!     ..BackupFilters::default()
+//! };
+//! let version = veloscope_core::velero_version("1.18")?;
+//! for item in backup.items(&kube_system, version, &session)? {
+//!     println!("{} {}", item.resource, item.name);
+//! }
 //! # Ok::<(), veloscope_core::Error>(())
 //! ```
 //!
@@ -17,7 +26,7 @@
 //! archive) and its access to single entries (seek points, ranged GETs, or another read). It is
 //! `Send + Sync`: a server opens it once and answers many requests at once.
 
-pub mod backup;
+mod backup;
 pub mod diff;
 mod error;
 mod filters;
@@ -25,9 +34,9 @@ pub mod items;
 pub mod location;
 pub mod plan;
 pub mod preview;
-pub mod selection;
-pub mod sidecar;
-pub mod spec;
+mod selection;
+mod sidecar;
+mod spec;
 pub mod summary;
 pub mod validate;
 pub mod verify;
@@ -35,6 +44,7 @@ pub mod verify;
 pub use backup::{Backup, Captured};
 pub use error::{Error, ErrorKind, InFile, Result};
 pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
+pub use selection::SpecOrigin;
 pub use sidecar::{IndexReport, Part, index};
 pub use veloscope_model::yaml;
 pub use veloscope_restore::Action;
@@ -95,4 +105,15 @@ impl Observer for Quiet {}
 /// A `--velero-version` value (`MAJOR.MINOR`).
 pub fn velero_version(text: &str) -> Result<veloscope_select::VeleroVersion> {
     text.parse().map_err(Error::Usage)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A server opens a backup once and answers requests from many threads.
+    #[test]
+    fn backups_and_locations_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<crate::Backup>();
+        shared::<crate::location::Location>();
+    }
 }
