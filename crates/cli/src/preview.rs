@@ -4,8 +4,8 @@ use anyhow::Result;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use veloscope_core::preview::{ItemOut, PreviewReport, PreviewRequest};
 use veloscope_core::SpecOrigin;
+use veloscope_core::preview::{ItemOut, PreviewReport, PreviewRequest};
 use veloscope_core::{Backup, Session};
 
 /// The arguments of `veloscope preview`.

@@ -8,7 +8,7 @@ use veloscope_archive::zran::{SeekPoint, SeekPoints};
 use veloscope_archive::{
     ArchiveError, ItemPath, ScanEvent, ScanOptions, ScanStats, ScanWarning, Source, VersionDir,
 };
-use veloscope_index::{Builder, Index, IndexBuilder};
+use veloscope_index::{Index, IndexBuilder, PackedIndex};
 
 /// An opened backup: its source, its index (from a sidecar or one read of the archive) and its
 /// access to single entries. Every question is a method; see the crate documentation.
@@ -81,7 +81,6 @@ pub fn open_or_dump(path: &Path) -> Result<Source> {
     Ok(Source::open_as(path, true)?)
 }
 
-
 /// How [`load_with`] reads a source.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {
@@ -121,18 +120,33 @@ pub fn load_with(
     capture: Option<CaptureFn<'_>>,
     also: &mut dyn FnMut(&ScanEvent<'_>),
 ) -> Result<Backup> {
-    load_into::<IndexBuilder>(source, g, lo, capture, also)
+    Ok(load_packed(source, g, lo, capture, also)?.unpack())
 }
 
-/// Like [`load_with`], into the index layout of builder `B`.
-pub fn load_into<B: Builder>(
+impl Backup<PackedIndex> {
+    /// The same backup with its index decoded for queries.
+    pub(crate) fn unpack(self) -> Backup {
+        Backup {
+            index: self.index.into_index(),
+            named_as: self.named_as,
+            source: self.source,
+            captured: self.captured,
+            stop: self.stop,
+            seek_points: self.seek_points,
+            access: self.access,
+        }
+    }
+}
+
+/// Like [`load_with`], keeping the index packed (what a sidecar is written from).
+pub fn load_packed(
     source: Source,
     g: &Session<'_>,
     lo: LoadOptions,
     capture: Option<CaptureFn<'_>>,
     also: &mut dyn FnMut(&ScanEvent<'_>),
-) -> Result<Backup<B::Built>> {
-    let mut builder = B::default();
+) -> Result<Backup<PackedIndex>> {
+    let mut builder = IndexBuilder::new();
     let mut captured = Vec::new();
     let points = SeekPoints::default();
     let opts = ScanOptions {

@@ -7,8 +7,8 @@ use crate::{Error, InFile, Result, Session};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use veloscope_archive::{Access, Compression, ItemPath, RemoteBackup, Source, VersionDir};
-use veloscope_index::sidecar::{self, Fingerprint, Persist};
-use veloscope_index::{Builder, EntryRef, Index, IndexBuilder, PackedBuilder, Sym};
+use veloscope_index::sidecar::{self, Fingerprint};
+use veloscope_index::{EntryRef, Index, PackedIndex, Sym};
 
 /// The gzip seek point spacing used when a command rebuilds a sidecar.
 const DEFAULT_SPAN: u64 = 4 << 20;
@@ -40,10 +40,9 @@ pub fn index(path: &Path, to: Option<&Path>, span: u64, g: &Session<'_>) -> Resu
     };
     // The packed layout: less memory than the in-memory index, and nothing here needs items.
     let before = archive.fingerprint()?;
-    let (loaded, written) =
-        build::<PackedBuilder>(&archive, before, source.clone(), g, span, &target, None)?;
+    let (loaded, written) = build(&archive, before, source.clone(), g, span, &target, None)?;
     let bytes = written?;
-    let summary = loaded.index.summary();
+    let summary = &loaded.index.summary;
     backup::report_scan_warnings(&loaded.source, &summary.warnings, g);
     Ok(IndexReport {
         sidecar: target.display().to_string(),
@@ -57,7 +56,7 @@ pub fn index(path: &Path, to: Option<&Path>, span: u64, g: &Session<'_>) -> Resu
 /// Reads the archive, recording seek points, and writes the sidecar to `target`, tied to the
 /// archive's fingerprint `before` the read. A failure to read is the error; a failure to write
 /// is the inner result.
-fn build<B: Builder<Built: Persist>>(
+fn build(
     archive: &ArchiveRef,
     before: Fingerprint,
     source: Source,
@@ -65,13 +64,13 @@ fn build<B: Builder<Built: Persist>>(
     span: u64,
     target: &Path,
     capture: Option<CaptureFn<'_>>,
-) -> Result<(Backup<B::Built>, Result<u64>)> {
+) -> Result<(Backup<PackedIndex>, Result<u64>)> {
     let lo = LoadOptions {
         seek_span: Some(span),
         ..LoadOptions::default()
     };
-    let mut loaded = backup::load_into::<B>(source, g, lo, capture, &mut |_| {})?;
-    let access = match loaded.index.summary().stats.compression {
+    let mut loaded = backup::load_packed(source, g, lo, capture, &mut |_| {})?;
+    let access = match loaded.index.summary.stats.compression {
         Some(Compression::Gzip) => Access::Gzip(std::mem::take(&mut loaded.seek_points)),
         Some(Compression::Zstd) => match archive {
             ArchiveRef::Local(tarball) => {
@@ -259,12 +258,12 @@ pub fn load_part(
                 "{e}; reading the archive and rebuilding the index"
             ));
             let (loaded, written) =
-                build::<IndexBuilder>(&archive, current, source, g, DEFAULT_SPAN, &side, capture)?;
+                build(&archive, current, source, g, DEFAULT_SPAN, &side, capture)?;
             if let Err(e) = written {
                 g.observer
                     .notice(&format!("{}: not rebuilt: {e}", side.display()));
             }
-            Ok(loaded)
+            Ok(loaded.unpack())
         }
     }
 }

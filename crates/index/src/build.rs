@@ -1,42 +1,18 @@
 use crate::interner::{Interner, Sym};
 use crate::{
-    EntryRef, Index, InvalidItem, Item, ItemExtra, NamespaceStats, Owner, ResourceStats,
-    VersionEntry, Versions,
+    EntryRef, Index, InvalidItem, ItemExtra, NamespaceStats, Owner, ResourceStats, VersionEntry,
+    Versions,
 };
 use hashbrown::HashTable;
 use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
-use std::ops::ControlFlow;
 use veloscope_archive::{
     Details, ItemEntry, ItemMeta, ItemPath, ScanEvent, ScanStats, ScanWarning, VersionDir,
     WarningKind,
 };
 use veloscope_model::catalogue::{Catalogue, ResourceInfo, version_priority};
-
-/// Folds scan events into an index of one layout: [`IndexBuilder`] into the in-memory [`Index`],
-/// [`crate::PackedBuilder`] into the compact form `veloscope index` writes out.
-pub trait Builder: Default {
-    type Built;
-    /// Use as the scan visitor: `scan_archive(.., |ev| builder.add(ev))`.
-    fn add(&mut self, event: ScanEvent<'_>) -> ControlFlow<()>;
-    fn finish(self, stats: ScanStats) -> Self::Built;
-}
-
-/// Folds scan events into an [`Index`]: merges the entries of one logical item, checks that the
-/// `-preferredversion` twin is byte-identical to the unversioned entry, records duplicates.
-#[derive(Default)]
-pub struct IndexBuilder {
-    core: Core,
-    items: Items,
-}
-
-#[derive(Default)]
-struct Items {
-    items: Vec<Item>,
-    table: KeyTable,
-}
 
 /// What one entry's metadata says about its item, interned. Its fields are those of [`Item`]
 /// from `api_version` to `details`, in that order, so its encoding is theirs.
@@ -104,61 +80,6 @@ impl KeyTable {
         let hasher = &self.hasher;
         self.table
             .insert_unique(hash, at as u32, |&i| hasher.hash_one(key_of(i)));
-    }
-}
-
-impl ItemStore for Items {
-    fn slot(&mut self, gr: Sym, ns: Option<Sym>, name: &str) -> usize {
-        fn key_of(items: &[Item], i: u32) -> Key<'_> {
-            let it = &items[i as usize];
-            (it.gr, it.namespace, it.name.as_bytes())
-        }
-        let hash = match self
-            .table
-            .find((gr, ns, name.as_bytes()), |i| key_of(&self.items, i))
-        {
-            Ok(at) => return at,
-            Err(hash) => hash,
-        };
-        let at = self.items.len();
-        self.items.push(Item {
-            gr,
-            namespace: ns,
-            name: name.into(),
-            api_version: None,
-            kind: None,
-            labels: Box::new([]),
-            extra: None,
-            deleting: false,
-            details: Details::None,
-            entry: None,
-            versions: Versions::new(),
-        });
-        let items = &self.items;
-        self.table.insert(hash, at, |i| key_of(items, i));
-        at
-    }
-
-    fn entry(&mut self, at: usize) -> &mut Option<EntryRef> {
-        &mut self.items[at].entry
-    }
-
-    fn versions(&mut self, at: usize) -> &mut Versions {
-        &mut self.items[at].versions
-    }
-
-    fn has_kind(&self, at: usize) -> bool {
-        self.items[at].kind.is_some()
-    }
-
-    fn set_facts(&mut self, at: usize, f: Facts) {
-        let item = &mut self.items[at];
-        item.api_version = f.api_version;
-        item.kind = f.kind;
-        item.labels = f.labels;
-        item.extra = f.extra;
-        item.deleting = f.deleting;
-        item.details = f.details;
     }
 }
 
@@ -484,33 +405,5 @@ impl Tally {
                 r.preferred = Some(v.version);
             }
         }
-    }
-}
-
-impl Builder for IndexBuilder {
-    type Built = Index;
-
-    fn add(&mut self, event: ScanEvent<'_>) -> ControlFlow<()> {
-        self.core.add(&mut self.items, event);
-        ControlFlow::Continue(())
-    }
-
-    fn finish(self, stats: ScanStats) -> Index {
-        let Items { mut items, .. } = self.items;
-        let mut index = self
-            .core
-            .close(&(), &mut items, stats, |_, item| ItemParts {
-                key: (item.gr, item.namespace, item.name.as_bytes()),
-                entry: item.entry,
-                versions: &item.versions,
-            });
-        index.items = items;
-        index
-    }
-}
-
-impl IndexBuilder {
-    pub fn new() -> Self {
-        Self::default()
     }
 }

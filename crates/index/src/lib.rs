@@ -8,9 +8,8 @@ mod interner;
 mod packed;
 pub mod sidecar;
 
-pub use build::{Builder, IndexBuilder};
 pub use interner::{Interner, Sym};
-pub use packed::{PackedBuilder, PackedIndex};
+pub use packed::{IndexBuilder, PackedIndex};
 
 use serde::{Deserialize, Serialize};
 use veloscope_archive::{Details, ScanStats, ScanWarning};

@@ -1,19 +1,20 @@
-//! The compact index `veloscope index` builds on its way to the sidecar. Every item is one fixed
-//! record; names live in one string arena and each item's metadata is kept already encoded, as
-//! the sidecar stores it, in a byte arena. That is ≈ 235 bytes an item with the key table
-//! (measured at 1M items) where the in-memory [`Index`] takes ≈ 300–330, with no allocation per
-//! item, and writing an item out is mostly a copy.
+//! The one index builder. A read of an archive folds into a [`PackedIndex`]: every item is one
+//! fixed record, names live in one string arena and each item's metadata is kept already encoded,
+//! as the sidecar stores it, in a byte arena. That is ≈ 235 bytes an item with the key table
+//! (measured at 1M items), with no allocation per item, and writing a sidecar is mostly a copy.
+//! The queryable [`Index`] is decoded from it exactly as from a sidecar, so there is one
+//! encoding of an item and no second layout to keep in step.
 
-use crate::build::{Builder, Core, Facts, ItemParts, ItemStore, Key, KeyTable};
+use crate::build::{Core, Facts, ItemParts, ItemStore, Key, KeyTable};
 use crate::{EntryRef, Index, Sym, Versions};
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use veloscope_archive::{ScanEvent, ScanStats};
 
-/// Folds scan events into a [`PackedIndex`], with the same merging, checks and warnings as
-/// [`crate::IndexBuilder`].
+/// Folds scan events into a [`PackedIndex`]: merges the entries of one logical item, checks that
+/// the `-preferredversion` twin is byte-identical to the unversioned entry, records duplicates.
 #[derive(Default)]
-pub struct PackedBuilder {
+pub struct IndexBuilder {
     core: Core,
     store: Store,
 }
@@ -210,15 +211,18 @@ impl ItemStore for Store {
     }
 }
 
-impl Builder for PackedBuilder {
-    type Built = PackedIndex;
+impl IndexBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
 
-    fn add(&mut self, event: ScanEvent<'_>) -> ControlFlow<()> {
+    /// Use as the scan visitor: `scan_archive(.., |ev| builder.add(ev))`.
+    pub fn add(&mut self, event: ScanEvent<'_>) -> ControlFlow<()> {
         self.core.add(&mut self.store, event);
         ControlFlow::Continue(())
     }
 
-    fn finish(self, stats: ScanStats) -> PackedIndex {
+    pub fn finish(self, stats: ScanStats) -> PackedIndex {
         let mut store = self.store;
         store.table = KeyTable::default();
         // Sort positions, not the records: 4 bytes an item moved instead of a whole record.
@@ -251,6 +255,24 @@ pub struct PackedIndex {
 impl PackedIndex {
     pub fn item_count(&self) -> usize {
         self.order.len()
+    }
+
+    /// The queryable index, its items decoded from their encoded sections as a sidecar read
+    /// decodes them.
+    pub fn into_index(self) -> Index {
+        let mut items = Vec::with_capacity(self.item_count());
+        let mut buf = Vec::new();
+        for section in self.sections() {
+            buf.clear();
+            // Encoding into memory and decoding what was just encoded cannot fail; a failure
+            // would be a bug in the encoding, and leaves the section out rather than guess.
+            if self.write_section(section, &mut buf).is_ok() {
+                let _ = crate::sidecar::decode_items(&buf, &mut items);
+            }
+        }
+        let mut index = self.summary;
+        index.items = items;
+        index
     }
 
     pub(crate) fn slot(&self, at: u32) -> &Slot {

@@ -161,60 +161,6 @@ struct Head {
     sections: Vec<Section>,
 }
 
-/// An index the sidecar can be written from, in either layout.
-pub trait Persist {
-    /// Everything but the items.
-    fn summary(&self) -> &Index;
-    fn item_count(&self) -> usize;
-    /// Hands the items to `w`, one (group-resource, namespace) section at a time in key order.
-    fn write_sections(&self, w: &mut SectionWriter<'_>) -> std::io::Result<()>;
-}
-
-impl Persist for Index {
-    fn summary(&self) -> &Index {
-        self
-    }
-
-    fn item_count(&self) -> usize {
-        self.items.len()
-    }
-
-    fn write_sections(&self, w: &mut SectionWriter<'_>) -> std::io::Result<()> {
-        for group in self
-            .items
-            .chunk_by(|a, b| a.gr == b.gr && a.namespace == b.namespace)
-        {
-            let kinds = group.iter().filter_map(|i| i.kind);
-            w.section(group[0].gr, group[0].namespace, group.len(), kinds, |out| {
-                encode_to(group, out)
-            })?;
-        }
-        Ok(())
-    }
-}
-
-/// The packed layout (what `veloscope index` builds) writes the same bytes.
-impl Persist for PackedIndex {
-    fn summary(&self) -> &Index {
-        &self.summary
-    }
-
-    fn item_count(&self) -> usize {
-        PackedIndex::item_count(self)
-    }
-
-    fn write_sections(&self, w: &mut SectionWriter<'_>) -> std::io::Result<()> {
-        for group in self.sections() {
-            let kinds = group.iter().filter_map(|&at| self.slot(at).kind());
-            let first = self.slot(group[0]);
-            w.section(first.gr(), first.namespace(), group.len(), kinds, |out| {
-                self.write_section(group, out)
-            })?;
-        }
-        Ok(())
-    }
-}
-
 /// Writes the sidecar atomically (a temporary file renamed into place); returns its size. The
 /// payload is streamed to the file (hashed on the way) and the header completed afterwards, so
 /// the encoded index is never held in memory.
@@ -222,7 +168,7 @@ pub fn write(
     path: &Path,
     fingerprint: &Fingerprint,
     access: &Access,
-    index: &impl Persist,
+    index: &PackedIndex,
 ) -> Result<u64, SidecarError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
@@ -239,7 +185,7 @@ pub fn write(
 }
 
 /// Writes item sections one after another, recording where each lies, its checksum, and the
-/// kinds of its resource. Only this module writes through it ([`Persist::write_sections`]).
+/// kinds of its resource.
 pub struct SectionWriter<'a> {
     file: &'a mut std::io::BufWriter<File>,
     offset: u64,
@@ -298,9 +244,9 @@ fn write_to(
     tmp: &Path,
     fingerprint: &Fingerprint,
     access: &Access,
-    persist: &impl Persist,
+    packed: &PackedIndex,
 ) -> std::io::Result<u64> {
-    let index = persist.summary();
+    let index = &packed.summary;
     let mut header = Vec::with_capacity(HEADER);
     header.extend_from_slice(MAGIC);
     header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -314,7 +260,13 @@ fn write_to(
         sections: Vec::new(),
         kinds: Default::default(),
     };
-    persist.write_sections(&mut w)?;
+    for group in packed.sections() {
+        let kinds = group.iter().filter_map(|&at| packed.slot(at).kind());
+        let first = packed.slot(group[0]);
+        w.section(first.gr(), first.namespace(), group.len(), kinds, |out| {
+            packed.write_section(group, out)
+        })?;
+    }
     let SectionWriter {
         offset,
         sections,
@@ -349,6 +301,15 @@ fn write_to(
     }
     file.sync_all()?;
     Ok(HEADER as u64 + offset + head_len)
+}
+
+/// Decodes an encoded section's items onto the end of `items`.
+pub(crate) fn decode_items(
+    bytes: &[u8],
+    items: &mut Vec<crate::Item>,
+) -> Result<(), postcard::Error> {
+    let mut de = postcard::Deserializer::from_bytes(bytes);
+    serde::de::DeserializeSeed::deserialize(AppendTo(items), &mut de)
 }
 
 /// Decodes a sequence of items onto the end of a vector.
@@ -496,8 +457,7 @@ pub fn read_sections(
     for s in wanted {
         let bytes = slice(s.offset, s.len, s.sum, "item table")?;
         let before = items.len();
-        let mut de = postcard::Deserializer::from_bytes(bytes);
-        serde::de::DeserializeSeed::deserialize(AppendTo(&mut items), &mut de)
+        decode_items(bytes, &mut items)
             .map_err(|e| damaged(format!("cannot decode items: {e}")))?;
         if items[before..]
             .iter()

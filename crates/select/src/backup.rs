@@ -159,10 +159,10 @@ fn selector_errors(spec: &BackupSpec) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use veloscope_index::{Builder, IndexBuilder};
+    use veloscope_index::IndexBuilder;
 
     fn empty_index() -> Index {
-        IndexBuilder::new().finish(Default::default())
+        IndexBuilder::new().finish(Default::default()).into_index()
     }
 
     fn v(x: &[&str]) -> Vec<String> {

@@ -273,10 +273,10 @@ impl ResourceFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use veloscope_index::{Builder, IndexBuilder};
+    use veloscope_index::IndexBuilder;
 
     fn resolver() -> Resolver {
-        Resolver::for_index(&IndexBuilder::new().finish(Default::default()))
+        Resolver::for_index(&IndexBuilder::new().finish(Default::default()).into_index())
     }
 
     fn v(x: &[&str]) -> Vec<String> {

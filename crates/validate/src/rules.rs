@@ -3,7 +3,7 @@
 
 use crate::{Finding, Severity};
 use serde_json::Value;
-use veloscope_index::{Builder, Index, IndexBuilder};
+use veloscope_index::{Index, IndexBuilder};
 use veloscope_model::duration::parse_duration;
 use veloscope_model::{BackupSpec, RestoreSpec};
 use veloscope_select::{GlobPattern, Resolution, Resolver, VeleroVersion, backup, preview};
@@ -161,7 +161,7 @@ pub fn schedule(spec: &Value, version: VeleroVersion, index: &Index) -> Vec<Find
 
 /// An empty index: the rules without an archive (no exclude-labelled namespaces known).
 pub fn no_archive() -> Index {
-    IndexBuilder::new().finish(Default::default())
+    IndexBuilder::new().finish(Default::default()).into_index()
 }
 
 /// What a Backup spec would select from the archive: warnings for the typos validation alone
