@@ -6,6 +6,7 @@ mod common;
 mod diff;
 mod errors;
 mod fixtures_fresh;
+mod hostile;
 mod inspect;
 mod ls_show;
 mod plan;

@@ -1,5 +1,5 @@
 use crate::args::{BackupFilters, DiffOptions, Format, Global};
-use crate::output::emit;
+use crate::output::{Esc, emit};
 use anyhow::Result;
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
@@ -112,16 +112,17 @@ fn table(r: &DiffReport<'_>, stat: bool, g: &Global, out: &mut impl Write) -> Re
         };
         writeln!(
             out,
-            "{} {:<width$}  {who}{note}",
+            "{} {:<width$}  {}{note}",
             paint(colour_code, code.to_string()),
-            k.0
+            Esc(k.0),
+            Esc(&who)
         )?;
         if let (Some(changes), false) = (changes, stat) {
             for c in *changes {
                 writeln!(
                     out,
                     "    {}: {} → {}",
-                    c.path,
+                    Esc(&c.path),
                     paint("31", show(&c.old)),
                     paint("32", show(&c.new))
                 )?;
@@ -141,7 +142,7 @@ fn table(r: &DiffReport<'_>, stat: bool, g: &Global, out: &mut impl Write) -> Re
     )?;
     if !g.quiet {
         for w in &r.warnings {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", Esc(w));
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! `veloscope index`: write the sidecar index and say what was written.
 
 use crate::args::{Format, Global};
-use crate::output::{emit, human_bytes};
+use crate::output::{Esc, emit, human_bytes};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         Format::Table => writeln!(
             out,
             "wrote {}: {} items, {} seek points, {} ({} bytes per item)",
-            written.sidecar,
+            Esc(&written.sidecar),
             written.items,
             written.seek_points,
             human_bytes(written.bytes),

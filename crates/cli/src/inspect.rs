@@ -1,5 +1,5 @@
 use crate::args::{Format, Global};
-use crate::output::{Table, emit, human_bytes};
+use crate::output::{Esc, Table, emit, human_bytes};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
@@ -106,7 +106,7 @@ fn table(r: &Summary<'_>, out: &mut impl Write) -> Result<()> {
     if !r.warnings.is_empty() {
         writeln!(out, "\nWarnings ({}):", r.warnings.len())?;
         for w in &r.warnings {
-            writeln!(out, "  {}: {}", w.entry, w.message)?;
+            writeln!(out, "  {}: {}", Esc(&w.entry), Esc(&w.message))?;
         }
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! Commands over a whole storage location: `backups`, `find`, `restores`.
 
 use crate::args::{BackupFilters, Format, Global};
-use crate::output::{Table, emit, human_bytes};
+use crate::output::{Esc, Table, emit, human_bytes};
 use anyhow::Result;
 use std::io::Write;
 use veloscope_core::Session;
@@ -85,8 +85,8 @@ pub fn find(a: &FindArgs, g: &Global, s: &Session<'_>, out: &mut impl Write) -> 
             writeln!(
                 out,
                 "{} (started {}): {} items",
-                b.backup,
-                b.started.as_deref().unwrap_or("<unknown>"),
+                Esc(&b.backup),
+                Esc(b.started.as_deref().unwrap_or("<unknown>")),
                 b.items.len()
             )?;
             let mut t = Table::new(&["  RESOURCE", "NAMESPACE", "NAME"]);

@@ -53,7 +53,7 @@ fn main() -> ExitCode {
         // A closed pipe (`veloscope ls … | head`) ends quietly, as ripgrep does.
         Err(_) if broken.get() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", one_line(&e));
+            eprintln!("error: {}", output::escape(&one_line(&e)));
             ExitCode::from(2)
         }
     }

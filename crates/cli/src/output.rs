@@ -3,7 +3,43 @@
 use crate::args::Format;
 use anyhow::Result;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
 use std::io::Write;
+
+/// Text from a backup made safe for a terminal: control characters, which could move the cursor,
+/// rewrite the screen (ESC, OSC sequences), ring the bell or forge a table row (a newline in a
+/// name), are shown instead of sent. ESC prints as `^[` and CR as `\r`, as kubectl prints them;
+/// LF and TAB as `\n` and `\t`; any other as `\xHH` (or `\u{…}` above U+00FF).
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\u{1b}' => out.push_str("^["),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() && u32::from(c) < 0x100 => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape`] as a `Display`, for `write!` arguments.
+pub struct Esc<'a>(pub &'a str);
+
+impl fmt::Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&escape(self.0))
+    }
+}
 
 pub fn emit<T: Serialize>(out: &mut impl Write, format: Format, value: &T) -> Result<()> {
     match format {
@@ -38,8 +74,10 @@ impl Table {
         }
     }
 
+    /// Adds a row; its cells are escaped for the terminal.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows
+            .push(cells.into_iter().map(|c| escape(&c).into_owned()).collect());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -78,7 +116,7 @@ pub fn warnings_footer(out: &mut impl Write, warnings: &[String]) -> Result<()> 
     if !warnings.is_empty() {
         writeln!(out, "\nWarnings:")?;
         for w in warnings {
-            writeln!(out, "  {w}")?;
+            writeln!(out, "  {}", Esc(w))?;
         }
     }
     Ok(())

@@ -1,5 +1,5 @@
 use crate::args::{BackupFilters, FILTER_FLAGS, Format, Global};
-use crate::output::{Table, emit};
+use crate::output::{Esc, Table, emit};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -189,12 +189,13 @@ fn explain(out: &mut impl Write, included: &[ItemOut<'_>], excluded: &[ItemOut<'
         let inc = rows.iter().filter(|r| r.0 == '+').count();
         writeln!(
             out,
-            "\n{resource} ({inc} included, {} excluded)",
+            "\n{} ({inc} included, {} excluded)",
+            Esc(resource),
             rows.len() - inc
         )?;
         let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
         for (mark, name, note) in rows {
-            let line = format!("  {mark} {name:<width$}   {note}");
+            let line = format!("  {mark} {:<width$}   {}", Esc(&name), Esc(&note));
             writeln!(out, "{}", line.trim_end())?;
         }
     }

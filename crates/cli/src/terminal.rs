@@ -65,13 +65,13 @@ impl Observer for Terminal {
 
     fn notice(&self, text: &str) {
         if !self.quiet {
-            eprintln!("warning: {text}");
+            eprintln!("warning: {}", crate::output::escape(text));
         }
     }
 
     fn trace(&self, text: &str) {
         if self.trace {
-            eprintln!("trace: {text}");
+            eprintln!("trace: {}", crate::output::escape(text));
         }
     }
 }

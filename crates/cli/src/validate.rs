@@ -1,5 +1,5 @@
 use crate::args::{FieldValidationArg, Format, Global};
-use crate::output::emit;
+use crate::output::{Esc, emit};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
@@ -46,14 +46,22 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         Format::Table => {
             for r in reports {
                 if r.documents.is_empty() {
-                    writeln!(out, "{}: no Velero Backup, Restore or Schedule", r.file)?;
+                    writeln!(
+                        out,
+                        "{}: no Velero Backup, Restore or Schedule",
+                        Esc(&r.file)
+                    )?;
                 }
                 for d in &r.documents {
                     let status = if d.findings.is_empty() { ": OK" } else { "" };
                     writeln!(
                         out,
                         "{}: document {} (line {}, {} {}){status}",
-                        r.file, d.document, d.line, d.kind, d.name
+                        Esc(&r.file),
+                        d.document,
+                        d.line,
+                        Esc(&d.kind),
+                        Esc(&d.name)
                     )?;
                     for f in &d.findings {
                         let sev = match f.severity {
@@ -65,7 +73,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
                         } else {
                             format!("{}: ", f.path)
                         };
-                        writeln!(out, "  {sev:<8} {at}{}", f.message)?;
+                        writeln!(out, "  {sev:<8} {}{}", Esc(&at), Esc(&f.message))?;
                     }
                 }
             }

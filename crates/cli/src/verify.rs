@@ -1,5 +1,5 @@
 use crate::args::{Format, Global};
-use crate::output::{Table, emit};
+use crate::output::{Esc, Table, emit};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
@@ -63,7 +63,7 @@ fn table(r: &VerifyReport, file: &str, out: &mut impl Write) -> Result<()> {
         writeln!(out)?;
     }
     if let Some(m) = &r.manifest {
-        writeln!(out, "Manifest: {m}")?;
+        writeln!(out, "Manifest: {}", Esc(m))?;
     }
     let errors = r
         .problems
@@ -73,7 +73,8 @@ fn table(r: &VerifyReport, file: &str, out: &mut impl Write) -> Result<()> {
     let warnings = r.problems.len() - errors;
     writeln!(
         out,
-        "{file}: {} items, {errors} errors, {warnings} warnings: {}",
+        "{}: {} items, {errors} errors, {warnings} warnings: {}",
+        Esc(file),
         r.items,
         if r.ok { "OK" } else { "FAILED" }
     )?;

@@ -32,6 +32,7 @@ mod error;
 mod filters;
 pub mod items;
 pub mod location;
+mod output;
 pub mod plan;
 pub mod preview;
 mod selection;

@@ -307,7 +307,7 @@ fn second_pass(
 ) -> Result<()> {
     let idx = &loaded.index;
     if let Some(dir) = render_dir {
-        std::fs::create_dir_all(dir).in_file(dir.display())?;
+        crate::output::prepare_render_dir(dir)?;
     }
     let width = plan.steps.len().to_string().len().max(4);
     let mut wanted: HashMap<usize, Vec<usize>> = HashMap::new();

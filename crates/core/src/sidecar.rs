@@ -38,6 +38,7 @@ pub fn index(path: &Path, to: Option<&Path>, span: u64, g: &Session<'_>) -> Resu
         Some(to) => to.to_path_buf(),
         None => archive.sidecar()?,
     };
+    crate::output::refuse_input(&target, &crate::output::inputs_of(&source), "--out")?;
     // The packed layout: less memory than the in-memory index, and nothing here needs items.
     let before = archive.fingerprint()?;
     let (loaded, written) = build(&archive, before, source.clone(), g, span, &target, None)?;

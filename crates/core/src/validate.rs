@@ -108,7 +108,10 @@ pub fn validate(a: &ValidateRequest<'_>, s: &Session<'_>) -> Result<ValidateRepo
     let errors = all().filter(|f| f.severity == Severity::Error).count();
     let warnings = all().count() - errors;
     if let Some(j) = a.junit {
-        std::fs::write(j, junit(&reports)?).in_file(j.display())?;
+        let mut inputs: Vec<PathBuf> = a.files.to_vec();
+        inputs.extend(a.against.map(Path::to_path_buf));
+        crate::output::refuse_input(j, &inputs, "--junit")?;
+        crate::output::write_atomically(j, junit(&reports)?.as_bytes())?;
     }
     Ok(ValidateReport {
         files: reports,

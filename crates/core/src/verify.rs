@@ -55,6 +55,18 @@ pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
         .then(|| manifest::read(&manifest_path))
         .transpose()
         .map_err(|e| Error::usage(e.to_string()))?;
+    let mut inputs = crate::output::inputs_of(&source);
+    if let Some(p) = a.policy {
+        inputs.push(p.to_path_buf());
+    }
+    if a.write_manifest {
+        crate::output::refuse_input(&manifest_path, &inputs, "--manifest")?;
+    } else if manifest_path.is_file() {
+        inputs.push(manifest_path.clone());
+    }
+    if let Some(j) = a.junit {
+        crate::output::refuse_input(j, &inputs, "--junit")?;
+    }
     let observer = RefCell::new(archive::Observer::new(
         file.clone(),
         a.write_manifest || old_manifest.is_some(),
@@ -128,7 +140,7 @@ pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
             let text = serde_json::to_string_pretty(&now)
                 .map_err(|e| Error::Internal(e.to_string()))?
                 + "\n";
-            std::fs::write(&manifest_path, text).in_file(manifest_path.display())?;
+            crate::output::write_atomically(&manifest_path, text.as_bytes())?;
             manifest_note = Some(format!("wrote {}", manifest_path.display()));
         } else if let Some(old) = &old_manifest {
             findings.extend(manifest::compare(&manifest_path, old, &now));
@@ -145,7 +157,7 @@ pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
         .count();
     if let Some(j) = a.junit {
         let xml = junit::render(&file, &findings).map_err(|e| Error::Internal(e.to_string()))?;
-        std::fs::write(j, xml).in_file(j.display())?;
+        crate::output::write_atomically(j, xml.as_bytes())?;
     }
     Ok(VerifyReport {
         ok: errors == 0,

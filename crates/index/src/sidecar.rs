@@ -170,6 +170,7 @@ pub fn write(
     access: &Access,
     index: &PackedIndex,
 ) -> Result<u64, SidecarError> {
+    remove_abandoned_temporaries(path);
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
@@ -182,6 +183,36 @@ pub fn write(
             source,
         }
     })
+}
+
+/// Removes `PATH.tmpPID` files left by writers that died (`kill -9`, a crash) before renaming:
+/// those whose process no longer runs. A live writer's temporary is left alone.
+fn remove_abandoned_temporaries(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{}.tmp", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Writes item sections one after another, recording where each lies, its checksum, and the

@@ -1,0 +1,145 @@
+//! Hostile inputs and bad days (issue 14): every case gives a clear one-line error or the right
+//! answer, never a crash, a raw control character on the terminal, or a write over an input.
+//! Inputs are generated here; nothing large is committed.
+
+use crate::common::*;
+use serde_json::json;
+
+fn one_line_error(out: &std::process::Output) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "exit 2: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    err
+}
+
+/// A name with a newline and an OSC title sequence, labels with ESC and BEL: the table shows them
+/// escaped, one row per item, and nothing reaches the terminal raw.
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let evil = "evil\u{1b}]0;pwned\u{7}\nkube-system   configmaps   forged";
+    let a = archive(&[
+        obj(
+            "configmaps",
+            &format!("app/{evil}"),
+            json!({"metadata": {"labels": {"x": "\u{1b}[31mred\u{1b}[0m"}}}),
+        ),
+        obj("configmaps", "app/plain", json!({})),
+    ]);
+    let src = path_str(&a.path);
+    for args in [
+        vec!["ls", src, "--show-labels"],
+        vec!["inspect", src],
+        vec!["preview", src, "--explain"],
+        vec!["plan", src],
+        vec!["verify", src],
+    ] {
+        let out = veloscope(&args);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?} printed a raw control character:\n{text}"
+        );
+        assert!(
+            !text.contains("\nkube-system   configmaps   forged"),
+            "{args:?}: forged row"
+        );
+    }
+    let ls = String::from_utf8_lossy(&veloscope(&["ls", src]).stdout).into_owned();
+    assert_eq!(ls.lines().count(), 3, "a header and two rows:\n{ls}");
+    assert!(ls.contains(r"evil^[]0;pwned\x07\nkube-system"), "{ls}");
+    // JSON keeps the name exactly (escaped by JSON itself).
+    let names: Vec<String> = json(&["ls", src, "-o", "json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&evil.to_string()));
+}
+
+/// Outputs that name an input are refused before anything is written; the input is unchanged.
+#[test]
+fn outputs_never_replace_inputs() {
+    let a = archive(&[obj("configmaps", "app/c", json!({}))]);
+    let src = path_str(&a.path);
+    let before = std::fs::read(&a.path).unwrap();
+    let link = a.dir.path().join("link.tar.gz");
+    std::os::unix::fs::symlink(&a.path, &link).unwrap();
+    for args in [
+        vec!["index", src, "--out", src],
+        vec!["index", src, "--out", path_str(&link)],
+        vec!["verify", src, "--junit", src],
+        vec!["verify", src, "--write-manifest", "--manifest", src],
+    ] {
+        let err = one_line_error(&veloscope(&args));
+        assert!(err.contains("refusing to write over it"), "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read(&a.path).unwrap(),
+            before,
+            "{args:?} changed the archive"
+        );
+    }
+    let spec = a.file(
+        "backup.yaml",
+        "apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: b}\nspec: {}\n",
+    );
+    let err = one_line_error(&veloscope(&["validate", &spec, "--junit", &spec]));
+    assert!(err.contains("refusing"), "{err}");
+    assert!(
+        std::fs::read_to_string(&spec)
+            .unwrap()
+            .contains("kind: Backup")
+    );
+}
+
+/// A render folder holding anything a render did not write is refused untouched; one holding an
+/// earlier render's files is cleared of them, so no stale manifest survives.
+#[test]
+fn render_clears_only_its_own_files() {
+    let a = archive(&[
+        obj("configmaps", "app/one", json!({})),
+        obj("configmaps", "app/two", json!({})),
+    ]);
+    let src = path_str(&a.path);
+    let dir = a.dir.path().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let err = one_line_error(&veloscope(&["plan", src, "--render", path_str(&dir)]));
+    assert!(err.contains("notes.txt"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    std::fs::remove_file(dir.join("notes.txt")).unwrap();
+    std::fs::write(dir.join("0099-configmaps-app-stale.yaml"), "stale").unwrap();
+    let out = veloscope(&[
+        "plan",
+        src,
+        "--render",
+        path_str(&dir),
+        "--include-resources",
+        "configmaps",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("stale")), "{names:?}");
+    assert!(names.iter().any(|n| n.contains("app-one")), "{names:?}");
+}
+
+/// A sidecar temporary left by a writer that was killed is removed by the next write; the sidecar
+/// itself is complete.
+#[test]
+fn abandoned_sidecar_temporaries_are_cleaned() {
+    let a = archive(&[obj("configmaps", "app/c", json!({}))]);
+    let src = path_str(&a.path);
+    // No process has this pid (above the kernel's pid_max).
+    let dead = a.dir.path().join("backup.tar.gz.vsidx.tmp4194305");
+    std::fs::write(&dead, b"half a sidecar").unwrap();
+    let out = veloscope(&["index", src]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!dead.exists(), "the abandoned temporary is gone");
+    assert!(a.dir.path().join("backup.tar.gz.vsidx").is_file());
+}
