@@ -114,8 +114,8 @@ mod tests {
         std::fs::write(&a, b"x").unwrap();
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&a, &link).unwrap();
-        assert!(refuse_input(&link, &[a.clone()], "--out").is_err());
-        assert!(refuse_input(&dir.path().join("other"), &[a.clone()], "--out").is_ok());
+        assert!(refuse_input(&link, std::slice::from_ref(&a), "--out").is_err());
+        assert!(refuse_input(&dir.path().join("other"), std::slice::from_ref(&a), "--out").is_ok());
         write_atomically(&dir.path().join("new"), b"data").unwrap();
         assert_eq!(std::fs::read(dir.path().join("new")).unwrap(), b"data");
     }
