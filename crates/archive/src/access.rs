@@ -122,6 +122,66 @@ pub fn read_range(
     }
 }
 
+/// Reads `len` bytes at decompressed offset `at` of a zstd archive from a reader positioned at
+/// the start of the file: a single-frame archive (Velero's) has no other place to start, and a
+/// stream never holds the compressed bytes in memory.
+pub fn read_zstd_stream(
+    mut file: impl io::BufRead + io::Seek,
+    access: &Access,
+    at: u64,
+    len: usize,
+) -> io::Result<(Vec<u8>, u64)> {
+    let frames = match access {
+        Access::ZstdFrames(f) => f.as_slice(),
+        _ => &[],
+    };
+    let (out, inp) = frame_for(frames, at);
+    file.seek(io::SeekFrom::Start(inp))?;
+    let counted = CountedStream {
+        inner: file,
+        read: 0,
+    };
+    let mut dec = zstd::stream::read::Decoder::with_buffer(counted)?;
+    let skip = at
+        .checked_sub(out)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "frame table out of order"))?;
+    io::copy(&mut (&mut dec).take(skip), &mut io::sink())?;
+    let mut body = Vec::with_capacity(len);
+    (&mut dec).take(len as u64).read_to_end(&mut body)?;
+    if body.len() < len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "zstd stream ends before the entry",
+        ));
+    }
+    Ok((body, dec.finish().read))
+}
+
+/// A buffered reader that counts the bytes taken from it.
+struct CountedStream<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: io::BufRead> Read for CountedStream<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: io::BufRead> io::BufRead for CountedStream<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.read += amt as u64;
+    }
+}
+
 /// The zstd frame (decompressed offset, compressed offset) a read at `at` starts from.
 fn frame_for(frames: &[(u64, u64)], at: u64) -> (u64, u64) {
     frames

@@ -37,6 +37,9 @@ pub enum ArchiveError {
     NotABackup { path: PathBuf, reason: String },
     #[error("{}: {message}", path.display())]
     SideFile { path: PathBuf, message: String },
+    /// The file shrank while it was read: the answer would describe no archive that exists.
+    #[error("{}: the archive changed while it was read", path.display())]
+    Changed { path: PathBuf },
 }
 
 /// The kind of damage that stopped a read.

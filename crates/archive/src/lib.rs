@@ -18,7 +18,7 @@ mod project;
 mod scan;
 pub mod zran;
 
-pub use access::{Access, first_byte, map_readonly, read_range, zstd_frames};
+pub use access::{Access, first_byte, map_readonly, read_range, read_zstd_stream, zstd_frames};
 pub use compression::Compression;
 pub use details::Details;
 pub use error::{ArchiveError, Damage};

@@ -191,50 +191,64 @@ pub fn scan_archive(
         source,
     };
     let file = std::fs::File::open(path).map_err(io_err)?;
-    let len = file.metadata().map_err(io_err)?.len();
-    if len == 0 {
+    let meta = file.metadata().map_err(io_err)?;
+    let kind = meta.file_type();
+    // A pipe (`<(curl …)`, a FIFO) is streamed; a device or socket is no archive.
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if !kind.is_file() && !kind.is_fifo() {
+            return Err(ArchiveError::NotABackup {
+                path: path.to_path_buf(),
+                reason: "not a regular file or a pipe".into(),
+            });
+        }
+    }
+    let len = meta.len();
+    if len == 0 && kind.is_file() {
         return Err(ArchiveError::Empty {
             path: path.to_path_buf(),
         });
     }
-    // SAFETY: the map is read-only; a file truncated underneath us would fault, the usual mmap caveat.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_err)?;
-    let _ = map.advise(memmap2::Advice::Sequential);
-    let reader = MappedReader {
-        map: &map,
+    let shrank = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = FileReader {
+        file,
         pos: 0,
-        released: 0,
+        len: kind.is_file().then_some(len),
+        shrank: shrank.clone(),
     };
-    scan_stream(path, reader, map.len() as u64, opts, progress, visit)
+    let scanned = scan_stream(path, reader, len, opts, progress, visit);
+    // Whatever the decoder made of the short read, the cause is the file, not its content.
+    if shrank.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(ArchiveError::Changed {
+            path: path.to_path_buf(),
+        });
+    }
+    scanned
 }
 
-/// Reads a mapped archive front to back, handing the pages already read back to the kernel so
-/// resident memory does not grow with the archive.
-struct MappedReader<'a> {
-    map: &'a memmap2::Mmap,
-    pos: usize,
-    released: usize,
+/// Reads an archive file front to back with plain reads: a file that shrinks underneath (a sync
+/// job rewriting it, `cp new old`) ends the read with an error instead of the SIGBUS a mapped
+/// read would take.
+struct FileReader {
+    file: std::fs::File,
+    pos: u64,
+    /// The size the file had when opened; None for a pipe.
+    len: Option<u64>,
+    /// Set when the file ended before that size.
+    shrank: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-const RELEASE_EVERY: usize = 4 << 20;
-
-impl Read for MappedReader<'_> {
+impl Read for FileReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let rest = &self.map[self.pos.min(self.map.len())..];
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.pos += n;
-        if self.pos - self.released >= 2 * RELEASE_EVERY {
-            // SAFETY: a read-only shared file mapping: dropped pages are re-read from the file
-            // if touched again, never zero-filled. The range is page-aligned (multiples of 4 MiB).
-            let _ = unsafe {
-                self.map.unchecked_advise_range(
-                    memmap2::UncheckedAdvice::DontNeed,
-                    self.released,
-                    RELEASE_EVERY,
-                )
-            };
-            self.released += RELEASE_EVERY;
+        let n = self.file.read(buf)?;
+        self.pos += n as u64;
+        if n == 0 && !buf.is_empty() && self.len.is_some_and(|len| self.pos < len) {
+            self.shrank
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the archive changed while it was read",
+            ));
         }
         Ok(n)
     }
@@ -847,5 +861,90 @@ impl<R: Read> Read for Counting<'_, R> {
         let n = self.inner.read(buf)?;
         self.consumed.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain tar of `n` ConfigMaps of about `size` bytes each.
+    fn tar_of(n: usize, size: usize) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for i in 0..n {
+            let body = format!(
+                r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"c{i}","namespace":"a"}},"data":{{"x":"{}"}}}}"#,
+                "y".repeat(size)
+            );
+            let mut h = tar::Header::new_gnu();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(
+                &mut h,
+                format!("resources/configmaps/namespaces/a/c{i}.json"),
+                body.as_bytes(),
+            )
+            .unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    /// An archive truncated while it is read ends the read with "changed", never a signal (a
+    /// mapped read takes SIGBUS there).
+    #[test]
+    fn a_file_that_shrinks_while_read_is_reported_as_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shrinking.tar");
+        std::fs::write(&path, tar_of(64, 1 << 20)).unwrap();
+        let mut truncated = false;
+        let result = scan_archive(&path, &ScanOptions::default(), &|_, _| {}, |ev| {
+            if matches!(ev, ScanEvent::Item(_)) && !truncated {
+                truncated = true;
+                let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                f.set_len(4 << 20).unwrap();
+            }
+            ControlFlow::Continue(())
+        });
+        assert!(truncated);
+        match result {
+            Err(ArchiveError::Changed { path: p }) => assert_eq!(p, path),
+            other => panic!("expected Changed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn devices_are_refused_and_pipes_are_streamed() {
+        let err = scan_archive(
+            Path::new("/dev/null"),
+            &ScanOptions::default(),
+            &|_, _| {},
+            |_| ControlFlow::Continue(()),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("not a regular file or a pipe"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return;
+        }
+        let data = tar_of(3, 10);
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, data).unwrap())
+        };
+        let mut items = 0;
+        let stats = scan_archive(&fifo, &ScanOptions::default(), &|_, _| {}, |ev| {
+            items += usize::from(matches!(ev, ScanEvent::Item(_)));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        writer.join().unwrap();
+        assert_eq!(items, 3);
+        assert_eq!(stats.compression, Some(Compression::None));
     }
 }

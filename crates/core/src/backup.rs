@@ -189,7 +189,12 @@ pub fn load_packed(
         Ok(stats) => (stats, None),
         Err(e)
             if lo.tolerate_damage
-                && !matches!(e, ArchiveError::Io { .. } | ArchiveError::NotABackup { .. }) =>
+                && !matches!(
+                    e,
+                    ArchiveError::Io { .. }
+                        | ArchiveError::NotABackup { .. }
+                        | ArchiveError::Changed { .. }
+                ) =>
         {
             (ScanStats::default(), Some(e))
         }

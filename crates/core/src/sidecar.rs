@@ -142,6 +142,14 @@ impl ArchiveRef {
         }
     }
 
+    /// The archive's size: now for a file, as listed for an object.
+    fn size(&self) -> Result<u64> {
+        match self {
+            ArchiveRef::Local(p) => Ok(std::fs::metadata(p).in_file(p.display())?.len()),
+            ArchiveRef::Remote(r) => Ok(r.version.size),
+        }
+    }
+
     fn fingerprint(&self) -> Result<Fingerprint> {
         match self {
             ArchiveRef::Local(p) => Fingerprint::of_file(p).in_file(p.display()),
@@ -287,7 +295,6 @@ fn read_entries(
     let Some(compression) = index.stats.compression else {
         return Ok(Vec::new());
     };
-    let mut map: Option<memmap2::Mmap> = None;
     let mut captured = Vec::new();
     for item in &index.items {
         let gr = index.gr(item);
@@ -329,7 +336,7 @@ fn read_entries(
                 name: &name,
             };
             captured.push(Captured {
-                body: read_body(archive, &mut map, &at, g)?,
+                body: read_body(archive, &at, g)?,
                 entry: name,
                 gr: gr.to_string(),
                 namespace: namespace.map(str::to_string),
@@ -352,12 +359,8 @@ struct EntryAt<'a> {
     name: &'a str,
 }
 
-fn read_body(
-    archive: &ArchiveRef,
-    map: &mut Option<memmap2::Mmap>,
-    at: &EntryAt<'_>,
-    g: &Session<'_>,
-) -> Result<Vec<u8>> {
+fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Result<Vec<u8>> {
+    let size = archive.size()?;
     let (name, entry) = (at.name, at.entry);
     let max_entry_bytes = g.options.max_entry_bytes;
     // The same budget as a scan: a crafted sidecar must not make us allocate what it likes.
@@ -382,26 +385,56 @@ fn read_body(
             format!("{e} (reading at the index's seek point; try --no-index)"),
         )
     };
-    let (body, read) = match archive {
-        ArchiveRef::Local(tarball) => {
-            let data = match map {
-                Some(m) => m,
-                None => map.insert(map_file(tarball)?),
-            };
-            read(data, 0).map_err(failed)?
+    // Reads a window of the file from `start`: a positioned read of a local file (never a map,
+    // which would take SIGBUS if the file shrank), or a ranged GET of an object.
+    let fetch = |start: u64, want: u64| -> std::io::Result<Vec<u8>> {
+        match archive {
+            ArchiveRef::Local(tarball) => {
+                use std::os::unix::fs::FileExt;
+                let file = std::fs::File::open(tarball)?;
+                let mut buf = vec![0u8; usize::try_from(want).unwrap_or(usize::MAX)];
+                let mut got = 0;
+                while got < buf.len() {
+                    match file.read_at(&mut buf[got..], start + got as u64)? {
+                        0 => break,
+                        n => got += n,
+                    }
+                }
+                buf.truncate(got);
+                Ok(buf)
+            }
+            ArchiveRef::Remote(r) => (r.read_range)(start, want).map_err(std::io::Error::other),
         }
-        ArchiveRef::Remote(r) => {
-            // One ranged GET from the seek point, grown while the entry runs past its end.
+    };
+    let (body, read) = match archive {
+        // A local zstd archive is decoded as a stream from its frame, not read into memory.
+        ArchiveRef::Local(tarball) if at.compression == Compression::Zstd => {
+            let file = std::fs::File::open(tarball).in_file(archive.name())?;
+            veloscope_archive::read_zstd_stream(
+                std::io::BufReader::new(file),
+                at.access,
+                entry.offset,
+                len,
+            )
+            .map_err(failed)?
+        }
+        _ => {
+            // One read from the seek point, grown while the entry runs past its end.
             let start = veloscope_archive::first_byte(at.compression, at.access, entry.offset);
             let mut want = entry.size.saturating_add(256 << 10);
             loop {
-                let bytes = (r.read_range)(start, want)
-                    .map_err(|e| Error::entry(archive.name(), name, e))?;
+                let bytes =
+                    fetch(start, want).map_err(|e| Error::entry(archive.name(), name, e))?;
+                let end = start + bytes.len() as u64;
                 match read(&bytes, start) {
-                    Err(e)
-                        if e.kind() == std::io::ErrorKind::UnexpectedEof
-                            && start + (bytes.len() as u64) < r.version.size =>
-                    {
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && end < size => {
+                        if (bytes.len() as u64) < want {
+                            // The file ends before the size it had when the index was checked.
+                            return Err(Error::input(
+                                archive.name(),
+                                "the archive changed while it was read",
+                            ));
+                        }
                         want = want.saturating_mul(4);
                     }
                     done => break done.map_err(failed)?,

@@ -409,11 +409,19 @@ pub fn read_sections(
         path: path.to_path_buf(),
         source,
     })?;
-    // A concurrent rewrite of our own cache file replaces it by rename.
-    let map = veloscope_archive::map_readonly(&file).map_err(|source| SidecarError::Io {
+    // Positioned reads, not a map: a sidecar cut short under us is an error, not SIGBUS.
+    let io = |source| SidecarError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let file_len = file.metadata().map_err(io)?.len();
+    let read_at = |at: u64, len: u64| -> Result<Vec<u8>, SidecarError> {
+        use std::os::unix::fs::FileExt;
+        let mut buf = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX)];
+        file.read_exact_at(&mut buf, at).map_err(io)?;
+        Ok(buf)
+    };
+    let map = read_at(0, (HEADER as u64).min(file_len))?;
     if map.len() < HEADER || &map[..8] != MAGIC {
         return Err(SidecarError::NotASidecar {
             path: path.to_path_buf(),
@@ -436,25 +444,23 @@ pub fn read_sections(
     let field =
         |i: usize| u64::from_le_bytes(map[48 + 8 * i..56 + 8 * i].try_into().unwrap_or_default());
     let (head_at, head_len, head_sum, total) = (field(0), field(1), field(2), field(3));
-    let payload = &map[HEADER..];
-    if payload.len() as u64 != total {
+    let payload_len = file_len - HEADER as u64;
+    if payload_len != total {
         return Err(damaged(format!(
-            "payload is {} bytes, the header says {total}",
-            payload.len()
+            "payload is {payload_len} bytes, the header says {total}"
         )));
     }
-    let slice = |at: u64, len: u64, sum: u64, what: &str| -> Result<&[u8], SidecarError> {
-        let bytes = at
-            .checked_add(len)
+    let slice = |at: u64, len: u64, sum: u64, what: &str| -> Result<Vec<u8>, SidecarError> {
+        at.checked_add(len)
             .filter(|&end| end <= total)
-            .and_then(|end| payload.get(at as usize..end as usize))
             .ok_or_else(|| damaged(format!("{what} lies outside the file")))?;
-        if xxhash_rust::xxh3::xxh3_64(bytes) != sum {
+        let bytes = read_at(HEADER as u64 + at, len)?;
+        if xxhash_rust::xxh3::xxh3_64(&bytes) != sum {
             return Err(damaged(format!("checksum mismatch in the {what}")));
         }
         Ok(bytes)
     };
-    let head: Head = postcard::from_bytes(slice(head_at, head_len, head_sum, "head")?)
+    let head: Head = postcard::from_bytes(&slice(head_at, head_len, head_sum, "head")?)
         .map_err(|e| damaged(format!("cannot decode the head: {e}")))?;
     let mut index = Index {
         strings: head.strings,
@@ -488,7 +494,7 @@ pub fn read_sections(
     for s in wanted {
         let bytes = slice(s.offset, s.len, s.sum, "item table")?;
         let before = items.len();
-        decode_items(bytes, &mut items)
+        decode_items(&bytes, &mut items)
             .map_err(|e| damaged(format!("cannot decode items: {e}")))?;
         if items[before..]
             .iter()

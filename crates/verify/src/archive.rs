@@ -119,7 +119,8 @@ pub fn stop_finding(file: &str, err: &ArchiveError) -> Option<Finding> {
         }
         ArchiveError::Io { .. }
         | ArchiveError::NotABackup { .. }
-        | ArchiveError::SideFile { .. } => return None,
+        | ArchiveError::SideFile { .. }
+        | ArchiveError::Changed { .. } => return None,
     })
 }
 
