@@ -260,15 +260,25 @@ impl PackedIndex {
     /// The queryable index, its items decoded from their encoded sections as a sidecar read
     /// decodes them.
     pub fn into_index(self) -> Index {
+        use rayon::prelude::*;
+        // Sections decode on every core (the scan that built them has finished with the pool).
+        let sections: Vec<&[u32]> = self.sections().collect();
+        let decoded: Vec<Vec<crate::Item>> = sections
+            .par_iter()
+            .map(|section| {
+                let mut buf = Vec::new();
+                let mut items = Vec::with_capacity(section.len());
+                // Encoding into memory and decoding what was just encoded cannot fail; a failure
+                // would be a bug in the encoding, and leaves the section out rather than guess.
+                if self.write_section(section, &mut buf).is_ok() {
+                    let _ = crate::sidecar::decode_items(&buf, &mut items);
+                }
+                items
+            })
+            .collect();
         let mut items = Vec::with_capacity(self.item_count());
-        let mut buf = Vec::new();
-        for section in self.sections() {
-            buf.clear();
-            // Encoding into memory and decoding what was just encoded cannot fail; a failure
-            // would be a bug in the encoding, and leaves the section out rather than guess.
-            if self.write_section(section, &mut buf).is_ok() {
-                let _ = crate::sidecar::decode_items(&buf, &mut items);
-            }
+        for part in decoded {
+            items.extend(part);
         }
         let mut index = self.summary;
         index.items = items;
