@@ -143,3 +143,109 @@ fn abandoned_sidecar_temporaries_are_cleaned() {
     assert!(!dead.exists(), "the abandoned temporary is gone");
     assert!(a.dir.path().join("backup.tar.gz.vsidx").is_file());
 }
+
+fn mkfifo(path: &std::path::Path) {
+    let ok = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(ok.is_ok_and(|s| s.success()), "mkfifo {}", path.display());
+}
+
+/// Inputs that are not the archive are read within the budget, and what is no file is refused
+/// at once: no gigabytes of /dev/zero, no hang on a FIFO, no link loop walked forever.
+#[test]
+fn other_inputs_are_bounded_and_odd_files_refused() {
+    let a = archive(&[obj("configmaps", "app/c", json!({}))]);
+    let src = path_str(&a.path);
+    for args in [
+        vec!["validate", "/dev/zero"],
+        vec!["preview", src, "--spec", "/dev/zero"],
+        vec!["plan", src, "--spec", "/dev/zero"],
+        vec!["verify", src, "--policy", "/dev/zero"],
+        vec!["diff", src, "/dev/zero"],
+        vec!["plan", src, "--existing", "/dev/zero"],
+    ] {
+        let start = std::time::Instant::now();
+        let err = one_line_error(&veloscope(&args));
+        assert!(err.contains("/dev/zero"), "{args:?}: {err}");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{args:?} took long"
+        );
+    }
+    let big = a.file("big.yaml", &format!("apiVersion: velero.io/v1\nkind: Backup\nmetadata:\n  name: b\n  annotations:\n    x: \"{}\"\n", "y".repeat(4000)));
+    let err = one_line_error(&veloscope(&["validate", &big, "--max-entry-bytes", "1000"]));
+    assert!(err.contains("input budget of 1000 bytes"), "{err}");
+    // A FIFO or a link loop in a dump folder, and a FIFO where the sidecar goes.
+    let dump = a.dir.path().join("dump");
+    std::fs::create_dir(&dump).unwrap();
+    mkfifo(&dump.join("objects.yaml"));
+    let err = one_line_error(&veloscope(&["diff", src, path_str(&dump)]));
+    assert!(err.contains("objects.yaml"), "{err}");
+    std::fs::remove_file(dump.join("objects.yaml")).unwrap();
+    std::os::unix::fs::symlink(&dump, dump.join("again")).unwrap();
+    let err = one_line_error(&veloscope(&["diff", src, path_str(&dump)]));
+    assert!(err.contains("loop"), "{err}");
+    mkfifo(&a.dir.path().join("backup.tar.gz.vsidx"));
+    let err = one_line_error(&veloscope(&["ls", src]));
+    assert!(err.contains("not a regular file"), "{err}");
+}
+
+/// A YAML alias bomb is refused by every command that reads manifests (one loader).
+#[test]
+fn alias_bombs_are_refused_everywhere() {
+    let a = archive(&[obj("configmaps", "app/c", json!({}))]);
+    let src = path_str(&a.path);
+    let mut bomb = String::from(
+        "apiVersion: velero.io/v1\nkind: Backup\nmetadata: {name: b}\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n",
+    );
+    for i in 1..9 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "x{i}: &x{i} [*x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}, *x{p}]\n"
+        ));
+    }
+    bomb.push_str("spec: {}\n");
+    let f = a.file("bomb.yaml", &bomb);
+    for args in [
+        vec!["validate", f.as_str()],
+        vec!["preview", src, "--spec", f.as_str()],
+        vec!["plan", src, "--spec", f.as_str()],
+    ] {
+        let err = one_line_error(&veloscope(&args));
+        assert!(err.contains("alias"), "{args:?}: {err}");
+    }
+}
+
+/// A pipe as a spec (`--spec <(kubectl get backup …)`) or as the archive is read, not refused.
+#[test]
+fn pipes_are_read() {
+    let a = archive(&[
+        obj("configmaps", "app/c", json!({})),
+        obj("configmaps", "other/d", json!({})),
+    ]);
+    let spec_pipe = a.dir.path().join("spec-pipe");
+    mkfifo(&spec_pipe);
+    let writer = {
+        let p = spec_pipe.clone();
+        std::thread::spawn(move || std::fs::write(p, "includedNamespaces: [app]\n").unwrap())
+    };
+    let out = json(&[
+        "preview",
+        path_str(&a.path),
+        "--spec",
+        path_str(&spec_pipe),
+        "-o",
+        "json",
+    ]);
+    writer.join().unwrap();
+    assert_eq!(out["included"].as_array().unwrap().len(), 1, "{out}");
+    let archive_pipe = a.dir.path().join("archive-pipe");
+    mkfifo(&archive_pipe);
+    let bytes = std::fs::read(&a.path).unwrap();
+    let writer = {
+        let p = archive_pipe.clone();
+        std::thread::spawn(move || std::fs::write(p, bytes).unwrap())
+    };
+    let listed = json(&["ls", path_str(&archive_pipe), "-o", "json"]);
+    writer.join().unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+}

@@ -16,9 +16,17 @@ pub fn is_dump(path: &Path) -> bool {
     if path.is_dir() {
         return crate::folder::BackupFolder::open(path).is_err();
     }
-    let Ok(head) = std::fs::read(path).map(|b| b.into_iter().take(512).collect::<Vec<u8>>()) else {
+    // The first 512 bytes only, of a regular file only: never read a large file, a device
+    // (`/dev/zero` would never end) or a pipe here.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return false;
-    };
+    }
+    let mut head = Vec::with_capacity(512);
+    let read = std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 512), &mut head));
+    if read.is_err() {
+        return false;
+    }
     crate::compression::Compression::sniff(&head).is_none()
         && head
             .iter()
@@ -28,13 +36,28 @@ pub fn is_dump(path: &Path) -> bool {
             })
 }
 
+/// The manifest files of a dump: the file itself, or every `.json`/`.yaml`/`.yml` under the
+/// folder. Links are followed, but a folder seen twice (a link loop) is an error, and so is a
+/// manifest name on anything but a regular file (a FIFO would hang the read, a device never end).
 fn files(root: &Path) -> Result<Vec<PathBuf>, ArchiveError> {
-    if root.is_file() {
+    use std::os::unix::fs::MetadataExt;
+    if !root.is_dir() {
         return Ok(vec![root.to_path_buf()]);
     }
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
+        let meta = std::fs::metadata(&dir).map_err(|source| ArchiveError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        if !seen.insert((meta.dev(), meta.ino())) {
+            return Err(ArchiveError::NotABackup {
+                path: dir,
+                reason: "a folder link loop (this folder is reached twice)".into(),
+            });
+        }
         let rd = std::fs::read_dir(&dir).map_err(|source| ArchiveError::Io {
             path: dir.clone(),
             source,
@@ -52,6 +75,12 @@ fn files(root: &Path) -> Result<Vec<PathBuf>, ArchiveError> {
                 .extension()
                 .is_some_and(|x| x == "json" || x == "yaml" || x == "yml")
             {
+                if !p.is_file() {
+                    return Err(ArchiveError::NotABackup {
+                        path: p,
+                        reason: "a manifest name on something that is not a regular file".into(),
+                    });
+                }
                 out.push(p);
             }
         }
@@ -61,11 +90,8 @@ fn files(root: &Path) -> Result<Vec<PathBuf>, ArchiveError> {
 }
 
 /// Every object of the file: a List's items, each YAML document, each element of a JSON array.
-fn objects(path: &Path) -> Result<Vec<Value>, ArchiveError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ArchiveError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+fn objects(path: &Path, limit: u64) -> Result<Vec<Value>, ArchiveError> {
+    let text = crate::read_text(path, limit)?;
     let bad = |e: String| ArchiveError::SideFile {
         path: path.to_path_buf(),
         message: e,
@@ -127,11 +153,12 @@ pub fn group_resource(catalogue: &Catalogue, api_version: &str, kind: &str) -> (
 pub fn scan_dump(
     path: &Path,
     parse: bool,
+    limit: u64,
     mut visit: impl FnMut(ScanEvent<'_>) -> ControlFlow<()>,
 ) -> Result<ScanStats, ArchiveError> {
     let mut all = Vec::new();
     for f in files(path)? {
-        for o in objects(&f)? {
+        for o in objects(&f, limit)? {
             all.push((f.clone(), o));
         }
     }

@@ -118,7 +118,9 @@ impl Source {
         visit: impl FnMut(crate::ScanEvent<'_>) -> std::ops::ControlFlow<()>,
     ) -> Result<crate::ScanStats, ArchiveError> {
         match self {
-            Source::Dump(p) => crate::dump::scan_dump(p, opts.parse_metadata, visit),
+            Source::Dump(p) => {
+                crate::dump::scan_dump(p, opts.parse_metadata, opts.max_entry_bytes, visit)
+            }
             Source::Remote(r) => {
                 let (stream, len) = (r.open)()?;
                 crate::scan_stream(&r.url, stream, len, opts, progress, visit)

@@ -6,6 +6,8 @@
 // Maps files and calls zlib: the one crate of the workspace with unsafe code.
 #![allow(unsafe_code)]
 
+use std::path::Path;
+
 pub mod access;
 mod compression;
 pub mod details;
@@ -17,6 +19,47 @@ pub mod path;
 mod project;
 mod scan;
 pub mod zran;
+
+/// Reads a text input that is not the archive (a manifest, a spec, a policy, a dump) whole, up to
+/// `limit` bytes: a larger file, or `/dev/zero`, is an error at once, not gigabytes read. A
+/// pipe (`--spec <(…)`) is read up to the limit; a device or socket is refused.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ArchiveError> {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let io = |source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    let kind = meta.file_type();
+    if !(kind.is_file() || kind.is_fifo()) {
+        return Err(ArchiveError::NotABackup {
+            path: path.to_path_buf(),
+            reason: "not a regular file or a pipe".into(),
+        });
+    }
+    let too_big = |size: u64| ArchiveError::SideFile {
+        path: path.to_path_buf(),
+        message: format!(
+            "{size} bytes or more is over the input budget of {limit} bytes (--max-entry-bytes)"
+        ),
+    };
+    if meta.len() > limit {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| ArchiveError::SideFile {
+        path: path.to_path_buf(),
+        message: format!("not UTF-8 text: {e}"),
+    })
+}
 
 pub use access::{Access, first_byte, map_readonly, read_range, read_zstd_stream, zstd_frames};
 pub use compression::Compression;

@@ -25,6 +25,8 @@ pub struct Backup<I = Index> {
     /// How to read entries at their seek points, when the index came from (or was written to) a
     /// sidecar.
     pub(crate) access: Option<veloscope_archive::Access>,
+    /// The most bytes read of any other input (a spec, a policy): `--max-entry-bytes`.
+    pub(crate) input_limit: u64,
 }
 
 /// An entry body kept during a read, or read at its seek point.
@@ -134,6 +136,7 @@ impl Backup<PackedIndex> {
             stop: self.stop,
             seek_points: self.seek_points,
             access: self.access,
+            input_limit: self.input_limit,
         }
     }
 }
@@ -208,6 +211,7 @@ pub fn load_packed(
     );
     Ok(Backup {
         named_as: source.tarball().display().to_string(),
+        input_limit: g.options.max_entry_bytes,
         source,
         index,
         captured,

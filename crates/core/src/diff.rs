@@ -324,6 +324,7 @@ fn from_sidecars(
             stop: None,
             seek_points: Vec::new(),
             access: None,
+            input_limit: s.options.max_entry_bytes,
         })
         .collect();
     Ok(Some(loaded))

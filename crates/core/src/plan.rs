@@ -162,8 +162,10 @@ impl Backup {
             None => restore::default_priorities(version),
         };
         let raw = match &a.spec {
-            Some(f) => RestoreSpec::from_document(&crate::spec::read_document(f)?)
-                .map_err(|e| Error::usage(format!("{}: {e}", f.display())))?,
+            Some(f) => {
+                RestoreSpec::from_document(&crate::spec::read_document(f, self.input_limit)?)
+                    .map_err(|e| Error::usage(format!("{}: {e}", f.display())))?
+            }
             None => spec_from_flags(a)?,
         };
         let loaded = self;

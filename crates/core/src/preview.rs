@@ -103,11 +103,11 @@ fn item_out<'a>(idx: &'a Index, at: usize) -> ItemOut<'a> {
 }
 
 impl PreviewRequest<'_> {
-    fn policy(&self) -> Result<Option<ResourcePolicies>> {
+    fn policy(&self, limit: u64) -> Result<Option<ResourcePolicies>> {
         self.filters
             .resource_policy_file
             .as_deref()
-            .map(|f| spec::policy(f, self.velero_version).map(|p| p.0))
+            .map(|f| spec::policy(f, self.velero_version, limit).map(|p| p.0))
             .transpose()
     }
 }
@@ -141,7 +141,7 @@ impl Backup {
     /// What a Backup with this spec would have captured from the archive.
     pub fn preview(&self, r: &PreviewRequest<'_>, s: &Session<'_>) -> Result<PreviewReport<'_>> {
         let version = r.velero_version;
-        let policy = r.policy()?;
+        let policy = r.policy(self.input_limit)?;
         let loaded = self;
         backup::require_valid(loaded)?;
         backup::report_warnings(loaded, s);

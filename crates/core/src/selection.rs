@@ -79,7 +79,7 @@ pub fn run(
         } else {
             SpecOrigin::File
         };
-        (spec::from_file(path)?, origin)
+        (spec::from_file(path, loaded.input_limit)?, origin)
     } else if spec::any_filter(filters) {
         (spec::from_flags(filters)?, SpecOrigin::Flags)
     } else if let Some(stored) = stored {
@@ -100,7 +100,7 @@ pub fn run(
     if let Some(f) = &filters.resource_policy_file
         && spec.resource_policy.is_none()
     {
-        spec.resource_policy = Some(spec::policy(f, version)?.1);
+        spec.resource_policy = Some(spec::policy(f, version, loaded.input_limit)?.1);
     }
     let resolver = Resolver::for_index(&loaded.index);
     let preview = preview(&loaded.index, &resolver, &spec, version, policy)

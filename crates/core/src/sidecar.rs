@@ -238,8 +238,16 @@ pub fn load_part(
         return scan(source);
     };
     let side = archive.sidecar()?;
-    if !side.exists() {
-        return scan(source);
+    match std::fs::metadata(&side) {
+        Err(_) => return scan(source),
+        // A FIFO there would hang the read; a device would never end it.
+        Ok(m) if !m.is_file() => {
+            return Err(Error::input(
+                side.display(),
+                "the index sidecar is not a regular file; remove it or pass --no-index",
+            ));
+        }
+        Ok(_) => {}
     }
     let current = archive.fingerprint()?;
     let read = match part {
@@ -254,6 +262,7 @@ pub fn load_part(
             };
             Ok(Backup {
                 named_as: source.tarball().display().to_string(),
+                input_limit: g.options.max_entry_bytes,
                 source,
                 index,
                 captured,

@@ -1,7 +1,7 @@
 //! Backup specs from the command line: `velero backup create`'s flags, or a manifest file.
 
 use crate::filters::BackupFilters;
-use crate::{Error, InFile, Result};
+use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 use veloscope_model::backup::TypedLocalObjectReference;
@@ -96,13 +96,13 @@ pub fn from_flags(f: &BackupFilters) -> Result<BackupSpec> {
 }
 
 /// Reads YAML or JSON; the first document of a multi-document YAML file.
-pub fn read_document(path: &Path) -> Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path).in_file(path.display())?;
+pub fn read_document(path: &Path, limit: u64) -> Result<serde_json::Value> {
+    let text = veloscope_archive::read_text(path, limit)?;
     veloscope_model::manifest::first_document(&text).map_err(|e| Error::input(path.display(), e))
 }
 
-pub fn from_file(path: &Path) -> Result<BackupSpec> {
-    let doc = read_document(path)?;
+pub fn from_file(path: &Path, limit: u64) -> Result<BackupSpec> {
+    let doc = read_document(path, limit)?;
     BackupSpec::from_document(&doc).map_err(|e| Error::usage(format!("{}: {e}", path.display())))
 }
 
@@ -110,8 +110,9 @@ pub fn from_file(path: &Path) -> Result<BackupSpec> {
 pub fn policy(
     path: &Path,
     version: VeleroVersion,
+    limit: u64,
 ) -> Result<(ResourcePolicies, TypedLocalObjectReference)> {
-    let text = std::fs::read_to_string(path).in_file(path.display())?;
+    let text = veloscope_archive::read_text(path, limit)?;
     let policy = parse_policy(&text, version)
         .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
     let name = veloscope_model::manifest::first_document(&text)

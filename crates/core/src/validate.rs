@@ -64,12 +64,12 @@ fn backup_source(path: &Path) -> Result<PathBuf> {
 }
 
 /// Checks Backup, Restore and Schedule manifests; `-` reads stdin.
-pub fn validate(a: &ValidateRequest<'_>, s: &Session<'_>) -> Result<ValidateReport> {
+pub fn validate(a: &ValidateRequest<'_>, session: &Session<'_>) -> Result<ValidateReport> {
     let version = a.velero_version;
     let loaded = match a.against {
         Some(p) => {
             let src = backup_source(p)?;
-            let l = Backup::open(&src, s)?;
+            let l = Backup::open(&src, session)?;
             crate::backup::require_valid(&l)?;
             Some((l, src.display().to_string()))
         }
@@ -85,12 +85,22 @@ pub fn validate(a: &ValidateRequest<'_>, s: &Session<'_>) -> Result<ValidateRepo
     for f in a.files {
         let (name, text) = if f.as_os_str() == "-" {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).in_file("<stdin>")?;
+            let limit = session.options.max_entry_bytes;
+            std::io::stdin()
+                .take(limit.saturating_add(1))
+                .read_to_string(&mut s)
+                .in_file("<stdin>")?;
+            if s.len() as u64 > limit {
+                return Err(Error::input(
+                    "<stdin>",
+                    format!("more than the input budget of {limit} bytes (--max-entry-bytes)"),
+                ));
+            }
             ("<stdin>".to_string(), s)
         } else {
             (
                 f.display().to_string(),
-                std::fs::read_to_string(f).in_file(f.display())?,
+                veloscope_archive::read_text(f, session.options.max_entry_bytes)?,
             )
         };
         let documents = check_text(&text, &schemas, &opts).map_err(|e| Error::input(&name, e))?;

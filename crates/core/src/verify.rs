@@ -42,7 +42,7 @@ pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
     let policy = a
         .policy
         .map(|p| {
-            let text = std::fs::read_to_string(p).in_file(p.display())?;
+            let text = veloscope_archive::read_text(p, s.options.max_entry_bytes)?;
             Policy::parse(&text).map_err(|e| Error::usage(format!("{}: {e}", p.display())))
         })
         .transpose()?;
