@@ -249,3 +249,67 @@ fn pipes_are_read() {
     writer.join().unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// In a location, a backup with an invalid velero-backup.json or a damaged resource list is
+/// reported on its own line while the others are still listed and searched; the exit is 1.
+#[test]
+fn one_bad_backup_does_not_hide_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let loc = dir.path().join("bsl");
+    copy_dir(&fixture("bsl"), &loc);
+    std::fs::write(
+        loc.join("backups/edge-cases/velero-backup.json"),
+        "{ not json",
+    )
+    .unwrap();
+    std::fs::write(
+        loc.join("backups/k3s-124/k3s-124-resource-list.json.gz"),
+        b"\x1f\x8bbroken",
+    )
+    .unwrap();
+    let out = veloscope(&["backups", path_str(&loc), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let names: Vec<String> = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(!names.contains(&"edge-cases".to_string()));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("edge-cases/velero-backup.json"), "{err}");
+    let out = veloscope(&["find", path_str(&loc), "--kind", "Namespace", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let backups: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["backup"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        backups,
+        ["sonobuoy-k8s114"],
+        "the readable backup still answers"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("edge-cases") && err.contains("k3s-124"),
+        "{err}"
+    );
+}

@@ -5,7 +5,16 @@ use crate::output::{Esc, Table, emit, human_bytes};
 use anyhow::Result;
 use std::io::Write;
 use veloscope_core::Session;
-use veloscope_core::location::{FindQuery, Location};
+use veloscope_core::location::{FindQuery, Listing, Location};
+
+/// Prints the backups that could not be read, one line each; exit 1 when there are any (the
+/// others are still listed).
+fn report(problems: &[veloscope_core::Error]) -> u8 {
+    for p in problems {
+        eprintln!("error: {}", Esc(&p.to_string()));
+    }
+    u8::from(!problems.is_empty())
+}
 
 /// The arguments of `veloscope backups`.
 #[derive(Debug, clap::Args)]
@@ -40,11 +49,12 @@ pub struct RestoresArgs {
 }
 
 pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> {
-    let rows =
+    let Listing { rows, problems } =
         Location::open(&a.location)?.backups(a.schedule.as_deref(), a.selector.as_deref())?;
+    let code = report(&problems);
     if g.output != Format::Table {
         emit(out, g.output, &rows)?;
-        return Ok(0);
+        return Ok(code);
     }
     let mut t = Table::new(&[
         "NAME", "STATUS", "ERRORS", "WARNINGS", "STARTED", "EXPIRES", "ITEMS", "SIZE",
@@ -64,10 +74,10 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
     }
     if t.is_empty() {
         eprintln!("No backups found.");
-        return Ok(0);
+        return Ok(code);
     }
     t.write(out)?;
-    Ok(0)
+    Ok(code)
 }
 
 /// Returns the exit code: 0 when some backup holds a match, 1 when none does.
@@ -77,7 +87,11 @@ pub fn find(a: &FindArgs, g: &Global, s: &Session<'_>, out: &mut impl Write) -> 
         name: a.name.as_deref(),
         kind: a.kind.as_deref(),
     };
-    let found = Location::open(&a.location)?.find(&query, s)?;
+    let Listing {
+        rows: found,
+        problems,
+    } = Location::open(&a.location)?.find(&query, s)?;
+    let code = report(&problems);
     if g.output != Format::Table {
         emit(out, g.output, &found)?;
     } else {
@@ -103,14 +117,15 @@ pub fn find(a: &FindArgs, g: &Global, s: &Session<'_>, out: &mut impl Write) -> 
             eprintln!("No backup holds a matching item.");
         }
     }
-    Ok(u8::from(found.is_empty()))
+    Ok(u8::from(found.is_empty()).max(code))
 }
 
 pub fn restores(a: &RestoresArgs, g: &Global, out: &mut impl Write) -> Result<u8> {
-    let rows = Location::open(&a.location)?.restores()?;
+    let Listing { rows, problems } = Location::open(&a.location)?.restores()?;
+    let code = report(&problems);
     if g.output != Format::Table {
         emit(out, g.output, &rows)?;
-        return Ok(0);
+        return Ok(code);
     }
     let mut t = Table::new(&["NAME", "ERRORS", "WARNINGS", "ITEMS"]);
     for r in &rows {
@@ -123,8 +138,8 @@ pub fn restores(a: &RestoresArgs, g: &Global, out: &mut impl Write) -> Result<u8
     }
     if t.is_empty() {
         eprintln!("No restores found.");
-        return Ok(0);
+        return Ok(code);
     }
     t.write(out)?;
-    Ok(0)
+    Ok(code)
 }

@@ -11,6 +11,14 @@ use veloscope_model::{Catalogue, Selector};
 use veloscope_select::{GlobPattern, IncludesExcludes};
 use veloscope_store::gunzip;
 
+/// What a question over a location found, and the backups (or restores) it could not read: one
+/// bad backup is reported and the others still answer.
+#[derive(Debug)]
+pub struct Listing<T> {
+    pub rows: Vec<T>,
+    pub problems: Vec<Error>,
+}
+
 /// A BackupStorageLocation: a bucket/prefix URL or a local BSL folder.
 pub struct Location {
     store: veloscope_store::Location,
@@ -76,13 +84,13 @@ impl Location {
         &self,
         schedule: Option<&str>,
         selector: Option<&str>,
-    ) -> Result<Vec<BackupRow>> {
+    ) -> Result<Listing<BackupRow>> {
         let selector = selector
             .map(Selector::parse)
             .transpose()
             .map_err(|e| Error::usage(e.to_string()))?;
-        Ok(self
-            .rows()?
+        let Listing { rows, problems } = self.rows()?;
+        let rows = rows
             .into_iter()
             .filter(|r| {
                 schedule.is_none_or(|s| {
@@ -94,10 +102,11 @@ impl Location {
                     .as_ref()
                     .is_none_or(|s| s.matches(|k| r.labels.get(k).map(String::as_str)))
             })
-            .collect())
+            .collect();
+        Ok(Listing { rows, problems })
     }
 
-    fn rows(&self) -> Result<Vec<BackupRow>> {
+    fn rows(&self) -> Result<Listing<BackupRow>> {
         let loc = &self.store;
         let names = loc.children("backups")?;
         let jsons = loc.get_many(
@@ -107,20 +116,32 @@ impl Location {
                 .collect::<Vec<_>>(),
         );
         let mut out = Vec::new();
+        let mut problems = Vec::new();
         for (name, json) in names.into_iter().zip(jsons) {
-            // A backup exists iff its velero-backup.json does (Velero's BackupExists).
-            let Some(bytes) = json? else { continue };
-            let b: veloscope_model::Backup = serde_json::from_slice(&bytes).map_err(|e| {
-                Error::input(
-                    format!("{}/backups/{name}/velero-backup.json", loc.url),
-                    format!("invalid JSON: {e}"),
-                )
-            })?;
-            let size = loc
-                .files(&format!("backups/{name}"))?
-                .into_iter()
-                .find(|(f, _)| f.starts_with(&format!("{name}.tar")))
-                .map(|(_, s)| s);
+            let read = || -> Result<Option<(veloscope_model::Backup, Option<u64>)>> {
+                // A backup exists iff its velero-backup.json does (Velero's BackupExists).
+                let Some(bytes) = json? else { return Ok(None) };
+                let b = serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::input(
+                        format!("{}/backups/{name}/velero-backup.json", loc.url),
+                        format!("invalid JSON: {e}"),
+                    )
+                })?;
+                let size = loc
+                    .files(&format!("backups/{name}"))?
+                    .into_iter()
+                    .find(|(f, _)| f.starts_with(&format!("{name}.tar")))
+                    .map(|(_, s)| s);
+                Ok(Some((b, size)))
+            };
+            let (b, size): (veloscope_model::Backup, _) = match read() {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(e) => {
+                    problems.push(e);
+                    continue;
+                }
+            };
             out.push(BackupRow {
                 name,
                 phase: b.status.phase,
@@ -135,13 +156,16 @@ impl Location {
             });
         }
         out.sort_by(|a, b| b.started.cmp(&a.started).then(a.name.cmp(&b.name)));
-        Ok(out)
+        Ok(Listing {
+            rows: out,
+            problems,
+        })
     }
 
     /// Which backups hold matching items, and which items, newest first. Namespace, resource,
     /// name and kind filters read each backup's resource list only; label selectors read the
     /// tarballs one after another.
-    pub fn find(&self, q: &FindQuery<'_>, s: &Session<'_>) -> Result<Vec<Found>> {
+    pub fn find(&self, q: &FindQuery<'_>, s: &Session<'_>) -> Result<Listing<Found>> {
         let (f, name, kind) = (q.filters, q.name, q.kind);
         let loc = &self.store;
         let catalogue = Catalogue::builtin();
@@ -175,59 +199,67 @@ impl Location {
                 })
         };
         let mut found = Vec::new();
-        for row in self.rows()? {
+        let Listing { rows, mut problems } = self.rows()?;
+        for row in rows {
             let mut items = Vec::new();
-            if selectors.is_empty() {
-                // Fast path: the resource list names every item without reading the tarball.
-                let Some(gz) =
-                    loc.get(&format!("backups/{0}/{0}-resource-list.json.gz", row.name))?
-                else {
-                    continue;
-                };
-                let list: ResourceList = gunzip(&gz)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
-                    .map_err(|e| {
-                        Error::input(&loc.url, format!("{} resource list: {e}", row.name))
-                    })?;
-                for (gvk, names) in &list {
-                    let (api, k) = gvk.rsplit_once('/').unwrap_or(("", gvk));
-                    let gr = group_resource(&catalogue, api, k).0;
-                    for entry in names {
-                        let (ns, n) = match entry.split_once('/') {
-                            Some((ns, n)) => (Some(ns), n),
-                            None => (None, entry.as_str()),
-                        };
-                        if keep(&gr, k, ns, n) {
+            let mut search = || -> Result<()> {
+                if selectors.is_empty() {
+                    // Fast path: the resource list names every item without reading the tarball.
+                    let Some(gz) =
+                        loc.get(&format!("backups/{0}/{0}-resource-list.json.gz", row.name))?
+                    else {
+                        return Ok(());
+                    };
+                    let list: ResourceList = gunzip(&gz)
+                        .map_err(|e| e.to_string())
+                        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+                        .map_err(|e| {
+                            Error::input(&loc.url, format!("{} resource list: {e}", row.name))
+                        })?;
+                    for (gvk, names) in &list {
+                        let (api, k) = gvk.rsplit_once('/').unwrap_or(("", gvk));
+                        let gr = group_resource(&catalogue, api, k).0;
+                        for entry in names {
+                            let (ns, n) = match entry.split_once('/') {
+                                Some((ns, n)) => (Some(ns), n),
+                                None => (None, entry.as_str()),
+                            };
+                            if keep(&gr, k, ns, n) {
+                                items.push(FoundItem {
+                                    resource: gr.clone(),
+                                    namespace: ns.map(str::to_string),
+                                    name: n.to_string(),
+                                });
+                            }
+                        }
+                    }
+                } else {
+                    let source = loc.backup(&row.name)?;
+                    // A local location's tarballs may have sidecars; remote ones are streamed.
+                    let loaded: Backup = crate::sidecar::load(source, s, None)?;
+                    let idx = &loaded.index;
+                    for i in &idx.items {
+                        let (gr, k, ns) = (
+                            idx.gr(i),
+                            i.kind.map_or("", |k| idx.str(k)),
+                            idx.namespace(i),
+                        );
+                        if keep(gr, k, ns, &i.name)
+                            && selectors.iter().any(|s| s.matches(|key| idx.label(i, key)))
+                        {
                             items.push(FoundItem {
-                                resource: gr.clone(),
+                                resource: gr.to_string(),
                                 namespace: ns.map(str::to_string),
-                                name: n.to_string(),
+                                name: i.name.to_string(),
                             });
                         }
                     }
                 }
-            } else {
-                let source = loc.backup(&row.name)?;
-                // A local location's tarballs may have sidecars; remote ones are streamed.
-                let loaded: Backup = crate::sidecar::load(source, s, None)?;
-                let idx = &loaded.index;
-                for i in &idx.items {
-                    let (gr, k, ns) = (
-                        idx.gr(i),
-                        i.kind.map_or("", |k| idx.str(k)),
-                        idx.namespace(i),
-                    );
-                    if keep(gr, k, ns, &i.name)
-                        && selectors.iter().any(|s| s.matches(|key| idx.label(i, key)))
-                    {
-                        items.push(FoundItem {
-                            resource: gr.to_string(),
-                            namespace: ns.map(str::to_string),
-                            name: i.name.to_string(),
-                        });
-                    }
-                }
+                Ok(())
+            };
+            if let Err(e) = search() {
+                problems.push(e);
+                continue;
             }
             items.sort_by(|a, b| {
                 (&a.resource, &a.namespace, &a.name).cmp(&(&b.resource, &b.namespace, &b.name))
@@ -240,23 +272,36 @@ impl Location {
                 });
             }
         }
-        Ok(found)
+        Ok(Listing {
+            rows: found,
+            problems,
+        })
     }
 
     /// The restores recorded under `restores/`, with their result counts.
-    pub fn restores(&self) -> Result<Vec<RestoreRow>> {
+    pub fn restores(&self) -> Result<Listing<RestoreRow>> {
         let loc = &self.store;
         let mut rows = Vec::new();
+        let mut problems = Vec::new();
         for name in loc.children("restores")? {
-            let results = loc
-                .get(&format!("restores/{name}/restore-{name}-results.gz"))?
-                .map(|gz| -> Result<BackupResults, String> {
-                    let bytes = gunzip(&gz).map_err(|e| e.to_string())?;
-                    serde_json::from_slice(&bytes).map_err(|e| e.to_string())
-                })
-                .transpose()
-                .map_err(|e| Error::input(&loc.url, format!("restore {name}: results: {e}")))?
-                .unwrap_or_default();
+            let results = (|| -> Result<BackupResults> {
+                Ok(loc
+                    .get(&format!("restores/{name}/restore-{name}-results.gz"))?
+                    .map(|gz| -> Result<BackupResults, String> {
+                        let bytes = gunzip(&gz).map_err(|e| e.to_string())?;
+                        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+                    })
+                    .transpose()
+                    .map_err(|e| Error::input(&loc.url, format!("restore {name}: results: {e}")))?
+                    .unwrap_or_default())
+            })();
+            let results = match results {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.push(e);
+                    continue;
+                }
+            };
             let items = loc
                 .get(&format!(
                     "restores/{name}/restore-{name}-resource-list.json.gz"
@@ -270,6 +315,6 @@ impl Location {
                 items,
             });
         }
-        Ok(rows)
+        Ok(Listing { rows, problems })
     }
 }
