@@ -13,7 +13,8 @@ pub fn to_string(v: &Value) -> String {
         Value::Object(m) if !m.is_empty() => mapping(&mut out, m, 0),
         Value::Array(a) if !a.is_empty() => sequence(&mut out, a, 0),
         scalar => {
-            inline(&mut out, scalar, 0);
+            // Indented so that a literal line such as `---` cannot end the document.
+            inline(&mut out, scalar, 2);
             out.push('\n');
         }
     }
@@ -144,9 +145,13 @@ fn double_quoted(out: &mut String, s: &str) {
 /// A multi-line string a literal block keeps exactly: printable lines without trailing blanks,
 /// a first line that does not start with a blank, at most one final newline.
 fn literal_ok(s: &str) -> bool {
+    // The first line with text sets the block's indentation, so it must not start blank; a
+    // block of only line breaks would read back empty.
+    let text = s.trim_start_matches('\n');
     s.contains('\n')
+        && !text.is_empty()
         && !s.ends_with("\n\n")
-        && !s.starts_with([' ', '\t'])
+        && !text.starts_with([' ', '\t'])
         && !s.chars().any(|c| c != '\n' && needs_escape(c))
         && s.split('\n').all(|l| !l.ends_with([' ', '\t']))
 }
@@ -157,6 +162,10 @@ fn plain_ok(s: &str) -> bool {
         return false;
     };
     if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
+        return false;
+    }
+    // A document end marker: at the start of a line it would end the document.
+    if s.starts_with("...") {
         return false;
     }
     if s.ends_with(|c: char| c.is_whitespace() || c == ':')
@@ -227,6 +236,9 @@ mod tests {
         let tricky = [
             "",
             " lead",
+            "...",
+            "... x",
+            "---",
             "trail ",
             "yes",
             "No",
@@ -285,12 +297,26 @@ mod tests {
             "2019-07-12T07:15:08Z",
             "6b6af6d6-bb66-4ff3",
             "12-34",
+            "x\n---\ny",
+            "x\n...\n",
+            "\n",
+            "\n\n",
+            "\n  x",
+            "\nx\n",
         ];
         for s in tricky {
             let doc = json!({"k": s, s: [s, {"n": s}]});
             let text = to_string(&doc);
             let back = first_document(&text).unwrap_or_else(|e| panic!("{s:?}: {e}\n{text}"));
             assert_eq!(back, doc, "{s:?} as\n{text}");
+            if !s.is_empty() {
+                let alone = to_string(&json!(s));
+                assert_eq!(
+                    first_document(&alone).ok(),
+                    Some(json!(s)),
+                    "{s:?} as\n{alone}"
+                );
+            }
             assert!(
                 !text.chars().any(|c| c.is_control() && c != '\n'),
                 "{s:?} escaped: {text}"
