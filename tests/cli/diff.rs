@@ -362,3 +362,48 @@ fn with_sidecars_only_the_changed_bodies_are_read() {
         want_filtered
     );
 }
+
+/// Two indexed plain tars, one then edited in place (same size, mtime kept, so the fingerprint
+/// still matches, as the edit is far from its head and tail): `diff` must not answer "no
+/// change" from the old hashes.
+#[test]
+fn a_same_size_edit_behind_an_index_is_still_a_difference() {
+    let padding = |from: usize| {
+        (from..from + 150).map(|i| {
+            let data = json!({"data": {"blob": "x".repeat(1000)}});
+            obj("configmaps", &format!("pad/cm-{i:04}"), data)
+        })
+    };
+    let objs: Vec<_> = padding(0)
+        .chain([obj(
+            "configmaps",
+            "app/cfg",
+            json!({"data": {"mode": "safe-value-1"}}),
+        )])
+        .chain(padding(150))
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tar = fixture_gen::tar_bytes(&objs, &[]).expect("tar");
+    let (a, b) = (dir.path().join("a.tar"), dir.path().join("b.tar"));
+    std::fs::write(&a, &tar).expect("write");
+    std::fs::write(&b, &tar).expect("write");
+    for t in [&a, &b] {
+        let out = veloscope(&["index", path_str(t)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let mtime = std::fs::metadata(&b)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let edited = String::from_utf8_lossy(&tar).replace("safe-value-1", "evil-value-2");
+    assert_eq!(edited.len(), tar.len());
+    std::fs::write(&b, edited.as_bytes()).expect("edit");
+    std::fs::File::options()
+        .write(true)
+        .open(&b)
+        .and_then(|f| f.set_modified(mtime))
+        .expect("keep mtime");
+    let out = veloscope(&["diff", path_str(&a), path_str(&b), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let got: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(refs(&got, "changed"), ["configmaps/app/cfg"]);
+}

@@ -228,6 +228,64 @@ impl io::BufRead for Counted<'_> {
     }
 }
 
+/// Bytes per block of an archive's content digest.
+pub const DIGEST_BLOCK: u64 = 1 << 20;
+
+/// The xxh3 of every [`DIGEST_BLOCK`] of a file: what binds a sidecar to the archive's content
+/// (a size, an mtime and the first and last 64 KiB are easy to keep while the middle changes).
+pub fn block_digest(path: &std::path::Path) -> io::Result<Vec<u64>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; DIGEST_BLOCK as usize];
+    let mut out = Vec::new();
+    loop {
+        let n = read_full(&mut file, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        out.push(xxhash_rust::xxh3::xxh3_64(&buf[..n]));
+        if n < buf.len() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Checks blocks `which` of a file against `digest`; the index of the first that differs.
+pub fn check_blocks(
+    path: &std::path::Path,
+    digest: &[u64],
+    which: impl Iterator<Item = usize>,
+) -> io::Result<Option<usize>> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; DIGEST_BLOCK as usize];
+    for i in which {
+        let Some(&want) = digest.get(i) else { continue };
+        let mut got = 0;
+        while got < buf.len() {
+            match file.read_at(&mut buf[got..], i as u64 * DIGEST_BLOCK + got as u64)? {
+                0 => break,
+                n => got += n,
+            }
+        }
+        if xxhash_rust::xxh3::xxh3_64(&buf[..got]) != want {
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
 /// Maps a file read-only (archives and sidecars are read through maps; nothing writes through one).
 pub fn map_readonly(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
     // SAFETY: a read-only map; the caller checks the file's fingerprint around its reads.

@@ -69,6 +69,15 @@ impl Observer for Terminal {
         }
     }
 
+    fn answered_from(&self, sidecar: &str) {
+        if !self.quiet {
+            eprintln!(
+                "note: answered from the index {} (checked against sampled blocks of the archive; --no-index reads the archive)",
+                crate::output::escape(sidecar)
+            );
+        }
+    }
+
     fn trace(&self, text: &str) {
         if self.trace {
             eprintln!("trace: {}", crate::output::escape(text));

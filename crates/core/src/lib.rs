@@ -81,6 +81,8 @@ pub trait Observer: Sync {
     /// Something the user should know that is not an answer: a stale sidecar rebuilt, a side
     /// file that could not be read, an entry the reader skipped.
     fn notice(&self, _text: &str) {}
+    /// The answer comes from this index sidecar, not from a read of the archive.
+    fn answered_from(&self, _sidecar: &str) {}
     /// What was read where, for tests and debugging (`VELOSCOPE_TRACE` in the CLI).
     fn trace(&self, _text: &str) {}
 }

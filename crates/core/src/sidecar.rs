@@ -10,6 +10,18 @@ use veloscope_archive::{Access, Compression, ItemPath, RemoteBackup, Source, Ver
 use veloscope_index::sidecar::{self, Fingerprint};
 use veloscope_index::{EntryRef, Index, PackedIndex, Sym};
 
+/// How much of an archive is checked against its sidecar's digest.
+#[derive(Clone, Copy)]
+enum Check {
+    /// The first and last blocks and [`SAMPLED_BLOCKS`] random ones: a few MiB read.
+    Sample,
+    /// Every block: a read of the whole compressed file, without inflating it.
+    Whole,
+}
+
+/// Random blocks re-hashed besides the first and the last on every answer from a sidecar.
+const SAMPLED_BLOCKS: u64 = 6;
+
 /// The gzip seek point spacing used when a command rebuilds a sidecar.
 const DEFAULT_SPAN: u64 = 4 << 20;
 
@@ -97,7 +109,13 @@ fn build(
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir).in_file(dir.display())?;
         }
-        sidecar::write(target, &before, &access, &loaded.index).in_file(target.display())
+        let digest = match archive {
+            ArchiveRef::Local(tarball) => {
+                veloscope_archive::block_digest(tarball).in_file(tarball.display())?
+            }
+            ArchiveRef::Remote(_) => Vec::new(),
+        };
+        sidecar::write(target, &before, &access, &digest, &loaded.index).in_file(target.display())
     };
     loaded.access = Some(access);
     Ok((loaded, written))
@@ -150,6 +168,43 @@ impl ArchiveRef {
         }
     }
 
+    /// Checks the archive's bytes against the digest its sidecar recorded: a few blocks (the
+    /// first, the last and some chosen at random on each run) or all of them. `Some(why)` when
+    /// they differ. An object in a store has no digest: its ETag and size bind it.
+    fn content_differs(&self, digest: &[u64], check: Check) -> Result<Option<String>> {
+        let ArchiveRef::Local(tarball) = self else {
+            return Ok(None);
+        };
+        let size = self.size()?;
+        let blocks = size.div_ceil(veloscope_archive::DIGEST_BLOCK) as usize;
+        if digest.len() != blocks {
+            return Ok(Some(
+                "the index holds no content digest of this archive".into(),
+            ));
+        }
+        let differs = match check {
+            Check::Whole => veloscope_archive::check_blocks(tarball, digest, 0..blocks),
+            Check::Sample => {
+                let random = |salt: u64| {
+                    use std::hash::{BuildHasher, Hasher};
+                    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+                    h.write_u64(salt);
+                    (h.finish() % blocks.max(1) as u64) as usize
+                };
+                let sample = [0, blocks.saturating_sub(1)]
+                    .into_iter()
+                    .chain((0..SAMPLED_BLOCKS).map(random));
+                veloscope_archive::check_blocks(tarball, digest, sample)
+            }
+        }
+        .in_file(tarball.display())?;
+        Ok(differs.map(|block| {
+            format!(
+                "the archive's content differs from its index (block {block} of {blocks}); the index is stale or was not made from this archive"
+            )
+        }))
+    }
+
     fn fingerprint(&self) -> Result<Fingerprint> {
         match self {
             ArchiveRef::Local(p) => Fingerprint::of_file(p).in_file(p.display()),
@@ -177,9 +232,18 @@ pub fn valid(
     let archive = ArchiveRef::of(source)?;
     let current = archive.fingerprint().ok()?;
     let few = |head: &Index| head.resources.iter().map(|r| r.items).sum::<u64>() <= most_items;
-    let (access, index) =
+    let (reach, index) =
         sidecar::read_sections(&archive.sidecar().ok()?, &current, |head, _, _| few(head)).ok()?;
-    index.omitted.is_empty().then_some((index, access, archive))
+    // diff reports "no differences" from these hashes: the whole archive must match its digest.
+    archive
+        .content_differs(&reach.digest, Check::Whole)
+        .ok()?
+        .is_none()
+        .then_some(())?;
+    index
+        .omitted
+        .is_empty()
+        .then_some((index, reach.access, archive))
 }
 
 /// Reads the bodies `want` asks for of `index`'s items at their seek points.
@@ -254,8 +318,18 @@ pub fn load_part(
         Part::All => sidecar::read(&side, &current),
         Part::Sections(want) => sidecar::read_sections(&side, &current, want),
     };
+    // A sidecar whose fingerprint matches while the content does not (an edit that kept size and
+    // mtime, or a fingerprint copied onto another sidecar) is as stale as one that does not.
+    let read = read.map_err(|e| e.to_string()).and_then(|(reach, index)| {
+        match archive.content_differs(&reach.digest, Check::Sample) {
+            Ok(None) => Ok((reach.access, index)),
+            Ok(Some(why)) => Err(format!("{}: {why}", side.display())),
+            Err(e) => Err(e.to_string()),
+        }
+    });
     match read {
         Ok((access, index)) => {
+            g.observer.answered_from(&side.display().to_string());
             let captured = match capture {
                 Some(want) => read_entries(&archive, &index, &access, want, g)?,
                 None => Vec::new(),

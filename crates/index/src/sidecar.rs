@@ -20,7 +20,7 @@ use veloscope_model::ResourceInfo;
 
 const MAGIC: &[u8; 8] = b"VSCIDX\r\n";
 /// Bumped whenever the payload's shape changes; older files are rejected and rebuilt.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 const SAMPLE: u64 = 64 << 10;
 const HEADER: usize = 8 + 4 + 36 + 4 * 8;
 
@@ -134,6 +134,7 @@ struct Section {
 #[derive(Serialize)]
 struct HeadRef<'a> {
     access: &'a Access,
+    digest: &'a [u64],
     strings: &'a crate::Interner,
     resources: &'a [ResourceStats],
     namespaces: &'a [NamespaceStats],
@@ -149,6 +150,7 @@ struct HeadRef<'a> {
 #[derive(Deserialize)]
 struct Head {
     access: Access,
+    digest: Vec<u64>,
     strings: crate::Interner,
     resources: Vec<ResourceStats>,
     namespaces: Vec<NamespaceStats>,
@@ -168,13 +170,14 @@ pub fn write(
     path: &Path,
     fingerprint: &Fingerprint,
     access: &Access,
+    digest: &[u64],
     index: &PackedIndex,
 ) -> Result<u64, SidecarError> {
     remove_abandoned_temporaries(path);
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    let written = write_to(&tmp, fingerprint, access, index)
+    let written = write_to(&tmp, fingerprint, access, digest, index)
         .and_then(|size| std::fs::rename(&tmp, path).map(|()| size));
     written.map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
@@ -275,6 +278,7 @@ fn write_to(
     tmp: &Path,
     fingerprint: &Fingerprint,
     access: &Access,
+    digest: &[u64],
     packed: &PackedIndex,
 ) -> std::io::Result<u64> {
     let index = &packed.summary;
@@ -306,6 +310,7 @@ fn write_to(
     } = w;
     let head = HeadRef {
         access,
+        digest,
         strings: &index.strings,
         resources: &index.resources,
         namespaces: &index.namespaces,
@@ -389,8 +394,15 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// What a sidecar holds besides the index: how to reach entries, and the archive's content
+/// digest (a hash per block; empty for an object in a store, which its ETag binds).
+pub struct Reach {
+    pub access: Access,
+    pub digest: Vec<u64>,
+}
+
 /// Reads a whole sidecar, checking it against the archive's current fingerprint.
-pub fn read(path: &Path, current: &Fingerprint) -> Result<(Access, Index), SidecarError> {
+pub fn read(path: &Path, current: &Fingerprint) -> Result<(Reach, Index), SidecarError> {
     read_sections(path, current, |_, _, _| true)
 }
 
@@ -400,7 +412,7 @@ pub fn read_sections(
     path: &Path,
     current: &Fingerprint,
     mut want: impl FnMut(&Index, Sym, Option<Sym>) -> bool,
-) -> Result<(Access, Index), SidecarError> {
+) -> Result<(Reach, Index), SidecarError> {
     let damaged = |why: String| SidecarError::Damaged {
         path: path.to_path_buf(),
         why,
@@ -504,5 +516,9 @@ pub fn read_sections(
         }
     }
     index.items = items;
-    Ok((head.access, index))
+    let reach = Reach {
+        access: head.access,
+        digest: head.digest,
+    };
+    Ok((reach, index))
 }
