@@ -37,11 +37,12 @@ def bench(items, runs, old):
     # Each binary indexes its own copy: their sidecar formats may differ.
     copies = {}
     for label, binary in (("new", VELOSCOPE), ("old", old)):
-        copy = os.path.join(BENCH, f"{name}-{label}.tar.gz")
-        if not os.path.exists(copy):
-            shutil.copy(a, copy)
-        subprocess.run([binary, "index", copy, "-q"], check=True, stdout=subprocess.DEVNULL)
-        copies[label] = copy
+        for side, src in (("", a), ("-changed1pct", b)):
+            copy = os.path.join(BENCH, f"{name}{side}-{label}.tar.gz")
+            if not os.path.exists(copy):
+                shutil.copy(src, copy)
+            subprocess.run([binary, "index", copy, "-q"], check=True, stdout=subprocess.DEVNULL)
+            copies[label + side] = copy
     ns = "ns-0000"
     commands = {}
     for label, binary in (("new", VELOSCOPE), ("old", old)):
@@ -55,7 +56,10 @@ def bench(items, runs, old):
                                           "json"], (0,)),
             "plan -n (sidecar)": (v + ["plan", c, "--include-namespaces", ns, "-o", "json"],
                                   (0,)),
+            "inspect (sidecar)": (v + ["inspect", c, "-o", "json"], (0,)),
             "diff A B --no-index": (v + ["diff", a, b, "--no-index", "-o", "json"], (0, 1)),
+            "diff A B (sidecars)": (v + ["diff", c, copies[label + "-changed1pct"], "-o",
+                                         "json"], (0, 1)),
             "verify": (v + ["verify", c, "-o", "json"], (0, 1)),
         }
         for what, cmd in runs_of.items():

@@ -313,3 +313,130 @@ fn one_bad_backup_does_not_hide_the_others() {
         "{err}"
     );
 }
+
+/// A gzipped backup of these raw entries (path, JSON text).
+fn raw_archive(entries: &[(&str, &str)]) -> TestArchive {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("backup.tar.gz");
+    let extra: Vec<(String, Vec<u8>)> = entries
+        .iter()
+        .map(|(p, body)| (p.to_string(), body.as_bytes().to_vec()))
+        .collect();
+    let tar = fixture_gen::tar_bytes(&[], &extra).expect("tar");
+    std::fs::write(&path, fixture_gen::gzip(&tar).expect("gzip")).expect("write");
+    TestArchive { dir, path }
+}
+
+/// A key given twice keeps its last value (Go's decoder, so Velero), in every command: `ls`
+/// shows the labels `-l` matches; a path stored twice is its later entry for `show`, `plan
+/// --render` and `diff`; `diff A A` is always "no differences".
+#[test]
+fn same_input_same_answer_everywhere() {
+    const CM: &str = "resources/configmaps/namespaces/app";
+    let dup = raw_archive(&[
+        (
+            &format!("{CM}/dup.json"),
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","namespace":"app","labels":{"tier":"web","tier":"db"}},"data":{"k":"1","k":"2"}}"#,
+        ),
+        (
+            &format!("{CM}/meta.json"),
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"meta","namespace":"app","labels":{"tier":"web"}},"metadata":{"name":"meta","namespace":"app","labels":{"tier":"db"}}}"#,
+        ),
+        (
+            &format!("{CM}/twice.json"),
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"app"},"data":{"v":"first"}}"#,
+        ),
+        (
+            &format!("{CM}/twice.json"),
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"app"},"data":{"v":"second"}}"#,
+        ),
+    ]);
+    let src = path_str(&dup.path);
+    let names = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["ls", src, "-o", "json"];
+        all.extend_from_slice(args);
+        json(&all)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&["-l", "tier=db"]), ["dup", "meta"]);
+    assert!(names(&["-l", "tier=web"]).is_empty());
+    let shown = json(&["show", src, "configmaps", "twice", "-n", "app"]);
+    assert_eq!(shown["data"]["v"], "second");
+    let shown = json(&["show", src, "configmaps", "dup", "-n", "app"]);
+    assert_eq!(shown["data"]["k"], "2");
+    let render = dup.dir.path().join("render");
+    let out = veloscope(&["plan", src, "--render", path_str(&render)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let twice = std::fs::read_dir(&render)
+        .expect("render")
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().contains("twice"))
+        .expect("twice rendered");
+    let text = std::fs::read_to_string(twice.path()).expect("read");
+    assert!(
+        text.contains("v: second") && !text.contains("first"),
+        "{text}"
+    );
+    // diff A A, and against a backup that holds only the later copy: no differences.
+    let out = veloscope(&["diff", src, src]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let last_only = raw_archive(&[
+        (
+            &format!("{CM}/dup.json"),
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","namespace":"app","labels":{"tier":"web","tier":"db"}},"data":{"k":"1","k":"2"}}"#,
+        ),
+        (
+            &format!("{CM}/meta.json"),
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"meta","namespace":"app","labels":{"tier":"web"}},"metadata":{"name":"meta","namespace":"app","labels":{"tier":"db"}}}"#,
+        ),
+        (
+            &format!("{CM}/twice.json"),
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"app"},"data":{"v":"second"}}"#,
+        ),
+    ]);
+    for (a, b) in [
+        (src, path_str(&last_only.path)),
+        (path_str(&last_only.path), src),
+    ] {
+        let out = veloscope(&["diff", a, b, "-o", "json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// JSON nested deeper than serde_json reads (128 levels; Go reads 10,000) is reported with the
+/// file and the entry by `show` and `plan --render`, never left out of the render.
+#[test]
+fn deep_json_is_reported_not_left_out() {
+    let deep = format!("{}1{}", r#"{"a":"#.repeat(300), "}".repeat(300));
+    let body = format!(
+        r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"deep","namespace":"app"}},"x":{deep}}}"#
+    );
+    let a = raw_archive(&[("resources/configmaps/namespaces/app/deep.json", &body)]);
+    let src = path_str(&a.path);
+    let render = a.dir.path().join("render");
+    for args in [
+        vec!["show", src, "configmaps", "deep", "-n", "app"],
+        vec!["plan", src, "--render", path_str(&render)],
+    ] {
+        let err = one_line_error(&veloscope(&args));
+        assert!(
+            err.contains("backup.tar.gz: entry resources/configmaps/namespaces/app/deep.json")
+                && err.contains("nested up to 128 levels"),
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -34,12 +34,12 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             writeln!(out)?;
         }
         Format::Table => {
-            let v: serde_json::Value = serde_json::from_slice(&c.body)?;
+            let v = c.value()?;
             serde_json::to_writer_pretty(&mut *out, &v)?;
             writeln!(out)?;
         }
         Format::Yaml => {
-            let v: serde_json::Value = serde_json::from_slice(&c.body)?;
+            let v = c.value()?;
             out.write_all(veloscope_core::yaml::to_string(&v).as_bytes())?;
         }
     }

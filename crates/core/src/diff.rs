@@ -141,7 +141,11 @@ pub fn diff(a: &DiffRequest<'_>, s: &Session<'_>) -> Result<Diff> {
     }
     let mut outcome = matcher.finish();
     if !outcome.rescan.is_empty() {
-        rescan(&loaded, &matcher, &outcome.rescan, s)?;
+        let (added, removed) = rescan(&loaded, &matcher, &outcome.rescan, s)?;
+        outcome.added.extend(added);
+        outcome.removed.extend(removed);
+        outcome.added.sort();
+        outcome.removed.sort();
         let again = matcher.finish();
         outcome.changed.extend(again.changed);
         outcome.unchanged.extend(again.unchanged);
@@ -376,13 +380,15 @@ fn summarise(o: &veloscope_diff::Outcome) -> BTreeMap<&'static str, BTreeMap<&st
     summary
 }
 
-/// Re-reads both sides for the pairs whose bodies did not fit the pending budget.
+/// Re-reads both sides for the pairs whose bodies did not fit the pending budget and for the
+/// paths stored twice (the later entry of each wins); returns the keys that turned out to be
+/// only in B (added) and only in A (removed).
 fn rescan(
     loaded: &[Backup],
     matcher: &Matcher,
     keys: &HashSet<Key>,
     s: &Session<'_>,
-) -> Result<()> {
+) -> Result<(Vec<Key>, Vec<Key>)> {
     let mut bodies: [BTreeMap<Key, Vec<u8>>; 2] = Default::default();
     for (l, slot) in loaded.iter().zip(bodies.iter_mut()) {
         let source = l.source.clone();
@@ -403,10 +409,14 @@ fn rescan(
             }
         })?;
     }
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
     for k in keys {
-        if let (Some(x), Some(y)) = (bodies[0].get(k), bodies[1].get(k)) {
-            matcher.record(k.clone(), matcher.compare(k, x, y));
+        match (bodies[0].get(k), bodies[1].get(k)) {
+            (Some(x), Some(y)) => matcher.record(k.clone(), matcher.compare(k, x, y)),
+            (Some(_), None) => removed.push(k.clone()),
+            (None, Some(_)) => added.push(k.clone()),
+            (None, None) => {}
         }
     }
-    Ok(())
+    Ok((added, removed))
 }

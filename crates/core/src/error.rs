@@ -95,6 +95,23 @@ impl Error {
     }
 }
 
+/// An item body as JSON, or an error naming the file and the entry. serde_json stops at 128
+/// levels of nesting where Go reads 10,000: such an item is reported, never skipped.
+pub fn parse_body(
+    file: impl std::fmt::Display,
+    entry: impl std::fmt::Display,
+    body: &[u8],
+) -> Result<serde_json::Value> {
+    serde_json::from_slice(body).map_err(|e| {
+        let limit = if e.to_string().starts_with("recursion limit") {
+            " (veloscope reads JSON nested up to 128 levels)"
+        } else {
+            ""
+        };
+        Error::entry(file, entry, format!("invalid JSON: {e}{limit}"))
+    })
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Attaches the file an error is about.

@@ -40,8 +40,17 @@ pub struct ItemQuery<'a> {
 /// One item's bytes as stored, and the entry they came from.
 #[derive(Debug)]
 pub struct StoredItem {
+    /// The archive's path or URL.
+    pub file: String,
     pub entry: String,
     pub body: Vec<u8>,
+}
+
+impl StoredItem {
+    /// The body as JSON (a key given twice keeps its last value, as in Go).
+    pub fn value(&self) -> Result<serde_json::Value> {
+        crate::error::parse_body(&self.file, &self.entry, &self.body)
+    }
 }
 
 impl Backup {
@@ -180,15 +189,17 @@ impl Backup {
             fetched = self.bodies(&want, s)?;
             &fetched
         };
+        // A path stored twice resolves to its later entry, as Velero's extractor leaves it.
         let body = pool
             .iter()
+            .rev()
             .filter(of_item)
             .find(|c| c.version.as_deref() == q.api_version)
             .or_else(|| {
                 // No unversioned copy: fall back to any stored copy.
                 q.api_version
                     .is_none()
-                    .then(|| pool.iter().find(of_item))
+                    .then(|| pool.iter().rev().find(of_item))
                     .flatten()
             });
         let Some(c) = body else {
@@ -208,6 +219,7 @@ impl Backup {
             return Err(Error::entry(file, &bad.entry, &bad.message));
         }
         Ok(StoredItem {
+            file,
             entry: c.entry.clone(),
             body: c.body.clone(),
         })

@@ -350,7 +350,8 @@ fn second_pass(
         ..LoadOptions::default()
     };
     let mut failure: Option<Error> = None;
-    let mut handle = |gr: &str, namespace: Option<&str>, name: &str, body: &[u8]| {
+    let file = loaded.source.tarball().display().to_string();
+    let mut handle = |entry: &str, gr: &str, namespace: Option<&str>, name: &str, body: &[u8]| {
         if failure.is_some() {
             return;
         }
@@ -360,8 +361,13 @@ fn second_pass(
         let Some(orders) = wanted.get(&at) else {
             return;
         };
-        let Ok(body) = serde_json::from_slice::<Value>(body) else {
-            return;
+        // An item the plan restores must be rendered, or the render is wrong: never skip it.
+        let body = match crate::error::parse_body(&file, entry, body) {
+            Ok(body) => body,
+            Err(e) => {
+                failure = Some(e);
+                return;
+            }
         };
         for &order in orders {
             let step = &plan.steps[order];
@@ -418,14 +424,14 @@ fn second_pass(
                         .is_some_and(|at| wanted.contains_key(&at))
             };
             for c in sidecar::bodies(idx, access, &archive, &want, s)? {
-                handle(&c.gr, c.namespace.as_deref(), &c.name, &c.body);
+                handle(&c.entry, &c.gr, c.namespace.as_deref(), &c.name, &c.body);
             }
         }
         None => backup::load_with(loaded.source.clone(), s, lo, None, &mut |ev| {
             if let ScanEvent::Item(e) = ev
                 && e.path.version == VersionDir::Unversioned
             {
-                handle(e.path.gr, e.path.namespace, e.path.name, e.body);
+                handle(e.entry, e.path.gr, e.path.namespace, e.path.name, e.body);
             }
         })
         .map(drop)?,

@@ -246,6 +246,39 @@ pub fn valid(
         .then_some((index, reach.access, archive))
 }
 
+/// How the sidecar beside `source` disagrees with `scanned`, the index of a full read of the
+/// archive, when the sidecar claims this archive (its fingerprint matches): verify never answers
+/// from a sidecar, but one that would answer other commands wrongly is worth a finding.
+pub fn disagreement(source: &Source, scanned: &Index) -> Option<String> {
+    let archive = ArchiveRef::of(source)?;
+    let current = archive.fingerprint().ok()?;
+    let side = archive.sidecar().ok()?;
+    let (reach, recorded) = sidecar::read(&side, &current).ok()?;
+    let at = side.display();
+    if let Ok(Some(why)) = archive.content_differs(&reach.digest, Check::Whole) {
+        return Some(format!("{at}: {why}"));
+    }
+    let keys = |idx: &Index| -> std::collections::BTreeSet<(String, Option<String>, String, u64)> {
+        idx.items
+            .iter()
+            .map(|i| {
+                let hash = i.entry.as_ref().map_or(0, |e| e.hash);
+                let ns = idx.namespace(i).map(str::to_string);
+                (idx.gr(i).to_string(), ns, i.name.to_string(), hash)
+            })
+            .collect()
+    };
+    let (theirs, ours) = (keys(&recorded), keys(scanned));
+    let differ = theirs.symmetric_difference(&ours).count();
+    (differ > 0).then(|| {
+        format!(
+            "{at}: the index lists {} items and the archive holds {}; {differ} differ in name or content; other commands would answer from it (rebuild it with `veloscope index`)",
+            theirs.len(),
+            ours.len()
+        )
+    })
+}
+
 /// Reads the bodies `want` asks for of `index`'s items at their seek points.
 pub fn bodies(
     index: &Index,

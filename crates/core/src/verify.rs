@@ -100,6 +100,9 @@ pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
         index,
         &resolver,
     ));
+    if complete && let Some(why) = crate::sidecar::disagreement(&loaded.source, index) {
+        findings.push(veloscope_verify::finding("index-disagrees", &file, why));
+    }
     if complete {
         findings.extend(veloscope_verify::backup::format_version(
             &file,

@@ -56,6 +56,10 @@ struct State {
     changed: Vec<(Key, Vec<Change>)>,
     rescan: HashSet<Key>,
     errors: Vec<DiffError>,
+    /// Hashes of the keys each side offered, to notice a path stored twice.
+    seen: [HashSet<u64>; 2],
+    /// Keys offered twice by one side: paired too early, they are settled by a re-read.
+    twice: HashSet<Key>,
 }
 
 /// The result once both sides have been offered.
@@ -74,6 +78,7 @@ pub struct Outcome {
 pub struct Matcher {
     state: Mutex<State>,
     opts: Options,
+    keys: std::collections::hash_map::RandomState,
 }
 
 impl Matcher {
@@ -81,6 +86,7 @@ impl Matcher {
         Matcher {
             state: Mutex::new(State::default()),
             opts,
+            keys: Default::default(),
         }
     }
 
@@ -90,7 +96,12 @@ impl Matcher {
 
     /// Offers one item from one side. Safe to call from both sides' threads at once.
     pub fn offer(&self, side: Side, key: Key, hash: u64, body: &[u8]) {
+        use std::hash::BuildHasher;
+        let key_hash = self.keys.hash_one(&key);
         let mut st = self.lock();
+        if !st.seen[side as usize].insert(key_hash) {
+            st.twice.insert(key.clone());
+        }
         match st.pending.remove(&key) {
             Some(p) if p.side != side => {
                 if let Some(b) = &p.body {
@@ -197,6 +208,16 @@ impl Matcher {
                 Side::A => out.removed.push(key),
                 Side::B => out.added.push(key),
             }
+        }
+        if !st.twice.is_empty() {
+            // A path stored twice resolves to its later entry (Velero's extractor overwrites);
+            // the early pairing may have used the earlier one, so these are re-read.
+            let twice = &st.twice;
+            out.added.retain(|k| !twice.contains(k));
+            out.removed.retain(|k| !twice.contains(k));
+            out.unchanged.retain(|k| !twice.contains(k));
+            out.changed.retain(|(k, _)| !twice.contains(k));
+            out.rescan.extend(st.twice);
         }
         out.added.sort();
         out.removed.sort();

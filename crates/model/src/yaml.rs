@@ -37,7 +37,18 @@ fn mapping(out: &mut String, m: &serde_json::Map<String, Value>, at: usize) {
             indent(out, at);
         }
         first = false;
-        string(out, k, at, false);
+        let mut key = String::new();
+        string(&mut key, k, at, false);
+        // YAML limits an implicit key to 1024 characters; a longer one is written explicitly.
+        let explicit = key.len() > 1000;
+        if explicit {
+            out.push_str("? ");
+            out.push_str(&key);
+            out.push('\n');
+            indent(out, at);
+        } else {
+            out.push_str(&key);
+        }
         out.push(':');
         match v {
             Value::Object(inner) if !inner.is_empty() => {
@@ -47,6 +58,7 @@ fn mapping(out: &mut String, m: &serde_json::Map<String, Value>, at: usize) {
             }
             // Sequences sit level with their key, as kubectl prints them.
             Value::Array(items) if !items.is_empty() => {
+                let at = if explicit { at + 2 } else { at };
                 out.push('\n');
                 indent(out, at);
                 sequence(out, items, at);
@@ -233,6 +245,8 @@ mod tests {
 
     #[test]
     fn strings_read_back_as_written() {
+        let long = format!("k{}", "\u{10}".repeat(1100));
+        let plain_long = "a".repeat(1100);
         let tricky = [
             "",
             " lead",
@@ -303,6 +317,8 @@ mod tests {
             "\n\n",
             "\n  x",
             "\nx\n",
+            &long,
+            &plain_long,
         ];
         for s in tricky {
             let doc = json!({"k": s, s: [s, {"n": s}]});

@@ -319,6 +319,12 @@ pub const CHECKS: &[(&str, Family, Severity, &str)] = &[
         Severity::Error,
         "no side file changed since the manifest was written",
     ),
+    (
+        "index-disagrees",
+        Family::Manifest,
+        Severity::Warning,
+        "an index sidecar that claims this archive describes what it holds",
+    ),
 ];
 
 pub fn family_of(code: &str) -> Family {
