@@ -440,3 +440,44 @@ fn deep_json_is_reported_not_left_out() {
         );
     }
 }
+
+/// What Velero accepts is a valid archive: gzip followed by zero padding (`gzip -t` passes it),
+/// and zstd with a skippable frame before the first frame. Garbage after the padding is still
+/// reported.
+#[test]
+fn padded_gzip_and_skippable_zstd_frames_are_archives() {
+    let objs = [
+        obj("configmaps", "app/a", json!({})),
+        obj("configmaps", "app/b", json!({})),
+    ];
+    let tar = fixture_gen::tar_bytes(&objs, &[]).expect("tar");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gz = fixture_gen::gzip(&tar).expect("gzip");
+    let padded = dir.path().join("padded.tar.gz");
+    std::fs::write(&padded, [gz.as_slice(), &[0u8; 4096]].concat()).expect("write");
+    let skippable = dir.path().join("skippable.tar.zst");
+    let frame = zstd::bulk::compress(&tar, 3).expect("zstd");
+    let skip = [0x50u8, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, b'm', b'e', b't', b'a'];
+    std::fs::write(&skippable, [skip.as_slice(), &frame].concat()).expect("write");
+    for archive in [&padded, &skippable] {
+        let src = path_str(archive);
+        let out = veloscope(&["verify", src]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{src}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let listed = json(&["ls", src, "--no-index", "-o", "json"]);
+        assert_eq!(listed.as_array().map(Vec::len), Some(2), "{src}");
+        // Indexed, an item is read back at its seek point.
+        assert!(veloscope(&["index", src]).status.success());
+        let shown = json(&["show", src, "configmaps", "b", "-n", "app"]);
+        assert_eq!(shown["metadata"]["name"], "b", "{src}");
+    }
+    let garbage = dir.path().join("garbage.tar.gz");
+    std::fs::write(&garbage, [gz.as_slice(), &[0u8; 64], b"junk"].concat()).expect("write");
+    let out = veloscope(&["verify", path_str(&garbage)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("trailing-garbage"));
+}

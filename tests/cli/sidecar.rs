@@ -493,18 +493,21 @@ fn a_forged_sidecar_does_not_hide_items() {
     let mut forged = std::fs::read(sidecar_of(&look_alike.path)).expect("sidecar");
     // The fingerprint: bytes 12..48 of the header.
     forged[12..48].copy_from_slice(&genuine[12..48]);
+    // verify reads the archive, never the sidecar, and reports one that disagrees with it.
+    let codes = || {
+        let out = veloscope(&["verify", path_str(&real.path), "-o", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(report["items"], 2, "{report}");
+        report["problems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| p["code"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(!codes().contains(&"index-disagrees".to_string()));
     std::fs::write(sidecar_of(&real.path), &forged).expect("plant");
-    // verify reads the archive, never the sidecar, and reports the one that disagrees.
-    let out = veloscope(&["verify", path_str(&real.path), "-o", "json"]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(report["items"], 2, "{report}");
-    let codes: Vec<_> = report["problems"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| p["code"].as_str().unwrap_or_default())
-        .collect();
-    assert!(codes.contains(&"index-disagrees"), "{report}");
+    assert!(codes().contains(&"index-disagrees".to_string()));
     let (listed, warned) = run_ok(&["ls", path_str(&real.path), "-o", "json"]);
     assert!(
         listed.contains("backdoor"),

@@ -30,27 +30,78 @@ impl Access {
 }
 
 /// The frame starts of a zstd file, when every frame states its decompressed size; one frame
-/// (Velero's case) or a frame without a size gives only the start of the file.
-pub fn zstd_frames(data: &[u8]) -> Vec<(u64, u64)> {
-    use zstd::zstd_safe;
+/// (Velero's case) or a frame without a size gives only the start of the file. Frames are walked
+/// by their headers (a few bytes per block), read from `file` rather than mapped, so a file cut
+/// short meanwhile is an error, not a signal. Skippable frames are stepped over.
+pub fn zstd_frames(mut file: impl io::Read + io::Seek) -> io::Result<Vec<(u64, u64)>> {
+    let end = file.seek(io::SeekFrom::End(0))?;
     let mut frames = Vec::new();
-    let (mut pos, mut out) = (0usize, 0u64);
-    while pos < data.len() {
-        let rest = &data[pos..];
-        let (Ok(len), Ok(Some(size))) = (
-            zstd_safe::find_frame_compressed_size(rest),
-            zstd_safe::get_frame_content_size(rest),
-        ) else {
-            return vec![(0, 0)];
+    let (mut pos, mut out) = (0u64, 0u64);
+    let mut read = |at: u64, buf: &mut [u8]| -> io::Result<()> {
+        file.seek(io::SeekFrom::Start(at))?;
+        file.read_exact(buf)
+    };
+    while pos < end {
+        let mut magic = [0u8; 4];
+        read(pos, &mut magic)?;
+        let magic = u32::from_le_bytes(magic);
+        if magic & 0xffff_fff0 == 0x184d_2a50 {
+            let mut size = [0u8; 4];
+            read(pos + 4, &mut size)?;
+            pos += 8 + u64::from(u32::from_le_bytes(size));
+            continue;
+        }
+        if magic != 0xfd2f_b528 {
+            return Ok(vec![(0, 0)]);
+        }
+        let mut descriptor = [0u8; 1];
+        read(pos + 4, &mut descriptor)?;
+        let d = descriptor[0];
+        let single_segment = d & 0x20 != 0;
+        let checksum = if d & 0x04 != 0 { 4 } else { 0 };
+        let dict_id = [0u64, 1, 2, 4][usize::from(d & 3)];
+        let fcs_len: u64 = match d >> 6 {
+            0 if single_segment => 1,
+            0 => 0,
+            1 => 2,
+            2 => 4,
+            _ => 8,
         };
-        frames.push((out, pos as u64));
-        pos += len;
+        if fcs_len == 0 {
+            return Ok(vec![(0, 0)]);
+        }
+        let fcs_at = pos + 5 + u64::from(!single_segment) + dict_id;
+        let mut fcs = [0u8; 8];
+        read(fcs_at, &mut fcs[..fcs_len as usize])?;
+        let size = u64::from_le_bytes(fcs) + if fcs_len == 2 { 256 } else { 0 };
+        let mut block = fcs_at + fcs_len;
+        loop {
+            let mut head = [0u8; 3];
+            read(block, &mut head)?;
+            let h = u32::from_le_bytes([head[0], head[1], head[2], 0]);
+            let len = match (h >> 1) & 3 {
+                1 => 1,
+                3 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "reserved zstd block type",
+                    ));
+                }
+                _ => u64::from(h >> 3),
+            };
+            block += 3 + len;
+            if h & 1 == 1 {
+                break;
+            }
+        }
+        frames.push((out, pos));
+        pos = block + checksum;
         out += size;
     }
     if frames.is_empty() {
         frames.push((0, 0));
     }
-    frames
+    Ok(frames)
 }
 
 /// Reads `len` bytes at decompressed offset `at`; also returns how many bytes of the file were
@@ -286,12 +337,6 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(got)
 }
 
-/// Maps a file read-only (archives and sidecars are read through maps; nothing writes through one).
-pub fn map_readonly(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
-    // SAFETY: a read-only map; the caller checks the file's fingerprint around its reads.
-    unsafe { memmap2::Mmap::map(file) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,7 +352,7 @@ mod tests {
         let fa = zstd::bulk::compress(&a, 3).unwrap();
         let fb = zstd::bulk::compress(&b, 3).unwrap();
         let file = [fa.clone(), fb.clone()].concat();
-        let frames = zstd_frames(&file);
+        let frames = zstd_frames(io::Cursor::new(&file)).unwrap();
         assert_eq!(frames, vec![(0, 0), (a.len() as u64, fa.len() as u64)]);
         let access = Access::ZstdFrames(frames);
         let at = a.len() as u64 + 1000;
@@ -320,7 +365,18 @@ mod tests {
         );
         // One frame without a stated size: no frame table, reads start at the beginning.
         let streamed = zstd::stream::encode_all(&a[..], 3).unwrap();
-        assert_eq!(zstd_frames(&streamed), vec![(0, 0)]);
+        assert_eq!(
+            zstd_frames(io::Cursor::new(&streamed)).unwrap(),
+            vec![(0, 0)]
+        );
+        // A skippable frame before them is stepped over.
+        let skip = [&[0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3][..], &file].concat();
+        assert_eq!(
+            zstd_frames(io::Cursor::new(&skip)).unwrap(),
+            vec![(0, 11), (a.len() as u64, 11 + fa.len() as u64)]
+        );
+        // Cut short: an error, not a table.
+        assert!(zstd_frames(io::Cursor::new(&file[..file.len() - 10])).is_err());
         let (got, _) = read_range(
             &streamed,
             0,

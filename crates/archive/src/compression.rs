@@ -15,7 +15,7 @@ impl Compression {
     pub fn sniff(head: &[u8]) -> Option<Compression> {
         if head.starts_with(&[0x1f, 0x8b]) {
             Some(Compression::Gzip)
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) || is_skippable_frame(head) {
             Some(Compression::Zstd)
         } else if is_tar_header(head) {
             Some(Compression::None)
@@ -23,6 +23,12 @@ impl Compression {
             None
         }
     }
+}
+
+/// A zstd skippable frame (magic `0x184D2A5?`, little-endian): zstd readers skip it, and some
+/// writers put metadata there before the first frame.
+fn is_skippable_frame(head: &[u8]) -> bool {
+    head.len() >= 8 && head[0] & 0xf0 == 0x50 && head[1..4] == [0x2a, 0x4d, 0x18]
 }
 
 fn is_tar_header(head: &[u8]) -> bool {

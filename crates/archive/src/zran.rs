@@ -136,6 +136,8 @@ pub struct GzReader<R> {
     /// (span, collector) when seek points are wanted.
     seek: Option<(u64, SeekPoints)>,
     between_members: bool,
+    /// Zero bytes seen after the last member: only more zeros may follow.
+    padding: bool,
     done: bool,
 }
 
@@ -156,6 +158,7 @@ impl<R: Read> GzReader<R> {
             last_point: 0,
             seek: seek.map(|(span, points)| (span.max(WINDOW as u64), points)),
             between_members: false,
+            padding: false,
             done: false,
         })
     }
@@ -217,6 +220,24 @@ impl<R: Read> GzReader<R> {
                     io::ErrorKind::UnexpectedEof,
                     "gzip stream ends before its trailer",
                 ));
+            }
+            // Zero bytes after a complete member are padding (a tape block, a storage layer
+            // rounding up): `gzip -t` accepts them and Velero never reads past the tar's end.
+            if self.between_members && (self.padding || self.input[self.in_start] == 0) {
+                self.padding = true;
+                let rest = &self.input[self.in_start..self.in_end];
+                match rest.iter().position(|&b| b != 0) {
+                    None => {
+                        self.in_start = self.in_end;
+                        continue;
+                    }
+                    Some(_) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            GzipDamage::NotAMember,
+                        ));
+                    }
+                }
             }
             let (ret, used, made) = self.stream.inflate(
                 &self.input[self.in_start..self.in_end],

@@ -87,7 +87,9 @@ fn build(
         Some(Compression::Gzip) => Access::Gzip(std::mem::take(&mut loaded.seek_points)),
         Some(Compression::Zstd) => match archive {
             ArchiveRef::Local(tarball) => {
-                Access::ZstdFrames(veloscope_archive::zstd_frames(&map_file(tarball)?))
+                let file = std::fs::File::open(tarball).in_file(tarball.display())?;
+                let frames = veloscope_archive::zstd_frames(std::io::BufReader::new(file));
+                Access::ZstdFrames(frames.in_file(tarball.display())?)
             }
             // Finding frames would mean reading the object again: reads start at its beginning.
             ArchiveRef::Remote(_) => Access::ZstdFrames(vec![(0, 0)]),
@@ -258,18 +260,16 @@ pub fn disagreement(source: &Source, scanned: &Index) -> Option<String> {
     if let Ok(Some(why)) = archive.content_differs(&reach.digest, Check::Whole) {
         return Some(format!("{at}: {why}"));
     }
-    let keys = |idx: &Index| -> std::collections::BTreeSet<(String, Option<String>, String, u64)> {
-        idx.items
-            .iter()
-            .map(|i| {
-                let hash = i.entry.as_ref().map_or(0, |e| e.hash);
-                let ns = idx.namespace(i).map(str::to_string);
-                (idx.gr(i).to_string(), ns, i.name.to_string(), hash)
-            })
-            .collect()
+    // Both indexes hold their items in the same canonical order: compare them pairwise.
+    let (theirs, ours) = (&recorded.items, &scanned.items);
+    let same = |i: &veloscope_index::Item, j: &veloscope_index::Item| {
+        recorded.gr(i) == scanned.gr(j)
+            && recorded.namespace(i) == scanned.namespace(j)
+            && i.name == j.name
+            && i.entry.as_ref().map(|e| e.hash) == j.entry.as_ref().map(|e| e.hash)
     };
-    let (theirs, ours) = (keys(&recorded), keys(scanned));
-    let differ = theirs.symmetric_difference(&ours).count();
+    let differ = theirs.iter().zip(ours).filter(|(i, j)| !same(i, j)).count()
+        + theirs.len().abs_diff(ours.len());
     (differ > 0).then(|| {
         format!(
             "{at}: the index lists {} items and the archive holds {}; {differ} differ in name or content; other commands would answer from it (rebuild it with `veloscope index`)",
@@ -391,12 +391,6 @@ pub fn load_part(
             Ok(loaded.unpack())
         }
     }
-}
-
-fn map_file(path: &Path) -> Result<memmap2::Mmap> {
-    let file = std::fs::File::open(path).in_file(path.display())?;
-    // The fingerprint was checked just before.
-    veloscope_archive::map_readonly(&file).in_file(path.display())
 }
 
 /// Reads the bodies `want` asks for straight from the archive at their seek points, checking
