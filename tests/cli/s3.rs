@@ -135,6 +135,12 @@ fn start() -> S3 {
         &backup("k3s-124").join("velero-backup.json"),
         "velero/prod/backups/big/velero-backup.json",
     );
+    // A backup whose archive is missing, under its own prefix so listings of prod/ stay clean.
+    put(
+        port,
+        &backup("k3s-124").join("velero-backup.json"),
+        "velero/lost/backups/no-archive/velero-backup.json",
+    );
     let results = dir.path().join("results.gz");
     std::fs::write(
         &results,
@@ -292,6 +298,21 @@ fn clear_errors_for_missing_backups_buckets_and_bad_credentials() {
     let err = stderr(&out);
     assert!(
         err.contains("backup \"k3s-123\" not found") && err.contains("nearest: k3s-124"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1);
+    // A backup folder without its archive says so.
+    let out = run(
+        s,
+        &["inspect", "s3://velero/lost/backups/no-archive"],
+        SECRET,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the backup has no archive (no-archive.tar.gz")
+            && err.contains("velero-backup.json")
+            && !err.contains("nearest"),
         "{err}"
     );
     assert_eq!(err.trim_end().lines().count(), 1);

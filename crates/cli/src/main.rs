@@ -30,10 +30,18 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(2);
+        }
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprint!("{}", usage_error(&e.render().to_string()));
+            return ExitCode::from(2);
         }
     };
     let broken = Cell::new(false);
@@ -57,6 +65,37 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A command-line mistake as one line, then a hint: clap's message with its lists folded in,
+/// its tip if it has one, and the command whose `--help` shows the flags.
+fn usage_error(rendered: &str) -> String {
+    let (message, rest) = rendered.split_once("\n\nUsage:").unwrap_or((rendered, ""));
+    let message = message
+        .split("\n\nFor more information")
+        .next()
+        .unwrap_or(message);
+    let (mut said, mut tips) = (Vec::new(), Vec::new());
+    for line in message.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match line.strip_prefix("tip:") {
+            Some(tip) => tips.push(tip.trim()),
+            None => said.push(line.strip_prefix("error:").unwrap_or(line).trim()),
+        }
+    }
+    let command: Vec<&str> = rest
+        .split_whitespace()
+        .take_while(|w| !w.starts_with(['<', '[', '-']))
+        .collect();
+    let command = if command.is_empty() {
+        "veloscope".to_string()
+    } else {
+        command.join(" ")
+    };
+    let mut out = format!("error: {}\n", output::escape(&said.join(" ")));
+    for tip in tips {
+        out += &format!("hint: {}\n", output::escape(tip));
+    }
+    out + &format!("hint: '{command} --help' lists its arguments and flags\n")
 }
 
 fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {

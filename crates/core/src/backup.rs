@@ -238,13 +238,48 @@ pub fn report_warnings(loaded: &Backup, g: &Session<'_>) {
     report_scan_warnings(&loaded.source, &loaded.index.warnings, g);
 }
 
+/// Warnings of one kind shown before the rest of that kind are counted.
+pub const WARNINGS_PER_KIND: usize = 10;
+
 pub fn report_scan_warnings(source: &Source, warnings: &[ScanWarning], g: &Session<'_>) {
-    for w in warnings {
-        g.observer.notice(&format!(
-            "{}: entry {}: {}",
-            source.tarball().display(),
-            w.entry,
-            w.message
-        ));
+    let file = source.tarball().display();
+    for line in capped_lines(warnings, |w| {
+        format!("{file}: entry {}: {}", w.entry, w.message)
+    }) {
+        g.observer.notice(&line);
     }
+}
+
+/// Each warning as `line` makes it, at most [`WARNINGS_PER_KIND`] of a kind, then how many more
+/// of that kind there were (an archive of a million odd entries must not print a million lines).
+pub fn capped_lines(
+    warnings: &[ScanWarning],
+    line: impl Fn(&ScanWarning) -> String,
+) -> Vec<String> {
+    let mut shown: Vec<(veloscope_archive::WarningKind, usize)> = Vec::new();
+    let mut out = Vec::new();
+    for w in warnings {
+        let seen = match shown.iter_mut().find(|(k, _)| *k == w.kind) {
+            Some((_, n)) => n,
+            None => {
+                shown.push((w.kind, 0));
+                &mut shown.last_mut().expect("just pushed").1
+            }
+        };
+        *seen += 1;
+        if *seen <= WARNINGS_PER_KIND {
+            out.push(line(w));
+        }
+    }
+    for (kind, n) in shown {
+        if n > WARNINGS_PER_KIND {
+            let kind = serde_json::to_value(kind).ok();
+            let kind = kind.as_ref().and_then(|k| k.as_str()).unwrap_or("similar");
+            out.push(format!(
+                "... and {} more {kind} warnings (`veloscope verify` lists every one)",
+                n - WARNINGS_PER_KIND
+            ));
+        }
+    }
+    out
 }

@@ -157,14 +157,10 @@ pub fn diff(a: &DiffRequest<'_>, s: &Session<'_>) -> Result<Diff> {
     }
     let mut warnings = Vec::new();
     for l in &loaded {
-        for w in &l.index.warnings {
-            warnings.push(format!(
-                "{}: {}: {}",
-                l.source.tarball().display(),
-                w.entry,
-                w.message
-            ));
-        }
+        let file = l.source.tarball().display();
+        warnings.extend(backup::capped_lines(&l.index.warnings, |w| {
+            format!("{file}: {}: {}", w.entry, w.message)
+        }));
     }
     if filtered {
         let keep: Vec<HashSet<Key>> = loaded

@@ -75,7 +75,14 @@ fn spec_from_flags(a: &RestoreFilters) -> Result<RestoreSpec> {
                 "invalid --namespace-mappings entry {pair:?}: expected src:dst"
             )));
         };
-        mapping.insert(src.trim().to_string(), dst.trim().to_string());
+        let (src, dst) = (src.trim(), dst.trim());
+        if let Some(before) = mapping.insert(src.to_string(), dst.to_string())
+            && before != dst
+        {
+            return Err(Error::usage(format!(
+                "--namespace-mappings maps {src} twice (to {before} and to {dst}); Velero's CLI would silently keep the last"
+            )));
+        }
     }
     let status = (!a.status_include_resources.is_empty() || !a.status_exclude_resources.is_empty())
         .then(|| veloscope_model::restore::RestoreStatusSpec {
@@ -177,6 +184,9 @@ impl Backup {
                 errs.join("; ")
             ))
         })?;
+        if let Some(bad) = restore::invalid_mapping_targets(&spec).first() {
+            return Err(Error::usage(format!("{file}: {bad}")));
+        }
         let idx = &loaded.index;
         let resolver = Resolver::for_index(idx);
         let mut warnings = resolver.warnings.clone();
@@ -231,7 +241,7 @@ impl Backup {
             }
         };
         if a.render.is_some() || existing.is_some() {
-            second_pass(
+            let rendered = second_pass(
                 loaded,
                 s,
                 &mut plan,
@@ -239,7 +249,13 @@ impl Backup {
                 a.render.as_deref(),
                 existing.as_ref(),
                 &spec,
-            )?;
+            );
+            // Half a render (a full disk, an unreadable item) must not be left for `kubectl
+            // apply -f`: the folder held only rendered files, so they are cleared.
+            if let (Err(_), Some(dir)) = (&rendered, a.render.as_deref()) {
+                let _ = crate::output::prepare_render_dir(dir);
+            }
+            rendered?;
         }
         let exists = existing
             .as_ref()

@@ -14,6 +14,7 @@ pub mod planner;
 pub mod render;
 
 pub use planner::{
-    Action, Plan, Skip, Step, VolumeFacts, default_priorities, parse_priorities, plan, prepare,
+    Action, Plan, Skip, Step, VolumeFacts, default_priorities, invalid_mapping_targets,
+    parse_priorities, plan, prepare,
 };
 pub use render::{RenderContext, render};

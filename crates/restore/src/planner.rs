@@ -156,6 +156,16 @@ pub fn prepare(mut spec: RestoreSpec) -> Result<RestoreSpec, veloscope_model::Va
     }
 }
 
+/// Mappings whose target is not a valid namespace name. Velero accepts the Restore and then
+/// fails to create each object there; a plan refuses it before anything is rendered.
+pub fn invalid_mapping_targets(spec: &RestoreSpec) -> Vec<String> {
+    spec.namespace_mapping
+        .iter()
+        .filter(|(_, dst)| !veloscope_model::selector::is_dns1123_label(dst))
+        .map(|(src, dst)| format!("namespace mapping {src}:{dst}: {dst:?} is not a valid namespace name (lowercase letters, digits and '-', at most 63 characters); Velero would fail to create the objects mapped there"))
+        .collect()
+}
+
 /// How a PV's data was backed up, from the side files (format reference §5.5).
 #[derive(Debug, Clone, Default)]
 pub struct VolumeFacts {

@@ -48,6 +48,12 @@ impl FromStr for VeleroVersion {
                         "Velero {v} is older than 1.0, which veloscope does not model"
                     ));
                 }
+                if v > VeleroVersion::LATEST {
+                    let latest = VeleroVersion::LATEST;
+                    return Err(format!(
+                        "Velero {v} is newer than {latest}, the latest release veloscope models (its rules may differ); use --velero-version {latest} to plan with {latest}'s rules"
+                    ));
+                }
                 Ok(v)
             }
             _ => Err(format!(
@@ -121,5 +127,7 @@ mod tests {
         );
         assert!("1".parse::<VeleroVersion>().is_err());
         assert!("0.11".parse::<VeleroVersion>().is_err());
+        assert!("1.19".parse::<VeleroVersion>().is_err());
+        assert!("2.0".parse::<VeleroVersion>().is_err());
     }
 }

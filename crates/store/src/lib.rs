@@ -306,8 +306,19 @@ impl Location {
             .iter()
             .map(|ext| format!("{name}.{ext}"))
             .find_map(|t| files.iter().find(|(f, _)| *f == t).cloned());
-        let has_json = files.iter().any(|(f, _)| f == "velero-backup.json");
-        let Some((tar_name, version)) = tarball.filter(|_| has_json || !files.is_empty()) else {
+        if tarball.is_none() && !files.is_empty() {
+            // The backup's folder is there but its archive is not (an upload that failed, a
+            // lifecycle rule): say that, not "not found".
+            let held: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).take(5).collect();
+            return Err(StoreError::Invalid(
+                format!("{}/{dir}", self.url.trim_end_matches('/')),
+                format!(
+                    "the backup has no archive ({name}.tar.gz, .tar.zst or .tar); the folder holds {}",
+                    held.join(", ")
+                ),
+            ));
+        }
+        let Some((tar_name, version)) = tarball else {
             let all = self.children("backups").unwrap_or_default();
             let mut nearest: Vec<(usize, String)> = all
                 .into_iter()
