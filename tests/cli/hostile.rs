@@ -584,3 +584,77 @@ fn a_full_disk_says_no_space_left_and_leaves_no_half_render() {
     assert!(err.contains("No space left on device"), "{err}");
     assert_eq!(rendered, 0, "a failed render leaves nothing to apply");
 }
+
+/// The peak resident memory of a run of veloscope, in bytes: its high-water mark, read from
+/// /proc while it runs (the last reading before it exits).
+fn peak_rss(args: &[&str]) -> (std::process::ExitStatus, u64) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_veloscope"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kib << 10);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// A small gzip of a few huge JSON entries (each under --max-entry-bytes): reading it holds one
+/// such entry at a time, not one per batch in the pipeline. Gzip members are concatenated, so
+/// the bomb is built from one compressed megabyte repeated.
+#[test]
+fn a_gzip_of_huge_entries_holds_one_at_a_time() {
+    const MIB: usize = 1 << 20;
+    const ENTRY: usize = 48 * MIB;
+    let member = |bytes: &[u8]| fixture_gen::gzip(bytes).expect("gzip");
+    let zeros = member(&vec![b'x'; MIB]);
+    let mut gz = member(&fixture_gen::tar_bytes(&[], &[]).expect("tar")[..512 + 512]);
+    for i in 0..4 {
+        let head = format!(
+            r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"b{i}","namespace":"a"}},"data":{{"k":""#
+        );
+        let tail = r#""}}"#;
+        let mut header = tar::Header::new_ustar();
+        header
+            .set_path(format!("resources/configmaps/namespaces/a/b{i}.json"))
+            .expect("path");
+        header.set_size((ENTRY + head.len() + tail.len()) as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        gz.extend(member(
+            &[header.as_bytes().as_slice(), head.as_bytes()].concat(),
+        ));
+        for _ in 0..ENTRY / MIB {
+            gz.extend_from_slice(&zeros);
+        }
+        let pad = (512 - (ENTRY + head.len() + tail.len()) % 512) % 512;
+        gz.extend(member(&[tail.as_bytes(), &vec![0; pad]].concat()));
+    }
+    gz.extend(member(&[0; 1024]));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bomb = dir.path().join("bomb.tar.gz");
+    std::fs::write(&bomb, &gz).expect("write");
+    assert!(gz.len() < 4 * MIB, "a small file: {}", gz.len());
+    let (status, peak) = peak_rss(&["ls", path_str(&bomb), "--no-index", "-o", "json"]);
+    assert!(status.success());
+    let entry = ENTRY as u64;
+    assert!(
+        peak < entry + entry / 2 + 64 * MIB as u64,
+        "peak {} MiB for entries of {} MiB",
+        peak >> 20,
+        entry >> 20
+    );
+}

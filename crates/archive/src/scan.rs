@@ -128,6 +128,8 @@ struct Batch {
     buf: Vec<u8>,
     used: usize,
     entries: Vec<Raw>,
+    /// Holds one body larger than a batch: freed after use, never recycled.
+    large: bool,
 }
 
 impl Batch {
@@ -136,6 +138,7 @@ impl Batch {
             buf: Vec::with_capacity(opts.batch_bytes + (64 << 10)),
             used: 0,
             entries: Vec::new(),
+            large: false,
         }
     }
 
@@ -156,11 +159,37 @@ impl Batch {
     }
 }
 
+/// At most one body larger than a batch is in memory at a time: the reader waits for the
+/// consumer to be done with the last one before it reads the next. Without it, every batch in
+/// the pipeline could hold a body of `--max-entry-bytes` (a small gzip of a few huge entries
+/// took five times the budget).
+#[derive(Default)]
+struct LargeGate {
+    busy: std::sync::Mutex<bool>,
+    freed: std::sync::Condvar,
+}
+
+impl LargeGate {
+    fn enter(&self) {
+        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy {
+            busy = self.freed.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+        *busy = true;
+    }
+
+    fn leave(&self) {
+        *self.busy.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        self.freed.notify_all();
+    }
+}
+
 /// The reader's side of the pipeline: full batches go out, emptied ones come back for reuse.
 struct Batches<'a> {
     full: Sender<Batch>,
     spare: crossbeam_channel::Receiver<Batch>,
     opts: &'a ScanOptions,
+    large: &'a LargeGate,
 }
 
 impl Batches<'_> {
@@ -300,6 +329,7 @@ pub fn scan_stream(
         ..ScanStats::default()
     };
 
+    let large = LargeGate::default();
     let outcome = std::thread::scope(|s| {
         let (tx, rx) = bounded::<Batch>(3);
         let (spare_tx, spare_rx) = bounded::<Batch>(4);
@@ -323,6 +353,7 @@ pub fn scan_stream(
                 full: tx,
                 spare: spare_rx,
                 opts,
+                large: &large,
             };
             walk_tar(decoder, opts, &batches)
         });
@@ -339,11 +370,18 @@ pub fn scan_stream(
                     break 'batches;
                 }
             }
+            if batch.large {
+                drop(batch);
+                large.leave();
+                continue;
+            }
             batch.used = 0;
             batch.entries.clear();
             let _ = spare_tx.try_send(batch);
         }
         drop(rx);
+        // A consumer that stopped early must not leave the reader waiting at the gate.
+        large.leave();
         reader.join().unwrap_or_else(|_| {
             Err(WalkError::new(
                 None,
@@ -699,6 +737,10 @@ fn walk_entries<R: Read + io::Seek>(
                 // growing it would double an allocation of a megabyte for a few KiB.
                 if !batch.entries.is_empty() && size > batch.room() as u64 && !batches.send(batch) {
                     return Ok(Walked::Stopped);
+                }
+                if size > opts.batch_bytes as u64 {
+                    batches.large.enter();
+                    batch.large = true;
                 }
                 let data = batch
                     .append_body(&mut entry, size)
