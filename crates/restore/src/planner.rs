@@ -329,10 +329,15 @@ pub fn plan(
     for name in ordered_resources(&priorities.0, &priorities.1, &archive) {
         p.process(&name, &mut processed);
     }
-    for (at, d) in index.items.iter().enumerate() {
-        let listed = p.restored.contains(&at) || p.plan.skipped.iter().any(|s| s.item == at);
+    // Linear: a bitmap of what is already listed, not a search of the skipped list per item.
+    let mut listed = vec![false; index.items.len()];
+    for at in p.restored.iter().copied().chain(p.plan.skipped.iter().map(|s| s.item)) {
+        if let Some(l) = listed.get_mut(at) {
+            *l = true;
+        }
+    }
+    for (at, listed) in listed.into_iter().enumerate() {
         if !listed {
-            let _ = d;
             p.plan.skipped.push(Skip {
                 item: at,
                 reason: p.filter_reason(at),
