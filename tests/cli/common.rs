@@ -91,6 +91,11 @@ fn type_of(gr: &str) -> (&'static str, &'static str) {
             ("snapshot.storage.k8s.io/v1", "VolumeSnapshotContent")
         }
         "widgets.example.com" => ("example.com/v1", "Widget"),
+        "apiservices.apiregistration.k8s.io" => ("apiregistration.k8s.io/v1", "APIService"),
+        "validatingwebhookconfigurations.admissionregistration.k8s.io" => (
+            "admissionregistration.k8s.io/v1",
+            "ValidatingWebhookConfiguration",
+        ),
         other => panic!("test type table lacks {other}"),
     }
 }

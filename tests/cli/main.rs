@@ -11,6 +11,7 @@ mod inspect;
 mod ls_show;
 mod plan;
 mod preview;
+mod restore_actions;
 mod s3;
 mod sidecar;
 mod tables;

@@ -63,6 +63,15 @@ fn plan() {
         "edge:edge-restored",
         "--no-index"
     ]));
+    insta::assert_snapshot!(
+        "plan-show-skipped",
+        table(&[
+            "plan",
+            "fixtures/bsl/backups/edge-cases",
+            "--show-skipped",
+            "--no-index"
+        ])
+    );
 }
 
 #[test]

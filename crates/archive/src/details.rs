@@ -23,6 +23,8 @@ pub enum Details {
         phase: Option<Box<str>>,
     },
     Binding(Box<BindingDetails>),
+    /// A Secret of type `kubernetes.io/service-account-token` (Velero's secret action).
+    ServiceAccountToken,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +145,12 @@ impl Details {
     pub fn read(gr: &str, meta: &ItemMeta<'_>) -> Details {
         let status: Phase = lenient(&meta.status).unwrap_or_default();
         match gr {
+            "secrets"
+                if meta.secret_type.as_ref().and_then(|t| t.0.as_str())
+                    == Some("kubernetes.io/service-account-token") =>
+            {
+                Details::ServiceAccountToken
+            }
             "pods" => {
                 let spec: PodSpec = lenient(&meta.spec).unwrap_or_default();
                 Details::Pod(Box::new(PodDetails {

@@ -27,6 +27,9 @@ pub struct ItemMeta<'a> {
     pub subjects: Option<Projected<Whole>>,
     #[serde(default)]
     pub role_ref: Option<Projected<Whole>>,
+    /// A Secret's `type` (any shape: other kinds use the name for their own fields).
+    #[serde(default, rename = "type")]
+    pub secret_type: Option<Projected<Whole>>,
 }
 
 /// The `spec` fields of pods, persistent volume claims and persistent volumes that details read.
@@ -222,6 +225,7 @@ impl<'a> ItemMeta<'a> {
             status: self.status,
             subjects: self.subjects,
             role_ref: self.role_ref,
+            secret_type: self.secret_type,
         }
     }
 

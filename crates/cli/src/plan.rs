@@ -12,19 +12,22 @@ pub struct Args {
     pub source: PathBuf,
     #[command(flatten)]
     pub restore: RestoreFilters,
+    /// List every item not restored in the table (by default: a count per reason).
+    #[arg(long)]
+    pub show_skipped: bool,
 }
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let backup = Backup::open(&a.source, s)?;
     let report = backup.plan(&a.restore, s)?;
     match g.output {
-        Format::Table => table(&report, out)?,
+        Format::Table => table(&report, a.show_skipped, out)?,
         f => emit(out, f, &report)?,
     }
     Ok(0)
 }
 
-fn table(r: &PlanReport<'_>, out: &mut impl Write) -> Result<()> {
+fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result<()> {
     let count = |a: Action| r.steps.iter().filter(|s| s.action == a).count();
     writeln!(
         out,
@@ -37,6 +40,13 @@ fn table(r: &PlanReport<'_>, out: &mut impl Write) -> Result<()> {
         count(Action::Skip),
         r.skipped.len()
     )?;
+    if !r.empty_claims.is_empty() {
+        writeln!(out, "Data that will not come back:")?;
+        for c in &r.empty_claims {
+            writeln!(out, "  {}", crate::output::escape(c))?;
+        }
+        writeln!(out)?;
+    }
     let mut t = Table::new(&["ORDER", "ACTION", "RESOURCE", "NAMESPACE", "NAME", "NOTE"]);
     for s in &r.steps {
         let ns = match (s.namespace.as_deref(), s.target_namespace.as_deref()) {
@@ -68,7 +78,7 @@ fn table(r: &PlanReport<'_>, out: &mut impl Write) -> Result<()> {
         ]);
     }
     t.write(out)?;
-    if !r.skipped.is_empty() {
+    if !r.skipped.is_empty() && show_skipped {
         writeln!(out, "\nNot restored ({}):", r.skipped.len())?;
         let mut t = Table::new(&["RESOURCE", "ITEM", "REASON"]);
         for s in &r.skipped {
@@ -81,6 +91,22 @@ fn table(r: &PlanReport<'_>, out: &mut impl Write) -> Result<()> {
                 None => s.reason.to_string(),
             };
             t.row(vec![s.resource.into(), item, reason]);
+        }
+        t.write(out)?;
+    } else if !r.skipped.is_empty() {
+        // A million lines help nobody: a count per reason, and the flag that lists them.
+        let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
+        for s in &r.skipped {
+            *by_reason.entry(s.reason.as_str()).or_default() += 1;
+        }
+        writeln!(
+            out,
+            "\nNot restored ({}; --show-skipped lists them):",
+            r.skipped.len()
+        )?;
+        let mut t = Table::new(&["REASON", "ITEMS"]);
+        for (reason, n) in by_reason {
+            t.row(vec![reason.into(), n.to_string()]);
         }
         t.write(out)?;
     }

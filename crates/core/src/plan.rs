@@ -54,6 +54,9 @@ pub struct PlanReport<'a> {
     pub skipped: Vec<SkipOut<'a>>,
     pub hooks: Vec<RestoreHook>,
     pub summary: BTreeMap<&'static str, BTreeMap<String, BTreeMap<&'static str, u64>>>,
+    /// Claims that will be re-provisioned empty (also the first warnings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub empty_claims: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -168,12 +171,14 @@ impl Backup {
             Some(p) => restore::parse_priorities(p).map_err(Error::usage)?,
             None => restore::default_priorities(version),
         };
-        let raw = match &a.spec {
+        let (raw, spec_name) = match &a.spec {
             Some(f) => {
-                RestoreSpec::from_document(&crate::spec::read_document(f, self.input_limit)?)
-                    .map_err(|e| Error::usage(format!("{}: {e}", f.display())))?
+                let doc = crate::spec::read_document(f, self.input_limit)?;
+                let spec = RestoreSpec::from_document(&doc)
+                    .map_err(|e| Error::usage(format!("{}: {e}", f.display())))?;
+                (spec, veloscope_model::spec_document::name_of(&doc))
             }
-            None => spec_from_flags(a)?,
+            None => (spec_from_flags(a)?, None),
         };
         let loaded = self;
         backup::report_warnings(loaded, s);
@@ -195,6 +200,12 @@ impl Backup {
             .map_err(|e| Error::usage(format!("{file}: {e}")))?;
         warnings.append(&mut plan.warnings);
         drop_undecodable(idx, &mut plan, &mut warnings);
+        let restored: HashSet<&str> = plan.steps.iter().map(|s| s.resource.as_str()).collect();
+        warnings.extend(restore::actions::cluster_dependent(
+            &|gr| restored.contains(gr),
+            !volumes.pod_volume.is_empty(),
+            spec.resource_modifier.is_some(),
+        ));
         if idx.items.is_empty() {
             warnings
                 .push("zero items to be restored: resources/ does not exist in the archive".into());
@@ -215,9 +226,12 @@ impl Backup {
                     })
                     .unwrap_or_default()
             });
+        // The Restore's own name: --restore-name, else the --spec manifest's; Velero's CLI would
+        // name it BACKUP-TIMESTAMP, which a plan cannot know.
         let restore_name = a
             .restore_name
             .clone()
+            .or(spec_name)
             .unwrap_or_else(|| format!("{backup_name}-restore"));
         let ctx = RenderContext {
             backup_name: &backup_name,
@@ -268,8 +282,12 @@ impl Backup {
                 .as_ref()
                 .map(|f| f as &dyn Fn(&str, Option<&str>, &str) -> bool),
         ));
+        let empty_claims = std::mem::take(&mut plan.empty_claims);
+        warnings.splice(0..0, empty_claims.iter().cloned());
         let hooks = restore_hooks(idx, &resolver, version, &spec, &plan);
-        Ok(build(loaded, spec, version, plan, hooks, warnings))
+        let mut report = build(loaded, spec, version, plan, hooks, warnings);
+        report.empty_claims = empty_claims;
+        Ok(report)
     }
 }
 
@@ -487,6 +505,25 @@ fn second_pass(
             );
             !matches!(compare.compare(&key, current, &ours), Ok(None))
         });
+        if step.resource == "serviceaccounts" && differs {
+            let merged = serde_json::from_slice::<Value>(current)
+                .ok()
+                .zip(rendered.get(&order))
+                .map(|(c, ours)| restore::merge_service_account::merged_fields(&c, ours))
+                .unwrap_or_default();
+            (step.action, step.note) = if merged.is_empty() {
+                (Action::Skip, Some("exists; nothing to merge".into()))
+            } else {
+                (
+                    Action::Update,
+                    Some(format!(
+                        "exists: Velero merges into it whatever existingResourcePolicy says: {}",
+                        merged.join("; ")
+                    )),
+                )
+            };
+            continue;
+        }
         (step.action, step.note) = match (update, differs) {
             (true, true) => (
                 Action::Update,
@@ -583,6 +620,7 @@ fn build(
         skipped,
         hooks,
         summary,
+        empty_claims: Vec::new(),
         warnings,
     }
 }

@@ -179,24 +179,47 @@ pub struct BackupProgress {
     pub items_backed_up: i64,
 }
 
+/// The fields of Velero's `BackupSpec` (`pkg/apis/velero/v1/backup_types.go`).
+const BACKUP_FIELDS: &[&str] = &[
+    "metadata",
+    "includedNamespaces",
+    "excludedNamespaces",
+    "includedResources",
+    "excludedResources",
+    "includedClusterScopedResources",
+    "excludedClusterScopedResources",
+    "includedNamespaceScopedResources",
+    "excludedNamespaceScopedResources",
+    "labelSelector",
+    "orLabelSelectors",
+    "snapshotVolumes",
+    "ttl",
+    "volumeGroupSnapshotLabelKey",
+    "includeClusterResources",
+    "hooks",
+    "storageLocation",
+    "volumeSnapshotLocations",
+    "defaultVolumesToRestic",
+    "defaultVolumesToFsBackup",
+    "orderedResources",
+    "csiSnapshotTimeout",
+    "itemOperationTimeout",
+    "resourcePolicy",
+    "snapshotMoveData",
+    "datamover",
+    "uploaderConfig",
+];
+
 impl BackupSpec {
     /// A spec from a document that is either a whole `velero.io/v1` Backup (or Schedule, whose
     /// `spec.template` is a Backup spec) or only its `spec`.
     pub fn from_document(doc: &serde_json::Value) -> Result<BackupSpec, crate::ValueError> {
-        let kind = doc.get("kind").and_then(|k| k.as_str());
-        let spec = match kind {
-            Some("Backup") => doc.get("spec").cloned().unwrap_or_default(),
-            Some("Schedule") => doc
-                .get("spec")
-                .and_then(|s| s.get("template"))
-                .cloned()
-                .unwrap_or_default(),
-            Some(other) => {
-                return Err(crate::ValueError::Spec(format!(
-                    "expected a velero.io/v1 Backup or its spec, found kind {other}"
-                )));
+        let spec = match doc.get("kind").and_then(|k| k.as_str()) {
+            Some("Schedule") => {
+                let template = doc.pointer("/spec/template");
+                crate::spec_document::spec_of(doc, "Schedule", template, BACKUP_FIELDS)?
             }
-            None => doc.clone(),
+            _ => crate::spec_document::spec_of(doc, "Backup", doc.get("spec"), BACKUP_FIELDS)?,
         };
         serde_json::from_value(spec)
             .map_err(|e| crate::ValueError::Spec(format!("invalid Backup spec: {e}")))

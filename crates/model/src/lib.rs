@@ -13,6 +13,7 @@ pub mod quantity;
 pub mod restore;
 pub mod selector;
 pub mod sidefiles;
+pub mod spec_document;
 pub mod yaml;
 
 pub use backup::{Backup, BackupSpec, BackupStatus};

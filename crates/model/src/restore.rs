@@ -41,6 +41,9 @@ pub struct RestoreSpec {
     pub restore_status: Option<RestoreStatusSpec>,
     #[serde(default, skip_serializing_if = "RestoreHooks::is_empty")]
     pub hooks: RestoreHooks,
+    /// A ConfigMap of resource modifier rules, applied by Velero from the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_modifier: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,18 +120,34 @@ pub struct InitRestoreHook {
     pub timeout: Option<String>,
 }
 
+/// The fields of Velero's `RestoreSpec` (`pkg/apis/velero/v1/restore_types.go`). Those this
+/// struct does not model (`itemOperationTimeout`, `resourceModifier`, `uploaderConfig`) do not
+/// change which objects a restore creates, except `resourceModifier`, which the plan warns about.
+const FIELDS: &[&str] = &[
+    "backupName",
+    "scheduleName",
+    "includedNamespaces",
+    "excludedNamespaces",
+    "includedResources",
+    "excludedResources",
+    "namespaceMapping",
+    "labelSelector",
+    "orLabelSelectors",
+    "restorePVs",
+    "restoreStatus",
+    "preserveNodePorts",
+    "includeClusterResources",
+    "hooks",
+    "existingResourcePolicy",
+    "itemOperationTimeout",
+    "resourceModifier",
+    "uploaderConfig",
+];
+
 impl RestoreSpec {
-    /// A spec from a whole `velero.io/v1` Restore or only its `spec`.
+    /// A spec from a whole `velero.io/v1` Restore, a bare `{"spec": …}`, or only its `spec`.
     pub fn from_document(doc: &serde_json::Value) -> Result<RestoreSpec, crate::ValueError> {
-        let spec = match doc.get("kind").and_then(|k| k.as_str()) {
-            Some("Restore") => doc.get("spec").cloned().unwrap_or_default(),
-            Some(other) => {
-                return Err(crate::ValueError::Spec(format!(
-                    "expected a velero.io/v1 Restore or its spec, found kind {other}"
-                )));
-            }
-            None => doc.clone(),
-        };
+        let spec = crate::spec_document::spec_of(doc, "Restore", doc.get("spec"), FIELDS)?;
         serde_json::from_value(spec)
             .map_err(|e| crate::ValueError::Spec(format!("invalid Restore spec: {e}")))
     }

@@ -10,6 +10,7 @@
 pub mod actions;
 pub mod checks;
 pub mod hooks;
+pub mod merge_service_account;
 pub mod planner;
 pub mod render;
 

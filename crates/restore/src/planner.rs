@@ -216,6 +216,8 @@ pub struct Plan {
     pub steps: Vec<Step>,
     pub skipped: Vec<Skip>,
     pub warnings: Vec<String>,
+    /// Claims that will be re-provisioned empty, said before every other warning.
+    pub empty_claims: Vec<String>,
     /// PVs whose claims get their `spec.volumeName` cleared (dynamically re-provisioned).
     pub reprovisioned: HashSet<usize>,
 }
@@ -233,6 +235,9 @@ struct Planner<'a> {
     must_have: Vec<&'static str>,
     restored: HashSet<usize>,
     created_namespaces: HashSet<String>,
+    /// Service accounts created so far, by target namespace (Velero's secret action looks for
+    /// a token secret's account among the accounts in the cluster when the secret comes).
+    accounts: HashMap<String, Vec<String>>,
     plan: Plan,
 }
 
@@ -318,6 +323,7 @@ pub fn plan(
         must_have,
         restored: HashSet::new(),
         created_namespaces: HashSet::new(),
+        accounts: HashMap::new(),
         plan: Plan {
             warnings,
             ..Plan::default()
@@ -331,7 +337,12 @@ pub fn plan(
     }
     // Linear: a bitmap of what is already listed, not a search of the skipped list per item.
     let mut listed = vec![false; index.items.len()];
-    for at in p.restored.iter().copied().chain(p.plan.skipped.iter().map(|s| s.item)) {
+    for at in p
+        .restored
+        .iter()
+        .copied()
+        .chain(p.plan.skipped.iter().map(|s| s.item))
+    {
         if let Some(l) = listed.get_mut(at) {
             *l = true;
         }
@@ -357,8 +368,38 @@ pub fn plan(
     }) {
         p.plan.warnings.push("within a resource Velero restores namespaces in Go map order, which is random; the plan lists them sorted".into());
     }
+    // Data that will not come back is said first, not only as a row of the skipped list.
+    let claims: HashSet<(&str, &str)> = p
+        .plan
+        .steps
+        .iter()
+        .filter(|st| st.resource == "persistentvolumeclaims")
+        .filter_map(|st| Some((st.namespace.as_deref()?, st.name.as_str())))
+        .collect();
+    let empty: Vec<String> = p
+        .plan
+        .skipped
+        .iter()
+        .filter(|s| s.note.as_deref() == Some(NO_DATA))
+        .filter_map(|s| match &index.items[s.item].details {
+            Details::Pv(pv) => pv.claim.as_ref().map(|(ns, claim)| (s.item, ns, claim)),
+            _ => None,
+        })
+        .filter(|(_, ns, claim)| claims.contains(&(&***ns, &***claim)))
+        .map(|(pv, ns, claim)| {
+            format!(
+                "PVC {}/{claim} will be re-provisioned empty: its volume {} has no snapshot, no pod volume backup and no data upload (reclaim policy Delete)",
+                p.target(ns),
+                index.items[pv].name
+            )
+        })
+        .collect();
+    p.plan.empty_claims = empty;
     Ok(p.plan)
 }
+
+/// Why a PV is re-provisioned with nothing in it.
+const NO_DATA: &str = "no snapshot and reclaim policy Delete";
 
 impl Planner<'_> {
     fn is_must_have(&self, gr: &str) -> bool {
@@ -504,8 +545,19 @@ impl Planner<'_> {
         {
             self.create_namespace(src, target);
         }
+        if let Some((reason, note)) = self.skipped_by_action(at, &gr, target_ns.as_deref()) {
+            return self.skip(at, reason, Some(note));
+        }
         if gr == "namespaces" {
             self.created_namespaces.insert(self.target(&item.name));
+        }
+        if gr == "serviceaccounts"
+            && let Some(t) = &target_ns
+        {
+            self.accounts
+                .entry(t.clone())
+                .or_default()
+                .push(item.name.to_string());
         }
         let name = if gr == "namespaces" {
             self.target(&item.name)
@@ -542,6 +594,43 @@ impl Planner<'_> {
                 _ => {}
             }
             self.restore_item(target, Some(at));
+        }
+    }
+
+    /// The restore item actions that leave an item out (`SkipRestore`), with the action's name.
+    fn skipped_by_action(
+        &self,
+        at: usize,
+        gr: &str,
+        target_ns: Option<&str>,
+    ) -> Option<(Reason, String)> {
+        let item = &self.index.items[at];
+        match (gr, &item.details) {
+            ("apiservices.apiregistration.k8s.io", _)
+                if self
+                    .index
+                    .label(item, "kube-aggregator.kubernetes.io/automanaged")
+                    .is_some() =>
+            {
+                Some((
+                    Reason::SkippedByAction,
+                    "velero.io/apiservice: managed by Kubernetes (kube-aggregator.kubernetes.io/automanaged)".into(),
+                ))
+            }
+            ("secrets", Details::ServiceAccountToken) => {
+                let ns = target_ns?;
+                // Kubernetes creates `default` in every namespace; the others are the accounts
+                // this restore created before (serviceaccounts come before secrets since 1.12).
+                let restored = self.accounts.get(ns).into_iter().flatten();
+                let account = std::iter::once("default")
+                    .chain(restored.map(String::as_str))
+                    .find(|sa| item.name.starts_with(&format!("{sa}-token-")))?;
+                Some((
+                    Reason::SkippedByAction,
+                    format!("velero.io/secret: the token secret of service account {account}, which Kubernetes fills in again"),
+                ))
+            }
+            _ => None,
         }
     }
 
@@ -632,7 +721,7 @@ impl Planner<'_> {
                 "CSISnapshot" => {
                     Err("its data comes back from a CSI snapshot or data upload".into())
                 }
-                _ if delete => Err("no snapshot and reclaim policy Delete".into()),
+                _ if delete => Err(NO_DATA.into()),
                 _ => as_is(),
             };
         }
@@ -648,7 +737,7 @@ impl Planner<'_> {
             }
         }
         if delete {
-            return Err("no snapshot and reclaim policy Delete".into());
+            return Err(NO_DATA.into());
         }
         let _ = self.version;
         as_is()

@@ -35,6 +35,8 @@ pub enum Reason {
     VolumeReprovisioned,
     #[serde(rename = "error decoding")]
     DecodeError,
+    #[serde(rename = "skipped by a restore item action")]
+    SkippedByAction,
 }
 
 impl Reason {
@@ -55,6 +57,7 @@ impl Reason {
             Reason::Exists => "exists",
             Reason::VolumeReprovisioned => "volume re-provisioned",
             Reason::DecodeError => "error decoding",
+            Reason::SkippedByAction => "skipped by a restore item action",
         }
     }
 }
