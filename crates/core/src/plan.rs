@@ -330,6 +330,54 @@ impl Existing {
     }
 }
 
+/// Velero's `shouldRenamePV`: a PV restored from a native snapshot whose claim's namespace is
+/// remapped, while a PV of its name exists in the cluster, is created under a new name
+/// (`velero-clone-` and a random UUID, a placeholder here) with `velero.io/original-pv-name`, and
+/// its claim points at it. Returns old name → new name, and renames the steps.
+fn rename_clashing_pvs(
+    idx: &veloscope_index::Index,
+    plan: &mut Plan,
+    spec: &RestoreSpec,
+    existing: &Existing,
+) -> HashMap<String, String> {
+    let mut renamed = HashMap::new();
+    for step in &mut plan.steps {
+        let Some(at) = step.item else { continue };
+        if step.resource != "persistentvolumes" || !plan.from_snapshot.contains(&at) {
+            continue;
+        }
+        let veloscope_archive::Details::Pv(pv) = &idx.items[at].details else {
+            continue;
+        };
+        let remapped = pv
+            .claim
+            .as_ref()
+            .is_some_and(|(ns, _)| spec.namespace_mapping.contains_key(&**ns));
+        if !remapped || existing.has("persistentvolumes", None, &step.name).is_none() {
+            continue;
+        }
+        let new = format!("velero-clone-<uuid-{}>", renamed.len() + 1);
+        renamed.insert(step.name.clone(), new.clone());
+        step.note = Some(format!(
+            "renamed: a PV named {} exists and its claim's namespace is remapped, so Velero restores it as velero-clone-<random UUID> (the name here is a placeholder) with velero.io/original-pv-name; its claim follows",
+            step.name
+        ));
+        step.name = new;
+    }
+    for step in &mut plan.steps {
+        let claimed = step.item.and_then(|at| match &idx.items[at].details {
+            veloscope_archive::Details::Pvc(p) => p.volume_name.as_deref(),
+            _ => None,
+        });
+        if step.resource == "persistentvolumeclaims"
+            && let Some(new) = claimed.and_then(|v| renamed.get(v))
+        {
+            step.note = Some(format!("bound to the renamed PV {new}"));
+        }
+    }
+    renamed
+}
+
 /// Reads the planned items' bodies: renders them in apply order, and against the target cluster
 /// turns steps whose object exists into `skip` (policy none or no difference) or `update`.
 fn second_pass(
@@ -345,6 +393,7 @@ fn second_pass(
     if let Some(dir) = render_dir {
         crate::output::prepare_render_dir(dir)?;
     }
+    let renamed = existing.map_or_else(HashMap::new, |e| rename_clashing_pvs(idx, plan, spec, e));
     let width = plan.steps.len().to_string().len().max(4);
     let mut wanted: HashMap<usize, Vec<usize>> = HashMap::new();
     for (order, step) in plan.steps.iter().enumerate() {
@@ -417,10 +466,23 @@ fn second_pass(
                 ctx,
                 clear,
             );
-            if step.resource == "namespaces"
+            let renamed_pv = step.resource == "persistentvolumes" && renamed.contains_key(name);
+            if (step.resource == "namespaces" || renamed_pv)
                 && let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut)
             {
                 m.insert("name".into(), Value::String(step.name.clone()));
+                if renamed_pv {
+                    let notes = m.entry("annotations").or_insert_with(|| serde_json::json!({}));
+                    if let Some(notes) = notes.as_object_mut() {
+                        notes.insert("velero.io/original-pv-name".into(), name.into());
+                    }
+                }
+            }
+            if step.resource == "persistentvolumeclaims"
+                && let Some(volume) = obj.pointer_mut("/spec/volumeName")
+                && let Some(new) = volume.as_str().and_then(|v| renamed.get(v))
+            {
+                *volume = Value::String(new.clone());
             }
             if let Some(dir) = render_dir {
                 let ns = step

@@ -220,6 +220,8 @@ pub struct Plan {
     pub empty_claims: Vec<String>,
     /// PVs whose claims get their `spec.volumeName` cleared (dynamically re-provisioned).
     pub reprovisioned: HashSet<usize>,
+    /// PVs restored from a native snapshot (renamed when they clash, see `plan` in the core).
+    pub from_snapshot: HashSet<usize>,
 }
 
 struct Planner<'a> {
@@ -535,7 +537,16 @@ impl Planner<'_> {
                     self.plan.reprovisioned.insert(at);
                     return self.skip(at, Reason::VolumeReprovisioned, Some(why));
                 }
-                Ok(how) => note = Some(how),
+                Ok(how) => {
+                    if self.spec.restore_pvs != Some(false)
+                        && (self.volumes.native.contains(&*item.name)
+                            || self.volumes.info.get(&*item.name).map(String::as_str)
+                                == Some("NativeSnapshot"))
+                    {
+                        self.plan.from_snapshot.insert(at);
+                    }
+                    note = Some(how)
+                }
             },
             _ => {}
         }
