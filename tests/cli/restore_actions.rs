@@ -310,29 +310,130 @@ fn a_snapshotted_pv_that_clashes_is_renamed() {
     .write(tmp.path())
     .expect("folder");
     let cluster = tmp.path().join("cluster.json");
-    std::fs::write(&cluster, json!({"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-data"}}]}).to_string())
+    std::fs::write(
+        &cluster,
+        json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-data"}}]})
+        .to_string(),
+    )
     .expect("write");
     let run = |extra: &[&str]| {
-        let mut args = vec!["plan", path_str(&dir), "-o", "json", "--existing", path_str(&cluster)];
+        let mut args = vec![
+            "plan",
+            path_str(&dir),
+            "-o",
+            "json",
+            "--existing",
+            path_str(&cluster),
+        ];
         args.extend_from_slice(extra);
         json(&args)
     };
     let pv_step = |v: &Value| {
-        v["steps"].as_array().unwrap().iter()
-            .find(|s| s["resource"] == "persistentvolumes").cloned().expect("pv step")
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["resource"] == "persistentvolumes")
+            .cloned()
+            .expect("pv step")
     };
     // Not remapped: no rename (the existing PV makes Velero skip the snapshot restore instead).
     assert_eq!(pv_step(&run(&[]))["name"], "pv-data");
     let out = tmp.path().join("render");
-    let v = run(&["--namespace-mappings", "app:drill", "--render", path_str(&out)]);
+    let v = run(&[
+        "--namespace-mappings",
+        "app:drill",
+        "--render",
+        path_str(&out),
+    ]);
     let step = pv_step(&v);
     assert_eq!(step["name"], "velero-clone-<uuid-1>", "{step}");
-    assert!(step["note"].as_str().unwrap().contains("placeholder"), "{step}");
+    assert!(
+        step["note"].as_str().unwrap().contains("placeholder"),
+        "{step}"
+    );
     let pv = rendered(&out, "persistentvolumes-velero-clone");
     assert_eq!(pv["metadata"]["name"], "velero-clone-<uuid-1>");
-    assert_eq!(pv["metadata"]["annotations"]["velero.io/original-pv-name"], "pv-data");
+    assert_eq!(
+        pv["metadata"]["annotations"]["velero.io/original-pv-name"],
+        "pv-data"
+    );
     assert_eq!(pv["spec"]["claimRef"]["namespace"], "drill");
     let pvc = rendered(&out, "persistentvolumeclaims-drill-data");
     assert_eq!(pvc["spec"]["volumeName"], "velero-clone-<uuid-1>");
+}
+
+/// Velero's CSI restore actions: a claim backed by a VolumeSnapshot is sourced from it, and the
+/// snapshot and its content are re-created under names derived from the Restore's UID; with
+/// `restorePVs: false` none of the CSI kinds is restored.
+#[test]
+fn csi_snapshots_are_restored_as_velero_restores_them() {
+    let a = archive(&[
+        obj(
+            "persistentvolumeclaims",
+            "app/data",
+            json!({"metadata": {"annotations": {"velero.io/volume-snapshot-name": "vs-1"}},
+            "spec": {"volumeName": "pv-1"}, "status": {"phase": "Pending"}}),
+        ),
+        obj(
+            "volumesnapshots.snapshot.storage.k8s.io",
+            "app/vs-1",
+            json!({"spec": {"source": {"persistentVolumeClaimName": "data"},
+            "volumeSnapshotClassName": "csi"}, "status": {"boundVolumeSnapshotContentName": "snapcontent-1"}}),
+        ),
+        obj(
+            "volumesnapshotcontents.snapshot.storage.k8s.io",
+            "snapcontent-1",
+            json!({"spec": {"deletionPolicy": "Delete",
+            "driver": "ebs.csi.aws.com", "source": {"volumeHandle": "vol-1"},
+            "volumeSnapshotRef": {"name": "vs-1", "namespace": "app", "uid": "u"}}, "status": {"snapshotHandle": "snap-1"}}),
+        ),
+    ]);
+    let out = a.dir.path().join("render");
+    let v = plan(
+        &a,
+        &[
+            "--render",
+            path_str(&out),
+            "--namespace-mappings",
+            "app:drill",
+        ],
+    );
+    let pvc = rendered(&out, "persistentvolumeclaims-drill-data");
+    assert!(pvc["spec"].get("volumeName").is_none(), "{pvc}");
+    assert_eq!(pvc["spec"]["dataSource"]["kind"], "VolumeSnapshot");
+    assert_eq!(
+        pvc["spec"]["dataSource"]["name"],
+        "<sha256 of restore-uid/vs-1>"
+    );
+    let vs = rendered(&out, "volumesnapshots");
+    assert_eq!(vs["metadata"]["name"], "<sha256 of restore-uid/vs-1>");
+    assert_eq!(
+        vs["spec"]["source"]["volumeSnapshotContentName"],
+        "<sha256 of restore-uid/vs-1>"
+    );
+    let vsc = rendered(&out, "volumesnapshotcontents");
+    assert_eq!(vsc["spec"]["source"], json!({"snapshotHandle": "snap-1"}));
+    assert_eq!(vsc["spec"]["volumeSnapshotRef"]["namespace"], "drill");
+    assert!(
+        warnings(&v)
+            .iter()
+            .any(|w| w.starts_with("velero.io/csi-volumesnapshotcontent-restorer"))
+    );
+    let v = plan(&a, &["--restore-volumes", "false"]);
+    for name in ["vs-1", "snapcontent-1"] {
+        let note = skip_note(&v, name).unwrap_or_else(|| panic!("{name} skipped"));
+        assert!(note.contains("restorePVs is false"), "{note}");
+    }
+    let out = a.dir.path().join("render2");
+    plan(
+        &a,
+        &["--restore-volumes", "false", "--render", path_str(&out)],
+    );
+    let pvc = rendered(&out, "persistentvolumeclaims-app-data");
+    assert!(
+        pvc["spec"].get("dataSource").is_none() && pvc["spec"].get("volumeName").is_none(),
+        "{pvc}"
+    );
 }

@@ -238,6 +238,7 @@ impl Backup {
             restore_name: &restore_name,
             mapping: &spec.namespace_mapping,
             preserve_node_ports: spec.preserve_node_ports == Some(true),
+            restore_pvs: spec.restore_pvs,
             restore_status: spec.restore_status.as_ref().map(|s| {
                 resolve_old(
                     &resolver,
@@ -285,6 +286,9 @@ impl Backup {
         let empty_claims = std::mem::take(&mut plan.empty_claims);
         warnings.splice(0..0, empty_claims.iter().cloned());
         let hooks = restore_hooks(idx, &resolver, version, &spec, &plan);
+        if hooks.iter().any(|h| h.kind == "init") {
+            warnings.push("velero.io/init-restore-hook: the init containers listed under hooks are put first in those pods' initContainers; --render does not show them".into());
+        }
         let mut report = build(loaded, spec, version, plan, hooks, warnings);
         report.empty_claims = empty_claims;
         Ok(report)
@@ -353,7 +357,11 @@ fn rename_clashing_pvs(
             .claim
             .as_ref()
             .is_some_and(|(ns, _)| spec.namespace_mapping.contains_key(&**ns));
-        if !remapped || existing.has("persistentvolumes", None, &step.name).is_none() {
+        if !remapped
+            || existing
+                .has("persistentvolumes", None, &step.name)
+                .is_none()
+        {
             continue;
         }
         let new = format!("velero-clone-<uuid-{}>", renamed.len() + 1);
@@ -472,7 +480,9 @@ fn second_pass(
             {
                 m.insert("name".into(), Value::String(step.name.clone()));
                 if renamed_pv {
-                    let notes = m.entry("annotations").or_insert_with(|| serde_json::json!({}));
+                    let notes = m
+                        .entry("annotations")
+                        .or_insert_with(|| serde_json::json!({}));
                     if let Some(notes) = notes.as_object_mut() {
                         notes.insert("velero.io/original-pv-name".into(), name.into());
                     }

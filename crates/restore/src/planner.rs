@@ -628,6 +628,15 @@ impl Planner<'_> {
                     "velero.io/apiservice: managed by Kubernetes (kube-aggregator.kubernetes.io/automanaged)".into(),
                 ))
             }
+            (
+                "volumesnapshots.snapshot.storage.k8s.io"
+                | "volumesnapshotcontents.snapshot.storage.k8s.io"
+                | "volumesnapshotclasses.snapshot.storage.k8s.io",
+                _,
+            ) if self.spec.restore_pvs == Some(false) => Some((
+                Reason::SkippedByAction,
+                "velero.io/csi-volumesnapshot-restorer: restorePVs is false".into(),
+            )),
             ("secrets", Details::ServiceAccountToken) => {
                 let ns = target_ns?;
                 // Kubernetes creates `default` in every namespace; the others are the accounts

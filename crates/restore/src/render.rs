@@ -24,6 +24,8 @@ pub struct RenderContext<'a> {
     pub restore_name: &'a str,
     pub mapping: &'a BTreeMap<String, String>,
     pub preserve_node_ports: bool,
+    /// The Restore's `restorePVs`.
+    pub restore_pvs: Option<bool>,
     /// `restoreStatus` resolved: None = never restore status.
     pub restore_status: Option<IncludesExcludes>,
 }
@@ -82,10 +84,18 @@ pub fn render(
             );
         }
     }
-    if !keep_status && let Some(o) = body.as_object_mut() {
-        o.remove("status");
-    }
-    actions::apply(gr, &mut body, ctx, volume_name_cleared);
+    // Actions see the backed-up status beside the object (Velero's `ItemFromBackup`).
+    let backed_up_status = match body.as_object_mut() {
+        Some(o) if !keep_status => o.remove("status"),
+        _ => None,
+    };
+    actions::apply(
+        gr,
+        &mut body,
+        backed_up_status.as_ref(),
+        ctx,
+        volume_name_cleared,
+    );
     body
 }
 
@@ -99,6 +109,7 @@ mod tests {
             restore_name: "r1",
             mapping,
             preserve_node_ports: preserve,
+            restore_pvs: None,
             restore_status: None,
         }
     }

@@ -4,6 +4,7 @@
 
 mod admission_webhook;
 mod crd_preserve_fields;
+pub mod csi;
 mod job;
 mod pod;
 mod pv;
@@ -17,12 +18,32 @@ use crate::render::RenderContext;
 use serde_json::{Map, Value};
 
 /// Applies the actions registered for group-resource `gr`.
-pub fn apply(gr: &str, body: &mut Value, ctx: &RenderContext<'_>, volume_name_cleared: bool) {
+/// Applies the actions registered for group-resource `gr`; `status` is the object's status as
+/// backed up, which the object itself may no longer carry.
+pub fn apply(
+    gr: &str,
+    body: &mut Value,
+    status: Option<&Value>,
+    ctx: &RenderContext<'_>,
+    volume_name_cleared: bool,
+) {
     match gr {
         "services" => service::service(body, ctx.preserve_node_ports),
         "pods" => pod::pod(body),
         "jobs.batch" => job::job(body),
-        "persistentvolumeclaims" => pvc::pvc(body, volume_name_cleared),
+        "persistentvolumeclaims" => {
+            // The CSI action reads the snapshot annotation the PVC action removes.
+            csi::pvc(body, ctx.restore_pvs);
+            pvc::pvc(body, volume_name_cleared)
+        }
+        "volumesnapshots.snapshot.storage.k8s.io" => csi::volume_snapshot(body),
+        "volumesnapshotcontents.snapshot.storage.k8s.io" => {
+            let handle = status
+                .or_else(|| body.get("status"))
+                .and_then(|s| s.get("snapshotHandle"));
+            let handle = handle.cloned();
+            csi::volume_snapshot_content(body, handle, ctx.mapping)
+        }
         "persistentvolumes" => pv::pv(body, ctx.mapping),
         "serviceaccounts" => service_account::service_account(body),
         "secrets" => secret::secret(body),
@@ -70,6 +91,9 @@ pub fn cluster_dependent(
     }
     if pod_volume_backups {
         out.push("velero.io/pod-volume-restore: pods with pod volume backups get Velero's restore-wait init container (its image and resources from a ConfigMap); not shown here".into());
+    }
+    if restores("volumesnapshotcontents.snapshot.storage.k8s.io") {
+        out.push("velero.io/csi-volumesnapshotcontent-restorer: each VolumeSnapshotContent takes the cluster's VolumeSnapshotClass of its driver; VolumeSnapshots and their contents are renamed from the Restore's UID (placeholders here)".into());
     }
     if restores("datauploads.velero.io") {
         out.push("velero.io/dataupload: DataUploads are turned into restore ConfigMaps from the data mover's results in the cluster; not shown here".into());
