@@ -3,7 +3,8 @@
 that should not alter speed (a refactor), every command's median time and peak RSS, as a ratio
 new/old in one interleaved run. Builds the revision in a worktree under target/baseline/.
 
-Usage: benches/against.py REV [--sizes 100000,1000000] [--runs 3]
+Usage: benches/against.py REV [--sizes 100000,1000000] [--runs 3] [--skip COMMAND]...
+(--skip leaves out a command by its row name, e.g. one the old revision takes minutes on.)
 """
 import argparse
 import os
@@ -30,7 +31,7 @@ def baseline(rev):
     return binary
 
 
-def bench(items, runs, old):
+def bench(items, runs, old, skip=()):
     name = f"{items // 1000}k"
     a = synth(items, f"{name}.tar.gz")
     b = synth(items, f"{name}-changed1pct.tar.gz", mutate_percent=1)
@@ -62,6 +63,8 @@ def bench(items, runs, old):
                                          "json"], (0, 1)),
             "verify": (v + ["verify", c, "-o", "json"], (0, 1)),
         }
+        for what in skip:
+            runs_of.pop(what, None)
         for what, cmd in runs_of.items():
             commands[f"{what} [{label}]"] = cmd
     med, rss = measure(commands, runs)
@@ -82,11 +85,12 @@ def main():
     ap.add_argument("rev")
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--skip", action="append", default=[])
     args = ap.parse_args()
     build()
     old = baseline(args.rev)
     for items in map(int, args.sizes.split(",")):
-        bench(items, args.runs, old)
+        bench(items, args.runs, old, args.skip)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,10 @@ fn commands_answer_from_the_sidecar_as_from_the_archive() {
                 "--include-cluster-resources=false",
             ],
             vec!["plan", t, "-o", "json"],
+            // The table decodes only the filtered namespaces and counts the others.
+            vec!["plan", t, "--include-namespaces", ns],
+            vec!["plan", t, "--include-namespaces", &globbed],
+            vec!["plan", t, "--include-namespaces", ns, "-o", "json"],
         ];
         let answer = |a: &Vec<&str>| {
             let out = veloscope(a);

@@ -18,7 +18,9 @@ pub struct Args {
 }
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
-    let backup = Backup::open(&a.source, s)?;
+    // The table counts what is not restored; JSON and --show-skipped list every item.
+    let every_item = g.output != Format::Table || a.show_skipped;
+    let backup = Backup::open_for_plan(&a.source, &a.restore, every_item, s)?;
     let report = backup.plan(&a.restore, s)?;
     match g.output {
         Format::Table => table(&report, a.show_skipped, out)?,
@@ -28,6 +30,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
 }
 
 fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result<()> {
+    let omitted: u64 = r.omitted.iter().map(|o| o.items).sum();
     let count = |a: Action| r.steps.iter().filter(|s| s.action == a).count();
     writeln!(
         out,
@@ -38,7 +41,7 @@ fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result
         count(Action::CreateNamespace),
         count(Action::Update),
         count(Action::Skip),
-        r.skipped.len()
+        r.skipped.len() as u64 + omitted
     )?;
     if !r.empty_claims.is_empty() {
         writeln!(out, "Data that will not come back:")?;
@@ -93,16 +96,19 @@ fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result
             t.row(vec![s.resource.into(), item, reason]);
         }
         t.write(out)?;
-    } else if !r.skipped.is_empty() {
+    } else if !r.skipped.is_empty() || omitted > 0 {
         // A million lines help nobody: a count per reason, and the flag that lists them.
-        let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut by_reason: std::collections::BTreeMap<&str, u64> = Default::default();
         for s in &r.skipped {
             *by_reason.entry(s.reason.as_str()).or_default() += 1;
+        }
+        for o in &r.omitted {
+            *by_reason.entry(o.reason.as_str()).or_default() += o.items;
         }
         writeln!(
             out,
             "\nNot restored ({}; --show-skipped lists them):",
-            r.skipped.len()
+            r.skipped.len() as u64 + omitted
         )?;
         let mut t = Table::new(&["REASON", "ITEMS"]);
         for (reason, n) in by_reason {

@@ -57,6 +57,9 @@ pub struct PlanReport<'a> {
     /// Claims that will be re-provisioned empty (also the first warnings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub empty_claims: Vec<String>,
+    /// Items not decoded (see [`Backup::open_for_plan`]), not restored: namespace excluded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<OmittedOut<'a>>,
     pub warnings: Vec<String>,
 }
 
@@ -163,7 +166,39 @@ fn volume_facts(loaded: &Backup, warnings: &mut Vec<String>) -> VolumeFacts {
     f
 }
 
+/// Items of a namespace a plan did not need to decode from the sidecar, all left out by the
+/// filters (mostly the namespace filter), with why.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OmittedOut<'a> {
+    pub resource: &'a str,
+    pub namespace: Option<&'a str>,
+    pub items: u64,
+    pub reason: Reason,
+}
+
 impl Backup {
+    /// Opens a backup for `plan`. With `every_item` false and a namespace filter on the
+    /// command line, a sidecar decodes only those namespaces and the cluster scope: the items of
+    /// the others are only counted ([`PlanReport::omitted`]), as no restore of those namespaces
+    /// can create them.
+    pub fn open_for_plan(
+        path: &Path,
+        filters: &RestoreFilters,
+        every_item: bool,
+        s: &Session<'_>,
+    ) -> Result<Backup> {
+        let scope = (!every_item && filters.spec.is_none())
+            .then(|| sidecar::NamespaceScope::of_included(&filters.include_namespaces))
+            .flatten();
+        let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|sc| sc.accepts(idx, gr, ns));
+        let part = match scope {
+            Some(_) => crate::sidecar::Part::Sections(&in_scope),
+            None => crate::sidecar::Part::All,
+        };
+        Backup::open_with(path, s, part, None)
+    }
+
     /// What a restore with these flags (or `--spec`) would do with this backup.
     pub fn plan(&self, a: &RestoreFilters, s: &Session<'_>) -> Result<PlanReport<'_>> {
         let version = crate::velero_version(&a.velero_version)?;
@@ -623,6 +658,7 @@ fn build(
     warnings: Vec<String>,
 ) -> PlanReport<'_> {
     let idx = &loaded.index;
+    let omitted_reasons = plan.omitted_reasons.clone();
     let mut summary: BTreeMap<&'static str, BTreeMap<String, BTreeMap<&'static str, u64>>> =
         BTreeMap::new();
     let steps: Vec<StepOut> = plan
@@ -693,6 +729,17 @@ fn build(
         hooks,
         summary,
         empty_claims: Vec::new(),
+        omitted: idx
+            .omitted
+            .iter()
+            .zip(&omitted_reasons)
+            .map(|(&(gr, ns, items), &reason)| OmittedOut {
+                resource: idx.str(gr),
+                namespace: ns.map(|n| idx.str(n)),
+                items,
+                reason,
+            })
+            .collect(),
         warnings,
     }
 }

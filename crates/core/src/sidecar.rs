@@ -573,10 +573,15 @@ pub struct NamespaceScope(Vec<veloscope_select::GlobSet>);
 
 impl NamespaceScope {
     pub fn of(f: &crate::BackupFilters) -> Option<NamespaceScope> {
-        let all = f.include_namespaces.is_empty() || f.include_namespaces.iter().any(|n| n == "*");
+        NamespaceScope::of_included(&f.include_namespaces)
+    }
+
+    /// The scope of an included-namespaces list (a Backup's or a Restore's).
+    pub fn of_included(included: &[String]) -> Option<NamespaceScope> {
+        let all = included.is_empty() || included.iter().any(|n| n == "*");
         (!all).then(|| {
             NamespaceScope(
-                f.include_namespaces
+                included
                     .iter()
                     .map(|n| veloscope_select::GlobSet::new([n.as_str()]))
                     .collect(),

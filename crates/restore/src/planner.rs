@@ -222,6 +222,9 @@ pub struct Plan {
     pub reprovisioned: HashSet<usize>,
     /// PVs restored from a native snapshot (renamed when they clash, see `plan` in the core).
     pub from_snapshot: HashSet<usize>,
+    /// Why the items of each section the index did not decode are not restored, by position in
+    /// `Index::omitted` (only sections no restore of the filtered namespaces can reach).
+    pub omitted_reasons: Vec<Reason>,
 }
 
 struct Planner<'a> {
@@ -359,15 +362,19 @@ pub fn plan(
         }
     }
     p.plan.skipped.sort_by_key(|s| s.item);
-    if index.resources.iter().filter(|r| r.namespaced).any(|r| {
-        index
-            .items_of(&r.resource)
-            .iter()
-            .filter_map(|i| i.namespace)
-            .collect::<HashSet<_>>()
-            .len()
-            > 1
-    }) {
+    p.plan.omitted_reasons = index
+        .omitted
+        .iter()
+        .map(|&(gr, ns, _)| p.reason_for(index.str(gr), ns.map(|n| index.str(n))))
+        .collect();
+    // Only the order of what is restored matters: one namespace of a resource has no order.
+    let mut namespaces_of: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for st in &p.plan.steps {
+        if let Some(ns) = &st.namespace {
+            namespaces_of.entry(&st.resource).or_default().insert(ns);
+        }
+    }
+    if namespaces_of.values().any(|n| n.len() > 1) {
         p.plan.warnings.push("within a resource Velero restores namespaces in Go map order, which is random; the plan lists them sorted".into());
     }
     // Data that will not come back is said first, not only as a row of the skipped list.
@@ -428,14 +435,18 @@ impl Planner<'_> {
     /// Why an item that no step restores was left out, for the `skipped` list.
     fn filter_reason(&self, at: usize) -> Reason {
         let item = &self.index.items[at];
-        let gr = self.index.gr(item);
+        self.reason_for(self.index.gr(item), self.index.namespace(item))
+    }
+
+    /// Why the filters leave out an item of `gr` in `ns`.
+    fn reason_for(&self, gr: &str, ns: Option<&str>) -> Reason {
         if NON_RESTORABLE.contains(&gr) {
             return Reason::NonRestorable;
         }
         if !self.resources.should_include(gr) && !self.is_must_have(gr) {
             return Reason::ResourceExcluded;
         }
-        match self.index.namespace(item) {
+        match ns {
             Some(ns) if !self.namespaces.should_include(ns) => Reason::NamespaceExcluded,
             None if self.spec.include_cluster_resources != Some(true) => {
                 Reason::ClusterScopedNotIncluded
