@@ -38,15 +38,17 @@ impl Terminal {
     }
 }
 
-impl Observer for Terminal {
-    fn progress(&self, done: u64, total: u64) {
+impl Terminal {
+    /// Moves the current bar (made by `make` when there is none), drawing it once the work has
+    /// taken a second.
+    fn advance(&self, make: impl FnOnce() -> ProgressBar, done: u64, total: u64) {
         if !self.bars {
             return;
         }
         let Ok(mut read) = self.read.lock() else {
             return;
         };
-        let (bar, start, shown) = read.get_or_insert_with(|| (new_bar(), Instant::now(), false));
+        let (bar, start, shown) = read.get_or_insert_with(|| (make(), Instant::now(), false));
         if !*shown && start.elapsed() > Duration::from_secs(1) {
             *shown = true;
             bar.set_draw_target(ProgressDrawTarget::stderr());
@@ -55,12 +57,35 @@ impl Observer for Terminal {
         bar.set_position(done);
     }
 
-    fn read_finished(&self) {
+    fn clear(&self) {
         if let Ok(mut read) = self.read.lock()
             && let Some((bar, _, _)) = read.take()
         {
             bar.finish_and_clear();
         }
+    }
+}
+
+impl Observer for Terminal {
+    fn progress(&self, done: u64, total: u64) {
+        self.advance(|| new_bar("reading {bytes}/{total_bytes}"), done, total);
+    }
+
+    fn read_finished(&self) {
+        self.clear();
+    }
+
+    fn work(&self, what: &'static str, done: u64, total: u64) {
+        let make = || {
+            let bar = new_bar("{msg} {pos}/{len} items");
+            bar.set_message(what);
+            bar
+        };
+        self.advance(make, done, total);
+    }
+
+    fn work_finished(&self) {
+        self.clear();
     }
 
     fn notice(&self, text: &str) {
@@ -85,10 +110,10 @@ impl Observer for Terminal {
     }
 }
 
-fn new_bar() -> ProgressBar {
+fn new_bar(counts: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     if let Ok(style) =
-        ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} [{wide_bar}] {eta}")
+        ProgressStyle::with_template(&format!("{{spinner}} {counts} [{{wide_bar}}] {{eta}}"))
     {
         bar.set_style(style.progress_chars("=> "));
     }

@@ -78,6 +78,10 @@ pub trait Observer: Sync {
     fn progress(&self, _done: u64, _total: u64) {}
     /// A read of the archive ended (whatever its outcome).
     fn read_finished(&self) {}
+    /// Items of a long step that is not a read (`what`: planning a restore) done so far, of
+    /// `total`; `work_finished` when it ends.
+    fn work(&self, _what: &'static str, _done: u64, _total: u64) {}
+    fn work_finished(&self) {}
     /// Something the user should know that is not an answer: a stale sidecar rebuilt, a side
     /// file that could not be read, an entry the reader skipped.
     fn notice(&self, _text: &str) {}

@@ -231,8 +231,19 @@ impl Backup {
         let resolver = Resolver::for_index(idx);
         let mut warnings = resolver.warnings.clone();
         let volumes = volume_facts(loaded, &mut warnings);
-        let mut plan = restore::plan(idx, &resolver, &spec, version, &priorities, &volumes)
-            .map_err(|e| Error::usage(format!("{file}: {e}")))?;
+        let total = idx.items.len() as u64;
+        let progress = |done| s.observer.work("planning", done, total);
+        let plan = restore::plan(
+            idx,
+            &resolver,
+            &spec,
+            version,
+            &priorities,
+            &volumes,
+            &progress,
+        );
+        s.observer.work_finished();
+        let mut plan = plan.map_err(|e| Error::usage(format!("{file}: {e}")))?;
         warnings.append(&mut plan.warnings);
         drop_undecodable(idx, &mut plan, &mut warnings);
         let restored: HashSet<&str> = plan.steps.iter().map(|s| s.resource.as_str()).collect();

@@ -254,6 +254,7 @@ pub fn plan(
     version: VeleroVersion,
     priorities: &(Vec<String>, Vec<String>),
     volumes: &VolumeFacts,
+    progress: &dyn Fn(u64),
 ) -> Result<Plan, SelectError> {
     let single = match &spec.label_selector {
         Some(s) => s.to_selector()?,
@@ -339,6 +340,7 @@ pub fn plan(
     let archive: Vec<String> = index.resources.iter().map(|r| r.resource.clone()).collect();
     for name in ordered_resources(&priorities.0, &priorities.1, &archive) {
         p.process(&name, &mut processed);
+        progress(p.restored.len() as u64);
     }
     // Linear: a bitmap of what is already listed, not a search of the skipped list per item.
     let mut listed = vec![false; index.items.len()];
