@@ -405,7 +405,7 @@ fn read_entries(
     let Some(compression) = index.stats.compression else {
         return Ok(Vec::new());
     };
-    let mut captured = Vec::new();
+    let mut wanted: Vec<(Captured, EntryRef)> = Vec::new();
     for item in &index.items {
         let gr = index.gr(item);
         let namespace = index.namespace(item);
@@ -438,16 +438,9 @@ fn read_entries(
                 continue;
             }
             took_unversioned |= version == VersionDir::Unversioned;
-            let name = path.to_string();
-            let at = EntryAt {
-                compression,
-                access,
-                entry: &entry,
-                name: &name,
-            };
-            captured.push(Captured {
-                body: read_body(archive, &at, g)?,
-                entry: name,
+            let captured = Captured {
+                body: Vec::new(),
+                entry: path.to_string(),
                 gr: gr.to_string(),
                 namespace: namespace.map(str::to_string),
                 name: item.name.to_string(),
@@ -455,10 +448,97 @@ fn read_entries(
                     VersionDir::Unversioned => None,
                     VersionDir::Preferred(v) | VersionDir::Other(v) => Some(v.to_string()),
                 },
-            });
+            };
+            wanted.push((captured, entry));
         }
     }
-    Ok(captured)
+    read_grouped(archive, compression, access, &mut wanted, g)?;
+    Ok(wanted.into_iter().map(|(c, _)| c).collect())
+}
+
+/// Entries further apart than this in the tar stream are read from their own seek points.
+const WINDOW_GAP: u64 = 1 << 20;
+/// The most bytes of the tar stream one read covers for several entries.
+const WINDOW_MAX: u64 = 16 << 20;
+
+/// Fills in the bodies of `wanted`: neighbouring entries (a resource's items in one namespace
+/// lie together in Velero's tarballs) are read in one window from one seek point, not each from
+/// its own, and each is checked against its indexed hash.
+fn read_grouped(
+    archive: &ArchiveRef,
+    compression: Compression,
+    access: &Access,
+    wanted: &mut [(Captured, EntryRef)],
+    g: &Session<'_>,
+) -> Result<()> {
+    let mut order: Vec<usize> = (0..wanted.len()).collect();
+    order.sort_by_key(|&i| wanted[i].1.offset);
+    let window_max = WINDOW_MAX.min(g.options.max_entry_bytes);
+    let mut rest = order.as_slice();
+    while let Some(&first) = rest.first() {
+        let start = wanted[first].1.offset;
+        let mut end = start + wanted[first].1.size;
+        let mut n = 1;
+        while let Some(&next) = rest.get(n) {
+            let e = &wanted[next].1;
+            let next_end = e.offset.saturating_add(e.size).max(end);
+            if e.offset > end.saturating_add(WINDOW_GAP) || next_end - start > window_max {
+                break;
+            }
+            end = next_end;
+            n += 1;
+        }
+        let (group, later) = rest.split_at(n);
+        rest = later;
+        if let [one] = group {
+            let (c, entry) = &mut wanted[*one];
+            let at = EntryAt {
+                compression,
+                access,
+                entry,
+                name: &c.entry,
+            };
+            c.body = read_body(archive, &at, g)?;
+            continue;
+        }
+        let span = EntryRef {
+            hash: 0,
+            size: end - start,
+            offset: start,
+        };
+        let first_name = wanted[first].0.entry.clone();
+        let at = EntryAt {
+            compression,
+            access,
+            entry: &span,
+            name: &first_name,
+        };
+        let (window, read) = read_window(archive, &at, g)?;
+        for (k, &i) in group.iter().enumerate() {
+            let (c, entry) = &mut wanted[i];
+            let from = usize::try_from(entry.offset - start).unwrap_or(usize::MAX);
+            let body = from
+                .checked_add(entry.size as usize)
+                .and_then(|to| window.get(from..to))
+                .unwrap_or_default();
+            let note = if k == 0 {
+                format!("read {read} bytes")
+            } else {
+                format!("read 0 bytes (in the window of {first_name})")
+            };
+            g.observer
+                .trace(&format!("{}: {note} of {}", c.entry, archive.name()));
+            if xxhash_rust::xxh3::xxh3_64(body) != entry.hash {
+                return Err(Error::entry(
+                    archive.name(),
+                    &c.entry,
+                    "bytes differ from the index (archive rewritten in place?); rerun with --no-index",
+                ));
+            }
+            c.body = body.to_vec();
+        }
+    }
+    Ok(())
 }
 
 /// One entry to read at its seek point.
@@ -470,6 +550,26 @@ struct EntryAt<'a> {
 }
 
 fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Result<Vec<u8>> {
+    let (body, read) = read_window(archive, at, g)?;
+    g.observer
+        .trace(&format!("{}: read {read} bytes of {}", at.name, archive.name()));
+    if xxhash_rust::xxh3::xxh3_64(&body) != at.entry.hash {
+        return Err(Error::entry(
+            archive.name(),
+            at.name,
+            "bytes differ from the index (archive rewritten in place?); rerun with --no-index",
+        ));
+    }
+    Ok(body)
+}
+
+/// The `entry.size` bytes at `entry.offset` of the tar stream, read from the seek point before
+/// them, and how many bytes of the file that took (the hash is not checked here).
+fn read_window(
+    archive: &ArchiveRef,
+    at: &EntryAt<'_>,
+    g: &Session<'_>,
+) -> Result<(Vec<u8>, u64)> {
     let size = archive.size()?;
     let (name, entry) = (at.name, at.entry);
     let max_entry_bytes = g.options.max_entry_bytes;
@@ -552,16 +652,7 @@ fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Result<
             }
         }
     };
-    g.observer
-        .trace(&format!("{name}: read {read} bytes of {}", archive.name()));
-    if xxhash_rust::xxh3::xxh3_64(&body) != entry.hash {
-        return Err(Error::entry(
-            archive.name(),
-            name,
-            "bytes differ from the index (archive rewritten in place?); rerun with --no-index",
-        ));
-    }
-    Ok(body)
+    Ok((body, read))
 }
 
 /// The namespaces a selection by these filter flags can include, when they are named without a
