@@ -13,6 +13,7 @@ mod plan;
 mod preview;
 mod restore_actions;
 mod s3;
+mod serve;
 mod sidecar;
 mod tables;
 mod validate;

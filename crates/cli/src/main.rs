@@ -11,6 +11,7 @@ mod ls;
 mod output;
 mod plan;
 mod preview;
+mod serve;
 mod show;
 mod terminal;
 mod validate;
@@ -112,6 +113,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
         Command::Plan(a) => plan::run(a, g, s, out),
         Command::Validate(a) => validate::run(a, g, s, out),
         Command::Index(a) => index::run(a, g, s, out),
+        Command::Serve(a) => serve::run(a, g, s),
         Command::Backups(a) => location::backups(a, g, out),
         Command::Find(a) => location::find(a, g, s, out),
         Command::Restores(a) => location::restores(a, g, out),

@@ -26,6 +26,7 @@
 //! archive) and its access to single entries (seek points, ranged GETs, or another read). It is
 //! `Send + Sync`: a server opens it once and answers many requests at once.
 
+pub mod api;
 mod backup;
 pub mod diff;
 mod error;

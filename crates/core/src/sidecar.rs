@@ -551,8 +551,11 @@ struct EntryAt<'a> {
 
 fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Result<Vec<u8>> {
     let (body, read) = read_window(archive, at, g)?;
-    g.observer
-        .trace(&format!("{}: read {read} bytes of {}", at.name, archive.name()));
+    g.observer.trace(&format!(
+        "{}: read {read} bytes of {}",
+        at.name,
+        archive.name()
+    ));
     if xxhash_rust::xxh3::xxh3_64(&body) != at.entry.hash {
         return Err(Error::entry(
             archive.name(),
@@ -565,11 +568,7 @@ fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Result<
 
 /// The `entry.size` bytes at `entry.offset` of the tar stream, read from the seek point before
 /// them, and how many bytes of the file that took (the hash is not checked here).
-fn read_window(
-    archive: &ArchiveRef,
-    at: &EntryAt<'_>,
-    g: &Session<'_>,
-) -> Result<(Vec<u8>, u64)> {
+fn read_window(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Result<(Vec<u8>, u64)> {
     let size = archive.size()?;
     let (name, entry) = (at.name, at.entry);
     let max_entry_bytes = g.options.max_entry_bytes;

@@ -1,0 +1,268 @@
+//! `get`, `list` and `watch` of a backup's objects: selected by label and field selectors from
+//! the index, paged, and read from the archive at the sidecar's seek points, only for the page
+//! that is answered (or for the candidates of a field selector on a field the index lacks).
+
+use crate::discovery::Discovery;
+use crate::status::Status;
+use crate::table::{Ages, table};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use veloscope_core::api::{ApiItem, ApiResource, Selector};
+use veloscope_core::{Backup, Quiet, Session};
+
+/// The most objects one answer carries, asked for or not (a `continue` token gives the rest).
+pub const MAX_PAGE: usize = 10_000;
+
+/// One backup served as a cluster.
+pub struct Mount {
+    pub backup: Backup,
+    pub discovery: Discovery,
+    pub ages: Ages,
+}
+
+impl Mount {
+    pub fn new(backup: Backup) -> Mount {
+        let discovery = Discovery {
+            resources: backup.api_resources(),
+        };
+        let ages = Ages {
+            at: backup
+                .started()
+                .as_deref()
+                .and_then(crate::table::epoch_seconds),
+        };
+        Mount {
+            backup,
+            discovery,
+            ages,
+        }
+    }
+}
+
+/// What a request asks for, once its path is understood.
+pub struct Request<'a> {
+    pub resource: &'a ApiResource,
+    pub version: &'a str,
+    pub namespace: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub query: &'a HashMap<String, String>,
+    /// The client takes a `meta.k8s.io/v1` Table.
+    pub as_table: bool,
+}
+
+/// A parsed `fieldSelector`: (field, wanted value, equal or not).
+struct FieldSelector(Vec<(String, String, bool)>);
+
+impl FieldSelector {
+    fn parse(text: &str, gr: &str) -> Result<FieldSelector, Status> {
+        let mut terms = Vec::new();
+        for term in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let (field, value, equal) = if let Some((f, v)) = term.split_once("!=") {
+                (f, v, false)
+            } else if let Some((f, v)) = term.split_once("==") {
+                (f, v, true)
+            } else if let Some((f, v)) = term.split_once('=') {
+                (f, v, true)
+            } else {
+                return Err(Status::bad_request(format!(
+                    "invalid field selector {text:?}: {term:?} is not field=value"
+                )));
+            };
+            let supported = matches!(field, "metadata.name" | "metadata.namespace")
+                || (gr == "events"
+                    && (field.starts_with("involvedObject.")
+                        || matches!(field, "reason" | "type" | "source" | "reportingComponent")))
+                || (gr == "pods" && matches!(field, "spec.nodeName" | "status.phase"))
+                || (gr == "secrets" && field == "type");
+            if !supported {
+                return Err(Status::bad_request(format!(
+                    "field label not supported: {field}"
+                )));
+            }
+            terms.push((field.to_string(), value.to_string(), equal));
+        }
+        Ok(FieldSelector(terms))
+    }
+
+    /// Whether the index alone answers it (names and namespaces only).
+    fn on_metadata_only(&self) -> bool {
+        self.0
+            .iter()
+            .all(|(f, _, _)| f == "metadata.name" || f == "metadata.namespace")
+    }
+
+    fn matches_item(&self, item: &ApiItem<'_>) -> bool {
+        self.0.iter().all(|(f, want, equal)| {
+            let got = match f.as_str() {
+                "metadata.name" => item.name,
+                "metadata.namespace" => item.namespace.unwrap_or(""),
+                _ => return true,
+            };
+            (got == want) == *equal
+        })
+    }
+
+    fn matches_body(&self, body: &Value) -> bool {
+        self.0.iter().all(|(f, want, equal)| {
+            let pointer = match f.as_str() {
+                "source" => "/source/component".to_string(),
+                other => format!("/{}", other.replace('.', "/")),
+            };
+            let got = match body.pointer(&pointer) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Null) | None => String::new(),
+                Some(v) => v.to_string(),
+            };
+            (got == *want) == *equal
+        })
+    }
+}
+
+/// The objects of a list (and the continue token), in the index's order.
+fn select(m: &Mount, r: &Request<'_>, paged: bool) -> Result<(Vec<Value>, Option<String>), Status> {
+    let labels = match r.query.get("labelSelector") {
+        Some(text) => Selector::parse(text)
+            .map_err(|e| Status::bad_request(format!("invalid label selector {text:?}: {e}")))?,
+        None => Selector::everything(),
+    };
+    let fields = FieldSelector::parse(
+        r.query.get("fieldSelector").map_or("", String::as_str),
+        &r.resource.gr,
+    )?;
+    let items: Vec<ApiItem<'_>> = m
+        .backup
+        .api_items(&r.resource.gr, r.namespace)
+        .into_iter()
+        .filter(|i| labels.matches(|k| i.label(k)))
+        .filter(|i| fields.matches_item(i))
+        .collect();
+    let version = (r.version != r.resource.preferred_version()).then_some(r.version);
+    let read = |items: &[ApiItem<'_>]| -> Result<Vec<Value>, Status> {
+        let positions: Vec<usize> = items.iter().map(|i| i.position).collect();
+        let session = Session::new(veloscope_core::Options::default(), &Quiet);
+        let bodies = m.backup.api_bodies(&positions, version, &session)?;
+        Ok(bodies
+            .into_iter()
+            .flatten()
+            .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
+            .collect())
+    };
+    let (start, limit) = if paged {
+        let start = match r.query.get("continue") {
+            Some(token) if !token.is_empty() => token
+                .strip_prefix("veloscope:")
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| Status::bad_request(format!("invalid continue token {token:?}")))?,
+            _ => 0,
+        };
+        let limit = r
+            .query
+            .get("limit")
+            .and_then(|l| l.parse::<usize>().ok())
+            .filter(|&l| l > 0)
+            .map_or(MAX_PAGE, |l| l.min(MAX_PAGE));
+        (start, limit)
+    } else {
+        (0, usize::MAX)
+    };
+    if fields.on_metadata_only() {
+        let end = start.saturating_add(limit).min(items.len());
+        let page = items.get(start.min(items.len())..end).unwrap_or_default();
+        let next = (end < items.len()).then(|| format!("veloscope:{end}"));
+        return Ok((read(page)?, next));
+    }
+    // A field the index does not hold: read the candidates and keep those that match.
+    let matching: Vec<Value> = read(&items)?
+        .into_iter()
+        .filter(|b| fields.matches_body(b))
+        .collect();
+    let end = start.saturating_add(limit).min(matching.len());
+    let next = (end < matching.len()).then(|| format!("veloscope:{end}"));
+    let page = matching
+        .into_iter()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect();
+    Ok((page, next))
+}
+
+fn group_version(r: &Request<'_>) -> String {
+    if r.resource.group.is_empty() {
+        r.version.to_string()
+    } else {
+        format!("{}/{}", r.resource.group, r.version)
+    }
+}
+
+fn include<'a>(r: &'a Request<'a>) -> &'a str {
+    r.query
+        .get("includeObject")
+        .map_or("PartialObjectMetadata", String::as_str)
+}
+
+/// A list, or one object (`r.name`), as JSON or a Table.
+pub fn get(m: &Mount, r: &Request<'_>) -> Result<Value, Status> {
+    if let Some(name) = r.name {
+        let item = m
+            .backup
+            .api_items(&r.resource.gr, r.namespace)
+            .into_iter()
+            .find(|i| i.name == name)
+            .ok_or_else(|| Status::not_found(&r.resource.plural, name))?;
+        let version = (r.version != r.resource.preferred_version()).then_some(r.version);
+        let session = Session::new(veloscope_core::Options::default(), &Quiet);
+        let body = m
+            .backup
+            .api_bodies(&[item.position], version, &session)?
+            .pop()
+            .flatten()
+            .ok_or_else(|| Status::not_found(&r.resource.plural, name))?;
+        let object: Value = serde_json::from_slice(&body).map_err(|e| {
+            Status::internal(format!(
+                "{} {name}: the stored object is not JSON: {e}",
+                r.resource.plural
+            ))
+        })?;
+        return Ok(if r.as_table {
+            table(&r.resource.gr, &[object], &m.ages, include(r), None)
+        } else {
+            object
+        });
+    }
+    let (objects, next) = select(m, r, true)?;
+    if r.as_table {
+        return Ok(table(&r.resource.gr, &objects, &m.ages, include(r), next));
+    }
+    let mut metadata = json!({"resourceVersion": "1"});
+    if let Some(c) = next {
+        metadata["continue"] = json!(c);
+    }
+    Ok(json!({
+        "kind": format!("{}List", r.resource.kind),
+        "apiVersion": group_version(r),
+        "metadata": metadata,
+        "items": objects,
+    }))
+}
+
+/// The events a watch starts with: every current object, ADDED (a backup never changes after).
+pub fn watch_events(m: &Mount, r: &Request<'_>) -> Result<Vec<Value>, Status> {
+    let (objects, _) = select(m, r, false)?;
+    Ok(objects
+        .into_iter()
+        .map(|o| {
+            let object = if r.as_table {
+                table(
+                    &r.resource.gr,
+                    std::slice::from_ref(&o),
+                    &m.ages,
+                    include(r),
+                    None,
+                )
+            } else {
+                o
+            };
+            json!({"type": "ADDED", "object": object})
+        })
+        .collect())
+}

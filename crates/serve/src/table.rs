@@ -1,0 +1,719 @@
+//! Server-side printing: `meta.k8s.io/v1` Table columns and cells for the kinds kubectl users
+//! look at most, as the apiserver's printers give them (wide-only columns have priority 1), and
+//! NAME/AGE for the rest. Ages are counted to the backup's start, not to now.
+
+use serde_json::{Value, json};
+
+/// One column: its header, type, whether it is shown only with `-o wide`, and its cell.
+struct Column {
+    name: &'static str,
+    kind: &'static str,
+    wide: bool,
+    cell: fn(&Value, &Ages) -> Value,
+}
+
+/// How old objects were when the backup started.
+pub struct Ages {
+    /// Seconds since the epoch of the backup's start (None: unknown, ages show `<unknown>`).
+    pub at: Option<i64>,
+}
+
+impl Ages {
+    pub fn of(&self, timestamp: Option<&str>) -> Value {
+        let age = timestamp
+            .and_then(epoch_seconds)
+            .zip(self.at)
+            // Made while the backup ran: younger than the backup, not "<invalid>".
+            .map(|(then, at)| human_duration((at - then).max(0)));
+        json!(age.unwrap_or_else(|| "<unknown>".into()))
+    }
+}
+
+fn text(v: &Value, pointer: &str) -> String {
+    match v.pointer(pointer) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn or_none(s: String) -> Value {
+    json!(if s.is_empty() { "<none>".into() } else { s })
+}
+
+fn int(v: &Value, pointer: &str) -> i64 {
+    v.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn count(v: &Value, pointer: &str) -> Value {
+    let n = match v.pointer(pointer) {
+        Some(Value::Object(m)) => m.len(),
+        Some(Value::Array(a)) => a.len(),
+        _ => 0,
+    };
+    json!(n)
+}
+
+fn age(v: &Value, a: &Ages) -> Value {
+    a.of(v
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str))
+}
+
+fn name(v: &Value, _: &Ages) -> Value {
+    json!(text(v, "/metadata/name"))
+}
+
+fn containers(v: &Value, field: &str, template: &str) -> Value {
+    let list = v
+        .pointer(&format!("{template}/containers"))
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .map(|c| text(c, &format!("/{field}")))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    or_none(list)
+}
+
+fn selector(v: &Value, pointer: &str) -> Value {
+    let s = v
+        .pointer(pointer)
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    or_none(s)
+}
+
+/// The STATUS column of `kubectl get pods` (its `printPod`, init containers aside).
+fn pod_status(v: &Value) -> String {
+    let mut reason = text(v, "/status/phase");
+    let given = text(v, "/status/reason");
+    if !given.is_empty() {
+        reason = given;
+    }
+    let mut running = false;
+    let statuses = v
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array);
+    for c in statuses.into_iter().flatten().rev() {
+        let waiting = text(c, "/state/waiting/reason");
+        let terminated = text(c, "/state/terminated/reason");
+        if !waiting.is_empty() {
+            reason = waiting;
+        } else if !terminated.is_empty() {
+            reason = terminated;
+        } else if c.pointer("/state/terminated").is_some() {
+            let signal = int(c, "/state/terminated/signal");
+            reason = if signal != 0 {
+                format!("Signal:{signal}")
+            } else {
+                format!("ExitCode:{}", int(c, "/state/terminated/exitCode"))
+            };
+        } else if c.get("ready").and_then(Value::as_bool) == Some(true)
+            && c.pointer("/state/running").is_some()
+        {
+            running = true;
+        }
+    }
+    if reason == "Completed" && running {
+        reason = "Running".into();
+    }
+    if v.pointer("/metadata/deletionTimestamp")
+        .is_some_and(|d| !d.is_null())
+    {
+        reason = "Terminating".into();
+    }
+    reason
+}
+
+fn pod_ready(v: &Value) -> Value {
+    let statuses = v
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array);
+    let total = v
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let ready = statuses
+        .into_iter()
+        .flatten()
+        .filter(|c| c.get("ready").and_then(Value::as_bool) == Some(true))
+        .count();
+    json!(format!("{ready}/{total}"))
+}
+
+fn restarts(v: &Value) -> Value {
+    let n: i64 = v
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| int(c, "/restartCount"))
+        .sum();
+    json!(n)
+}
+
+fn ports(v: &Value) -> Value {
+    let list = v
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    let node = p
+                        .get("nodePort")
+                        .and_then(Value::as_i64)
+                        .map(|n| format!(":{n}"))
+                        .unwrap_or_default();
+                    format!(
+                        "{}{node}/{}",
+                        int(p, "/port"),
+                        p.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    or_none(list)
+}
+
+fn access_modes(v: &Value, pointer: &str) -> Value {
+    fn short(m: &str) -> &str {
+        match m {
+            "ReadWriteOnce" => "RWO",
+            "ReadOnlyMany" => "ROX",
+            "ReadWriteMany" => "RWX",
+            "ReadWriteOncePod" => "RWOP",
+            other => other,
+        }
+    }
+    let list = v
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|ms| {
+            ms.iter()
+                .filter_map(Value::as_str)
+                .map(short)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    json!(list)
+}
+
+fn node_status(v: &Value) -> Value {
+    let ready = v
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+        .and_then(|c| c.get("status").and_then(Value::as_str));
+    let mut s = match ready {
+        Some("True") => "Ready".to_string(),
+        _ => "NotReady".to_string(),
+    };
+    if v.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true) {
+        s.push_str(",SchedulingDisabled");
+    }
+    json!(s)
+}
+
+fn node_roles(v: &Value) -> Value {
+    let roles = v
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    or_none(roles)
+}
+
+fn node_address(v: &Value, kind: &str) -> Value {
+    let a = v
+        .pointer("/status/addresses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|a| a.get("type").and_then(Value::as_str) == Some(kind))
+        .map(|a| text(a, "/address"))
+        .unwrap_or_default();
+    or_none(a)
+}
+
+fn columns(gr: &str) -> Vec<Column> {
+    let c = |name, kind, wide, cell| Column {
+        name,
+        kind,
+        wide,
+        cell,
+    };
+    let head = c("Name", "string", false, name);
+    let tail = c("Age", "string", false, age);
+    let mid: Vec<Column> = match gr {
+        "pods" => vec![
+            c("Ready", "string", false, |v, _| pod_ready(v)),
+            c("Status", "string", false, |v, _| json!(pod_status(v))),
+            c("Restarts", "string", false, |v, _| restarts(v)),
+        ],
+        "deployments.apps" | "deployments.extensions" => vec![
+            c("Ready", "string", false, |v, _| {
+                json!(format!(
+                    "{}/{}",
+                    int(v, "/status/readyReplicas"),
+                    int(v, "/spec/replicas")
+                ))
+            }),
+            c("Up-to-date", "integer", false, |v, _| {
+                json!(int(v, "/status/updatedReplicas"))
+            }),
+            c("Available", "integer", false, |v, _| {
+                json!(int(v, "/status/availableReplicas"))
+            }),
+        ],
+        "replicasets.apps" | "replicasets.extensions" => vec![
+            c("Desired", "integer", false, |v, _| {
+                json!(int(v, "/spec/replicas"))
+            }),
+            c("Current", "integer", false, |v, _| {
+                json!(int(v, "/status/replicas"))
+            }),
+            c("Ready", "integer", false, |v, _| {
+                json!(int(v, "/status/readyReplicas"))
+            }),
+        ],
+        "statefulsets.apps" => vec![c("Ready", "string", false, |v, _| {
+            json!(format!(
+                "{}/{}",
+                int(v, "/status/readyReplicas"),
+                int(v, "/spec/replicas")
+            ))
+        })],
+        "daemonsets.apps" | "daemonsets.extensions" => vec![
+            c("Desired", "integer", false, |v, _| {
+                json!(int(v, "/status/desiredNumberScheduled"))
+            }),
+            c("Current", "integer", false, |v, _| {
+                json!(int(v, "/status/currentNumberScheduled"))
+            }),
+            c("Ready", "integer", false, |v, _| {
+                json!(int(v, "/status/numberReady"))
+            }),
+            c("Up-to-date", "integer", false, |v, _| {
+                json!(int(v, "/status/updatedNumberScheduled"))
+            }),
+            c("Available", "integer", false, |v, _| {
+                json!(int(v, "/status/numberAvailable"))
+            }),
+            c("Node Selector", "string", false, |v, _| {
+                selector(v, "/spec/template/spec/nodeSelector")
+            }),
+        ],
+        "services" => vec![
+            c("Type", "string", false, |v, _| json!(text(v, "/spec/type"))),
+            c("Cluster-IP", "string", false, |v, _| {
+                or_none(text(v, "/spec/clusterIP"))
+            }),
+            c("External-IP", "string", false, |v, _| {
+                let ips = v
+                    .pointer("/status/loadBalancer/ingress")
+                    .and_then(Value::as_array)
+                    .map(|i| {
+                        i.iter()
+                            .map(|x| text(x, "/ip"))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_default();
+                or_none(ips)
+            }),
+            c("Port(s)", "string", false, |v, _| ports(v)),
+        ],
+        "configmaps" => vec![c("Data", "integer", false, |v, _| {
+            let data = count(v, "/data").as_u64().unwrap_or(0);
+            let binary = count(v, "/binaryData").as_u64().unwrap_or(0);
+            json!(data + binary)
+        })],
+        "secrets" => vec![
+            c("Type", "string", false, |v, _| json!(text(v, "/type"))),
+            c("Data", "integer", false, |v, _| count(v, "/data")),
+        ],
+        "serviceaccounts" => vec![c("Secrets", "integer", false, |v, _| count(v, "/secrets"))],
+        "persistentvolumeclaims" => vec![
+            c("Status", "string", false, |v, _| {
+                json!(text(v, "/status/phase"))
+            }),
+            c("Volume", "string", false, |v, _| {
+                json!(text(v, "/spec/volumeName"))
+            }),
+            c("Capacity", "string", false, |v, _| {
+                json!(text(v, "/status/capacity/storage"))
+            }),
+            c("Access Modes", "string", false, |v, _| {
+                access_modes(v, "/status/accessModes")
+            }),
+            c("StorageClass", "string", false, |v, _| {
+                or_none(text(v, "/spec/storageClassName"))
+            }),
+        ],
+        "persistentvolumes" => vec![
+            c("Capacity", "string", false, |v, _| {
+                json!(text(v, "/spec/capacity/storage"))
+            }),
+            c("Access Modes", "string", false, |v, _| {
+                access_modes(v, "/spec/accessModes")
+            }),
+            c("Reclaim Policy", "string", false, |v, _| {
+                json!(text(v, "/spec/persistentVolumeReclaimPolicy"))
+            }),
+            c("Status", "string", false, |v, _| {
+                json!(text(v, "/status/phase"))
+            }),
+            c("Claim", "string", false, |v, _| {
+                let ns = text(v, "/spec/claimRef/namespace");
+                let n = text(v, "/spec/claimRef/name");
+                json!(if n.is_empty() {
+                    String::new()
+                } else {
+                    format!("{ns}/{n}")
+                })
+            }),
+            c("StorageClass", "string", false, |v, _| {
+                or_none(text(v, "/spec/storageClassName"))
+            }),
+        ],
+        "namespaces" => vec![c("Status", "string", false, |v, _| {
+            json!(text(v, "/status/phase"))
+        })],
+        "nodes" => vec![
+            c("Status", "string", false, |v, _| node_status(v)),
+            c("Roles", "string", false, |v, _| node_roles(v)),
+        ],
+        "jobs.batch" => vec![c("Completions", "string", false, |v, _| {
+            json!(format!(
+                "{}/{}",
+                int(v, "/status/succeeded"),
+                v.pointer("/spec/completions")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1)
+            ))
+        })],
+        "cronjobs.batch" => vec![
+            c("Schedule", "string", false, |v, _| {
+                json!(text(v, "/spec/schedule"))
+            }),
+            c("Suspend", "boolean", false, |v, _| {
+                json!(
+                    v.pointer("/spec/suspend")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                )
+            }),
+            c("Active", "integer", false, |v, _| {
+                count(v, "/status/active")
+            }),
+            c("Last Schedule", "string", false, |v, a| {
+                a.of(v
+                    .pointer("/status/lastScheduleTime")
+                    .and_then(Value::as_str))
+            }),
+        ],
+        "events" | "events.events.k8s.io" => {
+            return vec![
+                c("Last Seen", "string", false, |v, a| {
+                    let last = [
+                        "/lastTimestamp",
+                        "/eventTime",
+                        "/metadata/creationTimestamp",
+                    ]
+                    .iter()
+                    .find_map(|p| v.pointer(p).and_then(Value::as_str));
+                    a.of(last)
+                }),
+                c("Type", "string", false, |v, _| json!(text(v, "/type"))),
+                c("Reason", "string", false, |v, _| json!(text(v, "/reason"))),
+                c("Object", "string", false, |v, _| {
+                    json!(format!(
+                        "{}/{}",
+                        text(v, "/involvedObject/kind").to_lowercase(),
+                        text(v, "/involvedObject/name")
+                    ))
+                }),
+                c("Message", "string", false, |v, _| {
+                    json!(text(v, "/message"))
+                }),
+            ];
+        }
+        "customresourcedefinitions.apiextensions.k8s.io" => {
+            return vec![
+                head,
+                c("Created At", "date", false, |v, _| {
+                    json!(text(v, "/metadata/creationTimestamp"))
+                }),
+            ];
+        }
+        _ => Vec::new(),
+    };
+    let wide: Vec<Column> = match gr {
+        "pods" => vec![
+            c("IP", "string", true, |v, _| {
+                or_none(text(v, "/status/podIP"))
+            }),
+            c("Node", "string", true, |v, _| {
+                or_none(text(v, "/spec/nodeName"))
+            }),
+            c("Nominated Node", "string", true, |v, _| {
+                or_none(text(v, "/status/nominatedNodeName"))
+            }),
+        ],
+        "deployments.apps" | "replicasets.apps" | "statefulsets.apps" | "daemonsets.apps" => vec![
+            c("Containers", "string", true, |v, _| {
+                containers(v, "name", "/spec/template/spec")
+            }),
+            c("Images", "string", true, |v, _| {
+                containers(v, "image", "/spec/template/spec")
+            }),
+            c("Selector", "string", true, |v, _| {
+                selector(v, "/spec/selector/matchLabels")
+            }),
+        ],
+        "services" => vec![c("Selector", "string", true, |v, _| {
+            selector(v, "/spec/selector")
+        })],
+        "nodes" => vec![
+            c("Internal-IP", "string", true, |v, _| {
+                node_address(v, "InternalIP")
+            }),
+            c("External-IP", "string", true, |v, _| {
+                node_address(v, "ExternalIP")
+            }),
+            c("OS-Image", "string", true, |v, _| {
+                json!(text(v, "/status/nodeInfo/osImage"))
+            }),
+            c("Kernel-Version", "string", true, |v, _| {
+                json!(text(v, "/status/nodeInfo/kernelVersion"))
+            }),
+            c("Container-Runtime", "string", true, |v, _| {
+                json!(text(v, "/status/nodeInfo/containerRuntimeVersion"))
+            }),
+        ],
+        _ => Vec::new(),
+    };
+    let mut all = vec![head];
+    all.extend(mid);
+    all.push(tail);
+    if gr == "nodes" {
+        all.push(c("Version", "string", false, |v, _| {
+            json!(text(v, "/status/nodeInfo/kubeletVersion"))
+        }));
+    }
+    all.extend(wide);
+    all
+}
+
+/// A Table of `objects` of group-resource `gr`; `include` is the `includeObject` parameter.
+pub fn table(
+    gr: &str,
+    objects: &[Value],
+    ages: &Ages,
+    include: &str,
+    continue_: Option<String>,
+) -> Value {
+    let cols = columns(gr);
+    let started = ages
+        .at
+        .map_or("unknown".to_string(), |_| "the backup's start".to_string());
+    let definitions: Vec<Value> = cols
+        .iter()
+        .map(|c| {
+            let description = if c.name == "Age"
+                || c.name == "Last Seen"
+                || c.name == "Last Schedule"
+            {
+                format!("How long before {started} the object was created (a backup does not age).")
+            } else {
+                format!("{} of the object as the backup holds it.", c.name)
+            };
+            json!({
+                "name": c.name,
+                "type": c.kind,
+                "format": if c.name == "Name" { "name" } else { "" },
+                "description": description,
+                "priority": if c.wide { 1 } else { 0 },
+            })
+        })
+        .collect();
+    let rows: Vec<Value> = objects
+        .iter()
+        .map(|o| {
+            let cells: Vec<Value> = cols.iter().map(|c| (c.cell)(o, ages)).collect();
+            let mut row = json!({"cells": cells});
+            match include {
+                "None" => {}
+                "Object" => row["object"] = o.clone(),
+                _ => {
+                    row["object"] = json!({
+                        "kind": "PartialObjectMetadata",
+                        "apiVersion": "meta.k8s.io/v1",
+                        "metadata": o.get("metadata").cloned().unwrap_or_else(|| json!({})),
+                    })
+                }
+            }
+            row
+        })
+        .collect();
+    let mut metadata = json!({"resourceVersion": "1"});
+    if let Some(c) = continue_ {
+        metadata["continue"] = json!(c);
+    }
+    json!({
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": metadata,
+        "columnDefinitions": definitions,
+        "rows": rows,
+    })
+}
+
+/// Seconds since the epoch of an RFC 3339 timestamp (`2019-07-12T07:15:08Z`, offsets and
+/// fractions allowed).
+pub fn epoch_seconds(ts: &str) -> Option<i64> {
+    let b = ts.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let mut secs = days * 86_400 + h * 3600 + mi * 60 + s;
+    let rest = ts[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    if let Some(off) = rest.strip_prefix(['+', '-']) {
+        let sign = if rest.starts_with('-') { -1 } else { 1 };
+        let oh = off.get(0..2)?.parse::<i64>().ok()?;
+        let om = off.get(3..5)?.parse::<i64>().ok()?;
+        secs -= sign * (oh * 3600 + om * 60);
+    }
+    Some(secs)
+}
+
+/// A duration as kubectl prints ages (`HumanDuration` of apimachinery).
+pub fn human_duration(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".into();
+    }
+    if seconds < 0 {
+        return "0s".into();
+    }
+    if seconds < 120 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        let s = seconds % 60;
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
+    }
+    if minutes < 180 {
+        return format!("{minutes}m");
+    }
+    let hours = seconds / 3600;
+    if hours < 8 {
+        let m = minutes % 60;
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 24 * 8 {
+        let h = hours % 24;
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        let dy = (hours / 24) % 365;
+        return if dy == 0 {
+            format!("{}y", hours / 24 / 365)
+        } else {
+            format!("{}y{dy}d", hours / 24 / 365)
+        };
+    }
+    format!("{}y", hours / 24 / 365)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// apimachinery's `HumanDuration` cases.
+    #[test]
+    fn ages_read_as_kubectl_prints_them() {
+        for (secs, want) in [
+            (0, "0s"),
+            (119, "119s"),
+            (120, "2m"),
+            (125, "2m5s"),
+            (600, "10m"),
+            (3 * 3600, "3h"),
+            (3 * 3600 + 600, "3h10m"),
+            (8 * 3600, "8h"),
+            (47 * 3600, "47h"),
+            (48 * 3600, "2d"),
+            (49 * 3600, "2d1h"),
+            (8 * 86400, "8d"),
+            (730 * 86400, "2y"),
+            (731 * 86400, "2y1d"),
+            (9 * 365 * 86400, "9y"),
+        ] {
+            assert_eq!(human_duration(secs), want, "{secs}");
+        }
+    }
+
+    #[test]
+    fn timestamps_parse_to_epoch_seconds() {
+        assert_eq!(epoch_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(epoch_seconds("2019-07-12T07:15:08Z"), Some(1_562_915_708));
+        assert_eq!(
+            epoch_seconds("2019-07-12T09:15:08+02:00"),
+            Some(1_562_915_708)
+        );
+        assert_eq!(
+            epoch_seconds("2019-07-12T07:15:08.123456Z"),
+            Some(1_562_915_708)
+        );
+        assert_eq!(epoch_seconds("yesterday"), None);
+    }
+}

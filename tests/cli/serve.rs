@@ -1,0 +1,455 @@
+//! `veloscope serve` driven by the real `kubectl` (the tests that need it are ignored where it is
+//! missing; `.ci/run` installs it and runs them), and by raw HTTP for hostile requests. Every
+//! server serves a copy: serving indexes the backup, and fixtures stay untouched.
+
+use crate::common::*;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+struct Server {
+    child: Child,
+    url: String,
+    kubeconfig: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let p = e.expect("entry").path();
+        let target = to.join(p.file_name().expect("name"));
+        if p.is_dir() {
+            copy_dir(&p, &target);
+        } else if !p.to_string_lossy().ends_with(".vsidx") {
+            std::fs::copy(&p, &target).expect("copy");
+        }
+    }
+}
+
+/// Serves `source` (copied into a temporary folder first) on a free loopback port.
+fn serve(source: &Path, extra: &[&str]) -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join(source.file_name().expect("name"));
+    if source.is_dir() {
+        copy_dir(source, &copy);
+    } else {
+        std::fs::copy(source, &copy).expect("copy");
+    }
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_veloscope"))
+        .args([
+            "serve",
+            path_str(&copy),
+            "--listen",
+            "127.0.0.1:0",
+            "--write-kubeconfig",
+        ])
+        .arg(&kubeconfig)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start veloscope serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| panic!("veloscope serve ended before listening"));
+        if let Some(url) = line.split(" read-only at ").nth(1) {
+            break url.trim().to_string();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        url,
+        kubeconfig,
+        dir,
+    }
+}
+
+fn require_kubectl() {
+    let found = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "these tests need kubectl on PATH (.ci/run installs it)"
+    );
+}
+
+fn kubectl(s: &Server, args: &[&str]) -> Output {
+    let cache = s.dir.path().join("kube-cache");
+    Command::new("kubectl")
+        .args(args)
+        .arg(format!("--cache-dir={}", cache.display()))
+        .arg("--request-timeout=30s")
+        .env("KUBECONFIG", &s.kubeconfig)
+        .output()
+        .expect("run kubectl")
+}
+
+fn ok(s: &Server, args: &[&str]) -> String {
+    let out = kubectl(s, args);
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A backup with a pod, an event about it, a labelled and an unlabelled config map, a CRD and
+/// one of its objects.
+fn small_cluster() -> TestArchive {
+    archive(&[
+        obj("namespaces", "app", json!({"status": {"phase": "Active"}})),
+        obj(
+            "namespaces",
+            "other",
+            json!({"status": {"phase": "Active"}}),
+        ),
+        obj(
+            "pods",
+            "app/web",
+            json!({"metadata": {"uid": "uid-web", "labels": {"app": "web"}, "creationTimestamp": "2024-01-01T00:00:00Z"},
+                "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "nginx:1.25"}]},
+                "status": {"phase": "Running", "podIP": "10.0.0.7",
+                    "containerStatuses": [{"name": "c", "ready": true, "restartCount": 3, "state": {"running": {}}}]}}),
+        ),
+        obj(
+            "pods",
+            "app/db",
+            json!({"metadata": {"uid": "uid-db", "labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "c", "image": "postgres"}]}, "status": {"phase": "Pending"}}),
+        ),
+        obj(
+            "events",
+            "app/web.17a",
+            json!({"involvedObject": {"kind": "Pod", "name": "web", "namespace": "app", "uid": "uid-web"},
+                "reason": "Pulled", "message": "Container image nginx:1.25 pulled", "type": "Normal",
+                "lastTimestamp": "2024-01-01T00:00:05Z"}),
+        ),
+        obj(
+            "configmaps",
+            "app/settings",
+            json!({"metadata": {"labels": {"tier": "web"}}, "data": {"a": "1", "b": "2"}}),
+        ),
+        obj("configmaps", "other/plain", json!({"data": {}})),
+        crd("widgets.example.com", "Widget", true),
+        obj(
+            "widgets.example.com",
+            "app/w1",
+            json!({"spec": {"size": 3}}),
+        ),
+    ])
+}
+
+#[test]
+#[ignore = "needs the kubectl binary (.ci/run installs it)"]
+fn kubectl_browses_a_backup_as_a_cluster() {
+    require_kubectl();
+    let a = small_cluster();
+    let s = serve(&a.path, &[]);
+    // Tables with the columns kubectl users expect, across namespaces.
+    let table = ok(&s, &["get", "pods", "-A"]);
+    let header: Vec<&str> = table
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+        "{table}"
+    );
+    assert!(
+        table.lines().any(|l| l.starts_with("app")
+            && l.contains("web")
+            && l.contains("1/1")
+            && l.contains("Running")),
+        "{table}"
+    );
+    let wide = ok(&s, &["get", "po", "-n", "app", "-o", "wide"]);
+    assert!(
+        wide.contains("10.0.0.7") && wide.contains("node-1"),
+        "{wide}"
+    );
+    // -o json|yaml|name, selectors.
+    let list: Value =
+        serde_json::from_str(&ok(&s, &["get", "pods", "-n", "app", "-o", "json"])).expect("json");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2));
+    let yaml = ok(&s, &["get", "pod", "web", "-n", "app", "-o", "yaml"]);
+    assert!(yaml.contains("image: nginx:1.25"), "{yaml}");
+    assert_eq!(
+        ok(
+            &s,
+            &["get", "pods", "-n", "app", "-o", "name", "-l", "app=db"]
+        )
+        .trim(),
+        "pod/db"
+    );
+    let field = ok(
+        &s,
+        &[
+            "get",
+            "pods",
+            "-A",
+            "-o",
+            "name",
+            "--field-selector",
+            "metadata.name=web",
+        ],
+    );
+    assert_eq!(field.trim(), "pod/web");
+    let labelled = ok(&s, &["get", "cm", "-A", "-l", "tier=web", "-o", "name"]);
+    assert_eq!(labelled.trim(), "configmap/settings");
+    // describe finds the pod's events by its involvedObject fields.
+    let described = ok(&s, &["describe", "pod", "web", "-n", "app"]);
+    assert!(
+        described.contains("Container image nginx:1.25 pulled"),
+        "{described}"
+    );
+    // CRDs, custom resources and discovery.
+    assert!(ok(&s, &["get", "crd"]).contains("widgets.example.com"));
+    assert!(ok(&s, &["get", "widgets", "-n", "app"]).contains("w1"));
+    let resources = ok(&s, &["api-resources"]);
+    assert!(
+        resources
+            .lines()
+            .any(|l| l.starts_with("pods") && l.contains(" po ")),
+        "{resources}"
+    );
+    // Read-only: a write is refused with the apiserver's reason.
+    let out = kubectl(&s, &["delete", "pod", "web", "-n", "app"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("MethodNotAllowed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kubectl(&s, &["get", "pod", "nope", "-n", "app"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pods \"nope\" not found"), "{err}");
+}
+
+#[test]
+#[ignore = "needs the kubectl binary (.ci/run installs it)"]
+fn a_location_serves_each_backup_under_its_prefix() {
+    require_kubectl();
+    let s = serve(&fixture("bsl"), &[]);
+    let contexts = ok(&s, &["config", "get-contexts", "-o", "name"]);
+    for b in ["edge-cases", "k3s-124", "sonobuoy-k8s114"] {
+        assert!(contexts.lines().any(|c| c == b), "{contexts}");
+    }
+    let k3s = ok(
+        &s,
+        &[
+            "--context",
+            "k3s-124",
+            "get",
+            "deploy",
+            "-n",
+            "kube-system",
+            "-o",
+            "name",
+        ],
+    );
+    assert!(k3s.contains("deployment.apps/coredns"), "{k3s}");
+    let sono = ok(
+        &s,
+        &["--context", "sonobuoy-k8s114", "get", "ns", "-o", "name"],
+    );
+    assert!(sono.contains("namespace/heptio-sonobuoy"), "{sono}");
+    let server = format!("{}/backups/no-such-backup", s.url);
+    let out = kubectl(&s, &["--server", &server, "get", "pods"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+#[ignore = "needs the kubectl binary (.ci/run installs it)"]
+fn a_token_is_required_when_set_and_tls_works() {
+    require_kubectl();
+    let a = small_cluster();
+    // A self-signed certificate the kubeconfig trusts (kubectl sends a bearer token only over TLS).
+    let (cert, key) = (a.dir.path().join("tls.crt"), a.dir.path().join("tls.key"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=veloscope",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let token_file = a.dir.path().join("token");
+    let tls = ["--tls-cert", path_str(&cert), "--tls-key", path_str(&key)];
+    let s = serve(
+        &a.path,
+        &[&["--token-file", path_str(&token_file)][..], &tls].concat(),
+    );
+    assert!(s.url.starts_with("https://"), "{}", s.url);
+    assert!(ok(&s, &["get", "pods", "-n", "app", "-o", "name"]).contains("pod/web"));
+    let out = kubectl(&s, &["--token", "wrong", "get", "pods", "-n", "app"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Unauthorized") || err.contains("provide credentials"),
+        "{err}"
+    );
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&token_file).expect("token").permissions(),
+    );
+    assert_eq!(mode & 0o077, 0, "the token file is the owner's alone");
+    // The same token file serves again (read, not replaced).
+    let again = serve(
+        &a.path,
+        &[&["--token-file", path_str(&token_file)][..], &tls].concat(),
+    );
+    assert!(ok(&again, &["get", "ns", "-o", "name"]).contains("namespace/app"));
+}
+
+/// Beyond loopback the server refuses to start without a token and TLS.
+#[test]
+fn beyond_loopback_needs_a_token_and_tls() {
+    let a = small_cluster();
+    let out = veloscope(&["serve", path_str(&a.path), "--listen", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a loopback address"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// One raw HTTP/1.1 request; the status code and body.
+fn raw(url: &str, request: &str) -> (u16, String) {
+    let addr = url.trim_start_matches("http://");
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    let _ = conn.write_all(request.as_bytes());
+    let mut text = Vec::new();
+    let _ = conn.read_to_end(&mut text);
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let code = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (code, body)
+}
+
+fn get(url: &str, path: &str) -> (u16, String) {
+    raw(
+        url,
+        &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// Hostile and malformed requests get Status errors (or a refused connection for a header too
+/// large), and the server goes on serving.
+#[test]
+fn hostile_requests_get_status_errors_and_the_server_goes_on() {
+    let a = small_cluster();
+    let s = serve(&a.path, &[]);
+    let status = |body: &str| -> Value {
+        let json = body
+            .find('{')
+            .map_or("", |i| &body[i..body.rfind('}').map_or(i, |j| j + 1)]);
+        serde_json::from_str(json).unwrap_or(Value::Null)
+    };
+    for (path, code, reason) in [
+        (
+            "/api/v1/namespaces/app/pods/..%2F..%2Fetc%2Fpasswd",
+            400,
+            "BadRequest",
+        ),
+        (
+            "/api/v1/namespaces/app/pods?labelSelector=app%3D%3D%3Dx%20in",
+            400,
+            "BadRequest",
+        ),
+        (
+            "/api/v1/pods?fieldSelector=spec.secret%3Dx",
+            400,
+            "BadRequest",
+        ),
+        ("/api/v1/pods?continue=garbage", 400, "BadRequest"),
+        ("/api/v1/gadgets", 404, "NotFound"),
+        ("/apis/example.com/v9/widgets", 404, "NotFound"),
+        ("/api/v1/namespaces/app/pods/nope", 404, "NotFound"),
+        ("/etc/passwd", 404, "NotFound"),
+    ] {
+        let (got, body) = get(&s.url, path);
+        assert_eq!(got, code, "{path}: {body}");
+        let st = status(&body);
+        assert_eq!(st["kind"], "Status", "{path}: {body}");
+        assert_eq!(st["reason"], reason, "{path}: {body}");
+    }
+    let big = "x".repeat(2 << 20);
+    let (code, body) = raw(
+        &s.url,
+        &format!(
+            "POST /api/v1/namespaces/app/pods HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{big}",
+            big.len()
+        ),
+    );
+    assert_eq!(code, 405, "{body}");
+    let (code, _) = raw(
+        &s.url,
+        &format!(
+            "GET /api/v1/pods HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+            "y".repeat(1 << 20)
+        ),
+    );
+    assert_ne!(code, 200, "an oversized header is refused");
+    // Still serving, and pages are honoured.
+    let (code, body) = get(&s.url, "/api/v1/namespaces/app/pods?limit=1");
+    assert_eq!(code, 200, "{body}");
+    let page = status(&body);
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{body}");
+    let next = page["metadata"]["continue"]
+        .as_str()
+        .expect("continue")
+        .to_string();
+    let (_, body) = get(
+        &s.url,
+        &format!("/api/v1/namespaces/app/pods?limit=1&continue={next}"),
+    );
+    let rest = status(&body);
+    assert_eq!(rest["items"].as_array().map(Vec::len), Some(1), "{body}");
+    assert!(rest["metadata"].get("continue").is_none(), "{body}");
+}
