@@ -276,11 +276,18 @@ impl PackedIndex {
                 items
             })
             .collect();
-        let mut items = Vec::with_capacity(self.item_count());
+        let count = self.item_count();
+        // The packed form is freed before the parts are joined: both at once would be the peak.
+        let PackedIndex {
+            summary: mut index,
+            store,
+            order,
+        } = self;
+        drop((store, order));
+        let mut items = Vec::with_capacity(count);
         for part in decoded {
             items.extend(part);
         }
-        let mut index = self.summary;
         index.items = items;
         index
     }
