@@ -453,3 +453,28 @@ fn hostile_requests_get_status_errors_and_the_server_goes_on() {
     assert_eq!(rest["items"].as_array().map(Vec::len), Some(1), "{body}");
     assert!(rest["metadata"].get("continue").is_none(), "{body}");
 }
+
+/// A watch sends every current object as ADDED, then holds until its timeout: a backup does not
+/// change.
+#[test]
+fn a_watch_sends_the_objects_then_holds_until_its_timeout() {
+    let a = small_cluster();
+    let s = serve(&a.path, &[]);
+    let started = std::time::Instant::now();
+    let (code, body) = get(
+        &s.url,
+        "/api/v1/namespaces/app/pods?watch=true&timeoutSeconds=2",
+    );
+    assert_eq!(code, 200, "{body}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2), "held open");
+    let events: Vec<Value> = body
+        .lines()
+        .filter_map(|l| serde_json::from_str(l.trim_start_matches(|c: char| c.is_ascii_hexdigit())).ok())
+        .collect();
+    let names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "ADDED")
+        .filter_map(|e| e["object"]["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["db", "web"], "{body}");
+}
