@@ -17,14 +17,18 @@ def build():
     os.makedirs(BENCH, exist_ok=True)
 
 
-def synth(items, name, mutate_percent=0):
-    """A generated backup under target/bench/, made once."""
+def synth(items, name, mutate_percent=0, velero_order=False):
+    """A generated backup under target/bench/, made once. With velero_order, items are grouped by
+    resource, then namespace, as Velero writes them (else every namespace is spread over the
+    whole archive, the worst case for reading one namespace's objects)."""
     path = os.path.join(BENCH, name)
     if not os.path.exists(path):
         cmd = [os.path.join(ROOT, "target/release/fixture-gen"), "synth", "--items", str(items),
                "--out", path]
         if mutate_percent:
             cmd += ["--mutate-percent", str(mutate_percent)]
+        if velero_order:
+            cmd += ["--velero-order"]
         subprocess.run(cmd, check=True)
     return path
 

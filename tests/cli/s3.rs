@@ -126,6 +126,7 @@ fn start() -> S3 {
         namespaces: 20,
         codec: fixture_gen::Codec::Gzip,
         mutate_percent: 0,
+        velero_order: false,
     }
     .write(&templates, &big)
     .unwrap();

@@ -466,10 +466,15 @@ fn a_watch_sends_the_objects_then_holds_until_its_timeout() {
         "/api/v1/namespaces/app/pods?watch=true&timeoutSeconds=2",
     );
     assert_eq!(code, 200, "{body}");
-    assert!(started.elapsed() >= std::time::Duration::from_secs(2), "held open");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "held open"
+    );
     let events: Vec<Value> = body
         .lines()
-        .filter_map(|l| serde_json::from_str(l.trim_start_matches(|c: char| c.is_ascii_hexdigit())).ok())
+        .filter_map(|l| {
+            serde_json::from_str(l.trim_start_matches(|c: char| c.is_ascii_hexdigit())).ok()
+        })
         .collect();
     let names: Vec<&str> = events
         .iter()

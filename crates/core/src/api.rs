@@ -140,6 +140,24 @@ impl Backup {
         s: &Session<'_>,
     ) -> Result<Vec<Option<Vec<u8>>>> {
         let idx = &self.index;
+        if let (Some(access), Some(archive)) =
+            (&self.access, crate::sidecar::ArchiveRef::of(&self.source))
+        {
+            // From the sidecar: straight to the entries, without walking the other items.
+            let found = crate::sidecar::bodies_at(idx, access, &archive, positions, version, s)?;
+            let mut found = found.into_iter().peekable();
+            return Ok(positions
+                .iter()
+                .map(|&p| {
+                    let item = idx.items.get(p)?;
+                    let next = found.peek()?;
+                    let same = next.gr == idx.gr(item)
+                        && next.namespace.as_deref() == idx.namespace(item)
+                        && next.name == *item.name;
+                    same.then(|| found.next().map(|c| c.body)).flatten()
+                })
+                .collect());
+        }
         let wanted: HashSet<(&str, Option<&str>, &str)> = positions
             .iter()
             .filter_map(|&p| idx.items.get(p))

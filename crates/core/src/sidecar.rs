@@ -456,6 +456,61 @@ fn read_entries(
     Ok(wanted.into_iter().map(|(c, _)| c).collect())
 }
 
+/// The bodies of the items at `positions` (the unversioned copy, or the one under `version`),
+/// read at their seek points without walking the other items; in `positions`' order, an item
+/// with no such copy left out.
+pub fn bodies_at(
+    index: &Index,
+    access: &Access,
+    archive: &ArchiveRef,
+    positions: &[usize],
+    version: Option<&str>,
+    g: &Session<'_>,
+) -> Result<Vec<Captured>> {
+    let Some(compression) = index.stats.compression else {
+        return Ok(Vec::new());
+    };
+    let mut wanted: Vec<(Captured, EntryRef)> = Vec::with_capacity(positions.len());
+    for &p in positions {
+        let Some(item) = index.items.get(p) else {
+            continue;
+        };
+        let copy = match version {
+            None => item.entry.map(|e| (VersionDir::Unversioned, e)),
+            Some(v) => item
+                .versions
+                .iter()
+                .find(|x| index.str(x.version) == v)
+                .map(|x| {
+                    let dir = if x.preferred {
+                        VersionDir::Preferred(v)
+                    } else {
+                        VersionDir::Other(v)
+                    };
+                    (dir, x.entry)
+                }),
+        };
+        let Some((dir, entry)) = copy else { continue };
+        let path = ItemPath {
+            gr: index.gr(item),
+            version: dir,
+            namespace: index.namespace(item),
+            name: &item.name,
+        };
+        let captured = Captured {
+            body: Vec::new(),
+            entry: path.to_string(),
+            gr: path.gr.to_string(),
+            namespace: path.namespace.map(str::to_string),
+            name: item.name.to_string(),
+            version: version.map(str::to_string),
+        };
+        wanted.push((captured, entry));
+    }
+    read_grouped(archive, compression, access, &mut wanted, g)?;
+    Ok(wanted.into_iter().map(|(c, _)| c).collect())
+}
+
 /// Entries further apart than this in the tar stream are read from their own seek points.
 const WINDOW_GAP: u64 = 1 << 20;
 /// The most bytes of the tar stream one read covers for several entries.

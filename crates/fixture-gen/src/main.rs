@@ -30,6 +30,7 @@ fn main() -> Result<()> {
                 namespaces: get("--namespaces").unwrap_or("100".into()).parse()?,
                 codec,
                 mutate_percent: get("--mutate-percent").unwrap_or("0".into()).parse()?,
+                velero_order: args.iter().any(|a| a == "--velero-order"),
             };
             let templates =
                 fixture_gen::synth::templates(&root.join("sources/sonobuoy-k8s-v1.14.2.tar.gz"))?;
@@ -37,7 +38,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         _ => bail!(
-            "usage: fixture-gen fixtures | synth --items N --out FILE [--codec gzip|zstd|tar] [--namespaces N] [--mutate-percent P]"
+            "usage: fixture-gen fixtures | synth --items N --out FILE [--codec gzip|zstd|tar] [--namespaces N] [--mutate-percent P] [--velero-order]"
         ),
     }
 }

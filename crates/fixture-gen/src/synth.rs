@@ -13,6 +13,9 @@ pub struct Synth {
     pub codec: Codec,
     /// Percentage of items whose body is changed (for diff benchmarks); 0 = none.
     pub mutate_percent: u32,
+    /// Write items grouped by resource, then namespace, as Velero's item collector does,
+    /// instead of spreading every namespace over the whole archive.
+    pub velero_order: bool,
 }
 
 /// Namespaced templates from the corpus: (gr, body).
@@ -55,7 +58,15 @@ impl Synth {
     fn write_tar<W: Write>(&self, templates: &[(String, Value)], w: W) -> Result<W> {
         let mut b = tar::Builder::new(w);
         append_file(&mut b, "metadata/version", b"1.1.0\n")?;
-        for i in 0..self.items {
+        let mut order: Vec<usize> = (0..self.items).collect();
+        if self.velero_order {
+            let ns_of = |i: usize| i % self.namespaces.max(1);
+            order.sort_by(|&a, &b| {
+                let key = |i: usize| (&templates[i % templates.len()].0, ns_of(i), i);
+                key(a).cmp(&key(b))
+            });
+        }
+        for i in order {
             let (gr, template) = &templates[i % templates.len()];
             let mut body = template.clone();
             let ns = format!("ns-{:04}", i % self.namespaces.max(1));
