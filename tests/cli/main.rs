@@ -5,6 +5,7 @@
 mod common;
 mod diff;
 mod errors;
+mod everyday;
 mod fixtures_fresh;
 mod hostile;
 mod inspect;

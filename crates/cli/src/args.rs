@@ -74,6 +74,9 @@ pub enum Command {
     /// Write a persisted index (NAME.tar.gz.vsidx beside the tarball) that later commands read
     /// instead of the archive, with seek points for reading single items.
     Index(crate::index::Args),
+    /// Write the objects as stored, one YAML each, to DIR/NAMESPACE/RESOURCE/NAME.yaml: a backup
+    /// as a folder a person reads (and, with --clean, `kubectl apply -f DIR -R` takes).
+    Extract(crate::extract::Args),
     /// Serve a backup, or a storage location's backups, as a read-only Kubernetes API that kubectl
     /// and k9s browse as a cluster (loopback only, unless given a token and TLS).
     Serve(crate::serve::Args),

@@ -4,6 +4,7 @@
 
 mod args;
 mod diff;
+mod extract;
 mod index;
 mod inspect;
 mod location;
@@ -114,6 +115,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
         Command::Validate(a) => validate::run(a, g, s, out),
         Command::Index(a) => index::run(a, g, s, out),
         Command::Serve(a) => serve::run(a, g, s),
+        Command::Extract(a) => extract::run(a, g, s, out),
         Command::Backups(a) => location::backups(a, g, out),
         Command::Find(a) => location::find(a, g, s, out),
         Command::Restores(a) => location::restores(a, g, out),

@@ -9,39 +9,69 @@ use veloscope_core::{Backup, Session};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     pub source: PathBuf,
-    /// Resource: plural, singular, kind, short name or plural.group (e.g. deploy, pods, crd).
+    /// Resource: plural, singular, kind, short name or plural.group (e.g. deploy, pods, crd), or
+    /// TYPE/NAME as kubectl takes it.
     pub resource: String,
-    pub name: String,
+    pub name: Option<String>,
     /// Namespace of the item (namespaced resources).
     #[arg(short = 'n', long)]
     pub namespace: Option<String>,
     /// Print the copy stored under this version directory (e.g. v1, v2beta2).
     #[arg(long)]
     pub api_version: Option<String>,
+    /// Keep `metadata.managedFields`, which is left out as kubectl leaves it out.
+    #[arg(long)]
+    pub show_managed_fields: bool,
 }
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
+    let (resource, name) = match (&a.name, a.resource.split_once('/')) {
+        (Some(name), _) => (a.resource.as_str(), name.as_str()),
+        (None, Some((resource, name))) if !resource.is_empty() && !name.is_empty() => {
+            (resource, name)
+        }
+        _ => anyhow::bail!("show needs a resource and a name: TYPE NAME or TYPE/NAME"),
+    };
     let q = &ItemQuery {
-        resource: &a.resource,
-        name: &a.name,
+        resource,
+        name,
         namespace: a.namespace.as_deref(),
         api_version: a.api_version.as_deref(),
     };
     let c = Backup::open_for_item(&a.source, q, s)?.item(q, s)?;
+    let value = || -> Result<serde_json::Value> {
+        let mut v = c.value()?;
+        if !a.show_managed_fields
+            && let Some(m) = v
+                .get_mut("metadata")
+                .and_then(serde_json::Value::as_object_mut)
+        {
+            m.remove("managedFields");
+        }
+        Ok(v)
+    };
     match g.output {
-        Format::Json => {
+        // The bytes as stored, unless managedFields must go.
+        Format::Json if a.show_managed_fields || !has_managed_fields(&c.body) => {
             out.write_all(&c.body)?;
             writeln!(out)?;
         }
+        Format::Json => {
+            serde_json::to_writer(&mut *out, &value()?)?;
+            writeln!(out)?;
+        }
         Format::Table => {
-            let v = c.value()?;
-            serde_json::to_writer_pretty(&mut *out, &v)?;
+            serde_json::to_writer_pretty(&mut *out, &value()?)?;
             writeln!(out)?;
         }
         Format::Yaml => {
-            let v = c.value()?;
-            out.write_all(veloscope_core::yaml::to_string(&v).as_bytes())?;
+            out.write_all(veloscope_core::yaml::to_string(&value()?).as_bytes())?;
         }
     }
     Ok(0)
+}
+
+/// Whether a body may carry `metadata.managedFields` (a cheap look before parsing it).
+fn has_managed_fields(body: &[u8]) -> bool {
+    body.windows(15).any(|w| w == b"\"managedFields\"")
 }

@@ -70,17 +70,77 @@ impl Backup {
     }
 }
 
-/// A backup by path or URL (`s3://bucket/prefix/backups/NAME`, `gs://…`, `az://…`, `file://…`).
+/// A backup by path or URL (`s3://bucket/prefix/backups/NAME`, `gs://…`, `az://…`, `file://…`),
+/// or one of a location's backups by selector (`LOCATION@latest`, see [`select_backup`]).
 pub fn open(path: &Path) -> Result<Source> {
-    Ok(veloscope_store::open_source(&path.to_string_lossy())?)
+    let spec = path.to_string_lossy();
+    let spec = select_backup(&spec)?.unwrap_or_else(|| spec.into_owned());
+    Ok(veloscope_store::open_source(&spec)?)
 }
 
 /// Like [`open`], and a path that is JSON/YAML or a folder of manifests is a live-cluster dump.
 pub fn open_or_dump(path: &Path) -> Result<Source> {
-    if veloscope_store::is_url(&path.to_string_lossy()) {
+    let spec = path.to_string_lossy();
+    if veloscope_store::is_url(&spec) || select_backup(&spec)?.is_some() {
         return open(path);
     }
     Ok(Source::open_as(path, true)?)
+}
+
+/// `LOCATION@latest` (the newest backup by start time), `@latest-successful` (the newest
+/// Completed one), `@N` (the N-th newest, 1 the newest) or `@NAME`: that backup of the location,
+/// as `LOCATION/backups/NAME`. None when `spec` is not a location with a selector (a path may
+/// hold an `@` of its own).
+pub fn select_backup(spec: &str) -> Result<Option<String>> {
+    let Some((root, selector)) = spec.rsplit_once('@') else {
+        return Ok(None);
+    };
+    if root.is_empty() || selector.is_empty() || selector.contains('/') {
+        return Ok(None);
+    }
+    let is_location = if veloscope_store::is_url(root) {
+        !root.trim_end_matches('/').contains("/backups/")
+    } else {
+        Path::new(root).join("backups").is_dir()
+    };
+    if !is_location {
+        return Ok(None);
+    }
+    let rows = crate::location::Location::open(root)?
+        .backups(None, None)?
+        .rows;
+    let chosen = match selector {
+        "latest" => rows.first(),
+        "latest-successful" => rows
+            .iter()
+            .find(|r| r.phase.as_deref() == Some("Completed")),
+        n if n.bytes().all(|b| b.is_ascii_digit()) => {
+            let n: usize = n.parse().unwrap_or(0);
+            n.checked_sub(1).and_then(|i| rows.get(i))
+        }
+        name => rows.iter().find(|r| r.name == name),
+    };
+    let Some(row) = chosen else {
+        let names: Vec<String> = rows.iter().take(5).map(|r| r.name.clone()).collect();
+        return Err(Error::NotFound {
+            file: root.to_string(),
+            message: format!(
+                "no backup matches @{selector} ({} backups, newest first: {})",
+                rows.len(),
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ),
+            nearest: Vec::new(),
+        });
+    };
+    Ok(Some(format!(
+        "{}/backups/{}",
+        root.trim_end_matches('/'),
+        row.name
+    )))
 }
 
 /// How [`load_with`] reads a source.

@@ -30,6 +30,7 @@ pub mod api;
 mod backup;
 pub mod diff;
 mod error;
+pub mod extract;
 mod filters;
 pub mod items;
 pub mod location;

@@ -1,0 +1,43 @@
+use crate::args::{BackupFilters, Format, Global};
+use crate::output::emit;
+use anyhow::Result;
+use std::io::Write;
+use std::path::PathBuf;
+use veloscope_core::{Backup, Session};
+
+/// The arguments of `veloscope extract`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    pub source: PathBuf,
+    /// A new or empty folder: objects go to DIR/NAMESPACE/RESOURCE/NAME.yaml (cluster scope under
+    /// DIR/_cluster/).
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub filters: BackupFilters,
+    /// Velero release whose rules the filters follow (MAJOR.MINOR).
+    #[arg(long, default_value = "1.18", value_name = "X.Y")]
+    pub velero_version: String,
+    /// Drop status, managedFields, uid, resourceVersion and creationTimestamp, so that
+    /// `kubectl apply -f DIR -R` takes the files.
+    #[arg(long)]
+    pub clean: bool,
+}
+
+pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
+    let version = veloscope_core::velero_version(&a.velero_version)?;
+    let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
+    let report = backup.extract(&a.filters, version, &a.dir, a.clean, s)?;
+    match g.output {
+        Format::Table => {
+            writeln!(
+                out,
+                "wrote {} objects of {} resources under {}",
+                report.objects,
+                report.resources.len(),
+                crate::output::escape(&report.dir)
+            )?;
+        }
+        f => emit(out, f, &report)?,
+    }
+    Ok(0)
+}

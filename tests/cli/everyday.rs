@@ -1,0 +1,123 @@
+//! Everyday habits (issue 16): backup selectors on a location, `show TYPE/NAME` without
+//! managedFields, and `extract` into a folder.
+
+use crate::common::*;
+use serde_json::json;
+
+#[test]
+fn a_location_selector_picks_a_backup() {
+    let bsl = fixture("bsl");
+    let loc = path_str(&bsl);
+    let name_of = |sel: &str| {
+        json(&[
+            "inspect",
+            &format!("{loc}@{sel}"),
+            "--no-index",
+            "-o",
+            "json",
+        ])["backup"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    // `backups` lists newest first (ties by name): the selectors follow that order.
+    let listed: Vec<String> = json(&["backups", loc, "-o", "json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(name_of("latest"), listed[0]);
+    assert_eq!(name_of("latest-successful"), listed[0]);
+    assert_eq!(name_of("2"), listed[1]);
+    assert_eq!(name_of("k3s-124"), "k3s-124");
+    let out = veloscope(&["inspect", &format!("{loc}@nope")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no backup matches @nope"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn show_takes_type_slash_name_and_hides_managed_fields() {
+    let a = archive(&[obj(
+        "configmaps",
+        "app/cfg",
+        json!({"metadata": {"managedFields": [{"manager": "kubectl", "operation": "Apply"}]}, "data": {"k": "v"}}),
+    )]);
+    let src = path_str(&a.path);
+    let slash = json(&["show", src, "cm/cfg", "-n", "app"]);
+    let spaced = json(&["show", src, "configmaps", "cfg", "-n", "app"]);
+    assert_eq!(slash, spaced);
+    assert!(slash["metadata"].get("managedFields").is_none(), "{slash}");
+    assert_eq!(slash["data"]["k"], "v");
+    let kept = json(&[
+        "show",
+        src,
+        "cm/cfg",
+        "-n",
+        "app",
+        "--show-managed-fields",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(kept["metadata"]["managedFields"][0]["manager"], "kubectl");
+    let out = veloscope(&["show", src, "configmaps", "-n", "app"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn extract_writes_one_file_per_object_inside_the_folder() {
+    let a = archive(&[
+        obj("namespaces", "app", json!({})),
+        obj(
+            "configmaps",
+            "app/cfg",
+            json!({"metadata": {"uid": "u1", "resourceVersion": "7", "creationTimestamp": "2024-01-01T00:00:00Z"}, "data": {"k": "v"}}),
+        ),
+        obj(
+            "clusterroles.rbac.authorization.k8s.io",
+            "system:edge",
+            json!({"rules": []}),
+        ),
+        obj("pods", "other/p", json!({"status": {"phase": "Running"}})),
+    ]);
+    let dir = a.dir.path().join("out");
+    let out = veloscope(&["extract", path_str(&a.path), path_str(&dir), "--clean"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |rel: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        veloscope_model::manifest::first_document(&text).expect("yaml")
+    };
+    let cfg = read("app/configmaps/cfg.yaml");
+    assert_eq!(cfg["data"]["k"], "v");
+    for gone in ["uid", "resourceVersion", "creationTimestamp"] {
+        assert!(cfg["metadata"].get(gone).is_none(), "{gone}: {cfg}");
+    }
+    assert!(read("other/pods/p.yaml").get("status").is_none());
+    assert_eq!(
+        read("_cluster/clusterroles.rbac.authorization.k8s.io/system:edge.yaml")["metadata"]["name"],
+        "system:edge"
+    );
+    assert_eq!(read("_cluster/namespaces/app.yaml")["kind"], "Namespace");
+    // A folder that is not empty is refused, and filters narrow what is written.
+    let again = veloscope(&["extract", path_str(&a.path), path_str(&dir)]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("not empty"), "{}", stderr(&again));
+    let only = a.dir.path().join("only");
+    let out = veloscope(&[
+        "extract",
+        path_str(&a.path),
+        path_str(&only),
+        "--include-namespaces",
+        "other",
+        "-o",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["objects"], 1, "{report}");
+    assert!(only.join("other/pods/p.yaml").is_file());
+    assert!(!only.join("app").exists());
+}
