@@ -333,24 +333,30 @@ fn raw_archive(entries: &[(&str, &str)]) -> TestArchive {
 #[test]
 fn same_input_same_answer_everywhere() {
     const CM: &str = "resources/configmaps/namespaces/app";
-    let dup = raw_archive(&[
+    let (dup, meta, twice) = (
+        format!("{CM}/dup.json"),
+        format!("{CM}/meta.json"),
+        format!("{CM}/twice.json"),
+    );
+    let common = [
         (
-            &format!("{CM}/dup.json"),
+            dup.as_str(),
             r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","namespace":"app","labels":{"tier":"web","tier":"db"}},"data":{"k":"1","k":"2"}}"#,
         ),
         (
-            &format!("{CM}/meta.json"),
+            meta.as_str(),
             r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"meta","namespace":"app","labels":{"tier":"web"}},"metadata":{"name":"meta","namespace":"app","labels":{"tier":"db"}}}"#,
         ),
-        (
-            &format!("{CM}/twice.json"),
-            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"app"},"data":{"v":"first"}}"#,
-        ),
-        (
-            &format!("{CM}/twice.json"),
-            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"app"},"data":{"v":"second"}}"#,
-        ),
-    ]);
+    ];
+    let first = (
+        twice.as_str(),
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"app"},"data":{"v":"first"}}"#,
+    );
+    let second = (
+        twice.as_str(),
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"app"},"data":{"v":"second"}}"#,
+    );
+    let dup = raw_archive(&[&common[..], &[first, second]].concat());
     let src = path_str(&dup.path);
     let names = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["ls", src, "-o", "json"];
@@ -371,12 +377,12 @@ fn same_input_same_answer_everywhere() {
     let render = dup.dir.path().join("render");
     let out = veloscope(&["plan", src, "--render", path_str(&render)]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let twice = std::fs::read_dir(&render)
+    let rendered = std::fs::read_dir(&render)
         .expect("render")
         .filter_map(|e| e.ok())
         .find(|e| e.file_name().to_string_lossy().contains("twice"))
         .expect("twice rendered");
-    let text = std::fs::read_to_string(twice.path()).expect("read");
+    let text = std::fs::read_to_string(rendered.path()).expect("read");
     assert!(
         text.contains("v: second") && !text.contains("first"),
         "{text}"
@@ -389,20 +395,7 @@ fn same_input_same_answer_everywhere() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let last_only = raw_archive(&[
-        (
-            &format!("{CM}/dup.json"),
-            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","namespace":"app","labels":{"tier":"web","tier":"db"}},"data":{"k":"1","k":"2"}}"#,
-        ),
-        (
-            &format!("{CM}/meta.json"),
-            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"meta","namespace":"app","labels":{"tier":"web"}},"metadata":{"name":"meta","namespace":"app","labels":{"tier":"db"}}}"#,
-        ),
-        (
-            &format!("{CM}/twice.json"),
-            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"app"},"data":{"v":"second"}}"#,
-        ),
-    ]);
+    let last_only = raw_archive(&[&common[..], &[second]].concat());
     for (a, b) in [
         (src, path_str(&last_only.path)),
         (path_str(&last_only.path), src),
