@@ -121,3 +121,35 @@ fn extract_writes_one_file_per_object_inside_the_folder() {
     assert!(only.join("other/pods/p.yaml").is_file());
     assert!(!only.join("app").exists());
 }
+
+/// kubectl's `-n`/`--namespace` and `-A` work wherever a namespace filter does.
+#[test]
+fn kubectl_namespace_flags_are_shorthands() {
+    let k3s = backup("k3s-124");
+    let src = path_str(&k3s);
+    let names = |args: &[&str]| {
+        let mut all = vec!["ls", src, "--no-index", "-o", "json"];
+        all.extend_from_slice(args);
+        json(&all)
+    };
+    assert_eq!(
+        names(&["-n", "default"]),
+        names(&["--include-namespaces", "default"])
+    );
+    assert_eq!(
+        names(&["--namespace", "default"]),
+        names(&["--include-namespaces", "default"])
+    );
+    assert_eq!(names(&["-A"]), names(&[]));
+    let plan = |args: &[&str]| {
+        let mut all = vec!["plan", src, "--no-index", "-o", "json"];
+        all.extend_from_slice(args);
+        json(&all)["steps"].clone()
+    };
+    assert_eq!(
+        plan(&["-n", "default"]),
+        plan(&["--include-namespaces", "default"])
+    );
+    let out = veloscope(&["ls", src, "-A", "-n", "default"]);
+    assert_eq!(out.status.code(), Some(2), "-A and -n conflict");
+}

@@ -8,9 +8,24 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Default)]
 #[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct BackupFilters {
-    /// Namespaces to include (globs; default all).
-    #[cfg_attr(feature = "clap", arg(long, value_delimiter = ',', value_name = "NS"))]
+    /// Namespaces to include (globs; default all). `-n`/`--namespace` as kubectl spells it.
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long,
+            short = 'n',
+            visible_alias = "namespace",
+            value_delimiter = ',',
+            value_name = "NS"
+        )
+    )]
     pub include_namespaces: Vec<String>,
+    /// Every namespace (the default; kubectl's `-A`).
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, short = 'A', conflicts_with = "include_namespaces")
+    )]
+    pub all_namespaces: bool,
     /// Namespaces to exclude (globs).
     #[cfg_attr(feature = "clap", arg(long, value_delimiter = ',', value_name = "NS"))]
     pub exclude_namespaces: Vec<String>,
@@ -95,8 +110,24 @@ pub struct DiffOptions {
 #[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct RestoreFilters {
     /// Namespaces to restore (globs over the backup's namespace names; default all).
-    #[cfg_attr(feature = "clap", arg(long, value_delimiter = ',', value_name = "NS"))]
+    /// `-n`/`--namespace` as kubectl spells it.
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long,
+            short = 'n',
+            visible_alias = "namespace",
+            value_delimiter = ',',
+            value_name = "NS"
+        )
+    )]
     pub include_namespaces: Vec<String>,
+    /// Every namespace (the default; kubectl's `-A`).
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, short = 'A', conflicts_with = "include_namespaces")
+    )]
+    pub all_namespaces: bool,
     /// Namespaces not to restore.
     #[cfg_attr(feature = "clap", arg(long, value_delimiter = ',', value_name = "NS"))]
     pub exclude_namespaces: Vec<String>,
