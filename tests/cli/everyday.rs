@@ -153,3 +153,51 @@ fn kubectl_namespace_flags_are_shorthands() {
     let out = veloscope(&["ls", src, "-A", "-n", "default"]);
     assert_eq!(out.status.code(), Some(2), "-A and -n conflict");
 }
+
+/// kubectl's `-o name` and `--no-headers`.
+#[test]
+fn names_and_headerless_tables() {
+    let k3s = backup("k3s-124");
+    let src = path_str(&k3s);
+    let run = |args: &[&str]| {
+        let out = veloscope(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let names = run(&["ls", src, "--no-index", "-n", "kube-system", "-o", "name"]);
+    assert!(
+        names.lines().any(|l| l == "deployment.apps/coredns"),
+        "{names}"
+    );
+    assert!(names.lines().any(|l| l == "service/kube-dns"), "{names}");
+    let listed = json(&["ls", src, "--no-index", "-n", "kube-system", "-o", "json"]);
+    assert_eq!(names.lines().count(), listed.as_array().map_or(0, Vec::len));
+    let bsl = fixture("bsl");
+    let backups = run(&["backups", path_str(&bsl), "-o", "name"]);
+    assert!(
+        backups.lines().all(|l| l.starts_with("backup/")) && backups.lines().count() == 3,
+        "{backups}"
+    );
+    assert_eq!(
+        run(&[
+            "show",
+            src,
+            "deploy/coredns",
+            "-n",
+            "kube-system",
+            "-o",
+            "name"
+        ])
+        .trim(),
+        "deployment.apps/coredns"
+    );
+    let table = run(&["ls", src, "--no-index", "-n", "default"]);
+    let bare = run(&["ls", src, "--no-index", "-n", "default", "--no-headers"]);
+    assert!(table.starts_with("NAMESPACE"));
+    assert_eq!(
+        bare.lines().collect::<Vec<_>>(),
+        table.lines().skip(1).collect::<Vec<_>>()
+    );
+    let out = veloscope(&["inspect", src, "-o", "name"]);
+    assert_eq!(out.status.code(), Some(2), "-o name is for lists");
+}

@@ -28,6 +28,9 @@ pub struct Global {
     /// Largest PAX or GNU long-name extension header, in bytes.
     #[arg(long, global = true, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_header_bytes: u64,
+    /// Leave out the header row of tables (kubectl's `--no-headers`).
+    #[arg(long, global = true)]
+    pub no_headers: bool,
     /// Read the archive even when a valid index sidecar (NAME.tar.gz.vsidx) is beside it.
     #[arg(long, global = true)]
     pub no_index: bool,
@@ -38,6 +41,8 @@ pub enum Format {
     Table,
     Json,
     Yaml,
+    /// `TYPE/NAME` per line, as kubectl's `-o name` (ls, backups, restores).
+    Name,
 }
 
 #[derive(Debug, Subcommand)]

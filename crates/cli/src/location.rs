@@ -52,6 +52,10 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
     let Listing { rows, problems } =
         Location::open(&a.location)?.backups(a.schedule.as_deref(), a.selector.as_deref())?;
     let code = report(&problems);
+    if g.output == Format::Name {
+        crate::output::names(out, rows.iter().map(|r| format!("backup/{}", r.name)))?;
+        return Ok(code);
+    }
     if g.output != Format::Table {
         emit(out, g.output, &rows)?;
         return Ok(code);
@@ -123,6 +127,10 @@ pub fn find(a: &FindArgs, g: &Global, s: &Session<'_>, out: &mut impl Write) -> 
 pub fn restores(a: &RestoresArgs, g: &Global, out: &mut impl Write) -> Result<u8> {
     let Listing { rows, problems } = Location::open(&a.location)?.restores()?;
     let code = report(&problems);
+    if g.output == Format::Name {
+        crate::output::names(out, rows.iter().map(|r| format!("restore/{}", r.name)))?;
+        return Ok(code);
+    }
     if g.output != Format::Table {
         emit(out, g.output, &rows)?;
         return Ok(code);

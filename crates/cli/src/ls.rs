@@ -23,6 +23,28 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     let version = veloscope_core::velero_version(&a.velero_version)?;
     let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
     let rows = backup.items(&a.filters, version, s)?;
+    if g.output == Format::Name {
+        // kubectl's spelling: the lower-case kind, its group, the name.
+        let name = |r: &veloscope_core::items::ItemRow<'_>| {
+            let group = r.resource.split_once('.').map(|(_, g)| g);
+            let kind = r.kind.map_or_else(
+                || {
+                    r.resource
+                        .split('.')
+                        .next()
+                        .unwrap_or(r.resource)
+                        .to_string()
+                },
+                str::to_lowercase,
+            );
+            match group {
+                Some(g) => format!("{kind}.{g}/{}", r.name),
+                None => format!("{kind}/{}", r.name),
+            }
+        };
+        crate::output::names(out, rows.iter().map(name))?;
+        return Ok(0);
+    }
     if g.output != Format::Table {
         emit(out, g.output, &rows)?;
         return Ok(0);

@@ -44,6 +44,7 @@ impl fmt::Display for Esc<'_> {
 pub fn emit<T: Serialize>(out: &mut impl Write, format: Format, value: &T) -> Result<()> {
     match format {
         Format::Yaml => out.write_all(veloscope_core::yaml::to_string_of(value)?.as_bytes())?,
+        Format::Name => anyhow::bail!("-o name lists objects: use it with ls, backups or restores"),
         _ => {
             serde_json::to_writer_pretty(&mut *out, value)?;
             writeln!(out)?;
@@ -56,6 +57,21 @@ pub fn emit<T: Serialize>(out: &mut impl Write, format: Format, value: &T) -> Re
 pub struct Table {
     rows: Vec<Vec<String>>,
     header: bool,
+}
+
+/// `--no-headers`, set once by `main` for every table the command prints.
+static NO_HEADERS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_no_headers(on: bool) {
+    NO_HEADERS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Names, one per line (`-o name`), escaped for the terminal.
+pub fn names(out: &mut impl Write, names: impl IntoIterator<Item = String>) -> Result<()> {
+    for n in names {
+        writeln!(out, "{}", escape(&n))?;
+    }
+    Ok(())
 }
 
 impl Table {
@@ -96,7 +112,9 @@ impl Table {
                     .unwrap_or(0)
             })
             .collect();
-        for r in &self.rows {
+        let skip =
+            usize::from(self.header && NO_HEADERS.load(std::sync::atomic::Ordering::Relaxed));
+        for r in &self.rows[skip.min(self.rows.len())..] {
             let mut line = String::new();
             for (c, cell) in r.iter().enumerate() {
                 line.push_str(cell);

@@ -67,6 +67,12 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         Format::Yaml => {
             out.write_all(veloscope_core::yaml::to_string(&value()?).as_bytes())?;
         }
+        Format::Name => {
+            let group = resource_group(&c.entry);
+            let kind = value()?["kind"].as_str().unwrap_or(resource).to_lowercase();
+            let typed = group.map_or(kind.clone(), |g| format!("{kind}.{g}"));
+            crate::output::names(out, [format!("{typed}/{name}")])?;
+        }
     }
     Ok(0)
 }
@@ -74,4 +80,14 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
 /// Whether a body may carry `metadata.managedFields` (a cheap look before parsing it).
 fn has_managed_fields(body: &[u8]) -> bool {
     body.windows(15).any(|w| w == b"\"managedFields\"")
+}
+
+/// The API group of an entry's resource directory (`resources/deployments.apps/…` → `apps`).
+fn resource_group(entry: &str) -> Option<&str> {
+    entry
+        .strip_prefix("resources/")?
+        .split('/')
+        .next()?
+        .split_once('.')
+        .map(|(_, g)| g)
 }
