@@ -201,3 +201,52 @@ fn names_and_headerless_tables() {
     let out = veloscope(&["inspect", src, "-o", "name"]);
     assert_eq!(out.status.code(), Some(2), "-o name is for lists");
 }
+
+/// Mistakes that used to answer with nothing, quietly: a namespace typo, a location given at the
+/// wrong level or where a backup is expected, a name typo in `show`.
+#[test]
+fn no_silent_empty_answers() {
+    let k3s = backup("k3s-124");
+    let src = path_str(&k3s);
+    let out = veloscope(&["ls", src, "--no-index", "-n", "kube-sytem"]);
+    assert!(
+        stderr(&out).contains("did you mean kube-system?"),
+        "{}",
+        stderr(&out)
+    );
+    let plan = json(&["plan", src, "--no-index", "-n", "kube-sytem", "-o", "json"]);
+    assert!(
+        plan["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("did you mean kube-system?")),
+        "{plan}"
+    );
+    let bsl = fixture("bsl");
+    let loc = path_str(&bsl);
+    let out = veloscope(&["backups", &format!("{loc}/backups")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("pass the location itself"),
+        "{}",
+        stderr(&out)
+    );
+    let out = veloscope(&["diff", src, loc]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("this is a storage location"),
+        "{}",
+        stderr(&out)
+    );
+    let out = veloscope(&["inspect", loc]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("@latest"), "{}", stderr(&out));
+    let out = veloscope(&["show", src, "deploy/cordns", "-n", "kube-system"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nearest: coredns"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -152,7 +152,7 @@ impl BackupFolder {
             }
         }
         let hint = if dir.join("backups").is_dir() {
-            " (this looks like a storage location: pass backups/<name>)"
+            " (this is a storage location: name one of its backups as LOCATION@latest, LOCATION@NAME or LOCATION/backups/NAME)"
         } else {
             ""
         };

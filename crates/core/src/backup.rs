@@ -84,6 +84,12 @@ pub fn open_or_dump(path: &Path) -> Result<Source> {
     if veloscope_store::is_url(&spec) || select_backup(&spec)?.is_some() {
         return open(path);
     }
+    // A location is no folder of manifests: reading it as one would compare against nonsense.
+    if path.join("backups").is_dir() {
+        return Err(Error::usage(format!(
+            "{spec}: this is a storage location, not a backup or a dump; name one of its backups as {spec}@latest, {spec}@NAME or {spec}/backups/NAME"
+        )));
+    }
     Ok(Source::open_as(path, true)?)
 }
 

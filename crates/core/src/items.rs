@@ -77,6 +77,9 @@ impl Backup {
     ) -> Result<Vec<ItemRow<'_>>> {
         crate::backup::require_valid(self)?;
         crate::backup::report_warnings(self, s);
+        for w in crate::selection::unknown_namespaces(&self.index, &filters.include_namespaces) {
+            s.observer.notice(&w);
+        }
         let idx = &self.index;
         let decisions: Option<Vec<Decision>> = if spec::any_filter(filters) {
             let sel = selection::run(self, filters, None, version, None)?;
@@ -158,10 +161,19 @@ impl Backup {
                     Some(ns) => format!("no {gr} named {:?} in namespace {ns:?}", q.name),
                     None => format!("no {gr} named {:?}", q.name),
                 };
+                let names = idx
+                    .items_of(&gr)
+                    .iter()
+                    .filter(|i| q.namespace.is_none() || idx.namespace(i) == q.namespace)
+                    .map(|i| &*i.name);
+                let nearest = veloscope_store::nearest(q.name, names)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
                 return Err(Error::NotFound {
                     file,
                     message,
-                    nearest: Vec::new(),
+                    nearest,
                 });
             }
             many => {

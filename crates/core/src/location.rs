@@ -5,6 +5,7 @@ use crate::filters::BackupFilters;
 use crate::{Backup, Error, Result, Session};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::Path;
 use veloscope_archive::dump::group_resource;
 use veloscope_model::sidefiles::{BackupResults, ResourceList};
 use veloscope_model::{Catalogue, Selector};
@@ -73,6 +74,15 @@ pub struct FindQuery<'a> {
 
 impl Location {
     pub fn open(url: &str) -> Result<Location> {
+        // `LOC/backups` is a common slip: it would list no backups, silently.
+        let trimmed = url.trim_end_matches('/');
+        if let Some(parent) = trimmed.strip_suffix("/backups")
+            && !(Path::new(trimmed).join("backups").is_dir())
+        {
+            return Err(Error::usage(format!(
+                "{url}: this is the backups/ folder of a location; pass the location itself: {parent}"
+            )));
+        }
         Ok(Location {
             store: veloscope_store::Location::open(url)?,
         })

@@ -230,6 +230,10 @@ impl Backup {
         let idx = &loaded.index;
         let resolver = Resolver::for_index(idx);
         let mut warnings = resolver.warnings.clone();
+        warnings.extend(crate::selection::unknown_namespaces(
+            idx,
+            &spec.included_namespaces,
+        ));
         let volumes = volume_facts(loaded, &mut warnings);
         let total = idx.items.len() as u64;
         let progress = |done| s.observer.work("planning", done, total);

@@ -164,6 +164,10 @@ impl Backup {
             warnings.push("the spec names a resource-policy ConfigMap that is not in the archive: pass it with --resource-policy-file to apply its volume policies and includeExcludePolicy".into());
         }
         warnings.extend(ordered_resource_warnings(idx, &sel.spec));
+        warnings.extend(crate::selection::unknown_namespaces(
+            idx,
+            &sel.spec.included_namespaces,
+        ));
         if idx.resources.iter().any(|r| {
             r.resource.starts_with("volumesnapshot") || r.resource.starts_with("datauploads.")
         }) {

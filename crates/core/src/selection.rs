@@ -133,3 +133,29 @@ pub fn via_text(idx: &veloscope_index::Index, via: &veloscope_select::Via) -> St
         veloscope_select::Via::Crd(gr) => format!("CRD of {gr}"),
     }
 }
+
+/// Warnings for included namespaces that name nothing in the backup (a typo would otherwise list
+/// nothing, quietly): the nearest namespace names as a hint. Patterns with `*` or `?` are left
+/// alone.
+pub fn unknown_namespaces(index: &veloscope_index::Index, included: &[String]) -> Vec<String> {
+    let held: Vec<&str> = index
+        .namespaces
+        .iter()
+        .map(|n| n.namespace.as_str())
+        .collect();
+    included
+        .iter()
+        .filter(|n| !n.contains(['*', '?', '[']) && !held.contains(&n.as_str()))
+        .map(|n| {
+            let near = veloscope_store::nearest(n, held.iter().copied());
+            if near.is_empty() {
+                format!("namespace {n:?} is not in the backup; it selects nothing")
+            } else {
+                format!(
+                    "namespace {n:?} is not in the backup; it selects nothing (did you mean {}?)",
+                    near.join(", ")
+                )
+            }
+        })
+        .collect()
+}
