@@ -250,3 +250,70 @@ fn no_silent_empty_answers() {
         stderr(&out)
     );
 }
+
+/// `logs` over a real Velero backup log: filters keep what the log's own fields say.
+#[test]
+fn logs_filter_on_velero_fields() {
+    let log = std::fs::read_to_string(fixture("logs/velero-backup.log")).expect("log");
+    // One synthetic line about a namespaced item, which that backup (CRDs only) lacks.
+    let extra = r#"time="2022-11-29T08:15:40Z" level=info msg="Backing up item" backup=velero/b logSource="pkg/backup/item_backupper.go:132" name=web-0 namespace=shop resource=pods"#;
+    let text = format!("{log}{extra}\n");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let folder = tmp.path().join("k3s-124");
+    std::fs::create_dir(&folder).expect("mkdir");
+    for e in std::fs::read_dir(backup("k3s-124")).expect("fixture") {
+        let p = e.expect("entry").path();
+        if !p.to_string_lossy().ends_with(".vsidx") {
+            std::fs::copy(&p, folder.join(p.file_name().unwrap())).expect("copy");
+        }
+    }
+    std::fs::write(
+        folder.join("k3s-124-logs.gz"),
+        fixture_gen::gzip(text.as_bytes()).expect("gzip"),
+    )
+    .expect("write");
+    let src = path_str(&folder);
+    let lines = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["logs", src];
+        all.extend_from_slice(args);
+        let out = veloscope(&all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(lines(&[]).len(), text.lines().count());
+    let errors = lines(&["--level", "error"]);
+    assert_eq!(
+        errors.len(),
+        text.lines().filter(|l| l.contains("level=error")).count()
+    );
+    assert!(errors.iter().all(|l| l.contains("level=error")));
+    let pvcs = lines(&["--resource", "persistentvolumeclaims"]);
+    assert_eq!(
+        pvcs.len(),
+        text.lines()
+            .filter(|l| l.contains("resource=persistentvolumeclaims"))
+            .count()
+    );
+    assert!(!pvcs.is_empty());
+    assert_eq!(lines(&["-n", "shop"]), [extra.to_string()]);
+    assert_eq!(
+        lines(&["--grep", "Listing items"]).len(),
+        text.lines().filter(|l| l.contains("Listing items")).count()
+    );
+    let json_lines = {
+        let out = veloscope(&["logs", src, "--level", "error", "-o", "json"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for l in json_lines.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).expect("a JSON object per line");
+        assert_eq!(v["level"], "error");
+    }
+    let out = veloscope(&["logs", src, "--level", "loud"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = veloscope(&["logs", path_str(&backup("k3s-124"))]);
+    assert_eq!(out.status.code(), Some(2), "no log in the fixture folder");
+    assert!(stderr(&out).contains("k3s-124-logs.gz"), "{}", stderr(&out));
+}

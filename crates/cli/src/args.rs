@@ -79,6 +79,9 @@ pub enum Command {
     /// Write a persisted index (NAME.tar.gz.vsidx beside the tarball) that later commands read
     /// instead of the archive, with seek points for reading single items.
     Index(crate::index::Args),
+    /// A backup's log (or a restore's), filtered by level, text, namespace and resource:
+    /// `velero backup logs` without a cluster.
+    Logs(crate::logs::Args),
     /// Write the objects as stored, one YAML each, to DIR/NAMESPACE/RESOURCE/NAME.yaml: a backup
     /// as a folder a person reads (and, with --clean, `kubectl apply -f DIR -R` takes).
     Extract(crate::extract::Args),

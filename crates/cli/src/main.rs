@@ -8,6 +8,7 @@ mod extract;
 mod index;
 mod inspect;
 mod location;
+mod logs;
 mod ls;
 mod output;
 mod plan;
@@ -117,6 +118,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
         Command::Index(a) => index::run(a, g, s, out),
         Command::Serve(a) => serve::run(a, g, s),
         Command::Extract(a) => extract::run(a, g, s, out),
+        Command::Logs(a) => logs::run(a, g, out),
         Command::Backups(a) => location::backups(a, g, out),
         Command::Find(a) => location::find(a, g, s, out),
         Command::Restores(a) => location::restores(a, g, out),

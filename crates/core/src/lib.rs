@@ -34,6 +34,7 @@ pub mod extract;
 mod filters;
 pub mod items;
 pub mod location;
+pub mod logs;
 mod output;
 pub mod plan;
 pub mod preview;
