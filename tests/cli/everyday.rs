@@ -317,3 +317,50 @@ fn logs_filter_on_velero_fields() {
     assert_eq!(out.status.code(), Some(2), "no log in the fixture folder");
     assert!(stderr(&out).contains("k3s-124-logs.gz"), "{}", stderr(&out));
 }
+
+/// `inspect --details`: the sections of `velero backup describe --details` a backup folder holds.
+#[test]
+fn inspect_details_shows_what_the_side_files_say() {
+    use fixture_gen::{Codec, Folder};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = Folder {
+        name: "b",
+        codec: Codec::Gzip,
+        objects: vec![obj("configmaps", "app/c", json!({}))],
+        extra_entries: vec![],
+        backup: Some(json!({"apiVersion": "velero.io/v1", "kind": "Backup",
+            "metadata": {"name": "b", "labels": {"velero.io/schedule-name": "nightly"}},
+            "spec": {}, "status": {"phase": "PartiallyFailed", "errors": 1, "warnings": 1}})),
+        results: json!({"errors": {"namespaces": {"app": ["error backing up pod web: timed out"]}},
+                        "warnings": {"velero": ["volume snapshot location not found"]}}),
+        volume_info: json!([{"pvcName": "data", "pvcNamespace": "app", "pvName": "pv-1", "backupMethod": "PodVolumeBackup", "result": "succeeded"}]),
+    }
+    .write(tmp.path())
+    .expect("folder");
+    let src = path_str(&dir);
+    let out = veloscope(&["inspect", src, "--details"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "velero.io/schedule-name=nightly",
+        "app: error backing up pod web: timed out",
+        "Velero:     volume snapshot location not found",
+        "app/data",
+        "PodVolumeBackup",
+        "v1/ConfigMap:",
+        "- app/c",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let v = json(&["inspect", src, "--details", "-o", "json"]);
+    assert_eq!(
+        v["details"]["errors"]["namespaces"]["app"][0],
+        "error backing up pod web: timed out"
+    );
+    assert_eq!(v["details"]["volumes"][0]["pv"], "pv-1");
+    assert!(
+        json(&["inspect", src, "-o", "json"])
+            .get("details")
+            .is_none()
+    );
+}

@@ -3,6 +3,7 @@ use crate::output::{Esc, Table, emit, human_bytes};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
+use veloscope_core::details::BackupDetails;
 use veloscope_core::summary::Summary;
 use veloscope_core::{Backup, Part, Session};
 
@@ -11,17 +12,165 @@ use veloscope_core::{Backup, Part, Session};
 pub struct Args {
     /// A backup tarball (.tar.gz, .tar.zst, .tar) or a backup folder (…/backups/NAME/).
     pub source: PathBuf,
+    /// Also the sections of `velero backup describe --details`: labels and annotations, errors
+    /// and warnings with their messages, volumes, the resource list.
+    #[arg(long)]
+    pub details: bool,
+}
+
+/// The summary, and the details when asked for (under `details` in JSON and YAML).
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a BackupDetails>,
 }
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     // A summary needs no item from a sidecar: its head has every count.
     let backup = Backup::open_with(&a.source, s, Part::Sections(&|_, _, _| false), None)?;
     let report = backup.summary()?;
+    let details = if a.details { backup.details()? } else { None };
     match g.output {
-        Format::Table => table(&report, out)?,
-        f => emit(out, f, &report)?,
+        Format::Table => {
+            table(&report, out)?;
+            if let Some(d) = &details {
+                details_table(d, out)?;
+            }
+        }
+        f => emit(
+            out,
+            f,
+            &Report {
+                summary: &report,
+                details: details.as_ref(),
+            },
+        )?,
     }
     Ok(0)
+}
+
+/// Messages of one kind, as Velero's describer groups them.
+fn messages(
+    out: &mut impl Write,
+    title: &str,
+    m: &Option<veloscope_core::details::Messages>,
+) -> Result<()> {
+    writeln!(out, "\n{title}:")?;
+    let Some(m) = m else {
+        return Ok(writeln!(out, "  <no results file>")?);
+    };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "<none>".to_string()
+        } else {
+            v.iter()
+                .map(|s| Esc(s).to_string())
+                .collect::<Vec<_>>()
+                .join("\n              ")
+        }
+    };
+    writeln!(out, "  Velero:     {}", list(&m.velero))?;
+    writeln!(out, "  Cluster:    {}", list(&m.cluster))?;
+    if m.namespaces.is_empty() {
+        writeln!(out, "  Namespaces: <none>")?;
+    } else {
+        writeln!(out, "  Namespaces:")?;
+        for (ns, msgs) in &m.namespaces {
+            for msg in msgs {
+                writeln!(out, "    {}: {}", Esc(ns), Esc(msg))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn details_table(d: &BackupDetails, out: &mut impl Write) -> Result<()> {
+    let pairs = |m: &std::collections::BTreeMap<String, String>| {
+        if m.is_empty() {
+            "<none>".to_string()
+        } else {
+            m.iter()
+                .map(|(k, v)| format!("{}={}", Esc(k), Esc(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    writeln!(out, "\nLabels:       {}", pairs(&d.labels))?;
+    writeln!(out, "Annotations:  {}", pairs(&d.annotations))?;
+    messages(out, "Errors", &d.errors)?;
+    messages(out, "Warnings", &d.warnings)?;
+    writeln!(out, "\nBackup Volumes:")?;
+    if d.volumes.is_empty()
+        && d.native_snapshots.is_empty()
+        && d.pod_volume_backups.is_empty()
+        && d.csi_snapshots.is_empty()
+    {
+        writeln!(out, "  <none included>")?;
+    }
+    if !d.volumes.is_empty() {
+        let mut t = Table::new(&["PVC", "PV", "METHOD", "RESULT"]);
+        for v in &d.volumes {
+            let result = match &v.skipped {
+                Some(why) => format!("skipped: {why}"),
+                None => v.result.clone().unwrap_or_default(),
+            };
+            t.row(vec![
+                v.pvc.clone().unwrap_or_default(),
+                v.pv.clone().unwrap_or_default(),
+                v.method.clone().unwrap_or_default(),
+                result,
+            ]);
+        }
+        t.write(out)?;
+    }
+    if !d.native_snapshots.is_empty() {
+        writeln!(out, "  Velero-Native Snapshots:")?;
+        for s in &d.native_snapshots {
+            writeln!(
+                out,
+                "    {}: snapshot {} ({}, {})",
+                Esc(&s.pv),
+                Esc(s.snapshot_id.as_deref().unwrap_or("<none>")),
+                Esc(&s.volume_type),
+                Esc(s.phase.as_deref().unwrap_or(""))
+            )?;
+        }
+    }
+    if !d.pod_volume_backups.is_empty() {
+        writeln!(out, "  Pod Volume Backups:")?;
+        for p in &d.pod_volume_backups {
+            let size = p.bytes.map(human_bytes).unwrap_or_else(|| "-".into());
+            writeln!(
+                out,
+                "    {} volume {}: {} ({}, {size})",
+                Esc(&p.pod),
+                Esc(&p.volume),
+                Esc(&p.phase),
+                Esc(&p.uploader)
+            )?;
+        }
+    }
+    if !d.csi_snapshots.is_empty() {
+        writeln!(out, "  CSI Snapshots:")?;
+        for s in &d.csi_snapshots {
+            writeln!(out, "    {}", Esc(s))?;
+        }
+    }
+    writeln!(out, "\nResource List:")?;
+    match &d.resource_list {
+        None => writeln!(out, "  <no resource list file>")?,
+        Some(list) => {
+            for (kind, items) in list {
+                writeln!(out, "  {}:", Esc(kind))?;
+                for i in items {
+                    writeln!(out, "    - {}", Esc(i))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn opt(v: &Option<String>) -> &str {

@@ -28,6 +28,7 @@
 
 pub mod api;
 mod backup;
+pub mod details;
 pub mod diff;
 mod error;
 pub mod extract;
