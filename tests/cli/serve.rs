@@ -483,3 +483,99 @@ fn a_watch_sends_the_objects_then_holds_until_its_timeout() {
         .collect();
     assert_eq!(names, ["db", "web"], "{body}");
 }
+
+/// Velero's own API at a location's root: the stored Backups, and `kubectl create
+/// --dry-run=server` of Backups validated as `veloscope validate` does, with the apiserver's
+/// fieldValidation (Strict: 400, Warn: warnings, Ignore: silent), schema and admission failures
+/// as 422 Invalid, and no create without dry-run.
+#[test]
+#[ignore = "needs the kubectl binary (.ci/run installs it)"]
+fn velero_api_over_a_location_validates_dry_runs() {
+    require_kubectl();
+    let s = serve(&fixture("bsl"), &[]);
+    let ctx = ["--context", "velero"];
+    let listed = ok(
+        &s,
+        &[&ctx[..], &["get", "backups", "-n", "velero", "-o", "name"]].concat(),
+    );
+    for b in ["edge-cases", "k3s-124", "sonobuoy-k8s114"] {
+        assert!(
+            listed.contains(&format!("backup.velero.io/{b}")),
+            "{listed}"
+        );
+    }
+    let phase = ok(
+        &s,
+        &[
+            &ctx[..],
+            &[
+                "get",
+                "backup",
+                "k3s-124",
+                "-n",
+                "velero",
+                "-o",
+                "jsonpath={.status.phase}",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(phase, "Completed");
+    let file = |name: &str, spec: &str| {
+        let p = s.dir.path().join(format!("{name}.yaml"));
+        let text = format!(
+            "apiVersion: velero.io/v1\nkind: Backup\nmetadata:\n  name: {name}\n  namespace: velero\nspec:\n{spec}"
+        );
+        std::fs::write(&p, text).expect("write");
+        p.to_string_lossy().into_owned()
+    };
+    let good = file("nightly", "  includedNamespaces: [shop]\n  ttl: 72h0m0s\n");
+    let created = ok(
+        &s,
+        &[&ctx[..], &["create", "-f", &good, "--dry-run=server"]].concat(),
+    );
+    assert!(
+        created.contains("backup.velero.io/nightly created (server dry run)"),
+        "{created}"
+    );
+    let create = |f: &str, extra: &[&str]| {
+        kubectl(
+            &s,
+            &[&ctx[..], &["create", "-f", f, "--dry-run=server"], extra].concat(),
+        )
+    };
+    let invalid = create(&file("broken", "  ttl: 3 days\n"), &[]);
+    assert!(!invalid.status.success());
+    let err = String::from_utf8_lossy(&invalid.stderr);
+    assert!(
+        err.contains("is invalid") && err.contains("spec.ttl"),
+        "{err}"
+    );
+    let typo = file("typo", "  includedNamespace: [shop]\n");
+    let strict = create(&typo, &[]);
+    assert!(!strict.status.success());
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(
+        err.contains("BadRequest")
+            && err.contains("unknown field")
+            && err.contains("spec.includedNamespace"),
+        "{err}"
+    );
+    let warn = create(&typo, &["--validate=warn"]);
+    assert!(
+        warn.status.success(),
+        "{}",
+        String::from_utf8_lossy(&warn.stderr)
+    );
+    assert!(String::from_utf8_lossy(&warn.stderr).contains("spec.includedNamespace"));
+    let ignore = create(&typo, &["--validate=false"]);
+    assert!(ignore.status.success());
+    assert!(!String::from_utf8_lossy(&ignore.stderr).contains("includedNamespace"));
+    let real = kubectl(&s, &[&ctx[..], &["create", "-f", &good]].concat());
+    assert!(String::from_utf8_lossy(&real.stderr).contains("MethodNotAllowed"));
+    let explained = ok(&s, &[&ctx[..], &["explain", "backups.spec.ttl"]].concat());
+    assert!(
+        explained.contains("KIND:       Backup") || explained.contains("KIND:     Backup"),
+        "{explained}"
+    );
+}

@@ -81,15 +81,24 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
         );
     }
     let (serving, contexts) = if is_location(&source) {
-        let names: Vec<String> = Location::open(&source)?
-            .backups(None, None)?
+        let location = Location::open(&source)?;
+        let rows = location.backups(None, None)?.rows;
+        let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
+        let backups = rows.into_iter().map(|r| r.object).collect();
+        // Velero keeps no Restore object in the location: its results stand for it.
+        let restores = location
+            .restores()?
             .rows
             .into_iter()
-            .map(|r| r.name)
+            .map(|r| {
+                serde_json::json!({"apiVersion": "velero.io/v1", "kind": "Restore",
+                    "metadata": {"name": r.name, "namespace": "velero"},
+                    "status": {"errors": r.errors, "warnings": r.warnings}})
+            })
             .collect();
-        let contexts = names
-            .iter()
-            .map(|n| (n.clone(), format!("/backups/{n}")))
+        // The location's own context first: Velero's API at the root.
+        let contexts = std::iter::once(("velero".to_string(), String::new()))
+            .chain(names.iter().map(|n| (n.clone(), format!("/backups/{n}"))))
             .collect();
         let open = Arc::new(|path: &str| {
             let s = Session::new(veloscope_core::Options::default(), &Quiet);
@@ -101,6 +110,8 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
             root: source.clone(),
             names,
             open,
+            backups,
+            restores,
         };
         (serving, contexts)
     } else {

@@ -114,6 +114,11 @@ pub struct Quiet;
 impl Observer for Quiet {}
 
 /// A `--velero-version` value (`MAJOR.MINOR`).
+/// The first document of a YAML or JSON text (a request body, a manifest).
+pub fn manifest_value(text: &str) -> Result<serde_json::Value> {
+    veloscope_model::manifest::first_document(text).map_err(|e| Error::usage(e.to_string()))
+}
+
 pub fn velero_version(text: &str) -> Result<veloscope_select::VeleroVersion> {
     text.parse().map_err(Error::Usage)
 }

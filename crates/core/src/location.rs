@@ -39,6 +39,9 @@ pub struct BackupRow {
     pub bytes: Option<u64>,
     #[serde(skip)]
     pub labels: BTreeMap<String, String>,
+    /// The stored Backup object (`velero-backup.json`) as it is.
+    #[serde(skip)]
+    pub object: serde_json::Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,23 +131,26 @@ impl Location {
         let mut out = Vec::new();
         let mut problems = Vec::new();
         for (name, json) in names.into_iter().zip(jsons) {
-            let read = || -> Result<Option<(veloscope_model::Backup, Option<u64>)>> {
-                // A backup exists iff its velero-backup.json does (Velero's BackupExists).
-                let Some(bytes) = json? else { return Ok(None) };
-                let b = serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::input(
-                        format!("{}/backups/{name}/velero-backup.json", loc.url),
-                        format!("invalid JSON: {e}"),
-                    )
-                })?;
-                let size = loc
-                    .files(&format!("backups/{name}"))?
-                    .into_iter()
-                    .find(|(f, _)| f.starts_with(&format!("{name}.tar")))
-                    .map(|(_, s)| s);
-                Ok(Some((b, size)))
-            };
-            let (b, size): (veloscope_model::Backup, _) = match read() {
+            let read =
+                || -> Result<Option<(veloscope_model::Backup, Option<u64>, serde_json::Value)>> {
+                    // A backup exists iff its velero-backup.json does (Velero's BackupExists).
+                    let Some(bytes) = json? else { return Ok(None) };
+                    let invalid = |e: serde_json::Error| {
+                        Error::input(
+                            format!("{}/backups/{name}/velero-backup.json", loc.url),
+                            format!("invalid JSON: {e}"),
+                        )
+                    };
+                    let raw: serde_json::Value = serde_json::from_slice(&bytes).map_err(invalid)?;
+                    let b = serde_json::from_value(raw.clone()).map_err(invalid)?;
+                    let size = loc
+                        .files(&format!("backups/{name}"))?
+                        .into_iter()
+                        .find(|(f, _)| f.starts_with(&format!("{name}.tar")))
+                        .map(|(_, s)| s);
+                    Ok(Some((b, size, raw)))
+                };
+            let (b, size, object): (veloscope_model::Backup, _, _) = match read() {
                 Ok(Some(found)) => found,
                 Ok(None) => continue,
                 Err(e) => {
@@ -163,6 +169,7 @@ impl Location {
                 warnings: b.status.warnings,
                 bytes: size,
                 labels: b.metadata.labels,
+                object,
             });
         }
         out.sort_by(|a, b| b.started.cmp(&a.started).then(a.name.cmp(&b.name)));

@@ -161,3 +161,27 @@ fn junit(reports: &[FileReport]) -> Result<String> {
         .to_string()
         .map_err(|e| Error::Internal(e.to_string()))
 }
+
+/// The findings on one Velero object given as text (a `--dry-run=server` request's body): its
+/// kind and name, and the findings in `mode`. Not a Backup, Restore or Schedule: an error.
+pub fn check_document(
+    text: &str,
+    mode: FieldValidation,
+) -> Result<(String, String, Vec<veloscope_validate::Finding>)> {
+    let opts = Options {
+        mode,
+        version: VeleroVersion::LATEST,
+        against: None,
+    };
+    let report = check_text(text, &Schemas::embedded(), &opts)
+        .map_err(|e| Error::usage(e.to_string()))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::usage("not a velero.io/v1 Backup, Restore or Schedule"))?;
+    Ok((report.kind, report.name, report.findings))
+}
+
+/// The embedded `openAPIV3Schema` of a Velero kind, for a server's OpenAPI.
+pub fn crd_schema(kind: &str) -> Option<serde_json::Value> {
+    Schemas::embedded().get(kind).cloned()
+}

@@ -37,6 +37,8 @@ pub type Opened = OnceLock<Result<Arc<Mount>, String>>;
 
 pub struct App {
     pub mounts: Mounts,
+    /// Velero's own API at the root, when a location is served.
+    pub velero: Option<crate::velero::VeleroApi>,
     pub token: Option<String>,
     pub busy: Semaphore,
 }
@@ -108,24 +110,89 @@ fn segments(path: &str) -> Result<Vec<String>, Status> {
         .collect()
 }
 
+/// The largest request body read (a dry-run create's manifest).
+const MAX_BODY: usize = 1 << 20;
+
 pub async fn handle(
     State(app): State<Arc<App>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    match answer(&app, &method, &uri, &headers).await {
+    let result = match velero_write(&app, &method, &uri, &headers) {
+        Some(Ok(target)) => dry_run(&app, target, &uri, body).await,
+        Some(Err(s)) => Err(s),
+        None => answer(&app, &method, &uri, &headers).await,
+    };
+    match result {
         Ok(r) => r,
         Err(s) => s.into_response(),
     }
 }
 
-async fn answer(
+/// A write to Velero's API at a location's root: (plural, namespace). None for anything else.
+fn velero_write(
     app: &Arc<App>,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
+) -> Option<Result<(String, String), Status>> {
+    if app.velero.is_none() || !matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+        return None;
+    }
+    let segs = segments(uri.path()).ok()?;
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let ["apis", "velero.io", "v1", "namespaces", ns, plural] = segs.as_slice() else {
+        return None;
+    };
+    if let Err(s) = authorized(app, headers) {
+        return Some(Err(s));
+    }
+    if *method != Method::POST {
+        return Some(Err(Status::method_not_allowed(method.as_str())));
+    }
+    Some(Ok((plural.to_string(), ns.to_string())))
+}
+
+async fn dry_run(
+    app: &Arc<App>,
+    (plural, ns): (String, String),
+    uri: &Uri,
+    body: Body,
 ) -> Result<Response, Status> {
+    let _permit = app
+        .busy
+        .try_acquire()
+        .map_err(|_| Status::unavailable("too many requests at once; retry"))?;
+    let query = query_params(uri.query())?;
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| Status::bad_request(format!("the request body is over {MAX_BODY} bytes")))?;
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| Status::bad_request("the request body is not UTF-8"))?;
+    let created = tokio::task::spawn_blocking(move || {
+        crate::velero::dry_run_create(
+            &plural,
+            &ns,
+            query.get("dryRun").map(String::as_str),
+            query.get("fieldValidation").map(String::as_str),
+            &text,
+        )
+    })
+    .await
+    .map_err(|e| Status::internal(format!("request failed: {e}")))??;
+    let mut response = json_response(StatusCode::CREATED, &created.object);
+    for w in created.warnings {
+        let value = format!("299 - \"{}\"", w.replace('"', "'"));
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::WARNING, v);
+        }
+    }
+    Ok(response)
+}
+
+fn authorized(app: &App, headers: &HeaderMap) -> Result<(), Status> {
     if let Some(token) = &app.token {
         let given = headers
             .get(header::AUTHORIZATION)
@@ -136,6 +203,16 @@ async fn answer(
             return Err(Status::unauthorized());
         }
     }
+    Ok(())
+}
+
+async fn answer(
+    app: &Arc<App>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Response, Status> {
+    authorized(app, headers)?;
     if method != Method::GET && method != Method::HEAD {
         return Err(Status::method_not_allowed(method.as_str()));
     }
@@ -157,7 +234,16 @@ async fn answer(
         return Ok(json_response(StatusCode::OK, &version()));
     }
     let Some(mount) = mount else {
-        return Err(Status::no_resource(uri.path()));
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        return match &app.velero {
+            Some(api) => {
+                velero_root(api, &rest, host, uri.path()).map(|v| json_response(StatusCode::OK, &v))
+            }
+            None => Err(Status::no_resource(uri.path())),
+        };
     };
     let accept = headers
         .get(header::ACCEPT)
@@ -311,4 +397,52 @@ async fn mount_of(app: &Arc<App>, name: &str) -> Result<Arc<Mount>, Status> {
     .await
     .map_err(|e| Status::internal(format!("opening the backup failed: {e}")))?;
     result.map_err(Status::internal)
+}
+
+/// A location's root: discovery of the `velero.io` group, its OpenAPI, its Backups and Restores.
+fn velero_root(
+    api: &crate::velero::VeleroApi,
+    rest: &[String],
+    host: &str,
+    path: &str,
+) -> Result<Value, Status> {
+    use crate::velero;
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    match rest.as_slice() {
+        ["api"] => Ok(json!({"kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": host}]})),
+        ["api", "v1"] => {
+            Ok(json!({"kind": "APIResourceList", "groupVersion": "v1", "resources": []}))
+        }
+        ["apis"] => {
+            Ok(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [velero::api_group()]}))
+        }
+        ["apis", "velero.io"] => {
+            let mut g = velero::api_group();
+            g["kind"] = json!("APIGroup");
+            g["apiVersion"] = json!("v1");
+            Ok(g)
+        }
+        ["apis", "velero.io", "v1"] => Ok(velero::resource_list()),
+        ["openapi", "v3"] => Ok(velero::openapi_root("")),
+        ["openapi", "v3", "apis", "velero.io", "v1"] => Ok(velero::openapi_group()),
+        ["apis", "velero.io", "v1", plural] => velero::get(api, plural, None, None, false),
+        ["apis", "velero.io", "v1", "namespaces", ns, plural] => {
+            velero::get(api, plural, Some(ns), None, false)
+        }
+        ["apis", "velero.io", "v1", "namespaces", ns, plural, name] => {
+            velero::get(api, plural, Some(ns), Some(name), false)
+        }
+        [
+            "apis",
+            "velero.io",
+            "v1",
+            "namespaces",
+            ns,
+            plural,
+            name,
+            "status",
+        ] => velero::get(api, plural, Some(ns), Some(name), true),
+        _ => Err(Status::no_resource(path)),
+    }
 }

@@ -13,6 +13,7 @@ mod objects;
 mod status;
 mod table;
 mod tls;
+mod velero;
 
 pub use objects::Mount;
 
@@ -56,11 +57,14 @@ pub type Opener = Arc<dyn Fn(&str) -> Result<Mount, String> + Send + Sync>;
 pub enum Serving {
     /// One backup, at the root.
     Backup(Box<Mount>),
-    /// A location's backups, each under `/backups/NAME/`, opened on first use by `open`.
+    /// A location's backups, each under `/backups/NAME/`, opened on first use by `open`; and at
+    /// the root Velero's own API: these Backup objects (`velero-backup.json`) and Restores.
     Location {
         root: String,
         names: Vec<String>,
         open: Opener,
+        backups: Vec<serde_json::Value>,
+        restores: Vec<serde_json::Value>,
     },
 }
 
@@ -95,17 +99,27 @@ pub fn run(
         Some((cert, key)) => Some(tls::config(cert, key).map_err(ServeError::Tls)?),
         None => None,
     };
-    let mounts = match serving {
-        Serving::Backup(m) => Mounts::One(Arc::new(*m)),
-        Serving::Location { root, names, open } => Mounts::Location {
+    let (mounts, velero) = match serving {
+        Serving::Backup(m) => (Mounts::One(Arc::new(*m)), None),
+        Serving::Location {
             root,
             names,
-            opened: Default::default(),
             open,
-        },
+            backups,
+            restores,
+        } => (
+            Mounts::Location {
+                root,
+                names,
+                opened: Default::default(),
+                open,
+            },
+            Some(velero::VeleroApi { backups, restores }),
+        ),
     };
     let app = Arc::new(App {
         mounts,
+        velero,
         token: config.token.clone(),
         busy: tokio::sync::Semaphore::new(CONCURRENT_REQUESTS),
     });

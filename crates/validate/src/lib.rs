@@ -79,7 +79,8 @@ impl Schemas {
         Schemas { kinds }
     }
 
-    fn get(&self, kind: &str) -> Option<&Value> {
+    /// The `openAPIV3Schema` of a Velero kind (`Backup`, `Restore`, `Schedule`).
+    pub fn get(&self, kind: &str) -> Option<&Value> {
         self.kinds.iter().find(|(k, _)| k == kind).map(|(_, s)| s)
     }
 }

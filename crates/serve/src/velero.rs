@@ -1,0 +1,239 @@
+//! Velero's own API over a storage location, at the server's root: `velero.io/v1` Backups (each
+//! `velero-backup.json` as stored) and Restores (from their result files), read-only, and
+//! `--dry-run=server` creation of a Backup, Restore or Schedule, validated as `veloscope validate`
+//! does (CRD schema, unknown and duplicate fields, Velero's admission rules), with the
+//! `fieldValidation` of the apiserver: Strict refuses unknown and duplicate fields (400), Warn
+//! answers them as `Warning` headers, Ignore drops them; schema and admission failures are 422
+//! `Invalid` with one cause per field. OpenAPI v3 of the group is served so kubectl finds that the
+//! server supports `dryRun` and `fieldValidation`.
+
+use crate::status::Status;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use veloscope_core::validate::{FieldValidation, Severity, check_document, crd_schema};
+
+pub const GROUP: &str = "velero.io";
+const KINDS: [(&str, &str); 3] = [
+    ("backups", "Backup"),
+    ("restores", "Restore"),
+    ("schedules", "Schedule"),
+];
+
+/// The Backup and Restore objects of a location, read when the server started.
+pub struct VeleroApi {
+    pub backups: Vec<Value>,
+    pub restores: Vec<Value>,
+}
+
+pub fn kind_of(plural: &str) -> Option<&'static str> {
+    KINDS.iter().find(|(p, _)| *p == plural).map(|(_, k)| *k)
+}
+
+pub fn api_group() -> Value {
+    let gv = json!({"groupVersion": "velero.io/v1", "version": "v1"});
+    json!({"name": GROUP, "versions": [gv], "preferredVersion": gv})
+}
+
+pub fn resource_list() -> Value {
+    let resources: Vec<Value> = KINDS
+        .iter()
+        .map(|(plural, kind)| {
+            let verbs = if *plural == "schedules" {
+                json!(["create"])
+            } else {
+                json!(["get", "list", "create"])
+            };
+            json!({"name": plural, "singularName": kind.to_lowercase(), "namespaced": true,
+                   "kind": kind, "verbs": verbs})
+        })
+        .collect();
+    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "velero.io/v1",
+           "resources": resources})
+}
+
+/// `/openapi/v3`: where the group's document is.
+pub fn openapi_root(prefix: &str) -> Value {
+    json!({"paths": {"apis/velero.io/v1": {
+        "serverRelativeURL": format!("{prefix}/openapi/v3/apis/velero.io/v1?hash=veloscope")
+    }}})
+}
+
+/// The group's OpenAPI v3 document: the CRD schemas, and create (POST) and PATCH operations
+/// that take `dryRun` and `fieldValidation` (kubectl looks for them on PATCH).
+pub fn openapi_group() -> Value {
+    let mut paths = serde_json::Map::new();
+    let mut schemas = serde_json::Map::new();
+    for (plural, kind) in KINDS {
+        let gvk = json!({"group": GROUP, "version": "v1", "kind": kind});
+        let name = format!("io.velero.v1.{kind}");
+        let mut schema = crd_schema(kind).unwrap_or_else(|| json!({"type": "object"}));
+        schema["x-kubernetes-group-version-kind"] = json!([gvk]);
+        schemas.insert(name.clone(), schema);
+        let body = json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+        let params = json!([
+            {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+            {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+            {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+        ]);
+        let op = |action: &str| {
+            json!({"requestBody": body, "parameters": params,
+                   "responses": {"200": {"description": "OK", "content": body["content"]}},
+                   "x-kubernetes-action": action, "x-kubernetes-group-version-kind": gvk})
+        };
+        paths.insert(
+            format!("/apis/velero.io/v1/namespaces/{{namespace}}/{plural}"),
+            json!({"post": op("post")}),
+        );
+        paths.insert(
+            format!("/apis/velero.io/v1/namespaces/{{namespace}}/{plural}/{{name}}"),
+            json!({"patch": op("patch")}),
+        );
+    }
+    json!({"openapi": "3.0.0", "info": {"title": "veloscope: velero.io/v1", "version": "v1"},
+           "paths": paths, "components": {"schemas": schemas}})
+}
+
+/// A list or one object of `plural` (`backups`, `restores`), in `namespace` or in all.
+pub fn get(
+    api: &VeleroApi,
+    plural: &str,
+    namespace: Option<&str>,
+    name: Option<&str>,
+    status_only: bool,
+) -> Result<Value, Status> {
+    let objects = match plural {
+        "backups" => &api.backups,
+        "restores" => &api.restores,
+        _ => return Err(Status::no_resource(plural)),
+    };
+    let in_ns = |o: &&Value| {
+        namespace.is_none_or(|ns| {
+            o.pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("velero")
+                == ns
+        })
+    };
+    let Some(name) = name else {
+        let items: Vec<Value> = objects.iter().filter(in_ns).cloned().collect();
+        let kind = kind_of(plural).unwrap_or("Object");
+        return Ok(
+            json!({"kind": format!("{kind}List"), "apiVersion": "velero.io/v1",
+                         "metadata": {"resourceVersion": "1"}, "items": items}),
+        );
+    };
+    let found = objects
+        .iter()
+        .filter(in_ns)
+        .find(|o| o.pointer("/metadata/name").and_then(Value::as_str) == Some(name))
+        .ok_or_else(|| Status::not_found(&format!("{plural}.velero.io"), name))?;
+    Ok(if status_only {
+        json!({"apiVersion": found["apiVersion"], "kind": found["kind"],
+               "metadata": found["metadata"], "status": found["status"]})
+    } else {
+        found.clone()
+    })
+}
+
+/// What a dry-run create answers: the object, and the `Warning` headers.
+pub struct Created {
+    pub object: Value,
+    pub warnings: Vec<String>,
+}
+
+/// A create of `plural` in `namespace`: only with `dryRun=All`, validated as the apiserver with
+/// Velero's CRDs and webhooks would.
+pub fn dry_run_create(
+    plural: &str,
+    namespace: &str,
+    dry_run: Option<&str>,
+    field_validation: Option<&str>,
+    body: &str,
+) -> Result<Created, Status> {
+    let kind = kind_of(plural).ok_or_else(|| Status::no_resource(plural))?;
+    match dry_run {
+        Some("All") => {}
+        Some(other) => {
+            return Err(Status::bad_request(format!(
+                "unsupported dryRun value {other:?}: only All"
+            )));
+        }
+        None => {
+            return Err(Status {
+                message: "POST without dryRun=All: veloscope serves a location read-only and only validates creates (kubectl --dry-run=server)".into(),
+                ..Status::method_not_allowed("POST")
+            });
+        }
+    }
+    let mode = match field_validation.unwrap_or("Strict") {
+        "Strict" => FieldValidation::Strict,
+        "Warn" => FieldValidation::Warn,
+        "Ignore" => FieldValidation::Ignore,
+        other => {
+            return Err(Status::bad_request(format!(
+                "fieldValidation {other:?} is not Strict, Warn or Ignore"
+            )));
+        }
+    };
+    let invalid_body =
+        |e: veloscope_core::Error| Status::bad_request(format!("the request body: {e}"));
+    let (found_kind, name, schema_findings) =
+        check_document(body, FieldValidation::Ignore).map_err(invalid_body)?;
+    if found_kind != kind {
+        return Err(Status::bad_request(format!(
+            "the body is a {found_kind}, not a {kind}"
+        )));
+    }
+    let errors: Vec<_> = schema_findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        let causes: Vec<Value> = errors
+            .iter()
+            .map(|f| json!({"reason": "FieldValueInvalid", "message": f.message, "field": f.path}))
+            .collect();
+        let listed: Vec<String> = errors
+            .iter()
+            .map(|f| format!("{}: {}", f.path, f.message))
+            .collect();
+        return Err(Status {
+            code: StatusCode::UNPROCESSABLE_ENTITY,
+            reason: "Invalid",
+            message: format!(
+                "{kind}.velero.io {name:?} is invalid: [{}]",
+                listed.join(", ")
+            ),
+            details: Some(json!({"name": name, "group": GROUP, "kind": kind, "causes": causes})),
+        });
+    }
+    // Unknown and duplicate fields: what a Strict check finds beyond the schema's.
+    let (_, _, strict) = check_document(body, FieldValidation::Strict).map_err(invalid_body)?;
+    let fields: Vec<String> = strict
+        .iter()
+        .filter(|f| f.severity == Severity::Error && !schema_findings.contains(f))
+        .map(|f| {
+            if f.path.is_empty() || f.message.contains(&f.path) {
+                f.message.clone()
+            } else {
+                format!("{} ({})", f.message, f.path)
+            }
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    match mode {
+        FieldValidation::Strict if !fields.is_empty() => {
+            return Err(Status::bad_request(format!(
+                "{kind} in version \"v1\" cannot be handled as a {kind}: strict decoding error: {}",
+                fields.join(", ")
+            )));
+        }
+        FieldValidation::Warn => warnings = fields,
+        _ => {}
+    }
+    let mut object: Value = veloscope_core::manifest_value(body).map_err(invalid_body)?;
+    if let Some(m) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.insert("namespace".into(), json!(namespace));
+    }
+    Ok(Created { object, warnings })
+}
