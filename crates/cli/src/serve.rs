@@ -102,8 +102,8 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
             .collect();
         let open = Arc::new(|path: &str| {
             let s = Session::new(veloscope_core::Options::default(), &Quiet);
-            Backup::open_indexed(Path::new(path), &s)
-                .map(Mount::new)
+            Backup::open_for_serving(Path::new(path), &s)
+                .map(|b| Mount::new(PathBuf::from(path), b))
                 .map_err(|e| e.to_string())
         });
         let serving = Serving::Location {
@@ -115,8 +115,8 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
         };
         (serving, contexts)
     } else {
-        let backup = Backup::open_indexed(&a.source, s)?;
-        let serving = Serving::Backup(Box::new(Mount::new(backup)));
+        let backup = Backup::open_for_serving(&a.source, s)?;
+        let serving = Serving::Backup(Box::new(Mount::new(a.source.clone(), backup)));
         (serving, vec![("veloscope".to_string(), String::new())])
     };
     let ca = a

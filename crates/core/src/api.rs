@@ -52,24 +52,46 @@ impl<'a> ApiItem<'a> {
 }
 
 impl Backup {
-    /// Opens a backup for a long-lived caller that will read many bodies: when no valid sidecar
-    /// answers, the archive is indexed first (as `veloscope index` does) so that every later
-    /// read starts at a seek point. A sidecar that cannot be written is not an error: the backup
-    /// is served by reads of the archive, and the caller is told.
-    pub fn open_indexed(path: &std::path::Path, s: &Session<'_>) -> Result<Backup> {
-        let backup = Backup::open(path, s)?;
+    /// Opens a backup for a server that reads a few sections per request: from a valid sidecar
+    /// only its head (counts, resources, kinds) is decoded, and [`Backup::api_section`] decodes
+    /// what a request needs; without one the archive is indexed first; if that fails, the whole
+    /// index is kept from a scan.
+    pub fn open_for_serving(path: &std::path::Path, s: &Session<'_>) -> Result<Backup> {
+        let head = |s: &Session<'_>| {
+            Backup::open_with(path, s, crate::Part::Sections(&|_, _, _| false), None)
+        };
+        let backup = head(s)?;
         if backup.reads_at_seek_points() || s.options.no_index {
             return Ok(backup);
         }
         match crate::index(path, None, SEEK_SPAN, s) {
-            Ok(_) => Backup::open(path, s),
+            Ok(_) => head(s),
             Err(e) => {
                 s.observer.notice(&format!(
-                    "{e}; every read of an object reads the archive from its start"
+                    "{e}; the whole index is kept in memory and objects are read from the archive"
                 ));
-                Ok(backup)
+                Backup::open(path, s)
             }
         }
+    }
+
+    /// The items of `gr` (in `namespace`, or all) decoded from the sidecar anew, for one request
+    /// of a server that holds only the head; None when this backup holds its whole index (no
+    /// sidecar), which then answers itself.
+    pub fn api_section(
+        &self,
+        path: &std::path::Path,
+        gr: &str,
+        namespace: Option<&str>,
+        s: &Session<'_>,
+    ) -> Result<Option<Backup>> {
+        if !self.reads_at_seek_points() {
+            return Ok(None);
+        }
+        let wanted = |idx: &veloscope_index::Index, g, ns: Option<veloscope_index::Sym>| {
+            idx.str(g) == gr && namespace.is_none_or(|want| ns.is_some_and(|n| idx.str(n) == want))
+        };
+        Backup::open_with(path, s, crate::Part::Sections(&wanted), None).map(Some)
     }
 
     /// Every resource of the archive with its kind, scope, short names and versions.

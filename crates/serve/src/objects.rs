@@ -13,15 +13,47 @@ use veloscope_core::{Backup, Quiet, Session};
 /// The most objects one answer carries, asked for or not (a `continue` token gives the rest).
 pub const MAX_PAGE: usize = 10_000;
 
-/// One backup served as a cluster.
+/// One backup served as a cluster: its head (or, without a sidecar, its whole index), and the
+/// path a request's sections are decoded from.
 pub struct Mount {
+    pub path: std::path::PathBuf,
     pub backup: Backup,
     pub discovery: Discovery,
     pub ages: Ages,
 }
 
+/// The index a request works on: a section decoded for it, or the mount's whole index.
+enum Held<'a> {
+    Section(Box<Backup>),
+    Whole(&'a Backup),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Backup;
+    fn deref(&self) -> &Backup {
+        match self {
+            Held::Section(b) => b,
+            Held::Whole(b) => b,
+        }
+    }
+}
+
 impl Mount {
-    pub fn new(backup: Backup) -> Mount {
+    /// The items of one resource (in one namespace or all) for a request.
+    fn section(&self, gr: &str, namespace: Option<&str>) -> Result<Held<'_>, Status> {
+        let session = Session::new(veloscope_core::Options::default(), &Quiet);
+        Ok(
+            match self
+                .backup
+                .api_section(&self.path, gr, namespace, &session)?
+            {
+                Some(b) => Held::Section(Box::new(b)),
+                None => Held::Whole(&self.backup),
+            },
+        )
+    }
+
+    pub fn new(path: std::path::PathBuf, backup: Backup) -> Mount {
         let discovery = Discovery {
             resources: backup.api_resources(),
         };
@@ -32,6 +64,7 @@ impl Mount {
                 .and_then(crate::table::epoch_seconds),
         };
         Mount {
+            path,
             backup,
             discovery,
             ages,
@@ -129,8 +162,8 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool) -> Result<(Vec<Value>, Option
         r.query.get("fieldSelector").map_or("", String::as_str),
         &r.resource.gr,
     )?;
-    let items: Vec<ApiItem<'_>> = m
-        .backup
+    let held = m.section(&r.resource.gr, r.namespace)?;
+    let items: Vec<ApiItem<'_>> = held
         .api_items(&r.resource.gr, r.namespace)
         .into_iter()
         .filter(|i| labels.matches(|k| i.label(k)))
@@ -140,7 +173,7 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool) -> Result<(Vec<Value>, Option
     let read = |items: &[ApiItem<'_>]| -> Result<Vec<Value>, Status> {
         let positions: Vec<usize> = items.iter().map(|i| i.position).collect();
         let session = Session::new(veloscope_core::Options::default(), &Quiet);
-        let bodies = m.backup.api_bodies(&positions, version, &session)?;
+        let bodies = held.api_bodies(&positions, version, &session)?;
         Ok(bodies
             .into_iter()
             .flatten()
@@ -203,16 +236,15 @@ fn include<'a>(r: &'a Request<'a>) -> &'a str {
 /// A list, or one object (`r.name`), as JSON or a Table.
 pub fn get(m: &Mount, r: &Request<'_>) -> Result<Value, Status> {
     if let Some(name) = r.name {
-        let item = m
-            .backup
+        let held = m.section(&r.resource.gr, r.namespace)?;
+        let item = held
             .api_items(&r.resource.gr, r.namespace)
             .into_iter()
             .find(|i| i.name == name)
             .ok_or_else(|| Status::not_found(&r.resource.plural, name))?;
         let version = (r.version != r.resource.preferred_version()).then_some(r.version);
         let session = Session::new(veloscope_core::Options::default(), &Quiet);
-        let body = m
-            .backup
+        let body = held
             .api_bodies(&[item.position], version, &session)?
             .pop()
             .flatten()
