@@ -17,5 +17,6 @@ mod s3;
 mod serve;
 mod sidecar;
 mod tables;
+mod ui;
 mod validate;
 mod verify;

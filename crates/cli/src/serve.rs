@@ -29,6 +29,9 @@ pub struct Args {
     /// Write a kubeconfig for this server (one context per backup) to this file.
     #[arg(long, value_name = "FILE")]
     pub write_kubeconfig: Option<PathBuf>,
+    /// Show Secret data in the web UI (it is redacted unless this is given).
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// Is `source` a storage location rather than one backup? A folder with a `backups/` folder, or
@@ -73,6 +76,7 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
         listen: a.listen,
         token: token.clone(),
         tls: a.tls_cert.clone().zip(a.tls_key.clone()),
+        show_secrets: a.show_secrets,
     };
     config.check()?;
     if config.token.is_some() && config.tls.is_none() {
@@ -142,6 +146,9 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
             }
         }
         eprintln!("serving {source} read-only at {server}");
+        if is_location(&source) {
+            eprintln!("  web UI: {server}/ui/");
+        }
         if let Some(f) = &kubeconfig {
             eprintln!("  KUBECONFIG={} kubectl get pods -A", f.display());
         } else {

@@ -39,6 +39,8 @@ pub struct App {
     pub mounts: Mounts,
     /// Velero's own API at the root, when a location is served.
     pub velero: Option<crate::velero::VeleroApi>,
+    /// The web UI at `/ui/`, when a location is served.
+    pub ui: Option<Arc<crate::ui::Ui>>,
     pub token: Option<String>,
     pub busy: Semaphore,
 }
@@ -46,6 +48,15 @@ pub struct App {
 /// Compares in time that does not depend on where the strings first differ.
 fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn html_response(code: StatusCode, html: String) -> Response {
+    (
+        code,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
 }
 
 fn json_response(code: StatusCode, v: &Value) -> Response {
@@ -222,6 +233,25 @@ async fn answer(
         .map_err(|_| Status::unavailable("too many requests at once; retry"))?;
     let segs = segments(uri.path())?;
     let query = query_params(uri.query())?;
+    if let (Some(ui), Some("ui")) = (&app.ui, segs.first().map(String::as_str)) {
+        let ui = ui.clone();
+        let rest = segs[1..].to_vec();
+        let html = tokio::task::spawn_blocking(move || ui.render(&rest, &query))
+            .await
+            .map_err(|e| Status::internal(format!("request failed: {e}")))?;
+        return Ok(match html {
+            Ok(html) => html_response(StatusCode::OK, html),
+            Err(s) => {
+                let body = format!(
+                    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1><p>{}</p><p><a href=\"/ui/\">Backups</a></p></body></html>",
+                    s.code.as_u16(),
+                    s.code,
+                    crate::ui::esc(&s.message)
+                );
+                html_response(s.code, body)
+            }
+        });
+    }
     let (mount, rest) = match &app.mounts {
         Mounts::One(m) => (Some(m.clone()), &segs[..]),
         Mounts::Location { .. } => match segs.as_slice() {

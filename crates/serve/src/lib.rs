@@ -13,6 +13,7 @@ mod objects;
 mod status;
 mod table;
 mod tls;
+mod ui;
 mod velero;
 
 pub use objects::Mount;
@@ -48,6 +49,8 @@ pub struct Config {
     pub token: Option<String>,
     /// PEM certificate chain and key (required beyond loopback).
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Show Secret data in the web UI (redacted by default).
+    pub show_secrets: bool,
 }
 
 /// Opens (and indexes, if need be) the backup at a path or URL, for a location's mounts.
@@ -99,8 +102,14 @@ pub fn run(
         Some((cert, key)) => Some(tls::config(cert, key).map_err(ServeError::Tls)?),
         None => None,
     };
-    let (mounts, velero) = match serving {
-        Serving::Backup(m) => (Mounts::One(Arc::new(*m)), None),
+    let ui_of = |root: &str| {
+        Arc::new(ui::Ui {
+            root: root.to_string(),
+            show_secrets: config.show_secrets,
+        })
+    };
+    let (mounts, velero, ui) = match serving {
+        Serving::Backup(m) => (Mounts::One(Arc::new(*m)), None, None),
         Serving::Location {
             root,
             names,
@@ -109,17 +118,19 @@ pub fn run(
             restores,
         } => (
             Mounts::Location {
-                root,
+                root: root.clone(),
                 names,
                 opened: Default::default(),
                 open,
             },
             Some(velero::VeleroApi { backups, restores }),
+            Some(ui_of(&root)),
         ),
     };
     let app = Arc::new(App {
         mounts,
         velero,
+        ui,
         token: config.token.clone(),
         busy: tokio::sync::Semaphore::new(CONCURRENT_REQUESTS),
     });
@@ -239,6 +250,7 @@ mod tests {
             listen: listen.parse().unwrap(),
             token: token.then(|| "t".to_string()),
             tls: tls.then(|| (PathBuf::from("c"), PathBuf::from("k"))),
+            show_secrets: false,
         };
         assert!(config("127.0.0.1:0", false, false).check().is_ok());
         assert!(config("[::1]:0", false, false).check().is_ok());

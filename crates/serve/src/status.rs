@@ -111,6 +111,16 @@ impl IntoResponse for Status {
 
 impl From<veloscope_core::Error> for Status {
     fn from(e: veloscope_core::Error) -> Status {
-        Status::internal(e.to_string())
+        use veloscope_core::ErrorKind;
+        match e.kind() {
+            ErrorKind::Usage => Status::bad_request(e.to_string()),
+            ErrorKind::NotFound => Status {
+                code: StatusCode::NOT_FOUND,
+                reason: "NotFound",
+                message: e.to_string(),
+                details: None,
+            },
+            _ => Status::internal(e.to_string()),
+        }
     }
 }

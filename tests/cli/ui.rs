@@ -1,0 +1,170 @@
+//! The web UI of `serve`, loaded by a real headless Chromium (ignored where it is missing;
+//! `.ci/run` installs Debian's chromium and runs them): pages load without console errors, search
+//! finds a Secret in the backups that hold it, a diff shows a changed field, and a Secret's value
+//! never reaches the page.
+
+use crate::common::*;
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(location: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_veloscope"))
+        .args(["serve", path_str(location), "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .and_then(Result::ok)
+            .expect("serve ended before listening");
+        if let Some(url) = line.split(" read-only at ").nth(1) {
+            break url.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Server(child, url)
+}
+
+/// The page's DOM after Chromium loaded it, and what Chromium logged of its console.
+fn load(url: &str, profile: &Path) -> (String, String) {
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .expect("run chromium (apt-get install chromium)");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A location of two backups: the second changes a ConfigMap and rotates a Secret.
+fn location() -> tempfile::TempDir {
+    use fixture_gen::{Codec, Folder};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, k, password, started) in [
+        (
+            "monday",
+            "v1",
+            "c2VjcmV0LW1vbmRheQ==",
+            "2024-01-01T00:00:00Z",
+        ),
+        (
+            "tuesday",
+            "v2",
+            "c2VjcmV0LXR1ZXNkYXk=",
+            "2024-01-02T00:00:00Z",
+        ),
+    ] {
+        Folder {
+            name,
+            codec: Codec::Gzip,
+            objects: vec![
+                obj("namespaces", "app", json!({})),
+                obj("configmaps", "app/settings", json!({"data": {"k": k}})),
+                obj(
+                    "secrets",
+                    "app/creds",
+                    json!({"type": "Opaque", "data": {"password": password}}),
+                ),
+            ],
+            extra_entries: vec![],
+            backup: Some(
+                json!({"apiVersion": "velero.io/v1", "kind": "Backup", "metadata": {"name": name},
+                "spec": {}, "status": {"phase": "Completed", "startTimestamp": started}}),
+            ),
+            results: json!({"errors": {}, "warnings": {}}),
+            volume_info: json!([]),
+        }
+        .write(tmp.path())
+        .expect("backup");
+    }
+    tmp
+}
+
+#[test]
+#[ignore = "needs Debian's chromium (.ci/run installs it)"]
+fn auditors_browse_search_and_compare_in_a_browser() {
+    let loc = location();
+    let s = serve(loc.path());
+    let profile = tempfile::tempdir().expect("profile");
+    let page = |path: &str| {
+        let (dom, log) = load(&format!("{}{path}", s.1), profile.path());
+        assert!(
+            !log.contains("Uncaught") && !log.contains(":ERROR:CONSOLE"),
+            "{path}: {log}"
+        );
+        assert!(dom.contains("</html>"), "{path}: {dom}");
+        dom
+    };
+    let backups = page("/ui/");
+    assert!(
+        backups.contains("monday") && backups.contains("tuesday"),
+        "{backups}"
+    );
+    assert!(backups.contains("class=\"Completed\""));
+    let backup = page("/ui/backups/tuesday");
+    assert!(
+        backup.contains("Items per namespace")
+            && backup.contains("/ui/backups/tuesday/items?namespace=app"),
+        "{backup}"
+    );
+    let items = page("/ui/backups/tuesday/items?namespace=app");
+    assert!(
+        items.contains("/ui/backups/tuesday/items/secrets/app/creds"),
+        "{items}"
+    );
+    // The Secret's value never reaches the page, encoded or not.
+    let secret = page("/ui/backups/tuesday/items/secrets/app/creds");
+    assert!(secret.contains("redacted"), "{secret}");
+    for leaked in ["c2VjcmV0LXR1ZXNkYXk=", "secret-tuesday"] {
+        assert!(!secret.contains(leaked), "{secret}");
+    }
+    let found = page("/ui/search?resource=secrets&name=creds");
+    assert!(
+        found.contains("/ui/backups/monday/items/secrets/app/creds"),
+        "{found}"
+    );
+    assert!(
+        found.contains("/ui/backups/tuesday/items/secrets/app/creds"),
+        "{found}"
+    );
+    let diff = page("/ui/diff?a=monday&b=tuesday");
+    assert!(
+        diff.contains("configmaps app/settings") && diff.contains("data.k"),
+        "{diff}"
+    );
+    assert!(diff.contains("v1") && diff.contains("v2"), "{diff}");
+    for leaked in ["c2VjcmV0LW1vbmRheQ==", "c2VjcmV0LXR1ZXNkYXk="] {
+        assert!(!diff.contains(leaked), "{diff}");
+    }
+    let missing = page("/ui/backups/nope");
+    assert!(missing.contains("404"), "{missing}");
+}
