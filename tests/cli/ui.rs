@@ -165,6 +165,17 @@ fn auditors_browse_search_and_compare_in_a_browser() {
     for leaked in ["c2VjcmV0LW1vbmRheQ==", "c2VjcmV0LXR1ZXNkYXk="] {
         assert!(!diff.contains(leaked), "{diff}");
     }
+    // Verify, and its badge on the Backups page; the restore plan form.
+    let verified = page("/ui/backups/monday/verify");
+    assert!(verified.contains("Sound: no error."), "{verified}");
+    assert!(page("/ui/").contains("✓ verified"));
+    let plan =
+        page("/ui/backups/tuesday/plan?include-namespaces=app&namespace-mappings=app%3Arestored");
+    assert!(
+        plan.contains("<td>restored</td>") && plan.contains("<td>settings</td>"),
+        "{plan}"
+    );
+    assert!(plan.contains("Not restored"), "{plan}");
     let missing = page("/ui/backups/nope");
     assert!(missing.contains("404"), "{missing}");
 }

@@ -106,6 +106,7 @@ pub fn run(
         Arc::new(ui::Ui {
             root: root.to_string(),
             show_secrets: config.show_secrets,
+            verified: Default::default(),
         })
     };
     let (mounts, velero, ui) = match serving {

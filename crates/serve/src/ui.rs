@@ -24,10 +24,12 @@ th a{color:inherit}.Completed{color:#176f2c}.PartiallyFailed{color:#a15c00}.Fail
 .InProgress{color:#1a57b0}pre{background:#f6f6f6;padding:1em;overflow:auto}nav a{margin-right:1em}\
 .muted{color:#777}form{margin:1em 0}";
 
-/// What the UI reads: the location and whether Secret data may be shown.
+/// What the UI reads: the location and whether Secret data may be shown; and the outcome of
+/// each backup verified since the server started (the badges of the Backups page).
 pub struct Ui {
     pub root: String,
     pub show_secrets: bool,
+    pub verified: std::sync::Mutex<HashMap<String, bool>>,
 }
 
 /// `&`, `<`, `>`, `"` and `'` escaped, for text and attribute values.
@@ -100,6 +102,8 @@ impl Ui {
             ["backups", name] => self.backup(name),
             ["backups", name, "items"] => self.items(name, q),
             ["backups", name, "items", resource, ns, item] => self.item(name, resource, ns, item),
+            ["backups", name, "verify"] => self.verify(name),
+            ["backups", name, "plan"] => self.plan(name, q),
             ["search"] => self.search(q),
             ["diff"] => self.diff(q),
             _ => Err(Status::no_resource(&format!("/ui/{}", rest.join("/")))),
@@ -167,9 +171,19 @@ impl Ui {
                 .as_deref()
                 .and_then(crate::table::epoch_seconds)
                 .is_some_and(|e| e < now);
+            let badge = match self
+                .verified
+                .lock()
+                .ok()
+                .and_then(|v| v.get(&r.name).copied())
+            {
+                Some(true) => " <span class=\"Completed\">✓ verified</span>",
+                Some(false) => " <span class=\"Failed\">✗ verify failed</span>",
+                None => "",
+            };
             let _ = write!(
                 body,
-                "<tr><td><a href=\"/ui/backups/{}\">{}</a></td><td class=\"{}\">{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{} / {}</td></tr>",
+                "<tr><td><a href=\"/ui/backups/{}\">{}</a>{badge}</td><td class=\"{}\">{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{} / {}</td></tr>",
                 enc(&r.name),
                 esc(&r.name),
                 esc(phase),
@@ -217,10 +231,13 @@ impl Ui {
         }
         let _ = write!(
             body,
-            "<p>{} items ({} entries), {}.</p>",
+            "<p>{} items ({} entries), {}. <a href=\"/ui/backups/{}/verify\">Verify</a> \
+<a href=\"/ui/backups/{}/plan\">Restore plan</a></p>",
             summary.items,
             summary.entries,
-            esc(&summary.compression)
+            esc(&summary.compression),
+            enc(name),
+            enc(name)
         );
         if let Some(d) = &details {
             for (title, messages) in [("Errors", &d.errors), ("Warnings", &d.warnings)] {
@@ -392,6 +409,145 @@ impl Ui {
         }
         let _ = write!(body, "<pre>{}</pre>", esc(&yaml));
         Ok(page(&format!("{resource} {name}"), &body))
+    }
+
+    fn verify(&self, name: &str) -> Result<String, Status> {
+        use veloscope_core::verify::{Severity, VerifyRequest, verify};
+        let path = self.backup_path(name);
+        let report = verify(
+            &VerifyRequest {
+                source: &path,
+                policy: None,
+                junit: None,
+                write_manifest: false,
+                manifest: None,
+            },
+            &session(),
+        )?;
+        if let Ok(mut v) = self.verified.lock() {
+            v.insert(name.to_string(), report.ok);
+        }
+        let verdict = if report.ok {
+            "<p class=\"Completed\">Sound: no error.</p>"
+        } else {
+            "<p class=\"Failed\">Not sound.</p>"
+        };
+        let mut body = format!("{verdict}<p>{} items checked.</p>", report.items);
+        // Grouped by code, errors first; the first finding of a code is its cause.
+        let mut codes: Vec<(Severity, &str, Vec<&veloscope_core::verify::Finding>)> = Vec::new();
+        for f in &report.problems {
+            match codes.iter_mut().find(|(_, c, _)| *c == f.code) {
+                Some((_, _, list)) => list.push(f),
+                None => codes.push((f.severity, f.code, vec![f])),
+            }
+        }
+        codes.sort_by_key(|(sev, _, _)| *sev);
+        if !codes.is_empty() {
+            body.push_str(
+                "<table><tr><th>Code</th><th>Severity</th><th>Count</th><th>First</th></tr>",
+            );
+        }
+        for (sev, code, list) in &codes {
+            let sev = if *sev == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            let first = list
+                .first()
+                .map_or(String::new(), |f| format!("{}: {}", f.entry, f.message));
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{sev}</td><td>{}</td><td>{}</td></tr>",
+                esc(code),
+                list.len(),
+                esc(&first)
+            );
+        }
+        if !codes.is_empty() {
+            body.push_str("</table>");
+        }
+        Ok(page(&format!("Verify {name}"), &body))
+    }
+
+    fn plan(&self, name: &str, q: &HashMap<String, String>) -> Result<String, Status> {
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
+        let list = |k: &str| -> Vec<String> {
+            get(k)
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+                .unwrap_or_default()
+        };
+        let filters = veloscope_core::RestoreFilters {
+            include_namespaces: list("include-namespaces"),
+            exclude_namespaces: list("exclude-namespaces"),
+            include_resources: list("include-resources"),
+            exclude_resources: list("exclude-resources"),
+            namespace_mappings: get("namespace-mappings"),
+            selector: get("selector"),
+            include_cluster_resources: get("include-cluster-resources").map(|v| v == "true"),
+            velero_version: "1.18".into(),
+            ..veloscope_core::RestoreFilters::default()
+        };
+        let field = |k: &str| {
+            format!(
+                "<label>{k} <input name=\"{k}\" value=\"{}\"></label> ",
+                esc(&get(k).unwrap_or_default())
+            )
+        };
+        let mut body = format!(
+            "<form method=\"get\" action=\"/ui/backups/{}/plan\">{}{}{}{}{}{}<label>include-cluster-resources \
+<select name=\"include-cluster-resources\"><option value=\"\">unset</option><option>true</option><option>false</option></select></label> \
+<button>Plan</button></form>",
+            enc(name),
+            field("include-namespaces"),
+            field("exclude-namespaces"),
+            field("include-resources"),
+            field("exclude-resources"),
+            field("namespace-mappings"),
+            field("selector")
+        );
+        let s = session();
+        let backup = Backup::open_for_plan(&self.backup_path(name), &filters, false, &s)?;
+        let report = backup.plan(&filters, &s)?;
+        for w in report.empty_claims.iter().chain(&report.warnings) {
+            let _ = write!(body, "<p class=\"PartiallyFailed\">{}</p>", esc(w));
+        }
+        let _ = write!(
+            body,
+            "<h2>Steps ({})</h2><table><tr><th>Order</th><th>Action</th><th>Resource</th><th>Namespace</th><th>Name</th><th>Note</th></tr>",
+            report.steps.len()
+        );
+        for st in report.steps.iter().take(PAGE * 5) {
+            let action = serde_json::to_value(st.action)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                st.order,
+                esc(&action),
+                esc(&st.resource),
+                esc(st.target_namespace.as_deref().unwrap_or("")),
+                esc(&st.name),
+                esc(st.note.as_deref().unwrap_or(""))
+            );
+        }
+        body.push_str("</table>");
+        let mut by_reason: std::collections::BTreeMap<&str, u64> =
+            std::collections::BTreeMap::new();
+        for sk in &report.skipped {
+            *by_reason.entry(sk.reason.as_str()).or_default() += 1;
+        }
+        for o in &report.omitted {
+            *by_reason.entry(o.reason.as_str()).or_default() += o.items;
+        }
+        body.push_str("<h2>Not restored</h2><table><tr><th>Reason</th><th>Items</th></tr>");
+        for (reason, n) in by_reason {
+            let _ = write!(body, "<tr><td>{}</td><td>{n}</td></tr>", esc(reason));
+        }
+        body.push_str("</table>");
+        Ok(page(&format!("Restore plan of {name}"), &body))
     }
 
     fn search(&self, q: &HashMap<String, String>) -> Result<String, Status> {
