@@ -147,6 +147,10 @@ fn auditors_browse_search_and_compare_in_a_browser() {
     for leaked in ["c2VjcmV0LXR1ZXNkYXk=", "secret-tuesday"] {
         assert!(!secret.contains(leaked), "{secret}");
     }
+    assert!(
+        secret.contains("monday</a>: differs"),
+        "the other backup's copy: {secret}"
+    );
     let found = page("/ui/search?resource=secrets&name=creds");
     assert!(
         found.contains("/ui/backups/monday/items/secrets/app/creds"),

@@ -408,6 +408,7 @@ impl Ui {
             let _ = write!(body, "<p class=\"muted\">{}</p>", esc(&n));
         }
         let _ = write!(body, "<pre>{}</pre>", esc(&yaml));
+        body.push_str(&self.elsewhere(backup, &query, &stored.body)?);
         Ok(page(&format!("{resource} {name}"), &body))
     }
 
@@ -548,6 +549,35 @@ impl Ui {
         }
         body.push_str("</table>");
         Ok(page(&format!("Restore plan of {name}"), &body))
+    }
+
+    /// The other backups of the location (the newest 20) that hold the same item, and whether
+    /// it differs there, with a link to the diff.
+    fn elsewhere(&self, here: &str, query: &ItemQuery<'_>, body: &[u8]) -> Result<String, Status> {
+        let s = session();
+        let rows = Location::open(&self.root)?.backups(None, None)?.rows;
+        let mut out = String::from("<h2>In other backups</h2><ul>");
+        for r in rows.iter().filter(|r| r.name != here).take(20) {
+            let path = self.backup_path(&r.name);
+            let there = Backup::open_for_item(&path, query, &s).and_then(|b| b.item(query, &s));
+            let state = match there {
+                Ok(other) if other.body == body => "same".to_string(),
+                Ok(_) => format!(
+                    "differs (<a href=\"/ui/diff?a={}&amp;b={}\">diff</a>)",
+                    enc(&r.name),
+                    enc(here)
+                ),
+                Err(_) => "absent".to_string(),
+            };
+            let _ = write!(
+                out,
+                "<li><a href=\"/ui/backups/{}\">{}</a>: {state}</li>",
+                enc(&r.name),
+                esc(&r.name)
+            );
+        }
+        out.push_str("</ul>");
+        Ok(out)
     }
 
     fn search(&self, q: &HashMap<String, String>) -> Result<String, Status> {
