@@ -364,3 +364,74 @@ fn inspect_details_shows_what_the_side_files_say() {
             .is_none()
     );
 }
+
+/// kubectl's `-L` and `--sort-by` on `ls`.
+#[test]
+fn label_columns_and_sorting() {
+    let k3s = backup("k3s-124");
+    let src = path_str(&k3s);
+    let out = veloscope(&[
+        "ls",
+        src,
+        "--no-index",
+        "-n",
+        "kube-system",
+        "--include-resources",
+        "pods",
+        "-L",
+        "k8s-app",
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        table.lines().next().unwrap_or("").ends_with("K8S-APP"),
+        "{table}"
+    );
+    assert!(
+        table.lines().any(|l| l.starts_with("kube-system")
+            && l.contains("coredns-")
+            && l.trim_end().ends_with("kube-dns")),
+        "{table}"
+    );
+    let names = |sort: &str| -> Vec<String> {
+        json(&[
+            "ls",
+            src,
+            "--no-index",
+            "-n",
+            "kube-system",
+            "--sort-by",
+            sort,
+            "-o",
+            "json",
+        ])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
+    };
+    let by_name = names("{.metadata.name}");
+    let mut sorted = by_name.clone();
+    sorted.sort();
+    assert_eq!(by_name, sorted);
+    assert_eq!(names(".metadata.name"), by_name);
+    let kinds: Vec<String> = json(&[
+        "ls",
+        src,
+        "--no-index",
+        "-n",
+        "kube-system",
+        "--sort-by",
+        ".kind",
+        "-o",
+        "json",
+    ])
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|r| r["kind"].as_str().unwrap_or("").to_string())
+    .collect();
+    assert!(kinds.windows(2).all(|w| w[0] <= w[1]), "{kinds:?}");
+    let out = veloscope(&["ls", src, "--sort-by", ".spec.replicas"]);
+    assert_eq!(out.status.code(), Some(2));
+}

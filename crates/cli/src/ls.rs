@@ -17,12 +17,54 @@ pub struct Args {
     /// Add a LABELS column to the table.
     #[arg(long)]
     pub show_labels: bool,
+    /// A column per label key, its value in each row (kubectl's `-L`).
+    #[arg(short = 'L', long, value_delimiter = ',', value_name = "KEY")]
+    pub label_columns: Vec<String>,
+    /// Sort by a field, as kubectl's `--sort-by`: `.metadata.name`, `.metadata.namespace`,
+    /// `.kind`, `.apiVersion`, `.metadata.labels.KEY` (or `{…}` around it).
+    #[arg(long, value_name = "JSONPATH")]
+    pub sort_by: Option<String>,
+}
+
+/// What a row sorts by.
+type SortKey<'a> = Box<dyn Fn(&veloscope_core::items::ItemRow<'a>) -> String + 'a>;
+
+/// The sort key of a row for a `--sort-by` path, or why the path is not one ls can sort by.
+fn sort_key<'a>(path: &str) -> Result<SortKey<'a>> {
+    let p = path.trim().trim_start_matches('{').trim_end_matches('}');
+    let p = p.strip_prefix('.').unwrap_or(p).to_string();
+    Ok(match p.as_str() {
+        "metadata.name" | "name" => Box::new(|r| r.name.to_string()),
+        "metadata.namespace" | "namespace" => Box::new(|r| r.namespace.unwrap_or("").to_string()),
+        "kind" => Box::new(|r| r.kind.unwrap_or("").to_string()),
+        "apiVersion" => Box::new(|r| r.api_version.unwrap_or("").to_string()),
+        "resource" => Box::new(|r| r.resource.to_string()),
+        other => match other.strip_prefix("metadata.labels.") {
+            Some(key) => {
+                let key = key.trim_matches(['\'', '"']).to_string();
+                Box::new(move |r| {
+                    r.labels
+                        .get(key.as_str())
+                        .copied()
+                        .unwrap_or("")
+                        .to_string()
+                })
+            }
+            None => anyhow::bail!(
+                "--sort-by {path:?}: ls sorts by .metadata.name, .metadata.namespace, .kind, .apiVersion or .metadata.labels.KEY"
+            ),
+        },
+    })
 }
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let version = veloscope_core::velero_version(&a.velero_version)?;
     let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
-    let rows = backup.items(&a.filters, version, s)?;
+    let mut rows = backup.items(&a.filters, version, s)?;
+    if let Some(path) = &a.sort_by {
+        let key = sort_key(path)?;
+        rows.sort_by_cached_key(|r| key(r));
+    }
     if g.output == Format::Name {
         // kubectl's spelling: the lower-case kind, its group, the name.
         let name = |r: &veloscope_core::items::ItemRow<'_>| {
@@ -50,6 +92,12 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         return Ok(0);
     }
     let mut headers = vec!["NAMESPACE", "RESOURCE", "NAME", "KIND", "APIVERSION"];
+    let label_headers: Vec<String> = a
+        .label_columns
+        .iter()
+        .map(|k| k.rsplit('/').next().unwrap_or(k).to_uppercase())
+        .collect();
+    headers.extend(label_headers.iter().map(String::as_str));
     if a.show_labels {
         headers.push("LABELS");
     }
@@ -66,6 +114,9 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             r.kind.unwrap_or("").to_string(),
             r.api_version.unwrap_or("").to_string(),
         ];
+        for k in &a.label_columns {
+            cells.push(r.labels.get(k.as_str()).copied().unwrap_or("").to_string());
+        }
         if a.show_labels {
             let labels: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             cells.push(if labels.is_empty() {
