@@ -204,3 +204,12 @@ pub fn excluded(report: &serde_json::Value) -> std::collections::BTreeMap<String
 pub fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
+
+/// Runs veloscope expecting a refusal: exit 2, and `says` on stderr. Returns stderr.
+pub fn refused(args: &[&str], says: &str) -> String {
+    let out = veloscope(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(says), "{args:?}: {err}");
+    err
+}

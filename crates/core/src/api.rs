@@ -6,6 +6,7 @@
 use crate::{Backup, Captured, Result, Session};
 pub use veloscope_model::Selector;
 pub use veloscope_model::catalogue::version_priority;
+pub use veloscope_model::timestamp::seconds as timestamp_seconds;
 
 /// The gzip seek point spacing of an index written for a front end (the CLI's `index` default).
 pub const SEEK_SPAN: u64 = 4 << 20;

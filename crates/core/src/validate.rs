@@ -80,7 +80,7 @@ pub fn validate(a: &ValidateRequest<'_>, session: &Session<'_>) -> Result<Valida
         version,
         against: loaded.as_ref().map(|(l, s)| (&l.index, s.as_str())),
     };
-    let schemas = Schemas::embedded();
+    let schemas = schemas();
     let mut reports = Vec::new();
     for f in a.files {
         let (name, text) = if f.as_os_str() == "-" {
@@ -103,7 +103,7 @@ pub fn validate(a: &ValidateRequest<'_>, session: &Session<'_>) -> Result<Valida
                 veloscope_archive::read_text(f, session.options.max_entry_bytes)?,
             )
         };
-        let documents = check_text(&text, &schemas, &opts).map_err(|e| Error::input(&name, e))?;
+        let documents = check_text(&text, schemas, &opts).map_err(|e| Error::input(&name, e))?;
         reports.push(FileReport {
             file: name,
             documents,
@@ -162,6 +162,12 @@ fn junit(reports: &[FileReport]) -> Result<String> {
         .map_err(|e| Error::Internal(e.to_string()))
 }
 
+/// The embedded CRD schemas, parsed once per process (a server checks many manifests).
+fn schemas() -> &'static Schemas {
+    static SCHEMAS: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(Schemas::embedded)
+}
+
 /// The findings on one Velero object given as text (a `--dry-run=server` request's body): its
 /// kind and name, and the findings in `mode`. Not a Backup, Restore or Schedule: an error.
 pub fn check_document(
@@ -173,7 +179,7 @@ pub fn check_document(
         version: VeleroVersion::LATEST,
         against: None,
     };
-    let report = check_text(text, &Schemas::embedded(), &opts)
+    let report = check_text(text, schemas(), &opts)
         .map_err(|e| Error::usage(e.to_string()))?
         .into_iter()
         .next()
@@ -183,5 +189,5 @@ pub fn check_document(
 
 /// The embedded `openAPIV3Schema` of a Velero kind, for a server's OpenAPI.
 pub fn crd_schema(kind: &str) -> Option<serde_json::Value> {
-    Schemas::embedded().get(kind).cloned()
+    schemas().get(kind).cloned()
 }

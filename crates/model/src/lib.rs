@@ -14,6 +14,7 @@ pub mod restore;
 pub mod selector;
 pub mod sidefiles;
 pub mod spec_document;
+pub mod timestamp;
 pub mod yaml;
 
 pub use backup::{Backup, BackupSpec, BackupStatus};

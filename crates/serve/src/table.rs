@@ -588,33 +588,9 @@ pub fn table(
     })
 }
 
-/// Seconds since the epoch of an RFC 3339 timestamp (`2019-07-12T07:15:08Z`, offsets and
-/// fractions allowed).
+/// Seconds since the epoch of a Kubernetes timestamp (RFC 3339).
 pub fn epoch_seconds(ts: &str) -> Option<i64> {
-    let b = ts.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let mut secs = days * 86_400 + h * 3600 + mi * 60 + s;
-    let rest = ts[19..].trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
-    if let Some(off) = rest.strip_prefix(['+', '-']) {
-        let sign = if rest.starts_with('-') { -1 } else { 1 };
-        let oh = off.get(0..2)?.parse::<i64>().ok()?;
-        let om = off.get(3..5)?.parse::<i64>().ok()?;
-        secs -= sign * (oh * 3600 + om * 60);
-    }
-    Some(secs)
+    veloscope_core::api::timestamp_seconds(ts).map(|s| s as i64)
 }
 
 /// A duration as kubectl prints ages (`HumanDuration` of apimachinery).
@@ -700,20 +676,5 @@ mod tests {
         ] {
             assert_eq!(human_duration(secs), want, "{secs}");
         }
-    }
-
-    #[test]
-    fn timestamps_parse_to_epoch_seconds() {
-        assert_eq!(epoch_seconds("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(epoch_seconds("2019-07-12T07:15:08Z"), Some(1_562_915_708));
-        assert_eq!(
-            epoch_seconds("2019-07-12T09:15:08+02:00"),
-            Some(1_562_915_708)
-        );
-        assert_eq!(
-            epoch_seconds("2019-07-12T07:15:08.123456Z"),
-            Some(1_562_915_708)
-        );
-        assert_eq!(epoch_seconds("yesterday"), None);
     }
 }

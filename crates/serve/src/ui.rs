@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use veloscope_core::diff::{DiffRequest, diff};
 use veloscope_core::items::ItemQuery;
-use veloscope_core::location::{FindQuery, Location};
+use veloscope_core::location::{BackupRow, FindQuery, Location};
 use veloscope_core::{Backup, BackupFilters, DiffOptions, Part, Quiet, Session};
 
 /// Items listed on one page.
@@ -94,14 +94,20 @@ impl Ui {
     /// The page at `rest` (the path after `/ui/`), as HTML.
     pub fn render(&self, rest: &[String], q: &HashMap<String, String>) -> Result<String, Status> {
         let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-        if let ["backups", name, ..] = rest.as_slice() {
-            self.known(name)?;
-        }
+        // The location is listed once per page: to know the backup, and for the item page's
+        // other backups.
+        let listed = match rest.as_slice() {
+            ["backups", name, ..] => Some(self.known(name)?),
+            _ => None,
+        };
         match rest.as_slice() {
             [] => self.backups(q),
             ["backups", name] => self.backup(name),
             ["backups", name, "items"] => self.items(name, q),
-            ["backups", name, "items", resource, ns, item] => self.item(name, resource, ns, item),
+            ["backups", name, "items", resource, ns, item] => {
+                let others = listed.unwrap_or_default();
+                self.item(name, resource, ns, item, &others)
+            }
             ["backups", name, "verify"] => self.verify(name),
             ["backups", name, "plan"] => self.plan(name, q),
             ["search"] => self.search(q),
@@ -110,11 +116,11 @@ impl Ui {
         }
     }
 
-    /// A backup of the location, or 404.
-    fn known(&self, name: &str) -> Result<(), Status> {
+    /// The location's backups when `name` is one of them, or 404.
+    fn known(&self, name: &str) -> Result<Vec<BackupRow>, Status> {
         let rows = Location::open(&self.root)?.backups(None, None)?.rows;
         if rows.iter().any(|r| r.name == name) {
-            Ok(())
+            Ok(rows)
         } else {
             Err(Status::not_found("backups", name))
         }
@@ -366,7 +372,14 @@ impl Ui {
         Ok(page(&format!("Items of {name}"), &body))
     }
 
-    fn item(&self, backup: &str, resource: &str, ns: &str, name: &str) -> Result<String, Status> {
+    fn item(
+        &self,
+        backup: &str,
+        resource: &str,
+        ns: &str,
+        name: &str,
+        rows: &[BackupRow],
+    ) -> Result<String, Status> {
         let s = session();
         let namespace = (ns != "_cluster").then_some(ns);
         let query = ItemQuery {
@@ -408,7 +421,7 @@ impl Ui {
             let _ = write!(body, "<p class=\"muted\">{}</p>", esc(&n));
         }
         let _ = write!(body, "<pre>{}</pre>", esc(&yaml));
-        body.push_str(&self.elsewhere(backup, &query, &stored.body)?);
+        body.push_str(&self.elsewhere(backup, &query, &stored.body, rows));
         Ok(page(&format!("{resource} {name}"), &body))
     }
 
@@ -553,9 +566,14 @@ impl Ui {
 
     /// The other backups of the location (the newest 20) that hold the same item, and whether
     /// it differs there, with a link to the diff.
-    fn elsewhere(&self, here: &str, query: &ItemQuery<'_>, body: &[u8]) -> Result<String, Status> {
+    fn elsewhere(
+        &self,
+        here: &str,
+        query: &ItemQuery<'_>,
+        body: &[u8],
+        rows: &[BackupRow],
+    ) -> String {
         let s = session();
-        let rows = Location::open(&self.root)?.backups(None, None)?.rows;
         let mut out = String::from("<h2>In other backups</h2><ul>");
         for r in rows.iter().filter(|r| r.name != here).take(20) {
             let path = self.backup_path(&r.name);
@@ -577,7 +595,7 @@ impl Ui {
             );
         }
         out.push_str("</ul>");
-        Ok(out)
+        out
     }
 
     fn search(&self, q: &HashMap<String, String>) -> Result<String, Status> {
