@@ -12,6 +12,7 @@ mod inspect;
 mod ls_show;
 mod plan;
 mod preview;
+mod printers;
 mod restore_actions;
 mod s3;
 mod serve;

@@ -13,9 +13,10 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table, global = true)]
-    pub output: Format,
+    /// Output format: table, wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE,
+    /// custom-columns=SPEC or custom-columns-file=FILE (kubectl's spellings and meaning).
+    #[arg(short, long, default_value = "table", value_parser = crate::output::parse_output, global = true, value_name = "FORMAT")]
+    pub output: crate::output::Output,
     /// Never draw a progress bar.
     #[arg(long, global = true)]
     pub no_progress: bool,
@@ -31,18 +32,32 @@ pub struct Global {
     /// Leave out the header row of tables (kubectl's `--no-headers`).
     #[arg(long, global = true)]
     pub no_headers: bool,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColourMode::Auto, global = true, value_name = "WHEN")]
+    pub color: ColourMode,
     /// Read the archive even when a valid index sidecar (NAME.tar.gz.vsidx) is beside it.
     #[arg(long, global = true)]
     pub no_index: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColourMode {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
+    /// The table with more columns, where a command has more to say.
+    Wide,
     Json,
     Yaml,
-    /// `TYPE/NAME` per line, as kubectl's `-o name` (ls, backups, restores).
+    /// `TYPE/NAME` per line, as kubectl's `-o name`.
     Name,
+    /// kubectl's `-o jsonpath=…` and `-o custom-columns=…`: the template is in `Output`.
+    Template,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,11 +1,11 @@
 use crate::args::{BackupFilters, DiffOptions, Format, Global};
-use crate::output::{Esc, emit};
+use crate::output::{Colour, Esc, emit, paint};
 use anyhow::Result;
 use serde_json::Value;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use veloscope_core::Session;
-use veloscope_core::diff::{Change, DiffReport, DiffRequest};
+use veloscope_core::diff::{Change, DiffReport, DiffRequest, LineOp, line_diff};
 
 /// The arguments of `veloscope diff`.
 #[derive(Debug, clap::Args)]
@@ -34,9 +34,9 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     };
     let diff = veloscope_core::diff::diff(&request, s)?;
     let report = diff.report();
-    match g.output {
-        Format::Table => table(&report, a.diff.stat, g, out)?,
-        f => emit(out, f, &report)?,
+    match g.output.format {
+        Format::Table | Format::Wide => table(&report, a.diff.stat, g, out)?,
+        _ => emit(out, &g.output, &report)?,
     }
     Ok(u8::from(report.differs()))
 }
@@ -58,16 +58,32 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn table(r: &DiffReport<'_>, stat: bool, g: &Global, out: &mut impl Write) -> Result<()> {
-    let colour =
-        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() && !g.quiet;
-    let paint = |code: &str, text: String| {
-        if colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text
-        }
+/// One field change: `path: old → new`, or for multi-line strings the lines removed and added.
+fn change(c: &Change, out: &mut impl Write) -> Result<()> {
+    let Some(lines) = line_diff(&c.old, &c.new) else {
+        writeln!(
+            out,
+            "    {}: {} → {}",
+            Esc(&c.path),
+            paint(Colour::Red, &show(&c.old)),
+            paint(Colour::Green, &show(&c.new))
+        )?;
+        return Ok(());
     };
+    writeln!(out, "    {}: (lines)", Esc(&c.path))?;
+    for (op, text) in lines {
+        let line = match op {
+            LineOp::Same => format!("       {}", Esc(&text)),
+            LineOp::Removed => paint(Colour::Red, &format!("      -{}", Esc(&text))),
+            LineOp::Added => paint(Colour::Green, &format!("      +{}", Esc(&text))),
+            LineOp::Gap => "      …".to_string(),
+        };
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+fn table(r: &DiffReport<'_>, stat: bool, g: &Global, out: &mut impl Write) -> Result<()> {
     type Line<'a> = (
         (&'a str, Option<&'a str>, &'a str),
         char,
@@ -105,27 +121,21 @@ fn table(r: &DiffReport<'_>, stat: bool, g: &Global, out: &mut impl Write) -> Re
                 )
             })
             .unwrap_or_default();
-        let colour_code = match code {
-            '+' => "32",
-            '-' => "31",
-            _ => "33",
+        let colour = match code {
+            '+' => Colour::Green,
+            '-' => Colour::Red,
+            _ => Colour::Yellow,
         };
         writeln!(
             out,
             "{} {:<width$}  {}{note}",
-            paint(colour_code, code.to_string()),
+            paint(colour, &code.to_string()),
             Esc(k.0),
             Esc(&who)
         )?;
         if let (Some(changes), false) = (changes, stat) {
             for c in *changes {
-                writeln!(
-                    out,
-                    "    {}: {} → {}",
-                    Esc(&c.path),
-                    paint("31", show(&c.old)),
-                    paint("32", show(&c.new))
-                )?;
+                change(c, out)?;
             }
         }
     }

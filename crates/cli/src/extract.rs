@@ -27,8 +27,8 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     let version = veloscope_core::velero_version(&a.velero_version)?;
     let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
     let report = backup.extract(&a.filters, version, &a.dir, a.clean, s)?;
-    match g.output {
-        Format::Table => {
+    match g.output.format {
+        Format::Table | Format::Wide => {
             writeln!(
                 out,
                 "wrote {} objects of {} resources under {}",
@@ -37,7 +37,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
                 crate::output::escape(&report.dir)
             )?;
         }
-        f => emit(out, f, &report)?,
+        _ => emit(out, &g.output, &report)?,
     }
     Ok(0)
 }

@@ -21,8 +21,8 @@ pub struct Args {
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let written = veloscope_core::index(&a.source, a.out.as_deref(), a.span, s)?;
-    match g.output {
-        Format::Table => writeln!(
+    match g.output.format {
+        Format::Table | Format::Wide => writeln!(
             out,
             "wrote {}: {} items, {} seek points, {} ({} bytes per item)",
             Esc(&written.sidecar),
@@ -31,7 +31,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             human_bytes(written.bytes),
             written.bytes / (written.items.max(1) as u64)
         )?,
-        f => emit(out, f, &written)?,
+        _ => emit(out, &g.output, &written)?,
     }
     Ok(0)
 }

@@ -32,16 +32,16 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     let backup = Backup::open_with(&a.source, s, Part::Sections(&|_, _, _| false), None)?;
     let report = backup.summary()?;
     let details = if a.details { backup.details()? } else { None };
-    match g.output {
-        Format::Table => {
+    match g.output.format {
+        Format::Table | Format::Wide => {
             table(&report, out)?;
             if let Some(d) = &details {
                 details_table(d, out)?;
             }
         }
-        f => emit(
+        _ => emit(
             out,
-            f,
+            &g.output,
             &Report {
                 summary: &report,
                 details: details.as_ref(),

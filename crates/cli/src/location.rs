@@ -52,20 +52,36 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
     let Listing { rows, problems } =
         Location::open(&a.location)?.backups(a.schedule.as_deref(), a.selector.as_deref())?;
     let code = report(&problems);
-    if g.output == Format::Name {
+    if g.output.format == Format::Name {
         crate::output::names(out, rows.iter().map(|r| format!("backup/{}", r.name)))?;
         return Ok(code);
     }
-    if g.output != Format::Table {
-        emit(out, g.output, &rows)?;
+    if let Some(t) = &g.output.template {
+        // The Backup objects as stored (velero-backup.json), as `velero backup get` would hold them.
+        crate::output::templated(
+            out,
+            t,
+            rows.iter().map(|r| r.object.clone()).collect(),
+            false,
+        )?;
         return Ok(code);
     }
-    let mut t = Table::new(&[
+    if !matches!(g.output.format, Format::Table | Format::Wide) {
+        emit(out, &g.output, &rows)?;
+        return Ok(code);
+    }
+    let wide = g.output.format == Format::Wide;
+    let mut headers = vec![
         "NAME", "STATUS", "ERRORS", "WARNINGS", "STARTED", "EXPIRES", "ITEMS", "SIZE",
-    ]);
+    ];
+    if wide {
+        headers.extend(["SCHEDULE", "STORAGE LOCATION", "SELECTOR"]);
+    }
+    let mut t = Table::new(&headers);
+    t.colour_column(1, crate::output::phase_colour);
     let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "<none>".into());
     for r in &rows {
-        t.row(vec![
+        let mut cells = vec![
             r.name.clone(),
             dash(&r.phase),
             r.errors.to_string(),
@@ -74,7 +90,14 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
             dash(&r.expires),
             r.items.map_or("-".into(), |i| i.to_string()),
             r.bytes.map_or("-".into(), human_bytes),
-        ]);
+        ];
+        if wide {
+            let spec = &r.object["spec"];
+            cells.push(dash(&r.labels.get("velero.io/schedule-name").cloned()));
+            cells.push(dash(&spec["storageLocation"].as_str().map(str::to_string)));
+            cells.push(selector_text(&spec["labelSelector"]));
+        }
+        t.row(cells);
     }
     if t.is_empty() {
         eprintln!("No backups found.");
@@ -82,6 +105,36 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
     }
     t.write(out)?;
     Ok(code)
+}
+
+/// A label selector as `velero backup get` prints it (`app=x,tier in (a,b)`), `<none>` without.
+fn selector_text(sel: &serde_json::Value) -> String {
+    let mut parts: Vec<String> = sel["matchLabels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect();
+    for e in sel["matchExpressions"].as_array().into_iter().flatten() {
+        let key = e["key"].as_str().unwrap_or_default();
+        let values: Vec<&str> = e["values"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .collect();
+        parts.push(match e["operator"].as_str().unwrap_or_default() {
+            "Exists" => key.to_string(),
+            "DoesNotExist" => format!("!{key}"),
+            "NotIn" => format!("{key} notin ({})", values.join(",")),
+            _ => format!("{key} in ({})", values.join(",")),
+        });
+    }
+    if parts.is_empty() {
+        "<none>".into()
+    } else {
+        parts.join(",")
+    }
 }
 
 /// Returns the exit code: 0 when some backup holds a match, 1 when none does.
@@ -96,8 +149,10 @@ pub fn find(a: &FindArgs, g: &Global, s: &Session<'_>, out: &mut impl Write) -> 
         problems,
     } = Location::open(&a.location)?.find(&query, s)?;
     let code = report(&problems);
-    if g.output != Format::Table {
-        emit(out, g.output, &found)?;
+    if g.output.format == Format::Name {
+        crate::output::names(out, found.iter().map(|b| format!("backup/{}", b.backup)))?;
+    } else if !matches!(g.output.format, Format::Table | Format::Wide) {
+        emit(out, &g.output, &found)?;
     } else {
         for b in &found {
             writeln!(
@@ -127,12 +182,12 @@ pub fn find(a: &FindArgs, g: &Global, s: &Session<'_>, out: &mut impl Write) -> 
 pub fn restores(a: &RestoresArgs, g: &Global, out: &mut impl Write) -> Result<u8> {
     let Listing { rows, problems } = Location::open(&a.location)?.restores()?;
     let code = report(&problems);
-    if g.output == Format::Name {
+    if g.output.format == Format::Name {
         crate::output::names(out, rows.iter().map(|r| format!("restore/{}", r.name)))?;
         return Ok(code);
     }
-    if g.output != Format::Table {
-        emit(out, g.output, &rows)?;
+    if !matches!(g.output.format, Format::Table | Format::Wide) {
+        emit(out, &g.output, &rows)?;
         return Ok(code);
     }
     let mut t = Table::new(&["NAME", "ERRORS", "WARNINGS", "ITEMS"]);

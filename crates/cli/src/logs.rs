@@ -30,14 +30,14 @@ pub fn run(a: &Args, g: &Global, out: &mut impl Write) -> Result<u8> {
         namespace: a.namespace.clone(),
         resource: a.resource.clone(),
     };
-    match g.output {
-        Format::Table => {
+    match g.output.format {
+        Format::Table | Format::Wide => {
             logs(&a.source, &filter, &mut |l| {
                 writeln!(out, "{}", crate::output::escape(&l.line))
                     .map_err(|e| veloscope_core::Error::Internal(e.to_string()))
             })?;
         }
-        Format::Yaml | Format::Name => {
+        Format::Yaml | Format::Name | Format::Template => {
             anyhow::bail!("logs prints the lines, or -o json: one JSON object of fields per line")
         }
         Format::Json => {

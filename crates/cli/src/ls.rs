@@ -65,7 +65,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         let key = sort_key(path)?;
         rows.sort_by_cached_key(|r| key(r));
     }
-    if g.output == Format::Name {
+    if g.output.format == Format::Name {
         // kubectl's spelling: the lower-case kind, its group, the name.
         let name = |r: &veloscope_core::items::ItemRow<'_>| {
             let group = r.resource.split_once('.').map(|(_, g)| g);
@@ -87,10 +87,25 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         crate::output::names(out, rows.iter().map(name))?;
         return Ok(0);
     }
-    if g.output != Format::Table {
-        emit(out, g.output, &rows)?;
+    if let Some(t) = &g.output.template {
+        // As kubectl: the template sees the objects themselves (managedFields left out).
+        let mut objects = backup.objects_of(&rows, s)?;
+        for o in &mut objects {
+            if let Some(m) = o
+                .get_mut("metadata")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                m.remove("managedFields");
+            }
+        }
+        crate::output::templated(out, t, objects, false)?;
         return Ok(0);
     }
+    if !matches!(g.output.format, Format::Table | Format::Wide) {
+        emit(out, &g.output, &rows)?;
+        return Ok(0);
+    }
+    let wide = g.output.format == Format::Wide;
     let mut headers = vec!["NAMESPACE", "RESOURCE", "NAME", "KIND", "APIVERSION"];
     let label_headers: Vec<String> = a
         .label_columns
@@ -101,9 +116,12 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     if a.show_labels {
         headers.push("LABELS");
     }
-    let related = rows.iter().any(|r| r.via.is_some());
+    let related = wide || rows.iter().any(|r| r.via.is_some());
     if related {
         headers.push("VIA");
+    }
+    if wide {
+        headers.extend(["VERSIONS", "OWNER", "SIZE"]);
     }
     let mut t = Table::new(&headers);
     for r in &rows {
@@ -127,6 +145,16 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         }
         if related {
             cells.push(r.via.clone().unwrap_or_default());
+        }
+        if wide {
+            let none = || "<none>".to_string();
+            cells.push(if r.versions.is_empty() {
+                none()
+            } else {
+                r.versions.join(",")
+            });
+            cells.push(r.owner.clone().unwrap_or_else(none));
+            cells.push(r.size.map_or_else(none, crate::output::human_bytes));
         }
         t.row(cells);
     }

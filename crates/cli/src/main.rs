@@ -104,6 +104,7 @@ fn usage_error(rendered: &str) -> String {
 fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
     let g = &cli.global;
     output::set_no_headers(g.no_headers);
+    output::set_colour(g.color);
     let terminal = terminal::Terminal::new(g);
     let s = &terminal.session(g);
     match &cli.command {

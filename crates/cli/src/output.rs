@@ -5,7 +5,7 @@ use anyhow::Result;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::fmt;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 /// Text from a backup made safe for a terminal: control characters, which could move the cursor,
 /// rewrite the screen (ESC, OSC sequences), ring the bell or forge a table row (a newline in a
@@ -41,10 +41,124 @@ impl fmt::Display for Esc<'_> {
     }
 }
 
-pub fn emit<T: Serialize>(out: &mut impl Write, format: Format, value: &T) -> Result<()> {
-    match format {
-        Format::Yaml => out.write_all(veloscope_core::yaml::to_string_of(value)?.as_bytes())?,
-        Format::Name => anyhow::bail!("-o name lists objects: use it with ls, backups or restores"),
+/// What `-o` asked for: a format, and for jsonpath and custom-columns their parsed template.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub format: Format,
+    pub template: Option<Template>,
+}
+
+/// kubectl's `-o jsonpath=…` and `-o custom-columns=…`.
+#[derive(Debug, Clone)]
+pub enum Template {
+    JsonPath(veloscope_jsonpath::Template),
+    Columns(Vec<(String, veloscope_jsonpath::Path)>),
+}
+
+const FORMATS: &str = "table, wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, \
+                       custom-columns=SPEC, custom-columns-file=FILE";
+
+/// Parses `-o`, with kubectl's spellings of its printers.
+pub fn parse_output(text: &str) -> std::result::Result<Output, String> {
+    let plain = |format| {
+        Ok(Output {
+            format,
+            template: None,
+        })
+    };
+    let (kind, arg) = text.split_once('=').unwrap_or((text, ""));
+    let read = |path: &str| {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{path}: {e}"))?;
+        if !meta.is_file() || meta.len() > 1 << 20 {
+            return Err(format!(
+                "{path}: not a template file (a regular file under 1 MiB)"
+            ));
+        }
+        std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+    };
+    let template = match kind {
+        "table" | "" if arg.is_empty() => return plain(Format::Table),
+        "wide" => return plain(Format::Wide),
+        "json" => return plain(Format::Json),
+        "yaml" => return plain(Format::Yaml),
+        "name" => return plain(Format::Name),
+        "jsonpath" | "jsonpath-file" => {
+            let text = if kind == "jsonpath" {
+                arg.to_string()
+            } else {
+                read(arg)?
+            };
+            if text.is_empty() {
+                return Err(
+                    "jsonpath needs a template: -o jsonpath='{.items[*].metadata.name}'".into(),
+                );
+            }
+            Template::JsonPath(
+                veloscope_jsonpath::Template::parse(&text).map_err(|e| format!("jsonpath: {e}"))?,
+            )
+        }
+        "custom-columns" => Template::Columns(columns(arg.split(',').map(|c| {
+            c.split_once(':').ok_or_else(|| {
+                format!("custom-columns: {c:?} is not HEADER:JSONPATH (e.g. NAME:.metadata.name)")
+            })
+        }))?),
+        "custom-columns-file" => {
+            // kubectl's file form: headers on the first line, their paths on the second.
+            let text = read(arg)?;
+            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+            let headers: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+            let paths: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+            if headers.is_empty() || headers.len() != paths.len() {
+                return Err(format!(
+                    "{arg}: {} headers and {} paths; a custom-columns file has a line of headers and a line with a path for each",
+                    headers.len(),
+                    paths.len()
+                ));
+            }
+            Template::Columns(columns(headers.into_iter().zip(paths).map(Ok))?)
+        }
+        _ => {
+            return Err(format!(
+                "unable to match a printer suitable for the output format {text:?}, allowed formats are: {FORMATS}"
+            ));
+        }
+    };
+    Ok(Output {
+        format: Format::Template,
+        template: Some(template),
+    })
+}
+
+fn columns<'a>(
+    specs: impl Iterator<Item = std::result::Result<(&'a str, &'a str), String>>,
+) -> std::result::Result<Vec<(String, veloscope_jsonpath::Path)>, String> {
+    specs
+        .map(|spec| {
+            let (header, path) = spec?;
+            let path = veloscope_jsonpath::Path::parse_relaxed(path)
+                .map_err(|e| format!("custom-columns: {e}"))?;
+            Ok((header.to_string(), path))
+        })
+        .collect()
+}
+
+/// Prints a command's JSON document as `-o` asks; jsonpath and custom-columns see the document
+/// `-o json` prints (custom-columns a row per element when it is a list).
+pub fn emit<T: Serialize>(out: &mut impl Write, o: &Output, value: &T) -> Result<()> {
+    match (o.format, &o.template) {
+        (Format::Yaml, _) => {
+            out.write_all(veloscope_core::yaml::to_string_of(value)?.as_bytes())?
+        }
+        (Format::Name, _) => anyhow::bail!(
+            "-o name lists objects: use it with ls, show, find, backups, restores, preview or plan"
+        ),
+        (Format::Template, Some(t)) => {
+            let value = serde_json::to_value(value)?;
+            match value {
+                serde_json::Value::Array(items) => templated(out, t, items, false)?,
+                one => templated(out, t, vec![one], true)?,
+            }
+        }
         _ => {
             serde_json::to_writer_pretty(&mut *out, value)?;
             writeln!(out)?;
@@ -53,10 +167,92 @@ pub fn emit<T: Serialize>(out: &mut impl Write, format: Format, value: &T) -> Re
     Ok(())
 }
 
+/// [`emit`] for a report whose `key` holds its rows: custom columns make a row per element of
+/// that list (the jsonpath template still sees the whole report).
+pub fn emit_rows<T: Serialize>(
+    out: &mut impl Write,
+    o: &Output,
+    value: &T,
+    key: &str,
+) -> Result<()> {
+    match &o.template {
+        Some(t @ Template::Columns(_)) => {
+            let mut doc = serde_json::to_value(value)?;
+            let rows = match doc.get_mut(key).map(serde_json::Value::take) {
+                Some(serde_json::Value::Array(rows)) => rows,
+                _ => Vec::new(),
+            };
+            templated(out, t, rows, false)
+        }
+        _ => emit(out, o, value),
+    }
+}
+
+/// Prints objects through a jsonpath template or custom columns, as kubectl does: a template
+/// sees one object as itself and several as a `List`; columns make a row per object.
+pub fn templated(
+    out: &mut impl Write,
+    t: &Template,
+    objects: Vec<serde_json::Value>,
+    single: bool,
+) -> Result<()> {
+    match t {
+        Template::JsonPath(template) => {
+            let root = match (single, objects.len()) {
+                (true, 1) => objects.into_iter().next().unwrap_or_default(),
+                _ => serde_json::json!({
+                    "apiVersion": "v1",
+                    "kind": "List",
+                    "metadata": {"resourceVersion": ""},
+                    "items": objects,
+                }),
+            };
+            // The template's own text (a "\n" it asks for) is sent as written; values from the
+            // backup are escaped on a terminal, and raw in a pipe (`> script.sh` gets the script).
+            let text = if std::io::stdout().is_terminal() {
+                template.render_with(&root, &|v| escape(v).into_owned())
+            } else {
+                template.render(&root)
+            };
+            out.write_all(text.as_bytes())?;
+        }
+        Template::Columns(columns) => {
+            let headers: Vec<&str> = columns.iter().map(|(h, _)| h.as_str()).collect();
+            let mut table = Table::new(&headers);
+            for o in &objects {
+                table.row(
+                    columns
+                        .iter()
+                        .map(|(_, p)| {
+                            let values: Vec<String> = p
+                                .eval(o)
+                                .into_iter()
+                                .map(veloscope_jsonpath::go_text)
+                                .collect();
+                            if values.is_empty() {
+                                "<none>".to_string()
+                            } else {
+                                values.join(",")
+                            }
+                        })
+                        .collect(),
+                );
+            }
+            table.write(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// How a column's cell text picks its colour.
+type ColourOf = fn(&str) -> Option<Colour>;
+
 /// A table with upper-case headers and columns padded to the widest cell, three spaces apart.
 pub struct Table {
     rows: Vec<Vec<String>>,
     header: bool,
+    /// A column whose cells are coloured by their text (after padding is measured).
+    colour: Option<(usize, ColourOf)>,
 }
 
 /// `--no-headers`, set once by `main` for every table the command prints.
@@ -64,6 +260,56 @@ static NO_HEADERS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool
 
 pub fn set_no_headers(on: bool) {
     NO_HEADERS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether output is coloured, set once by `main` from `--color` and `NO_COLOR`.
+static COLOUR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `auto` colours a terminal unless NO_COLOR is set to anything but the empty string
+/// (no-color.org); `always` and `never` override both.
+pub fn set_colour(mode: crate::args::ColourMode) {
+    use crate::args::ColourMode;
+    let on = match mode {
+        ColourMode::Always => true,
+        ColourMode::Never => false,
+        ColourMode::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    COLOUR.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// ANSI colours used: what was added or is healthy, what was removed or failed, what changed
+/// or warns.
+#[derive(Debug, Clone, Copy)]
+pub enum Colour {
+    Green,
+    Red,
+    Yellow,
+}
+
+/// `text` in `colour` when colour is on.
+pub fn paint(colour: Colour, text: &str) -> String {
+    if !COLOUR.load(std::sync::atomic::Ordering::Relaxed) {
+        return text.to_string();
+    }
+    let code = match colour {
+        Colour::Green => 32,
+        Colour::Red => 31,
+        Colour::Yellow => 33,
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// The colour of a Velero phase (Backup or Restore): done green, failed red, partly yellow.
+pub fn phase_colour(phase: &str) -> Option<Colour> {
+    match phase {
+        "Completed" => Some(Colour::Green),
+        "Failed" | "FailedValidation" | "FinalizingPartiallyFailed" => Some(Colour::Red),
+        "PartiallyFailed" | "WaitingForPluginOperationsPartiallyFailed" => Some(Colour::Yellow),
+        _ => None,
+    }
 }
 
 /// Names, one per line (`-o name`), escaped for the terminal.
@@ -79,6 +325,7 @@ impl Table {
         Table {
             rows: vec![headers.iter().map(|h| h.to_string()).collect()],
             header: true,
+            colour: None,
         }
     }
 
@@ -87,7 +334,13 @@ impl Table {
         Table {
             rows: Vec::new(),
             header: false,
+            colour: None,
         }
+    }
+
+    /// Colours the cells of column `col` by `by` (the header row stays plain).
+    pub fn colour_column(&mut self, col: usize, by: ColourOf) {
+        self.colour = Some((col, by));
     }
 
     /// Adds a row; its cells are escaped for the terminal.
@@ -114,10 +367,16 @@ impl Table {
             .collect();
         let skip =
             usize::from(self.header && NO_HEADERS.load(std::sync::atomic::Ordering::Relaxed));
-        for r in &self.rows[skip.min(self.rows.len())..] {
+        for (at, r) in self.rows.iter().enumerate().skip(skip) {
             let mut line = String::new();
             for (c, cell) in r.iter().enumerate() {
-                line.push_str(cell);
+                match self.colour {
+                    Some((col, by)) if col == c && !(self.header && at == 0) => match by(cell) {
+                        Some(colour) => line.push_str(&paint(colour, cell)),
+                        None => line.push_str(cell),
+                    },
+                    _ => line.push_str(cell),
+                }
                 if c + 1 < r.len() {
                     let pad = widths[c] - cell.chars().count() + 3;
                     line.extend(std::iter::repeat_n(' ', pad));

@@ -1,5 +1,5 @@
 use crate::args::{Format, Global, RestoreFilters};
-use crate::output::{Table, emit};
+use crate::output::Table;
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,12 +19,19 @@ pub struct Args {
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     // The table counts what is not restored; JSON and --show-skipped list every item.
-    let every_item = g.output != Format::Table || a.show_skipped;
+    let every_item = !matches!(g.output.format, Format::Table | Format::Wide) || a.show_skipped;
     let backup = Backup::open_for_plan(&a.source, &a.restore, every_item, s)?;
     let report = backup.plan(&a.restore, s)?;
-    match g.output {
-        Format::Table => table(&report, a.show_skipped, out)?,
-        f => emit(out, f, &report)?,
+    match g.output.format {
+        Format::Table | Format::Wide => table(&report, a.show_skipped, out)?,
+        Format::Name => crate::output::names(
+            out,
+            report
+                .steps
+                .iter()
+                .map(|s| format!("{}/{}", s.resource, s.name)),
+        )?,
+        _ => crate::output::emit_rows(out, &g.output, &report, "steps")?,
     }
     Ok(0)
 }

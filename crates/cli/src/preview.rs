@@ -1,5 +1,5 @@
 use crate::args::{BackupFilters, FILTER_FLAGS, Format, Global};
-use crate::output::{Esc, Table, emit};
+use crate::output::{Esc, Table};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -39,9 +39,16 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     };
     let backup = Backup::open_for_preview(&a.source, &request, s)?;
     let report = backup.preview(&request, s)?;
-    match g.output {
-        Format::Table => table(&report, out)?,
-        f => emit(out, f, &report)?,
+    match g.output.format {
+        Format::Table | Format::Wide => table(&report, out)?,
+        Format::Name => crate::output::names(
+            out,
+            report
+                .included
+                .iter()
+                .map(|i| format!("{}/{}", i.resource, i.name)),
+        )?,
+        _ => crate::output::emit_rows(out, &g.output, &report, "included")?,
     }
     Ok(0)
 }

@@ -50,7 +50,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         }
         Ok(v)
     };
-    match g.output {
+    match g.output.format {
         // The bytes as stored, unless managedFields must go.
         Format::Json if a.show_managed_fields || !has_managed_fields(&c.body) => {
             out.write_all(&c.body)?;
@@ -60,12 +60,21 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             serde_json::to_writer(&mut *out, &value()?)?;
             writeln!(out)?;
         }
-        Format::Table => {
+        Format::Table | Format::Wide => {
             serde_json::to_writer_pretty(&mut *out, &value()?)?;
             writeln!(out)?;
         }
         Format::Yaml => {
             out.write_all(veloscope_core::yaml::to_string(&value()?).as_bytes())?;
+        }
+        Format::Template => {
+            let t = g.output.template.as_ref();
+            crate::output::templated(
+                out,
+                t.ok_or_else(|| anyhow::anyhow!("no template"))?,
+                vec![value()?],
+                true,
+            )?;
         }
         Format::Name => {
             let group = resource_group(&c.entry);

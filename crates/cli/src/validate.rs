@@ -42,8 +42,8 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     };
     let report = veloscope_core::validate::validate(&request, s)?;
     let (reports, errors, warnings) = (&report.files, report.errors, report.warnings);
-    match g.output {
-        Format::Table => {
+    match g.output.format {
+        Format::Table | Format::Wide => {
             for r in reports {
                 if r.documents.is_empty() {
                     writeln!(
@@ -83,7 +83,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
                 "{docs} documents, {errors} errors, {warnings} warnings"
             )?;
         }
-        f => emit(out, f, reports)?,
+        _ => emit(out, &g.output, reports)?,
     }
     Ok(u8::from(errors > 0))
 }

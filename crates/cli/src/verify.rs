@@ -37,9 +37,9 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         manifest: a.manifest.as_deref(),
     };
     let report = veloscope_core::verify::verify(&request, s)?;
-    match g.output {
-        Format::Table => table(&report, &report.file, out)?,
-        f => emit(out, f, &report)?,
+    match g.output.format {
+        Format::Table | Format::Wide => table(&report, &report.file, out)?,
+        _ => emit(out, &g.output, &report)?,
     }
     Ok(u8::from(!report.ok))
 }

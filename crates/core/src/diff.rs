@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use veloscope_archive::{ItemPath, ScanEvent, Source, VersionDir, WarningKind};
-pub use veloscope_diff::Change;
+pub use veloscope_diff::{Change, LineOp, line_diff};
 use veloscope_diff::{IgnoreRule, Key, Matcher, Options, Side, defaults};
 use veloscope_select::VeleroVersion;
 

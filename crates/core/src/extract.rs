@@ -9,7 +9,6 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
-use veloscope_archive::{ItemPath, VersionDir};
 use veloscope_select::VeleroVersion;
 
 /// The fields `--clean` drops: what the cluster sets, which `kubectl apply` would refuse or
@@ -79,13 +78,6 @@ impl Backup {
         s: &Session<'_>,
     ) -> Result<ExtractReport> {
         let rows = self.items(filters, version, s)?;
-        let wanted: HashSet<(&str, Option<&str>, &str)> = rows
-            .iter()
-            .map(|r| (r.resource, r.namespace, r.name))
-            .collect();
-        let want = |p: &ItemPath<'_>| {
-            p.version == VersionDir::Unversioned && wanted.contains(&(p.gr, p.namespace, p.name))
-        };
         prepare(dir)?;
         let file = self.source.tarball().display().to_string();
         let mut report = ExtractReport {
@@ -95,7 +87,7 @@ impl Backup {
         };
         // Later copies of a path replace earlier ones, as Velero's extractor leaves them.
         let mut written: HashSet<PathBuf> = HashSet::new();
-        for c in self.bodies(&want, s)? {
+        for c in self.bodies_of(&rows, s)? {
             let mut value: Value = crate::error::parse_body(&file, &c.entry, &c.body)?;
             if clean {
                 if let Some(o) = value.as_object_mut() {

@@ -5,7 +5,7 @@ use crate::backup::CaptureFn;
 use crate::filters::BackupFilters;
 use crate::{Backup, Captured, Error, Part, Result, Session, selection, spec};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use veloscope_archive::{ItemPath, VersionDir};
 use veloscope_index::{Index, Item, Sym};
@@ -24,6 +24,15 @@ pub struct ItemRow<'a> {
     /// The item that pulled this one in, for related items and CRDs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// The version directories holding copies, the preferred one marked `*` (for `-o wide`).
+    #[serde(skip)]
+    pub versions: Vec<String>,
+    /// The stored size of the unversioned copy, in bytes.
+    #[serde(skip)]
+    pub size: Option<u64>,
+    /// The controlling owner (else the first), as `Kind/name`.
+    #[serde(skip)]
+    pub owner: Option<String>,
 }
 
 /// Which item `show` prints.
@@ -84,6 +93,9 @@ impl Backup {
         let decisions: Option<Vec<Decision>> = if spec::any_filter(filters) {
             let sel = selection::run(self, filters, None, version, None)?;
             selection::reject_unresolvable(self, &sel.spec, &sel.resolver)?;
+            for w in selection::absent_resources(&sel.spec, &sel.resolver) {
+                s.observer.notice(&w);
+            }
             Some(sel.preview.decisions)
         } else {
             None
@@ -237,6 +249,44 @@ impl Backup {
         })
     }
 
+    /// The stored bodies of these rows' items (their unversioned copies), in archive order.
+    pub fn bodies_of(&self, rows: &[ItemRow<'_>], s: &Session<'_>) -> Result<Vec<Captured>> {
+        let wanted: HashSet<(&str, Option<&str>, &str)> = rows
+            .iter()
+            .map(|r| (r.resource, r.namespace, r.name))
+            .collect();
+        let want = |p: &ItemPath<'_>| {
+            p.version == VersionDir::Unversioned && wanted.contains(&(p.gr, p.namespace, p.name))
+        };
+        self.bodies(&want, s)
+    }
+
+    /// These rows' objects as stored, in the rows' order (a path stored twice is its later
+    /// entry, as everywhere).
+    pub fn objects_of(
+        &self,
+        rows: &[ItemRow<'_>],
+        s: &Session<'_>,
+    ) -> Result<Vec<serde_json::Value>> {
+        let file = self.source.tarball().display().to_string();
+        let mut by_key: HashMap<(String, Option<String>, String), serde_json::Value> =
+            HashMap::new();
+        for c in self.bodies_of(rows, s)? {
+            let value = crate::error::parse_body(&file, &c.entry, &c.body)?;
+            by_key.insert((c.gr, c.namespace, c.name), value);
+        }
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                by_key.remove(&(
+                    r.resource.to_string(),
+                    r.namespace.map(str::to_string),
+                    r.name.to_string(),
+                ))
+            })
+            .collect())
+    }
+
     /// The bodies `want` asks for: at their seek points when the index came from a sidecar,
     /// else by another read of the archive.
     pub fn bodies(&self, want: CaptureFn<'_>, s: &Session<'_>) -> Result<Vec<Captured>> {
@@ -283,5 +333,23 @@ fn row<'a>(idx: &'a Index, i: &'a Item, via: Option<String>) -> ItemRow<'a> {
             .map(|(k, v)| (idx.str(*k), idx.str(*v)))
             .collect(),
         via,
+        versions: i
+            .versions
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}{}",
+                    idx.str(v.version),
+                    if v.preferred { "*" } else { "" }
+                )
+            })
+            .collect(),
+        size: i.entry.map(|e| e.size),
+        owner: i
+            .owners()
+            .iter()
+            .find(|o| o.controller)
+            .or(i.owners().first())
+            .map(|o| format!("{}/{}", idx.str(o.kind), o.name)),
     }
 }

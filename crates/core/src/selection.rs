@@ -134,6 +134,23 @@ pub fn via_text(idx: &veloscope_index::Index, via: &veloscope_select::Via) -> St
     }
 }
 
+/// Warnings for included resources the catalogue knows but the backup does not hold
+/// (`--include-resources deployments` on a backup without any): they select nothing, quietly.
+pub fn absent_resources(spec: &BackupSpec, resolver: &Resolver) -> Vec<String> {
+    let mut out: Vec<String> = spec
+        .included_resources
+        .iter()
+        .filter_map(|n| match resolver.resolve(n) {
+            Resolution::Resource(gr) if !resolver.in_archive(&gr.to_string()) => Some(format!(
+                "the backup holds no {gr} (no resources/{gr}/ directory); {n:?} selects nothing"
+            )),
+            _ => None,
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
 /// Warnings for included namespaces that name nothing in the backup (a typo would otherwise list
 /// nothing, quietly): the nearest namespace names as a hint. Patterns with `*` or `?` are left
 /// alone.

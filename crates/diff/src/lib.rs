@@ -5,9 +5,11 @@
 
 mod compare;
 mod ignore;
+mod lines;
 
 pub use compare::{Change, Seg, diff, render};
 pub use ignore::{IgnoreRule, defaults};
+pub use lines::{LineOp, line_diff};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -1,0 +1,91 @@
+//! kubectl's JSONPath: the `{…}` template of `-o jsonpath` (text, quoted strings, `range`/`end`)
+//! and the paths of `-o custom-columns`, with kubectl's spellings (`.a.b`, `..name`,
+//! `['a.b']`, `[?(@.x=="y")]`, `kubernetes\.io/name`) translated to RFC 9535 queries that
+//! `serde_json_path` evaluates. Missing keys print nothing, as `kubectl get` does by default
+//! (`--allow-missing-template-keys=true`).
+
+mod path;
+mod template;
+
+pub use path::Path;
+pub use template::Template;
+
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{message} in {text:?}")]
+pub struct ParseError {
+    pub text: String,
+    pub message: String,
+}
+
+impl ParseError {
+    fn new(text: &str, message: impl Into<String>) -> ParseError {
+        ParseError {
+            text: text.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A result as `-o jsonpath` prints it: strings as they are, objects and arrays as compact JSON,
+/// other scalars as their JSON text.
+pub fn template_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A value as `-o custom-columns` prints it: Go's `%v` (`map[k:v]`, `[a b]`, `<nil>`), which
+/// is what kubectl's column printer uses.
+pub fn go_text(v: &Value) -> String {
+    let mut out = String::new();
+    go_write(v, &mut out);
+    out
+}
+
+fn go_write(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("<nil>"),
+        Value::String(s) => out.push_str(s),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                go_write(x, out);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push_str("map[");
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(k);
+                out.push(':');
+                go_write(x, out);
+            }
+            out.push(']');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn go_formatting_matches_fmt_v() {
+        let v = json!({"b": [1, "x"], "a": {"c": null}});
+        assert_eq!(go_text(&v), "map[a:map[c:<nil>] b:[1 x]]");
+        assert_eq!(template_text(&v), r#"{"a":{"c":null},"b":[1,"x"]}"#);
+        assert_eq!(template_text(&json!("s")), "s");
+    }
+}
