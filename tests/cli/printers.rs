@@ -59,6 +59,18 @@ fn jsonpath_sees_the_stored_objects_as_a_list() {
     );
     assert_eq!(ls("kind is {.kind}"), "kind is List");
     assert_eq!(
+        text(&[
+            "ls",
+            src,
+            "--name",
+            "w*",
+            "-o",
+            "jsonpath={.items[*].metadata.name}"
+        ]),
+        "web",
+        "--name takes a glob"
+    );
+    assert_eq!(
         ls(r#"{.items[?(@.metadata.name=="web")].spec.template.spec.containers[*].image}"#),
         "nginx:1.25 fluentbit:2"
     );

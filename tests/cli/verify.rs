@@ -551,3 +551,76 @@ fn table_groups_by_severity_and_could_not_run_is_two() {
         Some(2)
     );
 }
+
+/// A backup folder whose tarball lost its second half: the truncation is the cause, the
+/// mismatching counts its knock-on.
+fn truncated_backup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("bsl/backups/sonobuoy-k8s114");
+    let dst = dir.path().join("sonobuoy-k8s114");
+    std::fs::create_dir(&dst).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        if e.file_name().to_string_lossy().ends_with(".vsidx") {
+            continue;
+        }
+        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+    }
+    let tarball = dst.join("sonobuoy-k8s114.tar.gz");
+    let bytes = std::fs::read(&tarball).unwrap();
+    std::fs::write(&tarball, &bytes[..bytes.len() / 2]).unwrap();
+    dir
+}
+
+#[test]
+fn findings_group_by_code_root_cause_first_and_cap() {
+    let dir = truncated_backup();
+    let backup = dir.path().join("sonobuoy-k8s114");
+    let out = veloscope(&["verify", path_str(&backup), "--max-findings", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let codes: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(codes[0], "truncated", "the cause first: {text}");
+    let missing = text
+        .lines()
+        .find(|l| l.starts_with("resource-list-missing-item"))
+        .unwrap();
+    let count: usize = missing.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(count > 1, "{text}");
+    assert!(
+        text.contains(&format!("… {} more resource-list-missing-item", count - 1)),
+        "{text}"
+    );
+    // The summary counts every finding, listed or not.
+    let errors: usize = text
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("ERRORS (")
+        .trim_end_matches(')')
+        .parse()
+        .unwrap();
+    assert!(text.contains(&format!(", {errors} errors,")), "{text}");
+
+    // JSON lists every finding unless asked; capped, it counts what it left out.
+    let all = veloscope(&["verify", path_str(&backup), "-o", "json"]);
+    let all: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!(all["problems"].as_array().unwrap().len(), errors);
+    assert!(all.get("omitted").is_none());
+    let capped = veloscope(&[
+        "verify",
+        path_str(&backup),
+        "-o",
+        "json",
+        "--max-findings",
+        "1",
+    ]);
+    let capped: serde_json::Value = serde_json::from_slice(&capped.stdout).unwrap();
+    assert_eq!(capped["omitted"]["resource-list-missing-item"], count - 1);
+    assert_eq!(capped["ok"], false);
+}

@@ -14,6 +14,9 @@ pub struct Args {
     /// Velero release whose rules apply (MAJOR.MINOR).
     #[arg(long, default_value = "1.18", value_name = "X.Y")]
     pub velero_version: String,
+    /// Only items whose name matches this glob (`web-*`).
+    #[arg(long, value_name = "GLOB")]
+    pub name: Option<String>,
     /// Add a LABELS column to the table.
     #[arg(long)]
     pub show_labels: bool,
@@ -61,6 +64,9 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     let version = veloscope_core::velero_version(&a.velero_version)?;
     let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
     let mut rows = backup.items(&a.filters, version, s)?;
+    if let Some(glob) = &a.name {
+        veloscope_core::items::retain_named(&mut rows, glob);
+    }
     if let Some(path) = &a.sort_by {
         let key = sort_key(path)?;
         rows.sort_by_cached_key(|r| key(r));

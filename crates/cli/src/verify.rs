@@ -1,10 +1,10 @@
 use crate::args::{Format, Global};
-use crate::output::{Esc, Table, emit};
+use crate::output::{Colour, Esc, Table, emit, paint};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
 use veloscope_core::Session;
-use veloscope_core::verify::{Finding, Severity, VerifyReport, VerifyRequest};
+use veloscope_core::verify::{Severity, VerifyReport, VerifyRequest, grouped};
 
 /// The arguments of `veloscope verify`.
 #[derive(Debug, clap::Args)]
@@ -25,6 +25,10 @@ pub struct Args {
     /// TARBALL.veloscope-manifest.json beside a tarball).
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+    /// List at most N findings of each code; the rest are counted (0: every one). Default: 10
+    /// in the table, every one in JSON and YAML.
+    #[arg(long, value_name = "N")]
+    pub max_findings: Option<usize>,
 }
 
 /// Returns the exit code: 0 no error finding, 1 errors.
@@ -36,28 +40,52 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         write_manifest: a.write_manifest,
         manifest: a.manifest.as_deref(),
     };
-    let report = veloscope_core::verify::verify(&request, s)?;
-    match g.output.format {
-        Format::Table | Format::Wide => table(&report, &report.file, out)?,
-        _ => emit(out, &g.output, &report)?,
+    let mut report = veloscope_core::verify::verify(&request, s)?;
+    let table_format = matches!(g.output.format, Format::Table | Format::Wide);
+    let count = |sev| report.problems.iter().filter(|f| f.severity == sev).count();
+    let totals = (count(Severity::Error), count(Severity::Warning));
+    match a.max_findings.unwrap_or(if table_format { 10 } else { 0 }) {
+        0 => {}
+        n => report.cap(n),
+    }
+    if table_format {
+        table(&report, totals, out)?;
+    } else {
+        emit(out, &g.output, &report)?;
     }
     Ok(u8::from(!report.ok))
 }
 
-fn table(r: &VerifyReport, file: &str, out: &mut impl Write) -> Result<()> {
-    for (severity, title) in [(Severity::Error, "ERRORS"), (Severity::Warning, "WARNINGS")] {
-        let rows: Vec<&Finding> = r
-            .problems
-            .iter()
-            .filter(|f| f.severity == severity)
-            .collect();
-        if rows.is_empty() {
+/// Findings grouped by code with counts, errors first and the root cause first in each.
+fn table(r: &VerifyReport, (errors, warnings): (usize, usize), out: &mut impl Write) -> Result<()> {
+    let groups = grouped(&r.problems);
+    for (severity, title, total, colour) in [
+        (Severity::Error, "ERRORS", errors, Colour::Red),
+        (Severity::Warning, "WARNINGS", warnings, Colour::Yellow),
+    ] {
+        if total == 0 {
             continue;
         }
-        writeln!(out, "{title} ({})", rows.len())?;
-        let mut t = Table::new(&["CODE", "ENTRY", "MESSAGE"]);
-        for f in rows {
-            t.row(vec![f.code.to_string(), f.entry.clone(), f.message.clone()]);
+        writeln!(out, "{}", paint(colour, &format!("{title} ({total})")))?;
+        let mut t = Table::new(&["CODE", "COUNT", "ENTRY", "MESSAGE"]);
+        for g in groups.iter().filter(|g| g.severity == severity) {
+            let more = r.omitted.get(g.code).copied().unwrap_or(0);
+            for (i, f) in g.findings.iter().enumerate() {
+                let (code, count) = if i == 0 {
+                    (g.code.to_string(), (g.findings.len() + more).to_string())
+                } else {
+                    (String::new(), String::new())
+                };
+                t.row(vec![code, count, f.entry.clone(), f.message.clone()]);
+            }
+            if more > 0 {
+                t.row(vec![
+                    String::new(),
+                    String::new(),
+                    format!("… {more} more {}", g.code),
+                    "(--max-findings 0 lists every one)".into(),
+                ]);
+            }
         }
         t.write(out)?;
         writeln!(out)?;
@@ -65,18 +93,16 @@ fn table(r: &VerifyReport, file: &str, out: &mut impl Write) -> Result<()> {
     if let Some(m) = &r.manifest {
         writeln!(out, "Manifest: {}", Esc(m))?;
     }
-    let errors = r
-        .problems
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = r.problems.len() - errors;
+    let verdict = if r.ok {
+        paint(Colour::Green, "OK")
+    } else {
+        paint(Colour::Red, "FAILED")
+    };
     writeln!(
         out,
-        "{}: {} items, {errors} errors, {warnings} warnings: {}",
-        Esc(file),
+        "{}: {} items, {errors} errors, {warnings} warnings: {verdict}",
+        Esc(&r.file),
         r.items,
-        if r.ok { "OK" } else { "FAILED" }
     )?;
     Ok(())
 }

@@ -304,6 +304,12 @@ impl Backup {
     }
 }
 
+/// Keeps the rows whose name matches a glob (`ls --name 'web-*'`), with Velero's glob rules.
+pub fn retain_named(rows: &mut Vec<ItemRow<'_>>, glob: &str) {
+    let glob = veloscope_select::GlobPattern::new(glob);
+    rows.retain(|r| glob.matches(r.name) == Some(true));
+}
+
 impl ItemQuery<'_> {
     /// Whether a path is a copy this query asks for (by name, namespace and version directory).
     fn matches(&self, p: &ItemPath<'_>) -> bool {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use veloscope_select::Resolver;
 use veloscope_verify::manifest::{self, Manifest};
-pub use veloscope_verify::{Finding, Severity};
+pub use veloscope_verify::{Finding, FindingGroup, Severity, grouped};
 use veloscope_verify::{Policy, archive, junit};
 
 /// What to verify and what to write.
@@ -30,9 +30,30 @@ pub struct VerifyReport {
     pub problems: Vec<Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest: Option<String>,
+    /// Findings left out per code by [`VerifyReport::cap`] (`--max-findings`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub omitted: std::collections::BTreeMap<&'static str, usize>,
     /// The tarball's path or URL.
     #[serde(skip)]
     pub file: String,
+}
+
+impl VerifyReport {
+    /// Keeps at most `per_code` findings of each code (the first found), counting the rest in
+    /// `omitted`; the verdict is unchanged.
+    pub fn cap(&mut self, per_code: usize) {
+        let mut seen: std::collections::BTreeMap<(&'static str, Severity), usize> =
+            std::collections::BTreeMap::new();
+        let omitted = &mut self.omitted;
+        self.problems.retain(|f| {
+            let n = seen.entry((f.code, f.severity)).or_default();
+            *n += 1;
+            if *n > per_code {
+                *omitted.entry(f.code).or_default() += 1;
+            }
+            *n <= per_code
+        });
+    }
 }
 
 /// Checks a backup: compression, tar stream, every item, the backup's own records, an optional
@@ -167,6 +188,7 @@ pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
         items: index.items.len(),
         problems: findings,
         manifest: manifest_note,
+        omitted: Default::default(),
         file,
     })
 }

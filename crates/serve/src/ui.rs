@@ -447,22 +447,16 @@ impl Ui {
             "<p class=\"Failed\">Not sound.</p>"
         };
         let mut body = format!("{verdict}<p>{} items checked.</p>", report.items);
-        // Grouped by code, errors first; the first finding of a code is its cause.
-        let mut codes: Vec<(Severity, &str, Vec<&veloscope_core::verify::Finding>)> = Vec::new();
-        for f in &report.problems {
-            match codes.iter_mut().find(|(_, c, _)| *c == f.code) {
-                Some((_, _, list)) => list.push(f),
-                None => codes.push((f.severity, f.code, vec![f])),
-            }
-        }
-        codes.sort_by_key(|(sev, _, _)| *sev);
+        // Grouped by code, errors first, the root cause first (veloscope-verify's order).
+        let codes = veloscope_core::verify::grouped(&report.problems);
         if !codes.is_empty() {
             body.push_str(
                 "<table><tr><th>Code</th><th>Severity</th><th>Count</th><th>First</th></tr>",
             );
         }
-        for (sev, code, list) in &codes {
-            let sev = if *sev == Severity::Error {
+        for g in &codes {
+            let (code, list) = (g.code, &g.findings);
+            let sev = if g.severity == Severity::Error {
                 "error"
             } else {
                 "warning"

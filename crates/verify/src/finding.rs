@@ -334,6 +334,37 @@ pub fn family_of(code: &str) -> Family {
         .map_or(Family::Backup, |c| c.1)
 }
 
+/// The findings of one code: how many, and the findings themselves in the order found.
+#[derive(Debug)]
+pub struct FindingGroup<'a> {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub findings: Vec<&'a Finding>,
+}
+
+/// Findings grouped by code, errors first and, within a severity, the root cause first: the
+/// archive's own damage (compression, then tar) before what it knocks on (items, the backup's
+/// records, policy, manifest), then in the order first found.
+pub fn grouped(findings: &[Finding]) -> Vec<FindingGroup<'_>> {
+    let mut groups: Vec<FindingGroup<'_>> = Vec::new();
+    for f in findings {
+        match groups
+            .iter_mut()
+            .find(|g| g.code == f.code && g.severity == f.severity)
+        {
+            Some(g) => g.findings.push(f),
+            None => groups.push(FindingGroup {
+                severity: f.severity,
+                code: f.code,
+                findings: vec![f],
+            }),
+        }
+    }
+    // A stable sort: first appearance breaks ties.
+    groups.sort_by_key(|g| (g.severity, family_of(g.code)));
+    groups
+}
+
 /// A finding with the check's default severity.
 pub fn finding(
     code: &'static str,

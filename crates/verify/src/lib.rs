@@ -23,5 +23,5 @@ pub enum VerifyError {
     Junit(String),
 }
 
-pub use finding::{CHECKS, Family, Finding, Severity, family_of, finding};
+pub use finding::{CHECKS, Family, Finding, FindingGroup, Severity, family_of, finding, grouped};
 pub use policy::Policy;
