@@ -287,3 +287,28 @@ fn a_resource_the_backup_lacks_warns() {
         stderr(&out)
     );
 }
+
+/// The progress bar, on a terminal (util-linux's `script` gives the command one): it counts
+/// items as well as bytes. Shown at once here (it waits a second otherwise).
+#[test]
+fn progress_counts_items_on_a_terminal() {
+    let bin = env!("CARGO_BIN_EXE_veloscope");
+    let backup = fixture("bsl/backups/k3s-124");
+    let cmd = format!("{bin} ls {} --no-index > /dev/null", path_str(&backup));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("VELOSCOPE_PROGRESS_AFTER_MS", "0")
+        .output()
+        .expect("util-linux's script (package bsdutils) runs");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("reading "), "{screen}");
+    assert!(
+        screen
+            .split(['(', ')'])
+            .any(|s| s.ends_with(" items") && s != "0 items"),
+        "{screen}"
+    );
+    // Not a terminal: no bar.
+    let plain = veloscope(&["ls", path_str(&backup), "--no-index"]);
+    assert!(!stderr(&plain).contains("reading"));
+}

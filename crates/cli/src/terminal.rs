@@ -14,6 +14,9 @@ pub struct Terminal {
     bars: bool,
     quiet: bool,
     trace: bool,
+    /// How long work runs before its bar appears: a second (`VELOSCOPE_PROGRESS_AFTER_MS`
+    /// changes it, for tests).
+    after: Duration,
 }
 
 impl Terminal {
@@ -23,6 +26,10 @@ impl Terminal {
             bars: !g.no_progress && !g.quiet && std::io::stderr().is_terminal(),
             quiet: g.quiet,
             trace: std::env::var_os("VELOSCOPE_TRACE").is_some(),
+            after: std::env::var("VELOSCOPE_PROGRESS_AFTER_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map_or(Duration::from_secs(1), Duration::from_millis),
         }
     }
 
@@ -49,12 +56,21 @@ impl Terminal {
             return;
         };
         let (bar, start, shown) = read.get_or_insert_with(|| (make(), Instant::now(), false));
-        if !*shown && start.elapsed() > Duration::from_secs(1) {
+        if !*shown && start.elapsed() > self.after {
             *shown = true;
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         bar.set_length(total);
         bar.set_position(done);
+    }
+
+    /// Sets the current bar's message.
+    fn say(&self, message: &str) {
+        if let Ok(read) = self.read.lock()
+            && let Some((bar, _, true)) = read.as_ref()
+        {
+            bar.set_message(message.to_string());
+        }
     }
 
     fn clear(&self) {
@@ -67,8 +83,13 @@ impl Terminal {
 }
 
 impl Observer for Terminal {
-    fn progress(&self, done: u64, total: u64) {
-        self.advance(|| new_bar("reading {bytes}/{total_bytes}"), done, total);
+    fn progress(&self, done: u64, total: u64, items: u64) {
+        self.advance(
+            || new_bar("reading {bytes}/{total_bytes} ({msg})"),
+            done,
+            total,
+        );
+        self.say(&format!("{items} items"));
     }
 
     fn read_finished(&self) {

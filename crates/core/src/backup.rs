@@ -226,10 +226,20 @@ pub fn load_packed(
     };
     let quiet = crate::Quiet;
     let observer: &dyn Observer = if lo.progress_bar { g.observer } else { &quiet };
+    let items = std::sync::atomic::AtomicU64::new(0);
     let scanned = source.scan(
         &opts,
-        &|done, total| observer.progress(done, total),
+        &|done, total| {
+            observer.progress(
+                done,
+                total,
+                items.load(std::sync::atomic::Ordering::Relaxed),
+            )
+        },
         |ev: ScanEvent<'_>| {
+            if matches!(ev, ScanEvent::Item(_)) {
+                items.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             also(&ev);
             if let (ScanEvent::Item(e), Some(want)) = (&ev, capture)
                 && want(&e.path)

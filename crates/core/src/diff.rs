@@ -388,8 +388,9 @@ fn rescan(
     let mut bodies: [BTreeMap<Key, Vec<u8>>; 2] = Default::default();
     for (l, slot) in loaded.iter().zip(bodies.iter_mut()) {
         let source = l.source.clone();
+        // A second read of each archive: as long as the first, so it shows its progress too.
         let lo = backup::LoadOptions {
-            progress_bar: false,
+            progress_bar: true,
             parse_metadata: false,
             build_index: false,
             ..Default::default()

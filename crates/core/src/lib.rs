@@ -78,8 +78,8 @@ impl Default for Options {
 
 /// What the engine tells its caller while it works. Every method has a do-nothing default.
 pub trait Observer: Sync {
-    /// Bytes of the archive read so far, of `total` (0 when unknown).
-    fn progress(&self, _done: u64, _total: u64) {}
+    /// Bytes of the archive read so far, of `total` (0 when unknown), and the items among them.
+    fn progress(&self, _done: u64, _total: u64, _items: u64) {}
     /// A read of the archive ended (whatever its outcome).
     fn read_finished(&self) {}
     /// Items of a long step that is not a read (`what`: planning a restore) done so far, of

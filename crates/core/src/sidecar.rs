@@ -529,8 +529,11 @@ fn read_grouped(
     let mut order: Vec<usize> = (0..wanted.len()).collect();
     order.sort_by_key(|&i| wanted[i].1.offset);
     let window_max = WINDOW_MAX.min(g.options.max_entry_bytes);
+    let total = wanted.len() as u64;
     let mut rest = order.as_slice();
     while let Some(&first) = rest.first() {
+        g.observer
+            .work("reading items", total - rest.len() as u64, total);
         let start = wanted[first].1.offset;
         let mut end = start + wanted[first].1.size;
         let mut n = 1;
@@ -593,6 +596,7 @@ fn read_grouped(
             c.body = body.to_vec();
         }
     }
+    g.observer.work_finished();
     Ok(())
 }
 
