@@ -309,13 +309,24 @@ fn inspect_details_shows_what_the_side_files_say() {
         extra_entries: vec![],
         backup: Some(json!({"apiVersion": "velero.io/v1", "kind": "Backup",
             "metadata": {"name": "b", "labels": {"velero.io/schedule-name": "nightly"}},
-            "spec": {}, "status": {"phase": "PartiallyFailed", "errors": 1, "warnings": 1}})),
+            "spec": {}, "status": {"phase": "PartiallyFailed", "errors": 1, "warnings": 1,
+                "hookStatus": {"hooksAttempted": 3, "hooksFailed": 1}}})),
         results: json!({"errors": {"namespaces": {"app": ["error backing up pod web: timed out"]}},
                         "warnings": {"velero": ["volume snapshot location not found"]}}),
         volume_info: json!([{"pvcName": "data", "pvcNamespace": "app", "pvName": "pv-1", "backupMethod": "PodVolumeBackup", "result": "succeeded"}]),
     }
     .write(tmp.path())
     .expect("folder");
+    // An asynchronous operation of the CSI plugin, as Velero writes `-itemoperations.json.gz`.
+    let ops = json!([{"spec": {"backupName": "b", "backupItemAction": "velero.io/csi-pvc-backupper",
+        "resourceIdentifier": {"Group": "", "Resource": "persistentvolumeclaims", "Namespace": "app", "Name": "data"},
+        "operationID": "du-123"},
+        "status": {"phase": "Completed", "nCompleted": 10, "nTotal": 10, "operationUnits": "bytes"}}]);
+    std::fs::write(
+        dir.join("b-itemoperations.json.gz"),
+        fixture_gen::gzip(ops.to_string().as_bytes()).unwrap(),
+    )
+    .unwrap();
     let src = path_str(&dir);
     let out = veloscope(&["inspect", src, "--details"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -328,6 +339,12 @@ fn inspect_details_shows_what_the_side_files_say() {
         "PodVolumeBackup",
         "v1/ConfigMap:",
         "- app/c",
+        "HooksAttempted:  3",
+        "HooksFailed:     1",
+        "Operation for persistentvolumeclaims app/data:",
+        "Backup Item Action Plugin:  velero.io/csi-pvc-backupper",
+        "Operation ID:               du-123",
+        "Progress:                   10/10 bytes",
     ] {
         assert!(text.contains(want), "{want}: {text}");
     }

@@ -4,6 +4,7 @@
 
 mod common;
 mod diff;
+mod docs;
 mod errors;
 mod everyday;
 mod fixtures_fresh;

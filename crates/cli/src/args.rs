@@ -108,8 +108,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff): veloscope(1), or a command's (`man inspect`: veloscope-inspect(1));
+    /// `--out DIR` writes them all.
+    Man(crate::man::Args),
 }
 
 /// Flags that describe a Backup spec (`--spec` cannot be combined with them).

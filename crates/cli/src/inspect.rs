@@ -158,6 +158,29 @@ fn details_table(d: &BackupDetails, out: &mut impl Write) -> Result<()> {
             writeln!(out, "    {}", Esc(s))?;
         }
     }
+    if let Some(h) = &d.hooks {
+        writeln!(out, "\nHooksAttempted:  {}", h.attempted)?;
+        writeln!(out, "HooksFailed:     {}", h.failed)?;
+    }
+    if !d.item_operations.is_empty() {
+        writeln!(out, "\nBackup Item Operations:")?;
+        for o in &d.item_operations {
+            writeln!(out, "  Operation for {}:", Esc(&o.item))?;
+            writeln!(out, "    Backup Item Action Plugin:  {}", Esc(&o.action))?;
+            writeln!(
+                out,
+                "    Operation ID:               {}",
+                Esc(&o.operation_id)
+            )?;
+            writeln!(out, "    Phase:                      {}", Esc(&o.phase))?;
+            if let Some(p) = &o.progress {
+                writeln!(out, "    Progress:                   {}", Esc(p))?;
+            }
+            if let Some(e) = &o.error {
+                writeln!(out, "    Operation Error:            {}", Esc(e))?;
+            }
+        }
+    }
     writeln!(out, "\nResource List:")?;
     match &d.resource_list {
         None => writeln!(out, "  <no resource list file>")?,

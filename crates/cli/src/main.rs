@@ -10,6 +10,7 @@ mod inspect;
 mod location;
 mod logs;
 mod ls;
+mod man;
 mod output;
 mod plan;
 mod preview;
@@ -127,10 +128,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);
             Ok(0)
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(out)?;
-            Ok(0)
-        }
+        Command::Man(a) => man::run(a, out),
     }
 }
 

@@ -25,6 +25,12 @@ pub struct BackupDetails {
     pub native_snapshots: Vec<SnapshotDetail>,
     pub pod_volume_backups: Vec<PodVolumeDetail>,
     pub csi_snapshots: Vec<String>,
+    /// The Backup's `status.hookStatus`: hooks attempted and failed (None: not recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<HookCounts>,
+    /// The asynchronous operations of backup item actions (`-itemoperations.json.gz`): CSI
+    /// snapshots, data uploads.
+    pub item_operations: Vec<OperationDetail>,
     /// `group/version/Kind` → `namespace/name` (Velero's resource list).
     pub resource_list: Option<ResourceList>,
 }
@@ -58,6 +64,26 @@ pub struct PodVolumeDetail {
     pub bytes: Option<u64>,
 }
 
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HookCounts {
+    pub attempted: u64,
+    pub failed: u64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationDetail {
+    /// `resource.group namespace/name` of the item the operation is for.
+    pub item: String,
+    pub action: String,
+    pub operation_id: String,
+    pub phase: String,
+    /// `completed/total units`, when the plugin reports progress.
+    pub progress: Option<String>,
+    pub error: Option<String>,
+}
+
 fn text(v: &Value, pointer: &str) -> String {
     v.pointer(pointer)
         .and_then(Value::as_str)
@@ -87,6 +113,18 @@ impl Backup {
         if let Some(stored) = folder.backup()? {
             d.labels = string_map(stored.raw.pointer("/metadata/labels"));
             d.annotations = string_map(stored.raw.pointer("/metadata/annotations"));
+            let count = |k: &str| {
+                stored
+                    .raw
+                    .pointer(&format!("/status/hookStatus/{k}"))
+                    .and_then(Value::as_u64)
+            };
+            if stored.raw.pointer("/status/hookStatus").is_some() {
+                d.hooks = Some(HookCounts {
+                    attempted: count("hooksAttempted").unwrap_or(0),
+                    failed: count("hooksFailed").unwrap_or(0),
+                });
+            }
         }
         let side = |kind| folder.side_file::<Value>(kind).ok().flatten();
         let results: Option<BackupResults> =
@@ -152,6 +190,39 @@ impl Backup {
                     text(s, "/metadata/name"),
                     text(s, "/status/boundVolumeSnapshotContentName")
                 )
+            })
+            .collect();
+        d.item_operations = objects(SideFile::ItemOperations)
+            .iter()
+            .map(|o| {
+                let id = |k: &str| text(o, &format!("/spec/resourceIdentifier/{k}"));
+                let gr = match id("Group").as_str() {
+                    "" => id("Resource"),
+                    g => format!("{}.{g}", id("Resource")),
+                };
+                let ns = id("Namespace");
+                let item = match ns.as_str() {
+                    "" => format!("{gr} {}", id("Name")),
+                    ns => format!("{gr} {ns}/{}", id("Name")),
+                };
+                let n = |k: &str| o.pointer(&format!("/status/{k}")).and_then(Value::as_i64);
+                let progress = n("nTotal").filter(|t| *t > 0).map(|t| {
+                    format!(
+                        "{}/{t} {}",
+                        n("nCompleted").unwrap_or(0),
+                        text(o, "/status/operationUnits")
+                    )
+                    .trim_end()
+                    .to_string()
+                });
+                OperationDetail {
+                    item,
+                    action: text(o, "/spec/backupItemAction"),
+                    operation_id: text(o, "/spec/operationID"),
+                    phase: text(o, "/status/phase"),
+                    progress,
+                    error: Some(text(o, "/status/error")).filter(|e| !e.is_empty()),
+                }
             })
             .collect();
         d.resource_list = side(SideFile::ResourceList).and_then(|v| serde_json::from_value(v).ok());
