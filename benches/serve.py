@@ -45,7 +45,13 @@ def main():
         kubectl = ["kubectl", "--kubeconfig", kubeconfig, f"--cache-dir={work}/cache"]
         subprocess.run(kubectl + ["api-resources"], check=True, stdout=subprocess.DEVNULL)
         v = [VELOSCOPE, "-q", "--no-progress"]
+        server_url = next(line.split()[-1] for line in open(kubeconfig) if "server:" in line)
         commands = {
+            # kubectl's own floor: process start, kubeconfig, discovery cache, one request.
+            "kubectl get --raw /version": (kubectl + ["get", "--raw", "/version"], (0,)),
+            # The server's part of the list: the same objects in one answer, fetched by curl.
+            "curl pods -n NS (server)": (["curl", "-sf", "-o", "/dev/null",
+                                          f"{server_url}/api/v1/namespaces/{ns}/pods"], (0,)),
             "ls -n NS": (v + ["ls", archive, "--include-namespaces", ns, "--include-resources",
                               "pods", "-o", "json"], (0,)),
             "kubectl get pods -n NS -o name": (kubectl + ["get", "pods", "-n", ns, "-o", "name"],
@@ -62,6 +68,9 @@ def main():
     print(f"archive: {archive} ({args.items} items, {len(pods)} pods in {ns}), {args.runs} runs, "
           f"{os.cpu_count()} cores")
     table(commands, med, rss, ["ls -n NS", "show POD"])
+    floor = med["kubectl get --raw /version"]
+    net = med["kubectl get pods -n NS -o name"] - floor
+    print(f"kubectl list less kubectl's floor: {net:.3f} s ({net / med['ls -n NS']:.2f}x ls -n NS)")
     print(f"server peak RSS {serve_rss / 1024:.1f} MiB; index peak RSS {index_rss / 1024:.1f} MiB "
           f"(ratio {serve_rss / max(index_rss, 1):.2f})")
 
