@@ -37,6 +37,10 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Serves `source` (copied into a temporary folder first) on a free loopback port.
 fn serve(source: &Path, extra: &[&str]) -> Server {
+    serve_with(source, extra, &[])
+}
+
+fn serve_with(source: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let copy = dir.path().join(source.file_name().expect("name"));
     if source.is_dir() {
@@ -55,6 +59,7 @@ fn serve(source: &Path, extra: &[&str]) -> Server {
         ])
         .arg(&kubeconfig)
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -575,4 +580,30 @@ fn velero_api_over_a_location_validates_dry_runs() {
         explained.contains("KIND:       Backup") || explained.contains("KIND:     Backup"),
         "{explained}"
     );
+}
+
+/// Long work in the UI (a verify, a diff) answers at once with its progress, reloading itself,
+/// and shows its outcome once done; other pages answer meanwhile.
+#[test]
+fn ui_long_work_shows_progress_then_its_outcome() {
+    let s = serve_with(&fixture("bsl"), &[], &[("VELOSCOPE_UI_PATIENCE_MS", "0")]);
+    let (code, first) = get(&s.url, "/ui/backups/k3s-124/verify");
+    assert_eq!(code, 200, "{first}");
+    assert!(
+        first.contains("http-equiv=\"refresh\"") && first.contains("Working"),
+        "{first}"
+    );
+    let (code, other) = get(&s.url, "/ui/");
+    assert_eq!(code, 200);
+    assert!(other.contains("k3s-124"));
+    let mut page = String::new();
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        page = get(&s.url, "/ui/backups/k3s-124/verify").1;
+        if !page.contains("Working") {
+            break;
+        }
+    }
+    assert!(page.contains("items checked"), "{page}");
+    assert!(!page.contains("http-equiv"), "{page}");
 }

@@ -300,12 +300,20 @@ async fn answer(
         .map_err(|e| Status::internal(format!("request failed: {e}")))??;
     Ok(match routed {
         Routed::Json(v) => json_response(StatusCode::OK, &v),
+        Routed::Text(text) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            text,
+        )
+            .into_response(),
         Routed::Watch(events) => watch_response(events, timeout),
     })
 }
 
 enum Routed {
     Json(Value),
+    /// JSON already written out (a list of stored objects).
+    Text(String),
     Watch(Vec<Value>),
 }
 
@@ -377,6 +385,9 @@ fn route(
             ));
         }
         return objects::watch_events(m, &r).map(Routed::Watch);
+    }
+    if r.name.is_none() && !r.as_table {
+        return objects::list_text(m, &r).map(Routed::Text);
     }
     objects::get(m, &r).map(Routed::Json)
 }

@@ -9,6 +9,7 @@
 
 mod discovery;
 mod http;
+mod jobs;
 mod objects;
 mod status;
 mod table;
@@ -107,6 +108,7 @@ pub fn run(
             root: root.to_string(),
             show_secrets: config.show_secrets,
             verified: Default::default(),
+            jobs: Default::default(),
         })
     };
     let (mounts, velero, ui) = match serving {

@@ -151,8 +151,13 @@ impl FieldSelector {
     }
 }
 
-/// The objects of a list (and the continue token), in the index's order.
-fn select(m: &Mount, r: &Request<'_>, paged: bool) -> Result<(Vec<Value>, Option<String>), Status> {
+/// The stored bodies of a list's objects (and the continue token), in the index's order; a
+/// body that is not JSON is left out.
+fn select(
+    m: &Mount,
+    r: &Request<'_>,
+    paged: bool,
+) -> Result<(Vec<Vec<u8>>, Option<String>), Status> {
     let labels = match r.query.get("labelSelector") {
         Some(text) => Selector::parse(text)
             .map_err(|e| Status::bad_request(format!("invalid label selector {text:?}: {e}")))?,
@@ -170,14 +175,17 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool) -> Result<(Vec<Value>, Option
         .filter(|i| fields.matches_item(i))
         .collect();
     let version = (r.version != r.resource.preferred_version()).then_some(r.version);
-    let read = |items: &[ApiItem<'_>]| -> Result<Vec<Value>, Status> {
+    let read = |items: &[ApiItem<'_>]| -> Result<Vec<Vec<u8>>, Status> {
         let positions: Vec<usize> = items.iter().map(|i| i.position).collect();
         let session = Session::new(veloscope_core::Options::default(), &Quiet);
         let bodies = held.api_bodies(&positions, version, &session)?;
         Ok(bodies
             .into_iter()
             .flatten()
-            .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
+            .filter(|b| {
+                std::str::from_utf8(b).is_ok()
+                    && serde_json::from_slice::<&serde_json::value::RawValue>(b).is_ok()
+            })
             .collect())
     };
     let (start, limit) = if paged {
@@ -205,9 +213,9 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool) -> Result<(Vec<Value>, Option
         return Ok((read(page)?, next));
     }
     // A field the index does not hold: read the candidates and keep those that match.
-    let matching: Vec<Value> = read(&items)?
+    let matching: Vec<Vec<u8>> = read(&items)?
         .into_iter()
-        .filter(|b| fields.matches_body(b))
+        .filter(|b| serde_json::from_slice::<Value>(b).is_ok_and(|v| fields.matches_body(&v)))
         .collect();
     let end = start.saturating_add(limit).min(matching.len());
     let next = (end < matching.len()).then(|| format!("veloscope:{end}"));
@@ -217,6 +225,43 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool) -> Result<(Vec<Value>, Option
         .take(end.saturating_sub(start))
         .collect();
     Ok((page, next))
+}
+
+/// Bodies as values (each was checked to be JSON when read).
+fn values(bodies: Vec<Vec<u8>>) -> Vec<Value> {
+    bodies
+        .iter()
+        .filter_map(|b| serde_json::from_slice(b).ok())
+        .collect()
+}
+
+/// A list as JSON text, the stored bodies copied in as they are: no object is parsed into a
+/// tree, which would take several times its size (a namespace of a big backup is megabytes).
+pub fn list_text(m: &Mount, r: &Request<'_>) -> Result<String, Status> {
+    let (bodies, next) = select(m, r, true)?;
+    let mut metadata = json!({"resourceVersion": "1"});
+    if let Some(c) = next {
+        metadata["continue"] = json!(c);
+    }
+    let head = json!({
+        "kind": format!("{}List", r.resource.kind),
+        "apiVersion": group_version(r),
+        "metadata": metadata,
+    })
+    .to_string();
+    let size: usize = bodies.iter().map(|b| b.len() + 1).sum();
+    let mut out = String::with_capacity(head.len() + size + 16);
+    // `{"kind":…,"metadata":{…}` then `,"items":[…]}`.
+    out.push_str(head.strip_suffix('}').unwrap_or(&head));
+    out.push_str(",\"items\":[");
+    for (i, b) in bodies.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(std::str::from_utf8(b).unwrap_or("null"));
+    }
+    out.push_str("]}");
+    Ok(out)
 }
 
 fn group_version(r: &Request<'_>) -> String {
@@ -233,7 +278,8 @@ fn include<'a>(r: &'a Request<'a>) -> &'a str {
         .map_or("PartialObjectMetadata", String::as_str)
 }
 
-/// A list, or one object (`r.name`), as JSON or a Table.
+/// One object (`r.name`) as JSON or a Table, or a list as a Table (a list as JSON is
+/// [`list_text`]).
 pub fn get(m: &Mount, r: &Request<'_>) -> Result<Value, Status> {
     if let Some(name) = r.name {
         let held = m.section(&r.resource.gr, r.namespace)?;
@@ -261,26 +307,20 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<Value, Status> {
             object
         });
     }
-    let (objects, next) = select(m, r, true)?;
-    if r.as_table {
-        return Ok(table(&r.resource.gr, &objects, &m.ages, include(r), next));
-    }
-    let mut metadata = json!({"resourceVersion": "1"});
-    if let Some(c) = next {
-        metadata["continue"] = json!(c);
-    }
-    Ok(json!({
-        "kind": format!("{}List", r.resource.kind),
-        "apiVersion": group_version(r),
-        "metadata": metadata,
-        "items": objects,
-    }))
+    let (bodies, next) = select(m, r, true)?;
+    Ok(table(
+        &r.resource.gr,
+        &values(bodies),
+        &m.ages,
+        include(r),
+        next,
+    ))
 }
 
 /// The events a watch starts with: every current object, ADDED (a backup never changes after).
 pub fn watch_events(m: &Mount, r: &Request<'_>) -> Result<Vec<Value>, Status> {
-    let (objects, _) = select(m, r, false)?;
-    Ok(objects
+    let (bodies, _) = select(m, r, false)?;
+    Ok(values(bodies)
         .into_iter()
         .map(|o| {
             let object = if r.as_table {

@@ -22,7 +22,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5em;color:#2
 table{border-collapse:collapse}td,th{padding:.25em .75em;border-bottom:1px solid #ddd;text-align:left}\
 th a{color:inherit}.Completed{color:#176f2c}.PartiallyFailed{color:#a15c00}.Failed,.FailedValidation{color:#b00020}\
 .InProgress{color:#1a57b0}pre{background:#f6f6f6;padding:1em;overflow:auto}nav a{margin-right:1em}\
-.muted{color:#777}form{margin:1em 0}";
+.muted{color:#777}form{margin:1em 0}.del{color:#b00020}.add{color:#176f2c}";
 
 /// What the UI reads: the location and whether Secret data may be shown; and the outcome of
 /// each backup verified since the server started (the badges of the Backups page).
@@ -30,6 +30,8 @@ pub struct Ui {
     pub root: String,
     pub show_secrets: bool,
     pub verified: std::sync::Mutex<HashMap<String, bool>>,
+    /// Verifies and diffs running in the background.
+    pub jobs: crate::jobs::Jobs,
 }
 
 /// `&`, `<`, `>`, `"` and `'` escaped, for text and attribute values.
@@ -70,8 +72,25 @@ fn human_bytes(n: u64) -> String {
 }
 
 fn page(title: &str, body: &str) -> String {
+    page_with(title, "", body)
+}
+
+/// The page of work still running: its progress, reloaded every second until the outcome shows.
+fn progress_page(title: &str, job: &crate::jobs::Job) -> String {
+    page_with(
+        title,
+        "<meta http-equiv=\"refresh\" content=\"1\">",
+        &format!(
+            "<p class=\"InProgress\">Working — {}. This page reloads itself until the answer is \
+             ready; other pages stay usable meanwhile.</p>",
+            esc(&job.describe())
+        ),
+    )
+}
+
+fn page_with(title: &str, head: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} — veloscope</title>\
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{head}<title>{} — veloscope</title>\
 <style>{STYLE}</style></head><body><nav><a href=\"/ui/\">Backups</a><a href=\"/ui/search\">Search</a>\
 <a href=\"/ui/diff\">Diff</a></nav><h1>{}</h1>{body}</body></html>",
         esc(title),
@@ -91,8 +110,25 @@ impl Ui {
         ))
     }
 
+    /// Long work in a background job: its page when done within a moment, else its progress.
+    fn background(
+        &self,
+        key: &str,
+        title: &str,
+        work: impl FnOnce(&crate::jobs::Job) -> Result<String, Status> + Send + 'static,
+    ) -> Result<String, Status> {
+        match self.jobs.run(key, work)? {
+            crate::jobs::Outcome::Done(page) => page,
+            crate::jobs::Outcome::Running(job) => Ok(progress_page(title, &job)),
+        }
+    }
+
     /// The page at `rest` (the path after `/ui/`), as HTML.
-    pub fn render(&self, rest: &[String], q: &HashMap<String, String>) -> Result<String, Status> {
+    pub fn render(
+        self: &std::sync::Arc<Self>,
+        rest: &[String],
+        q: &HashMap<String, String>,
+    ) -> Result<String, Status> {
         let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
         // The location is listed once per page: to know the backup, and for the item page's
         // other backups.
@@ -425,7 +461,16 @@ impl Ui {
         Ok(page(&format!("{resource} {name}"), &body))
     }
 
-    fn verify(&self, name: &str) -> Result<String, Status> {
+    fn verify(self: &std::sync::Arc<Self>, name: &str) -> Result<String, Status> {
+        let (ui, owned) = (self.clone(), name.to_string());
+        self.background(
+            &format!("verify/{name}"),
+            &format!("Verify {name}"),
+            move |job| ui.verify_page(&owned, job),
+        )
+    }
+
+    fn verify_page(&self, name: &str, job: &crate::jobs::Job) -> Result<String, Status> {
         use veloscope_core::verify::{Severity, VerifyRequest, verify};
         let path = self.backup_path(name);
         let report = verify(
@@ -436,7 +481,7 @@ impl Ui {
                 write_manifest: false,
                 manifest: None,
             },
-            &session(),
+            &Session::new(veloscope_core::Options::default(), job),
         )?;
         if let Ok(mut v) = self.verified.lock() {
             v.insert(name.to_string(), report.ok);
@@ -654,7 +699,7 @@ impl Ui {
         Ok(page("Search", &body))
     }
 
-    fn diff(&self, q: &HashMap<String, String>) -> Result<String, Status> {
+    fn diff(self: &std::sync::Arc<Self>, q: &HashMap<String, String>) -> Result<String, Status> {
         let names: Vec<String> = Location::open(&self.root)?
             .backups(None, None)?
             .rows
@@ -674,7 +719,7 @@ impl Ui {
                 })
                 .collect::<String>()
         };
-        let mut body = format!(
+        let body = format!(
             "<form method=\"get\" action=\"/ui/diff\"><select name=\"a\">{}</select> → <select name=\"b\">{}</select><button>Compare</button></form>",
             options(&a),
             options(&b)
@@ -687,7 +732,21 @@ impl Ui {
                 return Err(Status::not_found("backups", n));
             }
         }
-        let (pa, pb) = (self.backup_path(&a), self.backup_path(&b));
+        let ui = self.clone();
+        let title = format!("Diff {a} → {b}");
+        self.background(&format!("diff/{a}/{b}"), &title, move |job| {
+            ui.diff_page(&a, &b, body, job)
+        })
+    }
+
+    fn diff_page(
+        &self,
+        a: &str,
+        b: &str,
+        mut body: String,
+        job: &crate::jobs::Job,
+    ) -> Result<String, Status> {
+        let (pa, pb) = (self.backup_path(a), self.backup_path(b));
         let filters = BackupFilters::default();
         let options = DiffOptions {
             show_secrets: self.show_secrets,
@@ -701,7 +760,7 @@ impl Ui {
                 diff: &options,
                 velero_version: veloscope_core::velero_version("1.18")?,
             },
-            &session(),
+            &Session::new(veloscope_core::Options::default(), job),
         )?;
         let r = d.report();
         let _ = write!(
@@ -738,20 +797,38 @@ impl Ui {
                         Value::Null => String::new(),
                         other => other.to_string(),
                     };
-                    // Multi-line strings read line by line.
-                    let _ = write!(
-                        body,
-                        "<tr><td>{}</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>",
-                        esc(&ch.path),
-                        esc(&show(&ch.old)),
-                        esc(&show(&ch.new))
-                    );
+                    // Multi-line strings read line by line: what was removed and added.
+                    let cells = match veloscope_core::diff::line_diff(&ch.old, &ch.new) {
+                        Some(lines) => {
+                            format!("<td colspan=\"2\"><pre>{}</pre></td>", line_html(&lines))
+                        }
+                        None => format!(
+                            "<td><pre>{}</pre></td><td><pre>{}</pre></td>",
+                            esc(&show(&ch.old)),
+                            esc(&show(&ch.new))
+                        ),
+                    };
+                    let _ = write!(body, "<tr><td>{}</td>{cells}</tr>", esc(&ch.path));
                 }
                 body.push_str("</table>");
             }
         }
         Ok(page(&format!("Diff {a} → {b}"), &body))
     }
+}
+
+/// A line diff as HTML: removed lines red with `-`, added green with `+`, `…` between runs.
+fn line_html(lines: &[(veloscope_core::diff::LineOp, String)]) -> String {
+    use veloscope_core::diff::LineOp;
+    lines
+        .iter()
+        .map(|(op, text)| match op {
+            LineOp::Same => format!("  {}\n", esc(text)),
+            LineOp::Removed => format!("<span class=\"del\">- {}</span>\n", esc(text)),
+            LineOp::Added => format!("<span class=\"add\">+ {}</span>\n", esc(text)),
+            LineOp::Gap => "  …\n".to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -765,5 +842,17 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert_eq!(enc("a b/c?d"), "a%20b%2Fc%3Fd");
+    }
+
+    #[test]
+    fn multi_line_changes_read_line_by_line() {
+        let old = serde_json::json!("set -e\necho <one>\nexec app\n");
+        let new = serde_json::json!("set -e\necho two\nexec app\n");
+        let lines = veloscope_core::diff::line_diff(&old, &new).unwrap();
+        assert_eq!(
+            line_html(&lines),
+            "  set -e\n<span class=\"del\">- echo &lt;one&gt;</span>\n\
+             <span class=\"add\">+ echo two</span>\n  exec app\n"
+        );
     }
 }
