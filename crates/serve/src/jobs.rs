@@ -63,11 +63,10 @@ impl Job {
             self.bytes.load(Ordering::Relaxed),
             self.total.load(Ordering::Relaxed),
         );
-        let share = if total > 0 {
-            format!(": {}%", done.saturating_mul(100) / total)
-        } else {
-            String::new()
-        };
+        let share = done
+            .saturating_mul(100)
+            .checked_div(total)
+            .map_or(String::new(), |p| format!(": {p}%"));
         format!(
             "{step}{share} ({} items)",
             self.items.load(Ordering::Relaxed)
