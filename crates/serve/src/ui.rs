@@ -247,8 +247,16 @@ impl Ui {
         Ok(page(&format!("Backups of {}", self.root), &body))
     }
 
-    fn backup(&self, name: &str) -> Result<String, Status> {
-        let s = session();
+    /// A backup's page; the first visit may index the archive, so it runs as a background job.
+    fn backup(self: &std::sync::Arc<Self>, name: &str) -> Result<String, Status> {
+        let (ui, owned) = (self.clone(), name.to_string());
+        self.background(&format!("backup/{name}"), name, move |job| {
+            ui.backup_page(&owned, job)
+        })
+    }
+
+    fn backup_page(&self, name: &str, job: &crate::jobs::Job) -> Result<String, Status> {
+        let s = Session::new(veloscope_core::Options::default(), job);
         let path = self.backup_path(name);
         let b = Backup::open_with(&path, &s, Part::Sections(&|_, _, _| false), None)?;
         let summary = b.summary()?;
