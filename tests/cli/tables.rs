@@ -121,3 +121,30 @@ fn validate() {
         "fixtures/bsl/backups/k3s-124/velero-backup.json"
     ]));
 }
+
+/// kubectl's printers that make tables: `-o wide` and `-o custom-columns`.
+#[test]
+fn wide_and_custom_columns() {
+    insta::assert_snapshot!(
+        "ls-wide",
+        table(&["ls", "fixtures/bsl/backups/edge-cases", "-o", "wide", "--no-index"])
+    );
+    insta::assert_snapshot!(
+        "backups-wide",
+        table(&["backups", "fixtures/bsl", "-o", "wide"])
+    );
+    insta::assert_snapshot!(
+        "ls-custom-columns",
+        table(&[
+            "ls",
+            "fixtures/bsl/backups/edge-cases",
+            "-n",
+            "edge",
+            "--include-resources",
+            "pods",
+            "-o",
+            "custom-columns=NAME:.metadata.name,PHASE:.status.phase,NODE:.spec.nodeName,IMAGES:.spec.containers[*].image",
+            "--no-index",
+        ])
+    );
+}
