@@ -312,3 +312,44 @@ fn progress_counts_items_on_a_terminal() {
     let plain = veloscope(&["ls", path_str(&backup), "--no-index"]);
     assert!(!stderr(&plain).contains("reading"));
 }
+
+/// `backups --sort-by` takes a JSONPath over the Backup objects (numbers by value, kubectl's
+/// order) and `-L` adds label columns.
+#[test]
+fn backups_sort_by_a_jsonpath_and_label_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let bsl = fixture("bsl/backups");
+    for b in ["edge-cases", "k3s-124", "sonobuoy-k8s114"] {
+        let to = dir.path().join("backups").join(b);
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(bsl.join(b)).unwrap() {
+            let e = e.unwrap();
+            if !e.file_name().to_string_lossy().ends_with(".vsidx") {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    // k3s-124 claims 9 items: fewer than edge-cases' 13 as a number, more as text.
+    let record = dir.path().join("backups/k3s-124/velero-backup.json");
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    v["status"]["progress"]["totalItems"] = json!(9);
+    v["metadata"]["labels"]["team"] = json!("db");
+    std::fs::write(&record, v.to_string()).unwrap();
+    let out = text(&[
+        "backups",
+        path_str(dir.path()),
+        "--sort-by",
+        "{.status.progress.totalItems}",
+        "-L",
+        "team",
+        "--no-headers",
+    ]);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    assert_eq!(names, ["k3s-124", "edge-cases", "sonobuoy-k8s114"], "{out}");
+    assert_eq!(rows[0].last(), Some(&"db"), "{out}");
+}

@@ -127,7 +127,13 @@ fn validate() {
 fn wide_and_custom_columns() {
     insta::assert_snapshot!(
         "ls-wide",
-        table(&["ls", "fixtures/bsl/backups/edge-cases", "-o", "wide", "--no-index"])
+        table(&[
+            "ls",
+            "fixtures/bsl/backups/edge-cases",
+            "-o",
+            "wide",
+            "--no-index"
+        ])
     );
     insta::assert_snapshot!(
         "backups-wide",

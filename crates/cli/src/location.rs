@@ -26,6 +26,13 @@ pub struct BackupsArgs {
     /// Label selector on the Backup objects.
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
+    /// A column per label key of the Backup objects (kubectl's `-L`).
+    #[arg(short = 'L', long, value_delimiter = ',', value_name = "KEY")]
+    pub label_columns: Vec<String>,
+    /// Sort by a JSONPath over the Backup objects, as kubectl's `--sort-by`
+    /// (`.status.completionTimestamp`, `.metadata.name`, `{.status.progress.totalItems}`).
+    #[arg(long, value_name = "JSONPATH")]
+    pub sort_by: Option<String>,
 }
 
 /// The arguments of `veloscope find`.
@@ -49,9 +56,19 @@ pub struct RestoresArgs {
 }
 
 pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> {
-    let Listing { rows, problems } =
+    let Listing { mut rows, problems } =
         Location::open(&a.location)?.backups(a.schedule.as_deref(), a.selector.as_deref())?;
     let code = report(&problems);
+    if let Some(path) = &a.sort_by {
+        let path = veloscope_jsonpath::Path::parse_relaxed(path)
+            .map_err(|e| anyhow::anyhow!("--sort-by: {e}"))?;
+        rows.sort_by(|x, y| {
+            veloscope_jsonpath::compare(
+                path.eval(&x.object).first().copied(),
+                path.eval(&y.object).first().copied(),
+            )
+        });
+    }
     if g.output.format == Format::Name {
         crate::output::names(out, rows.iter().map(|r| format!("backup/{}", r.name)))?;
         return Ok(code);
@@ -77,6 +94,12 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
     if wide {
         headers.extend(["SCHEDULE", "STORAGE LOCATION", "SELECTOR"]);
     }
+    let label_headers: Vec<String> = a
+        .label_columns
+        .iter()
+        .map(|k| k.rsplit('/').next().unwrap_or(k).to_uppercase())
+        .collect();
+    headers.extend(label_headers.iter().map(String::as_str));
     let mut t = Table::new(&headers);
     t.colour_column(1, crate::output::phase_colour);
     let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "<none>".into());
@@ -96,6 +119,9 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
             cells.push(dash(&r.labels.get("velero.io/schedule-name").cloned()));
             cells.push(dash(&spec["storageLocation"].as_str().map(str::to_string)));
             cells.push(selector_text(&spec["labelSelector"]));
+        }
+        for k in &a.label_columns {
+            cells.push(r.labels.get(k).cloned().unwrap_or_default());
         }
         t.row(cells);
     }

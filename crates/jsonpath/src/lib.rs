@@ -28,6 +28,21 @@ impl ParseError {
     }
 }
 
+/// kubectl's `--sort-by` order of two values: missing first, numbers by value, strings and
+/// others by their text.
+pub fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+    match (a, b) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(std::cmp::Ordering::Equal),
+        (Some(x), Some(y)) => template_text(x).cmp(&template_text(y)),
+    }
+}
+
 /// A result as `-o jsonpath` prints it: strings as they are, objects and arrays as compact JSON,
 /// other scalars as their JSON text.
 pub fn template_text(v: &Value) -> String {
