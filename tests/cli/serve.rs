@@ -447,12 +447,20 @@ fn hostile_requests_get_status_errors_and_the_server_goes_on() {
         .as_str()
         .expect("continue")
         .to_string();
+    // Another list in between: the next page is still of the pods of `app`.
+    let (code, _) = get(&s.url, "/api/v1/configmaps");
+    assert_eq!(code, 200);
     let (_, body) = get(
         &s.url,
         &format!("/api/v1/namespaces/app/pods?limit=1&continue={next}"),
     );
     let rest = status(&body);
     assert_eq!(rest["items"].as_array().map(Vec::len), Some(1), "{body}");
+    assert_ne!(
+        rest["items"][0]["metadata"]["name"],
+        page["items"][0]["metadata"]["name"]
+    );
+    assert_eq!(rest["items"][0]["metadata"]["namespace"], "app");
     assert!(rest["metadata"].get("continue").is_none(), "{body}");
 }
 

@@ -95,6 +95,11 @@ impl Backup {
         Backup::open_with(path, s, crate::Part::Sections(&wanted), None).map(Some)
     }
 
+    /// How many items this backup's index holds decoded (a section's, for a server).
+    pub fn decoded_items(&self) -> usize {
+        self.index.items.len()
+    }
+
     /// Every resource of the archive with its kind, scope, short names and versions.
     pub fn api_resources(&self) -> Vec<ApiResource> {
         let idx = &self.index;

@@ -20,11 +20,19 @@ pub struct Mount {
     pub backup: Backup,
     pub discovery: Discovery,
     pub ages: Ages,
+    /// The section decoded last, by (resource, namespace): kubectl pages a list (`limit=500`
+    /// and `continue`), and each page needs the same section again.
+    last: std::sync::Mutex<Option<LastSection>>,
 }
+
+type LastSection = (String, Option<String>, std::sync::Arc<Backup>);
+
+/// The largest section kept for the next page: about 330 bytes an item, so at most ~30 MiB.
+const KEEP_ITEMS: usize = 100_000;
 
 /// The index a request works on: a section decoded for it, or the mount's whole index.
 enum Held<'a> {
-    Section(Box<Backup>),
+    Section(std::sync::Arc<Backup>),
     Whole(&'a Backup),
 }
 
@@ -41,13 +49,29 @@ impl std::ops::Deref for Held<'_> {
 impl Mount {
     /// The items of one resource (in one namespace or all) for a request.
     fn section(&self, gr: &str, namespace: Option<&str>) -> Result<Held<'_>, Status> {
+        if let Ok(last) = self.last.lock()
+            && let Some((g, ns, held)) = last.as_ref()
+            && g == gr
+            && ns.as_deref() == namespace
+        {
+            // Bodies read through it are still checked against their recorded hashes.
+            return Ok(Held::Section(held.clone()));
+        }
         let session = Session::new(veloscope_core::Options::default(), &Quiet);
         Ok(
             match self
                 .backup
                 .api_section(&self.path, gr, namespace, &session)?
             {
-                Some(b) => Held::Section(Box::new(b)),
+                Some(b) => {
+                    let b = std::sync::Arc::new(b);
+                    if b.decoded_items() <= KEEP_ITEMS
+                        && let Ok(mut last) = self.last.lock()
+                    {
+                        *last = Some((gr.to_string(), namespace.map(str::to_string), b.clone()));
+                    }
+                    Held::Section(b)
+                }
                 None => Held::Whole(&self.backup),
             },
         )
@@ -68,6 +92,7 @@ impl Mount {
             backup,
             discovery,
             ages,
+            last: std::sync::Mutex::new(None),
         }
     }
 }
