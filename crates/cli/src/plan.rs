@@ -58,6 +58,12 @@ fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result
         writeln!(out)?;
     }
     let mut t = Table::new(&["ORDER", "ACTION", "RESOURCE", "NAMESPACE", "NAME", "NOTE"]);
+    // What changes a live object, or is not done, stands out.
+    t.colour_column(1, |action| match action {
+        "update" => Some(crate::output::Colour::Yellow),
+        "skip" => Some(crate::output::Colour::Red),
+        _ => None,
+    });
     for s in &r.steps {
         let ns = match (s.namespace.as_deref(), s.target_namespace.as_deref()) {
             (Some(src), Some(dst)) if src != dst => format!("{src} → {dst}"),
