@@ -89,6 +89,7 @@ fn location() -> tempfile::TempDir {
             objects: vec![
                 obj("namespaces", "app", json!({})),
                 obj("configmaps", "app/settings", json!({"data": {"k": k}})),
+                obj("configmaps", "ops/flags", json!({"data": {"day": name}})),
                 obj(
                     "secrets",
                     "app/creds",
@@ -169,6 +170,11 @@ fn auditors_browse_search_and_compare_in_a_browser() {
     for leaked in ["c2VjcmV0LW1vbmRheQ==", "c2VjcmV0LXR1ZXNkYXk="] {
         assert!(!diff.contains(leaked), "{diff}");
     }
+    assert!(diff.contains("configmaps ops/flags"), "{diff}");
+    // What changed in one namespace.
+    let in_app = page("/ui/diff?a=monday&b=tuesday&namespaces=app");
+    assert!(in_app.contains("configmaps app/settings"), "{in_app}");
+    assert!(!in_app.contains("ops/flags"), "{in_app}");
     // Verify, and its badge on the Backups page; the restore plan form.
     let verified = page("/ui/backups/monday/verify");
     assert!(verified.contains("Sound: no error."), "{verified}");

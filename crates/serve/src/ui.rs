@@ -690,16 +690,19 @@ impl Ui {
             );
             for i in &b.items {
                 let ns = i.namespace.as_deref().unwrap_or("_cluster");
+                let shown = match &i.namespace {
+                    Some(ns) => format!("{ns}/{}", i.name),
+                    None => i.name.clone(),
+                };
                 let _ = write!(
                     body,
-                    "<li><a href=\"/ui/backups/{}/items/{}/{}/{}\">{} {}/{}</a></li>",
+                    "<li><a href=\"/ui/backups/{}/items/{}/{}/{}\">{} {}</a></li>",
                     enc(&b.backup),
                     enc(&i.resource),
                     enc(ns),
                     enc(&i.name),
                     esc(&i.resource),
-                    esc(i.namespace.as_deref().unwrap_or("")),
-                    esc(&i.name)
+                    esc(&shown)
                 );
             }
             body.push_str("</ul>");
@@ -727,10 +730,14 @@ impl Ui {
                 })
                 .collect::<String>()
         };
+        // Namespaces narrow the diff as `diff --include-namespaces` does (globs, comma-separated).
+        let namespaces = q.get("namespaces").cloned().unwrap_or_default();
         let body = format!(
-            "<form method=\"get\" action=\"/ui/diff\"><select name=\"a\">{}</select> → <select name=\"b\">{}</select><button>Compare</button></form>",
+            "<form method=\"get\" action=\"/ui/diff\"><select name=\"a\">{}</select> → <select name=\"b\">{}</select> \
+             <label>namespaces <input name=\"namespaces\" value=\"{}\" placeholder=\"all\"></label> <button>Compare</button></form>",
             options(&a),
-            options(&b)
+            options(&b),
+            esc(&namespaces)
         );
         if a.is_empty() || b.is_empty() {
             return Ok(page("Diff", &body));
@@ -742,8 +749,18 @@ impl Ui {
         }
         let ui = self.clone();
         let title = format!("Diff {a} → {b}");
-        self.background(&format!("diff/{a}/{b}"), &title, move |job| {
-            ui.diff_page(&a, &b, body, job)
+        let filters = BackupFilters {
+            include_namespaces: namespaces
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect(),
+            ..BackupFilters::default()
+        };
+        let key = format!("diff/{a}/{b}/{namespaces}");
+        self.background(&key, &title, move |job| {
+            ui.diff_page(&a, &b, &filters, body, job)
         })
     }
 
@@ -751,11 +768,11 @@ impl Ui {
         &self,
         a: &str,
         b: &str,
+        filters: &BackupFilters,
         mut body: String,
         job: &crate::jobs::Job,
     ) -> Result<String, Status> {
         let (pa, pb) = (self.backup_path(a), self.backup_path(b));
-        let filters = BackupFilters::default();
         let options = DiffOptions {
             show_secrets: self.show_secrets,
             ..DiffOptions::default()
@@ -764,7 +781,7 @@ impl Ui {
             &DiffRequest {
                 a: &pa,
                 b: &pb,
-                filters: &filters,
+                filters,
                 diff: &options,
                 velero_version: veloscope_core::velero_version("1.18")?,
             },
@@ -779,8 +796,9 @@ impl Ui {
             r.changed.len(),
             r.unchanged
         );
-        let key = |resource: &str, ns: Option<&str>, name: &str| {
-            format!("{} {}/{}", esc(resource), esc(ns.unwrap_or("")), esc(name))
+        let key = |resource: &str, ns: Option<&str>, name: &str| match ns {
+            Some(ns) => format!("{} {}/{}", esc(resource), esc(ns), esc(name)),
+            None => format!("{} {}", esc(resource), esc(name)),
         };
         for (title, list) in [("Added", &r.added), ("Removed", &r.removed)] {
             if !list.is_empty() {
