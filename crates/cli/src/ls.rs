@@ -1,9 +1,12 @@
 use crate::args::{BackupFilters, Format, Global};
-use crate::output::{Table, emit};
+use crate::output::{Table, Template, emit};
 use anyhow::Result;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use veloscope_core::items::ItemRow;
 use veloscope_core::{Backup, Session};
+use veloscope_jsonpath::ItemPieces;
 
 /// The arguments of `veloscope ls`.
 #[derive(Debug, clap::Args)]
@@ -60,6 +63,76 @@ fn sort_key<'a>(path: &str) -> Result<SortKey<'a>> {
     })
 }
 
+/// Past this many objects, a template that reads the list as a whole (not item by item) is
+/// refused rather than holding every object in memory.
+const WHOLE_LIST_MAX: usize = 100_000;
+
+/// The stored objects through a jsonpath template or custom columns, as kubectl prints them
+/// (managedFields left out). Columns, and templates that read the list only through
+/// `.items[*]`, take one object at a time as it is read; others need the whole List.
+fn templated(
+    backup: &Backup,
+    rows: &[ItemRow<'_>],
+    t: &Template,
+    s: &Session<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
+    let at: HashMap<(&str, Option<&str>, &str), usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.resource, r.namespace, r.name), i))
+        .collect();
+    // Calls `each` with each object and its row, as the objects are read.
+    let objects = |each: &mut dyn FnMut(usize, serde_json::Value)| {
+        backup.each_body_of(rows, s, &mut |c| {
+            let key = (c.gr.as_str(), c.namespace.as_deref(), c.name.as_str());
+            let Some(&i) = at.get(&key) else {
+                return Ok(());
+            };
+            let mut v: serde_json::Value = serde_json::from_slice(&c.body).map_err(|e| {
+                veloscope_core::Error::input(&c.entry, format!("invalid JSON: {e}"))
+            })?;
+            if let Some(m) = v
+                .get_mut("metadata")
+                .and_then(serde_json::Value::as_object_mut)
+            {
+                m.remove("managedFields");
+            }
+            each(i, v);
+            Ok(())
+        })
+    };
+    match t {
+        Template::Columns(columns) => {
+            let mut cells: Vec<Option<Vec<String>>> = vec![None; rows.len()];
+            objects(&mut |i, v| cells[i] = Some(crate::output::column_cells(columns, &v)))?;
+            let headers: Vec<&str> = columns.iter().map(|(h, _)| h.as_str()).collect();
+            let mut table = Table::new(&headers);
+            cells.into_iter().flatten().for_each(|c| table.row(c));
+            table.write(out)?;
+        }
+        Template::JsonPath(template) => match template.itemwise() {
+            Some(itemwise) => {
+                let value = crate::output::template_value();
+                let mut pieces: Vec<Option<ItemPieces>> = vec![None; rows.len()];
+                objects(&mut |i, v| pieces[i] = Some(itemwise.item(&v, &value)))?;
+                let pieces: Vec<ItemPieces> = pieces.into_iter().flatten().collect();
+                out.write_all(itemwise.assemble(&pieces).as_bytes())?;
+            }
+            None if rows.len() > WHOLE_LIST_MAX => anyhow::bail!(
+                "this template reads the list as a whole, which would hold all {} objects in memory; narrow the selection or read them item by item: {{range .items[*]}}…{{end}} or {{.items[*].PATH}}",
+                rows.len()
+            ),
+            None => {
+                let mut list: Vec<Option<serde_json::Value>> = vec![None; rows.len()];
+                objects(&mut |i, v| list[i] = Some(v))?;
+                crate::output::templated(out, t, list.into_iter().flatten().collect(), false)?;
+            }
+        },
+    }
+    Ok(())
+}
+
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let version = veloscope_core::velero_version(&a.velero_version)?;
     let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
@@ -94,17 +167,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         return Ok(0);
     }
     if let Some(t) = &g.output.template {
-        // As kubectl: the template sees the objects themselves (managedFields left out).
-        let mut objects = backup.objects_of(&rows, s)?;
-        for o in &mut objects {
-            if let Some(m) = o
-                .get_mut("metadata")
-                .and_then(serde_json::Value::as_object_mut)
-            {
-                m.remove("managedFields");
-            }
-        }
-        crate::output::templated(out, t, objects, false)?;
+        templated(&backup, &rows, t, s, out)?;
         return Ok(0);
     }
     if !matches!(g.output.format, Format::Table | Format::Wide) {

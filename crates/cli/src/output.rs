@@ -188,6 +188,37 @@ pub fn emit_rows<T: Serialize>(
     }
 }
 
+/// One object's custom-column cells: several values joined by `,`, `<none>` for none.
+pub fn column_cells(
+    columns: &[(String, veloscope_jsonpath::Path)],
+    object: &serde_json::Value,
+) -> Vec<String> {
+    columns
+        .iter()
+        .map(|(_, p)| {
+            let values: Vec<String> = p
+                .eval(object)
+                .into_iter()
+                .map(veloscope_jsonpath::go_text)
+                .collect();
+            if values.is_empty() {
+                "<none>".to_string()
+            } else {
+                values.join(",")
+            }
+        })
+        .collect()
+}
+
+/// Values from a backup as a template prints them: escaped on a terminal, raw in a pipe.
+pub fn template_value() -> fn(&str) -> String {
+    if std::io::stdout().is_terminal() {
+        |v| escape(v).into_owned()
+    } else {
+        str::to_string
+    }
+}
+
 /// Prints objects through a jsonpath template or custom columns, as kubectl does: a template
 /// sees one object as itself and several as a `List`; columns make a row per object.
 pub fn templated(
@@ -209,34 +240,14 @@ pub fn templated(
             };
             // The template's own text (a "\n" it asks for) is sent as written; values from the
             // backup are escaped on a terminal, and raw in a pipe (`> script.sh` gets the script).
-            let text = if std::io::stdout().is_terminal() {
-                template.render_with(&root, &|v| escape(v).into_owned())
-            } else {
-                template.render(&root)
-            };
+            let text = template.render_with(&root, &template_value());
             out.write_all(text.as_bytes())?;
         }
         Template::Columns(columns) => {
             let headers: Vec<&str> = columns.iter().map(|(h, _)| h.as_str()).collect();
             let mut table = Table::new(&headers);
             for o in &objects {
-                table.row(
-                    columns
-                        .iter()
-                        .map(|(_, p)| {
-                            let values: Vec<String> = p
-                                .eval(o)
-                                .into_iter()
-                                .map(veloscope_jsonpath::go_text)
-                                .collect();
-                            if values.is_empty() {
-                                "<none>".to_string()
-                            } else {
-                                values.join(",")
-                            }
-                        })
-                        .collect(),
-                );
+                table.row(column_cells(columns, o));
             }
             table.write(out)?;
         }

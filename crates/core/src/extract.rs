@@ -87,7 +87,8 @@ impl Backup {
         };
         // Later copies of a path replace earlier ones, as Velero's extractor leaves them.
         let mut written: HashSet<PathBuf> = HashSet::new();
-        for c in self.bodies_of(&rows, s)? {
+        // One object at a time: a backup of millions of objects is written, never held.
+        self.each_body_of(&rows, s, &mut |c| {
             let mut value: Value = crate::error::parse_body(&file, &c.entry, &c.body)?;
             if clean {
                 if let Some(o) = value.as_object_mut() {
@@ -127,7 +128,8 @@ impl Backup {
                 report.objects += 1;
                 *report.resources.entry(c.gr.clone()).or_default() += 1;
             }
-        }
+            Ok(())
+        })?;
         Ok(report)
     }
 }

@@ -5,7 +5,7 @@ use crate::backup::CaptureFn;
 use crate::filters::BackupFilters;
 use crate::{Backup, Captured, Error, Part, Result, Session, selection, spec};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use veloscope_archive::{ItemPath, VersionDir};
 use veloscope_index::{Index, Item, Sym};
@@ -249,8 +249,14 @@ impl Backup {
         })
     }
 
-    /// The stored bodies of these rows' items (their unversioned copies), in archive order.
-    pub fn bodies_of(&self, rows: &[ItemRow<'_>], s: &Session<'_>) -> Result<Vec<Captured>> {
+    /// These rows' stored bodies handed to `visit` one by one as they are read (archive order),
+    /// none kept: what writes or prints every object of a big backup holds one at a time.
+    pub fn each_body_of(
+        &self,
+        rows: &[ItemRow<'_>],
+        s: &Session<'_>,
+        visit: &mut dyn FnMut(Captured) -> Result<()>,
+    ) -> Result<()> {
         let wanted: HashSet<(&str, Option<&str>, &str)> = rows
             .iter()
             .map(|r| (r.resource, r.namespace, r.name))
@@ -258,33 +264,36 @@ impl Backup {
         let want = |p: &ItemPath<'_>| {
             p.version == VersionDir::Unversioned && wanted.contains(&(p.gr, p.namespace, p.name))
         };
-        self.bodies(&want, s)
-    }
-
-    /// These rows' objects as stored, in the rows' order (a path stored twice is its later
-    /// entry, as everywhere).
-    pub fn objects_of(
-        &self,
-        rows: &[ItemRow<'_>],
-        s: &Session<'_>,
-    ) -> Result<Vec<serde_json::Value>> {
-        let file = self.source.tarball().display().to_string();
-        let mut by_key: HashMap<(String, Option<String>, String), serde_json::Value> =
-            HashMap::new();
-        for c in self.bodies_of(rows, s)? {
-            let value = crate::error::parse_body(&file, &c.entry, &c.body)?;
-            by_key.insert((c.gr, c.namespace, c.name), value);
+        if let (Some(access), Some(archive)) =
+            (&self.access, crate::sidecar::ArchiveRef::of(&self.source))
+        {
+            return crate::sidecar::each_body(&self.index, access, &archive, &want, s, visit);
         }
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                by_key.remove(&(
-                    r.resource.to_string(),
-                    r.namespace.map(str::to_string),
-                    r.name.to_string(),
-                ))
-            })
-            .collect())
+        let lo = crate::backup::LoadOptions {
+            parse_metadata: false,
+            build_index: false,
+            ..Default::default()
+        };
+        // The scan cannot be stopped from here: after a failed visit the rest is only skipped.
+        let mut failed: Option<Error> = None;
+        crate::backup::load_with(self.source.clone(), s, lo, None, &mut |ev| {
+            if let (veloscope_archive::ScanEvent::Item(e), None) = (ev, &failed)
+                && want(&e.path)
+            {
+                let c = Captured {
+                    entry: e.entry.to_string(),
+                    gr: e.path.gr.to_string(),
+                    namespace: e.path.namespace.map(str::to_string),
+                    name: e.path.name.to_string(),
+                    version: None,
+                    body: e.body.to_vec(),
+                };
+                if let Err(err) = visit(c) {
+                    failed = Some(err);
+                }
+            }
+        })?;
+        failed.map_or(Ok(()), Err)
     }
 
     /// The bodies `want` asks for: at their seek points when the index came from a sidecar,

@@ -405,6 +405,45 @@ fn read_entries(
     let Some(compression) = index.stats.compression else {
         return Ok(Vec::new());
     };
+    let mut wanted = wanted_entries(index, want);
+    read_grouped(archive, compression, access, &mut wanted, g)?;
+    Ok(wanted.into_iter().map(|(c, _)| c).collect())
+}
+
+/// Like [`bodies`], handing each body to `visit` as it is read instead of keeping them all.
+pub fn each_body(
+    index: &Index,
+    access: &Access,
+    archive: &ArchiveRef,
+    want: CaptureFn<'_>,
+    g: &Session<'_>,
+    visit: &mut dyn FnMut(Captured) -> Result<()>,
+) -> Result<()> {
+    let Some(compression) = index.stats.compression else {
+        return Ok(());
+    };
+    let mut wanted = wanted_entries(index, want);
+    read_grouped_each(
+        archive,
+        compression,
+        access,
+        &mut wanted,
+        g,
+        &mut |c, body| {
+            visit(Captured {
+                body,
+                entry: std::mem::take(&mut c.entry),
+                gr: std::mem::take(&mut c.gr),
+                namespace: c.namespace.take(),
+                name: std::mem::take(&mut c.name),
+                version: c.version.take(),
+            })
+        },
+    )
+}
+
+/// The entries `want` asks for, without their bodies.
+fn wanted_entries(index: &Index, want: CaptureFn<'_>) -> Vec<(Captured, EntryRef)> {
     let mut wanted: Vec<(Captured, EntryRef)> = Vec::new();
     for item in &index.items {
         let gr = index.gr(item);
@@ -452,8 +491,7 @@ fn read_entries(
             wanted.push((captured, entry));
         }
     }
-    read_grouped(archive, compression, access, &mut wanted, g)?;
-    Ok(wanted.into_iter().map(|(c, _)| c).collect())
+    wanted
 }
 
 /// The bodies of the items at `positions` (the unversioned copy, or the one under `version`),
@@ -526,6 +564,22 @@ fn read_grouped(
     wanted: &mut [(Captured, EntryRef)],
     g: &Session<'_>,
 ) -> Result<()> {
+    read_grouped_each(archive, compression, access, wanted, g, &mut |c, body| {
+        c.body = body;
+        Ok(())
+    })
+}
+
+/// [`read_grouped`] handing each body to `deliver` with its entry as it is read (in archive
+/// order), so that a caller that writes or prints them holds one window at a time.
+fn read_grouped_each(
+    archive: &ArchiveRef,
+    compression: Compression,
+    access: &Access,
+    wanted: &mut [(Captured, EntryRef)],
+    g: &Session<'_>,
+    deliver: &mut dyn FnMut(&mut Captured, Vec<u8>) -> Result<()>,
+) -> Result<()> {
     let mut order: Vec<usize> = (0..wanted.len()).collect();
     order.sort_by_key(|&i| wanted[i].1.offset);
     let window_max = WINDOW_MAX.min(g.options.max_entry_bytes);
@@ -556,7 +610,8 @@ fn read_grouped(
                 entry,
                 name: &c.entry,
             };
-            c.body = read_body(archive, &at, g)?;
+            let body = read_body(archive, &at, g)?;
+            deliver(c, body)?;
             continue;
         }
         let span = EntryRef {
@@ -593,7 +648,7 @@ fn read_grouped(
                     "bytes differ from the index (archive rewritten in place?); rerun with --no-index",
                 ));
             }
-            c.body = body.to_vec();
+            deliver(c, body.to_vec())?;
         }
     }
     g.observer.work_finished();

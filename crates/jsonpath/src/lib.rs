@@ -8,7 +8,7 @@ mod path;
 mod template;
 
 pub use path::Path;
-pub use template::Template;
+pub use template::{ItemPieces, Itemwise, Template};
 
 use serde_json::Value;
 

@@ -8,6 +8,8 @@ use serde_json_path::JsonPath;
 #[derive(Debug, Clone)]
 pub struct Path {
     stages: Vec<Stage>,
+    /// The path as written (kubectl's spelling).
+    source: String,
 }
 
 #[derive(Debug, Clone)]
@@ -21,9 +23,25 @@ enum Stage {
 impl Path {
     /// Parses a path such as `.metadata.name`, `{.metadata.name}` or `..image`.
     pub fn parse(text: &str) -> Result<Path, ParseError> {
+        if nesting(text) > MAX_NESTING {
+            return Err(ParseError::new(text, "nested too deeply"));
+        }
         let mut b = Builder::new(text);
         b.path(text.trim())?;
-        b.finish()
+        let mut p = b.finish()?;
+        p.source = text.trim().to_string();
+        Ok(p)
+    }
+
+    /// Whether the path has a union of several paths (`['a.b', 'c']`), whose results come
+    /// member by member over all the values before it.
+    pub fn has_union(&self) -> bool {
+        self.stages.iter().any(|s| matches!(s, Stage::Union(_)))
+    }
+
+    /// The path as written.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// kubectl's relaxed spelling for custom columns: `name1.name2`, `.name1.name2`,
@@ -94,6 +112,7 @@ impl<'t> Builder<'t> {
         self.flush()?;
         Ok(Path {
             stages: self.stages,
+            source: String::new(),
         })
     }
 
@@ -252,6 +271,25 @@ impl<'t> Builder<'t> {
         }
         Ok(out)
     }
+}
+
+/// Brackets and parentheses nested deeper than this are refused: parsing recurses on them.
+const MAX_NESTING: usize = 64;
+
+/// How deeply `[` and `(` nest in a text.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut most) = (0usize, 0usize);
+    for c in text.chars() {
+        match c {
+            '[' | '(' => {
+                depth += 1;
+                most = most.max(depth);
+            }
+            ']' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    most
 }
 
 /// `['name']` with the name escaped for RFC 9535.
@@ -427,6 +465,12 @@ mod tests {
             assert_eq!(got.eval(&v), vec![&json!("n")], "{p}");
         }
         assert!(Path::parse_relaxed("{.a}{.b}").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let deep = format!(".a{}", "[?(@.b".repeat(5000));
+        assert!(Path::parse(&deep).is_err());
     }
 
     #[test]

@@ -66,6 +66,27 @@ impl Template {
         }
     }
 
+    /// The template as work on one item of a List at a time, when it reads the list only through
+    /// `.items[*]` (`{range .items[*]}…{end}`, `{.items[*].metadata.name}`, text around them):
+    /// then a caller need not hold the whole list. None for any other template.
+    pub fn itemwise(&self) -> Option<Itemwise> {
+        let rest = |p: &Path| -> Option<Path> {
+            // A union gives its results member by member over every item: not item by item.
+            let r = p.source().strip_prefix(".items[*]")?;
+            Path::parse(r).ok().filter(|r| !r.has_union())
+        };
+        let parts = self
+            .nodes
+            .iter()
+            .map(|n| match n {
+                Node::Text(t) => Some(Part::Text(t.clone())),
+                Node::Path(p) => rest(p).map(Part::Values),
+                Node::Range(p, body) => rest(p).map(|r| Part::Range(r, body.clone())),
+            })
+            .collect::<Option<Vec<Part>>>()?;
+        Some(Itemwise { parts })
+    }
+
     /// Renders the template against one object (kubectl hands it the List for many).
     pub fn render(&self, root: &Value) -> String {
         self.render_with(root, &|v| v.to_string())
@@ -76,6 +97,71 @@ impl Template {
     pub fn render_with(&self, root: &Value, value: &dyn Fn(&str) -> String) -> String {
         let mut out = String::new();
         render(&self.nodes, root, value, &mut out);
+        out
+    }
+}
+
+/// A List template taken apart per item (see [`Template::itemwise`]).
+#[derive(Debug, Clone)]
+pub struct Itemwise {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone)]
+enum Part {
+    Text(String),
+    /// `{.items[*]REST}`: REST's values of every item, space-separated.
+    Values(Path),
+    /// `{range .items[*]REST}BODY{end}`.
+    Range(Path, Vec<Node>),
+}
+
+/// What one item gives each part of an [`Itemwise`] template.
+pub type ItemPieces = Vec<Vec<String>>;
+
+impl Itemwise {
+    /// One item's pieces, each value passed through `value`.
+    pub fn item(&self, item: &Value, value: &dyn Fn(&str) -> String) -> ItemPieces {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(_) => Vec::new(),
+                Part::Values(path) => path
+                    .eval(item)
+                    .into_iter()
+                    .map(|v| value(&template_text(v)))
+                    .collect(),
+                Part::Range(path, body) => path
+                    .eval(item)
+                    .into_iter()
+                    .map(|v| {
+                        let mut out = String::new();
+                        render(body, v, value, &mut out);
+                        out
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The output for the items' pieces, in the list's order.
+    pub fn assemble(&self, items: &[ItemPieces]) -> String {
+        let mut out = String::new();
+        for (i, part) in self.parts.iter().enumerate() {
+            let pieces = items.iter().flat_map(|p| p.get(i).into_iter().flatten());
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Values(_) => {
+                    for (k, v) in pieces.enumerate() {
+                        if k > 0 {
+                            out.push(' ');
+                        }
+                        out.push_str(v);
+                    }
+                }
+                Part::Range(..) => pieces.for_each(|p| out.push_str(p)),
+            }
+        }
         out
     }
 }
@@ -186,6 +272,44 @@ mod tests {
             run(r#"{range .items[*]}{.metadata.name}{"\n"}{end}"#, &v),
             "127.0.0.1\n127.0.0.2\n"
         );
+    }
+
+    /// Item by item, the same output as over the whole List.
+    #[test]
+    fn itemwise_matches_the_whole_list() {
+        let v = json!({"kind": "List", "items": [
+            {"metadata": {"name": "a"}, "spec": {"c": [{"i": 1}, {"i": 2}]}},
+            {"metadata": {"name": "b"}, "spec": {"c": []}},
+            {"metadata": {"name": "c"}}]});
+        for t in [
+            "{.items[*].metadata.name}",
+            r#"names: {.items[*].metadata.name}{"\n"}"#,
+            r#"{range .items[*]}{.metadata.name}:{range .spec.c[*]}{.i},{end};{end}"#,
+            "{.items[*].spec.c[*].i} and {range .items[*]}[{.metadata.name}]{end}",
+        ] {
+            let template = Template::parse(t).unwrap();
+            let itemwise = template.itemwise().unwrap_or_else(|| panic!("{t}"));
+            let id = |s: &str| s.to_string();
+            let pieces: Vec<ItemPieces> = v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| itemwise.item(i, &id))
+                .collect();
+            assert_eq!(itemwise.assemble(&pieces), template.render(&v), "{t}");
+        }
+        for whole in [
+            "{.kind}",
+            "{.items[0].metadata.name}",
+            "{..name}",
+            "{range .items[1:]}x{end}",
+            "{.items[*]['metadata.name', 'spec']}",
+        ] {
+            assert!(
+                Template::parse(whole).unwrap().itemwise().is_none(),
+                "{whole}"
+            );
+        }
     }
 
     #[test]
