@@ -217,13 +217,13 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         }
         if wide {
             let none = || "<none>".to_string();
-            cells.push(if r.versions.is_empty() {
+            cells.push(if r.versions().is_empty() {
                 none()
             } else {
-                r.versions.join(",")
+                r.versions().join(",")
             });
-            cells.push(r.owner.clone().unwrap_or_else(none));
-            cells.push(r.size.map_or_else(none, crate::output::human_bytes));
+            cells.push(r.owner().unwrap_or_else(none));
+            cells.push(r.size().map_or_else(none, crate::output::human_bytes));
         }
         t.row(cells);
     }

@@ -24,15 +24,41 @@ pub struct ItemRow<'a> {
     /// The item that pulled this one in, for related items and CRDs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
-    /// The version directories holding copies, the preferred one marked `*` (for `-o wide`).
+    /// The indexed item, for what only `-o wide` shows (computed on demand: a million rows
+    /// should not each allocate it).
     #[serde(skip)]
-    pub versions: Vec<String>,
+    item: &'a Item,
+    #[serde(skip)]
+    index: &'a Index,
+}
+
+impl ItemRow<'_> {
+    /// The version directories holding copies, the preferred one marked `*`.
+    pub fn versions(&self) -> Vec<String> {
+        self.item
+            .versions
+            .iter()
+            .map(|v| {
+                let mark = if v.preferred { "*" } else { "" };
+                format!("{}{mark}", self.index.str(v.version))
+            })
+            .collect()
+    }
+
     /// The stored size of the unversioned copy, in bytes.
-    #[serde(skip)]
-    pub size: Option<u64>,
+    pub fn size(&self) -> Option<u64> {
+        self.item.entry.map(|e| e.size)
+    }
+
     /// The controlling owner (else the first), as `Kind/name`.
-    #[serde(skip)]
-    pub owner: Option<String>,
+    pub fn owner(&self) -> Option<String> {
+        let owners = self.item.owners();
+        owners
+            .iter()
+            .find(|o| o.controller)
+            .or(owners.first())
+            .map(|o| format!("{}/{}", self.index.str(o.kind), o.name))
+    }
 }
 
 /// Which item `show` prints.
@@ -348,23 +374,7 @@ fn row<'a>(idx: &'a Index, i: &'a Item, via: Option<String>) -> ItemRow<'a> {
             .map(|(k, v)| (idx.str(*k), idx.str(*v)))
             .collect(),
         via,
-        versions: i
-            .versions
-            .iter()
-            .map(|v| {
-                format!(
-                    "{}{}",
-                    idx.str(v.version),
-                    if v.preferred { "*" } else { "" }
-                )
-            })
-            .collect(),
-        size: i.entry.map(|e| e.size),
-        owner: i
-            .owners()
-            .iter()
-            .find(|o| o.controller)
-            .or(i.owners().first())
-            .map(|o| format!("{}/{}", idx.str(o.kind), o.name)),
+        item: i,
+        index: idx,
     }
 }
