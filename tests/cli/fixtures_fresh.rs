@@ -11,6 +11,10 @@ fn files(root: &Path) -> Vec<String> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "vsidx") {
+                // An index sidecar is a cache a command wrote (`serve` indexes on first open, as
+                // the README's example does), not a fixture.
+                continue;
             } else {
                 out.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
             }
