@@ -3,7 +3,7 @@
 //! headers and entries, classifies each path by the Velero path grammar, and parses item metadata
 //! in batches on a rayon pool. Never writes to disk, never prints.
 
-// Maps files and calls zlib: the one crate of the workspace with unsafe code.
+// Calls zlib (gzip seek points): the one crate of the workspace with unsafe code.
 #![allow(unsafe_code)]
 
 use std::path::Path;
