@@ -261,6 +261,20 @@ fn colour_only_when_asked_or_on_a_terminal() {
     );
     // Not a terminal: auto is off.
     assert!(!text(&["backups", loc]).contains('\u{1b}'));
+    // On a terminal (util-linux's script), auto colours unless NO_COLOR is set and not empty.
+    let on_terminal = |no_color: Option<&str>| {
+        let cmd = format!("{} backups {loc}", env!("CARGO_BIN_EXE_veloscope"));
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]).env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        let out = c.output().expect("util-linux's script runs");
+        String::from_utf8_lossy(&out.stdout).contains("\u{1b}[32mCompleted")
+    };
+    assert!(on_terminal(None));
+    assert!(on_terminal(Some("")), "an empty NO_COLOR does not count");
+    assert!(!on_terminal(Some("1")));
 }
 
 #[test]
