@@ -615,3 +615,26 @@ fn ui_long_work_shows_progress_then_its_outcome() {
     assert!(page.contains("items checked"), "{page}");
     assert!(!page.contains("http-equiv"), "{page}");
 }
+
+/// `--no-index`: nothing is written beside the backup and every object is served from the
+/// index the scan built (no seek points to read at).
+#[test]
+fn without_an_index_the_scan_serves_every_object() {
+    let a = small_cluster();
+    let s = serve(&a.path, &["--no-index"]);
+    let (code, body) = get(&s.url, "/api/v1/namespaces/app/pods");
+    assert_eq!(code, 200, "{body}");
+    let list: Value = serde_json::from_str(&body).expect("JSON");
+    assert!(
+        list["items"].as_array().is_some_and(|i| !i.is_empty()),
+        "{body}"
+    );
+    let sidecars = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".vsidx"))
+        })
+        .count();
+    assert_eq!(sidecars, 0, "no sidecar written with --no-index");
+}

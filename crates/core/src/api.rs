@@ -61,8 +61,12 @@ impl Backup {
         let head = |s: &Session<'_>| {
             Backup::open_with(path, s, crate::Part::Sections(&|_, _, _| false), None)
         };
+        if s.options.no_index {
+            // Nothing read at seek points: every request answers from the whole index.
+            return Backup::open(path, s);
+        }
         let backup = head(s)?;
-        if backup.reads_at_seek_points() || s.options.no_index {
+        if backup.reads_at_seek_points() {
             return Ok(backup);
         }
         match crate::index(path, None, SEEK_SPAN, s) {

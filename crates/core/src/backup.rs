@@ -194,8 +194,17 @@ pub fn load_with(
 impl Backup<PackedIndex> {
     /// The same backup with its index decoded for queries.
     pub(crate) fn unpack(self) -> Backup {
+        self.unpack_part(crate::Part::All)
+    }
+
+    /// The same backup with only the part of its items a command needs decoded.
+    pub(crate) fn unpack_part(self, part: crate::Part<'_>) -> Backup {
+        let index = match part {
+            crate::Part::All => self.index.into_index(),
+            crate::Part::Sections(keep) => self.index.into_index_where(keep),
+        };
         Backup {
-            index: self.index.into_index(),
+            index,
             named_as: self.named_as,
             source: self.source,
             captured: self.captured,

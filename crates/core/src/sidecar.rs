@@ -312,8 +312,9 @@ pub fn load(source: Source, g: &Session<'_>, capture: Option<CaptureFn<'_>>) -> 
     load_part(source, g, capture, Part::All)
 }
 
-/// Which items a command needs from a sidecar; the rest of the index (counts, resources, kinds,
-/// warnings) is always whole. Reading the archive always gives every item.
+/// Which items a command needs decoded, from a sidecar or from a read of the archive; the rest of
+/// the index (counts, resources, kinds, warnings) is always whole.
+#[derive(Clone, Copy)]
 pub enum Part<'a> {
     All,
     /// The sections (group-resource, namespace; None for cluster-scoped) this accepts.
@@ -327,7 +328,10 @@ pub fn load_part(
     capture: Option<CaptureFn<'_>>,
     part: Part<'_>,
 ) -> Result<Backup> {
-    let scan = |source| backup::load_with(source, g, LoadOptions::default(), capture, &mut |_| {});
+    let scan = |source| {
+        backup::load_packed(source, g, LoadOptions::default(), capture, &mut |_| {})
+            .map(|b| b.unpack_part(part))
+    };
     if g.options.no_index {
         return scan(source);
     }
@@ -388,7 +392,7 @@ pub fn load_part(
                 g.observer
                     .notice(&format!("{}: not rebuilt: {e}", side.display()));
             }
-            Ok(loaded.unpack())
+            Ok(loaded.unpack_part(part))
         }
     }
 }

@@ -260,9 +260,38 @@ impl PackedIndex {
     /// The queryable index, its items decoded from their encoded sections as a sidecar read
     /// decodes them.
     pub fn into_index(self) -> Index {
+        self.into_index_where(&|_, _, _| true)
+    }
+
+    /// Like [`PackedIndex::into_index`], decoding only the sections (group-resource, namespace)
+    /// `keep` accepts, as a sidecar read of those sections would: a filtered command over an
+    /// archive read without a sidecar then holds the packed index and its few sections, not a
+    /// second copy of every item. Counts, resources and warnings stay whole.
+    pub fn into_index_where(self, keep: &dyn Fn(&Index, Sym, Option<Sym>) -> bool) -> Index {
         use rayon::prelude::*;
         // Sections decode on every core (the scan that built them has finished with the pool).
-        let sections: Vec<&[u32]> = self.sections().collect();
+        let mut omitted = Vec::new();
+        // Every resource's kinds, as a sidecar's head gives them (`kinds_of` must see the
+        // resources left out too).
+        let mut kinds: std::collections::BTreeMap<Sym, std::collections::BTreeSet<Sym>> =
+            Default::default();
+        let sections: Vec<&[u32]> = self
+            .sections()
+            .filter(|section| {
+                let Some(&at) = section.first() else {
+                    return false;
+                };
+                let s = self.slot(at);
+                let entry = kinds.entry(s.gr).or_default();
+                entry.extend(section.iter().filter_map(|&at| self.slot(at).kind()));
+                let kept = keep(&self.summary, s.gr, s.namespace);
+                if !kept {
+                    omitted.push((s.gr, s.namespace, section.len() as u64));
+                }
+                kept
+            })
+            .collect();
+        let partial = !omitted.is_empty();
         let decoded: Vec<Vec<crate::Item>> = sections
             .par_iter()
             .map(|section| {
@@ -276,7 +305,7 @@ impl PackedIndex {
                 items
             })
             .collect();
-        let count = self.item_count();
+        let count = decoded.iter().map(Vec::len).sum();
         // The packed form is freed before the parts are joined: both at once would be the peak.
         let PackedIndex {
             summary: mut index,
@@ -289,6 +318,15 @@ impl PackedIndex {
             items.extend(part);
         }
         index.items = items;
+        if partial {
+            index.omitted = omitted;
+            index.kinds = Some(
+                kinds
+                    .into_iter()
+                    .map(|(gr, k)| (gr, k.into_iter().collect()))
+                    .collect(),
+            );
+        }
         index
     }
 
