@@ -107,6 +107,86 @@ impl Arena {
     }
 }
 
+/// Items decoded per batch by [`PackedIndex::into_index_where`] (whole sections, so a batch can
+/// be larger).
+const DECODE_BATCH: usize = 1 << 16;
+
+/// Consecutive ranges of sections of about `size` items each.
+fn batch_ranges(sections: &[std::ops::Range<usize>], size: usize) -> Vec<std::ops::Range<usize>> {
+    let mut batches = Vec::new();
+    let (mut start, mut items) = (0, 0);
+    for (i, r) in sections.iter().enumerate() {
+        items += r.len();
+        if items >= size {
+            batches.push(start..i + 1);
+            (start, items) = (i + 1, 0);
+        }
+    }
+    if start < sections.len() {
+        batches.push(start..sections.len());
+    }
+    batches
+}
+
+/// Which chunks of a [`Store`] each decode batch reads last, to free them after it.
+struct Frees {
+    slots: Vec<Option<usize>>,
+    names: Vec<Option<usize>>,
+    facts: Vec<Option<usize>>,
+}
+
+impl Frees {
+    fn new(store: &Store) -> Frees {
+        Frees {
+            slots: vec![None; store.slots.chunks.len()],
+            names: vec![None; store.names.chunks.len()],
+            facts: vec![None; store.facts.chunks.len()],
+        }
+    }
+
+    /// Batch `b` reads the slot at `at`, its name and its facts.
+    fn read(&mut self, store: &Store, at: u32, b: usize) {
+        let s = store.slots.get(at as usize);
+        let mark = |last: &mut Vec<Option<usize>>, chunk: usize| {
+            if let Some(l) = last.get_mut(chunk) {
+                *l = Some(b);
+            }
+        };
+        mark(&mut self.slots, at as usize / CHUNK);
+        mark(&mut self.names, s.name_at as usize / ARENA_CHUNK);
+        if s.facts_len > 0 {
+            mark(&mut self.facts, s.facts_at as usize / ARENA_CHUNK);
+        }
+    }
+
+    fn free_where(&self, store: &mut Store, when: impl Fn(Option<usize>) -> bool) {
+        let free = |last: &[Option<usize>], chunks: &mut Vec<Vec<u8>>| {
+            for (c, l) in last.iter().enumerate() {
+                if when(*l) {
+                    chunks[c] = Vec::new();
+                }
+            }
+        };
+        free(&self.names, &mut store.names.chunks);
+        free(&self.facts, &mut store.facts.chunks);
+        for (c, l) in self.slots.iter().enumerate() {
+            if when(*l) {
+                store.slots.chunks[c] = Vec::new();
+            }
+        }
+    }
+
+    /// Frees the chunks no batch reads (sections left out).
+    fn free_unread(&self, store: &mut Store) {
+        self.free_where(store, |l| l.is_none());
+    }
+
+    /// Frees the chunks batch `b` read last.
+    fn free_after(&self, b: usize, store: &mut Store) {
+        self.free_where(store, |l| l == Some(b));
+    }
+}
+
 /// One item. `facts_len` 0 means no metadata was read (the encoding of empty facts is never 0
 /// bytes long). Names and facts are addresses in their arenas.
 pub(crate) struct Slot {
@@ -267,56 +347,71 @@ impl PackedIndex {
     /// `keep` accepts, as a sidecar read of those sections would: a filtered command over an
     /// archive read without a sidecar then holds the packed index and its few sections, not a
     /// second copy of every item. Counts, resources and warnings stay whole.
-    pub fn into_index_where(self, keep: &dyn Fn(&Index, Sym, Option<Sym>) -> bool) -> Index {
+    pub fn into_index_where(mut self, keep: &dyn Fn(&Index, Sym, Option<Sym>) -> bool) -> Index {
         use rayon::prelude::*;
-        // Sections decode on every core (the scan that built them has finished with the pool).
         let mut omitted = Vec::new();
         // Every resource's kinds, as a sidecar's head gives them (`kinds_of` must see the
         // resources left out too).
         let mut kinds: std::collections::BTreeMap<Sym, std::collections::BTreeSet<Sym>> =
             Default::default();
-        let sections: Vec<&[u32]> = self
-            .sections()
-            .filter(|section| {
-                let Some(&at) = section.first() else {
-                    return false;
-                };
-                let s = self.slot(at);
-                let entry = kinds.entry(s.gr).or_default();
-                entry.extend(section.iter().filter_map(|&at| self.slot(at).kind()));
-                let kept = keep(&self.summary, s.gr, s.namespace);
-                if !kept {
-                    omitted.push((s.gr, s.namespace, section.len() as u64));
-                }
-                kept
-            })
-            .collect();
+        // The kept sections, as ranges of `order`.
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut from = 0;
+        for section in self.sections() {
+            let range = from..from + section.len();
+            from = range.end;
+            let Some(&at) = section.first() else { continue };
+            let s = self.slot(at);
+            let entry = kinds.entry(s.gr).or_default();
+            entry.extend(section.iter().filter_map(|&at| self.slot(at).kind()));
+            if keep(&self.summary, s.gr, s.namespace) {
+                ranges.push(range);
+            } else {
+                omitted.push((s.gr, s.namespace, section.len() as u64));
+            }
+        }
         let partial = !omitted.is_empty();
-        let decoded: Vec<Vec<crate::Item>> = sections
-            .par_iter()
-            .map(|section| {
-                let mut buf = Vec::new();
-                let mut items = Vec::with_capacity(section.len());
-                // Encoding into memory and decoding what was just encoded cannot fail; a failure
-                // would be a bug in the encoding, and leaves the section out rather than guess.
-                if self.write_section(section, &mut buf).is_ok() {
-                    let _ = crate::sidecar::decode_items(&buf, &mut items);
+        // Sections decode in batches, each on every core; after a batch, the chunks of the
+        // packed form no later batch reads are freed, so the packed and the decoded index do not
+        // both stay whole (in an archive in Velero's order a chunk holds a few resources' items).
+        let batches = batch_ranges(&ranges, DECODE_BATCH);
+        let mut frees = Frees::new(&self.store);
+        for (b, batch) in batches.iter().enumerate() {
+            for r in &ranges[batch.clone()] {
+                for &at in &self.order[r.clone()] {
+                    frees.read(&self.store, at, b);
                 }
-                items
-            })
-            .collect();
-        let count = decoded.iter().map(Vec::len).sum();
-        // The packed form is freed before the parts are joined: both at once would be the peak.
+            }
+        }
+        let count = ranges.iter().map(|r| r.len()).sum();
+        let mut items = Vec::with_capacity(count);
+        frees.free_unread(&mut self.store);
+        for (b, batch) in batches.into_iter().enumerate() {
+            let decoded: Vec<Vec<crate::Item>> = ranges[batch]
+                .par_iter()
+                .map(|r| {
+                    let section = &self.order[r.clone()];
+                    let mut buf = Vec::new();
+                    let mut items = Vec::with_capacity(section.len());
+                    // Encoding into memory and decoding what was just encoded cannot fail; a
+                    // failure would be a bug in the encoding, and leaves the section out.
+                    if self.write_section(section, &mut buf).is_ok() {
+                        let _ = crate::sidecar::decode_items(&buf, &mut items);
+                    }
+                    items
+                })
+                .collect();
+            for part in decoded {
+                items.extend(part);
+            }
+            frees.free_after(b, &mut self.store);
+        }
         let PackedIndex {
             summary: mut index,
             store,
             order,
         } = self;
         drop((store, order));
-        let mut items = Vec::with_capacity(count);
-        for part in decoded {
-            items.extend(part);
-        }
         index.items = items;
         if partial {
             index.omitted = omitted;
