@@ -94,11 +94,7 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
     if wide {
         headers.extend(["SCHEDULE", "STORAGE LOCATION", "SELECTOR"]);
     }
-    let label_headers: Vec<String> = a
-        .label_columns
-        .iter()
-        .map(|k| k.rsplit('/').next().unwrap_or(k).to_uppercase())
-        .collect();
+    let label_headers = crate::output::label_headers(&a.label_columns);
     headers.extend(label_headers.iter().map(String::as_str));
     let mut t = Table::new(&headers);
     t.colour_column(1, crate::output::phase_colour);

@@ -176,11 +176,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     }
     let wide = g.output.format == Format::Wide;
     let mut headers = vec!["NAMESPACE", "RESOURCE", "NAME", "KIND", "APIVERSION"];
-    let label_headers: Vec<String> = a
-        .label_columns
-        .iter()
-        .map(|k| k.rsplit('/').next().unwrap_or(k).to_uppercase())
-        .collect();
+    let label_headers = crate::output::label_headers(&a.label_columns);
     headers.extend(label_headers.iter().map(String::as_str));
     if a.show_labels {
         headers.push("LABELS");

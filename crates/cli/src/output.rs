@@ -399,6 +399,14 @@ impl Table {
     }
 }
 
+/// kubectl's `-L` column headers: a label key's last segment, upper-cased
+/// (`app.kubernetes.io/name` → `NAME`).
+pub fn label_headers(keys: &[String]) -> Vec<String> {
+    keys.iter()
+        .map(|k| k.rsplit('/').next().unwrap_or(k).to_uppercase())
+        .collect()
+}
+
 /// The warnings under a table, if any.
 pub fn warnings_footer(out: &mut impl Write, warnings: &[String]) -> Result<()> {
     if !warnings.is_empty() {
