@@ -113,7 +113,15 @@ impl Jobs {
                     std::thread::Builder::new()
                         .name(format!("ui {key}"))
                         .spawn(move || {
-                            let outcome = work(&worker);
+                            // A bug that panics must still end the job, or its page would say
+                            // "Working" forever and hold one of the job slots.
+                            let outcome =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    work(&worker)
+                                }))
+                                .unwrap_or_else(|_| {
+                                    Err(Status::internal("the work failed unexpectedly (a bug)"))
+                                });
                             if let Ok(mut o) = worker.outcome.lock() {
                                 *o = Some(outcome);
                             }
@@ -145,5 +153,28 @@ impl Jobs {
                 Ok(Outcome::Running(job))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job that panics ends with an error instead of running forever.
+    #[test]
+    fn a_panicking_job_ends_with_an_error() {
+        let jobs = Jobs::default();
+        let mut outcome = jobs.run("boom", |_| panic!("a bug")).unwrap();
+        for _ in 0..50 {
+            match outcome {
+                Outcome::Done(done) => {
+                    assert!(done.is_err());
+                    assert!(jobs.running.lock().unwrap().is_empty());
+                    return;
+                }
+                Outcome::Running(_) => outcome = jobs.run("boom", |_| Ok(String::new())).unwrap(),
+            }
+        }
+        panic!("the job never ended");
     }
 }
