@@ -213,3 +213,27 @@ pub fn refused(args: &[&str], says: &str) -> String {
     assert!(err.contains(says), "{args:?}: {err}");
     err
 }
+
+/// Starts `veloscope serve` as `command` describes and waits until it listens: the child and
+/// its URL. Its stderr keeps being drained, so the server never blocks on a full pipe.
+pub fn spawn_serve(command: &mut Command) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start veloscope serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .and_then(Result::ok)
+            .expect("veloscope serve ended before listening");
+        if let Some(url) = line.split(" read-only at ").nth(1) {
+            break url.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}

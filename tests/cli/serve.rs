@@ -4,9 +4,9 @@
 
 use crate::common::*;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 
 struct Server {
     child: Child,
@@ -49,33 +49,19 @@ fn serve_with(source: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         std::fs::copy(source, &copy).expect("copy");
     }
     let kubeconfig = dir.path().join("kubeconfig");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_veloscope"))
-        .args([
-            "serve",
-            path_str(&copy),
-            "--listen",
-            "127.0.0.1:0",
-            "--write-kubeconfig",
-        ])
-        .arg(&kubeconfig)
-        .args(extra)
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start veloscope serve");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .and_then(Result::ok)
-            .unwrap_or_else(|| panic!("veloscope serve ended before listening"));
-        if let Some(url) = line.split(" read-only at ").nth(1) {
-            break url.trim().to_string();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let (child, url) = spawn_serve(
+        Command::new(env!("CARGO_BIN_EXE_veloscope"))
+            .args([
+                "serve",
+                path_str(&copy),
+                "--listen",
+                "127.0.0.1:0",
+                "--write-kubeconfig",
+            ])
+            .arg(&kubeconfig)
+            .args(extra)
+            .envs(env.iter().copied()),
+    );
     Server {
         child,
         url,

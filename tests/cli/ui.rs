@@ -5,9 +5,8 @@
 
 use crate::common::*;
 use serde_json::json;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 struct Server(Child, String);
 
@@ -19,23 +18,12 @@ impl Drop for Server {
 }
 
 fn serve(location: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_veloscope"))
-        .args(["serve", path_str(location), "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .and_then(Result::ok)
-            .expect("serve ended before listening");
-        if let Some(url) = line.split(" read-only at ").nth(1) {
-            break url.trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (child, url) = spawn_serve(Command::new(env!("CARGO_BIN_EXE_veloscope")).args([
+        "serve",
+        path_str(location),
+        "--listen",
+        "127.0.0.1:0",
+    ]));
     Server(child, url)
 }
 

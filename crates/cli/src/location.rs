@@ -56,18 +56,24 @@ pub struct RestoresArgs {
 }
 
 pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> {
+    // A malformed path is a usage error before anything is read.
+    let sort_by = a
+        .sort_by
+        .as_deref()
+        .map(veloscope_jsonpath::Path::parse_relaxed)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--sort-by: {e}"))?;
     let Listing { mut rows, problems } =
         Location::open(&a.location)?.backups(a.schedule.as_deref(), a.selector.as_deref())?;
     let code = report(&problems);
-    if let Some(path) = &a.sort_by {
-        let path = veloscope_jsonpath::Path::parse_relaxed(path)
-            .map_err(|e| anyhow::anyhow!("--sort-by: {e}"))?;
-        rows.sort_by(|x, y| {
-            veloscope_jsonpath::compare(
-                path.eval(&x.object).first().copied(),
-                path.eval(&y.object).first().copied(),
-            )
-        });
+    if let Some(path) = &sort_by {
+        // Each row's key once, not once per comparison.
+        let mut keyed: Vec<(Option<serde_json::Value>, _)> = rows
+            .into_iter()
+            .map(|r| (path.eval(&r.object).first().map(|v| (*v).clone()), r))
+            .collect();
+        keyed.sort_by(|x, y| veloscope_jsonpath::compare(x.0.as_ref(), y.0.as_ref()));
+        rows = keyed.into_iter().map(|(_, r)| r).collect();
     }
     if g.output.format == Format::Name {
         crate::output::names(out, rows.iter().map(|r| format!("backup/{}", r.name)))?;

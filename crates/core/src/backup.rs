@@ -39,6 +39,23 @@ pub struct Captured {
     pub body: Vec<u8>,
 }
 
+impl Captured {
+    /// An item entry of a scan, its body copied out of the scan's buffer.
+    pub(crate) fn of(e: &veloscope_archive::ItemEntry<'_>) -> Captured {
+        Captured {
+            entry: e.entry.to_string(),
+            gr: e.path.gr.to_string(),
+            namespace: e.path.namespace.map(str::to_string),
+            name: e.path.name.to_string(),
+            version: match e.path.version {
+                VersionDir::Unversioned => None,
+                VersionDir::Preferred(v) | VersionDir::Other(v) => Some(v.to_string()),
+            },
+            body: e.body.to_vec(),
+        }
+    }
+}
+
 pub type CaptureFn<'a> = &'a dyn Fn(&ItemPath<'_>) -> bool;
 
 pub fn scan_options(o: &Options) -> ScanOptions {
@@ -253,17 +270,7 @@ pub fn load_packed(
             if let (ScanEvent::Item(e), Some(want)) = (&ev, capture)
                 && want(&e.path)
             {
-                captured.push(Captured {
-                    entry: e.entry.to_string(),
-                    gr: e.path.gr.to_string(),
-                    namespace: e.path.namespace.map(str::to_string),
-                    name: e.path.name.to_string(),
-                    version: match e.path.version {
-                        VersionDir::Unversioned => None,
-                        VersionDir::Preferred(v) | VersionDir::Other(v) => Some(v.to_string()),
-                    },
-                    body: e.body.to_vec(),
-                });
+                captured.push(Captured::of(e));
             }
             if lo.build_index || matches!(ev, ScanEvent::Warning(_)) {
                 builder.add(ev)

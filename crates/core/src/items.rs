@@ -305,18 +305,9 @@ impl Backup {
         crate::backup::load_with(self.source.clone(), s, lo, None, &mut |ev| {
             if let (veloscope_archive::ScanEvent::Item(e), None) = (ev, &failed)
                 && want(&e.path)
+                && let Err(err) = visit(Captured::of(e))
             {
-                let c = Captured {
-                    entry: e.entry.to_string(),
-                    gr: e.path.gr.to_string(),
-                    namespace: e.path.namespace.map(str::to_string),
-                    name: e.path.name.to_string(),
-                    version: None,
-                    body: e.body.to_vec(),
-                };
-                if let Err(err) = visit(c) {
-                    failed = Some(err);
-                }
+                failed = Some(err);
             }
         })?;
         failed.map_or(Ok(()), Err)

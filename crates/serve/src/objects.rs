@@ -176,8 +176,8 @@ impl FieldSelector {
     }
 }
 
-/// The stored bodies of a list's objects (and the continue token), in the index's order; a
-/// body that is not JSON is left out.
+/// The stored bodies of a list's objects (and the continue token), in the index's order; whoever
+/// answers with them leaves out a body that is not JSON.
 fn select(
     m: &Mount,
     r: &Request<'_>,
@@ -204,14 +204,8 @@ fn select(
         let positions: Vec<usize> = items.iter().map(|i| i.position).collect();
         let session = Session::new(veloscope_core::Options::default(), &Quiet);
         let bodies = held.api_bodies(&positions, version, &session)?;
-        Ok(bodies
-            .into_iter()
-            .flatten()
-            .filter(|b| {
-                std::str::from_utf8(b).is_ok()
-                    && serde_json::from_slice::<&serde_json::value::RawValue>(b).is_ok()
-            })
-            .collect())
+        // Not checked here: each answer parses or checks a body once, as it uses it.
+        Ok(bodies.into_iter().flatten().collect())
     };
     let (start, limit) = if paged {
         let start = match r.query.get("continue") {
@@ -252,7 +246,7 @@ fn select(
     Ok((page, next))
 }
 
-/// Bodies as values (each was checked to be JSON when read).
+/// Bodies as values, those that are not JSON left out.
 fn values(bodies: Vec<Vec<u8>>) -> Vec<Value> {
     bodies
         .iter()
@@ -279,11 +273,16 @@ pub fn list_text(m: &Mount, r: &Request<'_>) -> Result<String, Status> {
     // `{"kind":…,"metadata":{…}` then `,"items":[…]}`.
     out.push_str(head.strip_suffix('}').unwrap_or(&head));
     out.push_str(",\"items\":[");
-    for (i, b) in bodies.iter().enumerate() {
+    let json = bodies.iter().filter_map(|b| {
+        let text = std::str::from_utf8(b).ok()?;
+        serde_json::from_str::<&serde_json::value::RawValue>(text).ok()?;
+        Some(text)
+    });
+    for (i, text) in json.enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(std::str::from_utf8(b).unwrap_or("null"));
+        out.push_str(text);
     }
     out.push_str("]}");
     Ok(out)
