@@ -46,12 +46,16 @@ def main():
         subprocess.run(kubectl + ["api-resources"], check=True, stdout=subprocess.DEVNULL)
         v = [VELOSCOPE, "-q", "--no-progress"]
         server_url = next(line.split()[-1] for line in open(kubeconfig) if "server:" in line)
+        token = next(line.split()[-1].strip("'\"") for line in open(kubeconfig) if "token:" in line)
+        # Plain HTTP on the same port (loopback), with the kubeconfig's token.
+        plain_url = server_url.replace("https://", "http://")
         commands = {
             # kubectl's own floor: process start, kubeconfig, discovery cache, one request.
             "kubectl get --raw /version": (kubectl + ["get", "--raw", "/version"], (0,)),
             # The server's part of the list: the same objects in one answer, fetched by curl.
-            "curl pods -n NS (server)": (["curl", "-sf", "-o", "/dev/null",
-                                          f"{server_url}/api/v1/namespaces/{ns}/pods"], (0,)),
+            "curl pods -n NS (server)": (["curl", "-sf", "-o", "/dev/null", "-H",
+                                          f"Authorization: Bearer {token}",
+                                          f"{plain_url}/api/v1/namespaces/{ns}/pods"], (0,)),
             "ls -n NS": (v + ["ls", archive, "--include-namespaces", ns, "--include-resources",
                               "pods", "-o", "json"], (0,)),
             "kubectl get pods -n NS -o name": (kubectl + ["get", "pods", "-n", ns, "-o", "name"],

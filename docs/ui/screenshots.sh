@@ -12,6 +12,9 @@ bin=$PWD/target/release/veloscope
 (cd "$work" && exec "$bin" serve bsl --listen 127.0.0.1:0 2>"$work/log") &
 server=$!
 until url=$(grep -o 'read-only at .*' "$work/log" | cut -d' ' -f3) && [ -n "$url" ]; do sleep 0.1; done
+until login=$(grep -o 'http://[^ ]*/ui/login?token=[0-9a-f]*' "$work/log") && [ -n "$login" ]; do sleep 0.1; done
+# The one-time login link sets this profile's session cookie.
+chromium --headless --no-sandbox --disable-gpu --user-data-dir="$work/profile" --dump-dom "$login" >/dev/null 2>&1
 shot() {
   chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,860 \
     --user-data-dir="$work/profile" --screenshot="docs/ui/$1.png" "$url$2" 2>/dev/null

@@ -214,9 +214,21 @@ pub fn refused(args: &[&str], says: &str) -> String {
     err
 }
 
-/// Starts `veloscope serve` as `command` describes and waits until it listens: the child and
-/// its URL. Its stderr keeps being drained, so the server never blocks on a full pipe.
-pub fn spawn_serve(command: &mut Command) -> (std::process::Child, String) {
+/// A started `veloscope serve`: its plain-HTTP URL, the bearer token of the kubeconfig it wrote
+/// (None with `--no-auth`), the web UI's one-time login link, and the kubeconfig's path.
+pub struct Spawned {
+    pub child: std::process::Child,
+    pub url: String,
+    pub token: Option<String>,
+    pub login: Option<String>,
+    pub kubeconfig: std::path::PathBuf,
+    /// What it printed at start.
+    pub banner: String,
+}
+
+/// Starts `veloscope serve` as `command` describes and waits until it listens. Its stderr keeps
+/// being drained, so the server never blocks on a full pipe.
+pub fn spawn_serve(command: &mut Command) -> Spawned {
     use std::io::BufRead;
     let mut child = command
         .stdout(std::process::Stdio::null())
@@ -225,15 +237,36 @@ pub fn spawn_serve(command: &mut Command) -> (std::process::Child, String) {
         .expect("start veloscope serve");
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = std::io::BufReader::new(stderr).lines();
-    let url = loop {
+    let (mut url, mut login, mut banner) = (None, None, String::new());
+    let kubeconfig = loop {
         let line = lines
             .next()
             .and_then(Result::ok)
-            .expect("veloscope serve ended before listening");
-        if let Some(url) = line.split(" read-only at ").nth(1) {
-            break url.trim().to_string();
+            .unwrap_or_else(|| panic!("veloscope serve ended before listening: {banner}"));
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(u) = line.split(" read-only at ").nth(1) {
+            url = Some(u.trim().to_string());
+        }
+        if let Some(l) = line.split("(this link works once): ").nth(1) {
+            login = Some(l.trim().to_string());
+        }
+        if let Some(k) = line.trim().strip_prefix("KUBECONFIG=") {
+            break std::path::PathBuf::from(k.split(' ').next().unwrap_or(""));
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    (child, url)
+    let config = std::fs::read_to_string(&kubeconfig).expect("the kubeconfig serve wrote");
+    let token = config
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("token: "))
+        .map(|t| t.trim_matches(|c| c == '\'' || c == '"').to_string());
+    Spawned {
+        child,
+        url: url.expect("the URL"),
+        token,
+        login,
+        kubeconfig,
+        banner,
+    }
 }

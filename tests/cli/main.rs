@@ -17,6 +17,7 @@ mod printers;
 mod restore_actions;
 mod s3;
 mod serve;
+mod serve_trust;
 mod sidecar;
 mod tables;
 mod ui;

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Output};
 struct Server {
     child: Child,
     url: String,
+    token: Option<String>,
     kubeconfig: PathBuf,
     dir: tempfile::TempDir,
 }
@@ -49,7 +50,7 @@ fn serve_with(source: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         std::fs::copy(source, &copy).expect("copy");
     }
     let kubeconfig = dir.path().join("kubeconfig");
-    let (child, url) = spawn_serve(
+    let spawned = spawn_serve(
         Command::new(env!("CARGO_BIN_EXE_veloscope"))
             .args([
                 "serve",
@@ -63,8 +64,9 @@ fn serve_with(source: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
             .envs(env.iter().copied()),
     );
     Server {
-        child,
-        url,
+        child: spawned.child,
+        url: spawned.url,
+        token: spawned.token,
         kubeconfig,
         dir,
     }
@@ -265,7 +267,10 @@ fn a_location_serves_each_backup_under_its_prefix() {
         &["--context", "sonobuoy-k8s114", "get", "ns", "-o", "name"],
     );
     assert!(sono.contains("namespace/heptio-sonobuoy"), "{sono}");
-    let server = format!("{}/backups/no-such-backup", s.url);
+    let server = format!(
+        "{}/backups/no-such-backup",
+        s.url.replace("http://", "https://")
+    );
     let out = kubectl(&s, &["--server", &server, "get", "pods"]);
     assert!(!out.status.success());
 }
@@ -310,7 +315,8 @@ fn a_token_is_required_when_set_and_tls_works() {
         &a.path,
         &[&["--token-file", path_str(&token_file)][..], &tls].concat(),
     );
-    assert!(s.url.starts_with("https://"), "{}", s.url);
+    let config = std::fs::read_to_string(&s.kubeconfig).expect("kubeconfig");
+    assert!(config.contains("server: https://127.0.0.1:"), "{config}");
     assert!(ok(&s, &["get", "pods", "-n", "app", "-o", "name"]).contains("pod/web"));
     let out = kubectl(&s, &["--token", "wrong", "get", "pods", "-n", "app"]);
     assert!(!out.status.success());
@@ -341,8 +347,22 @@ fn beyond_loopback_needs_a_token_and_tls() {
     );
 }
 
-/// One raw HTTP/1.1 request; the status code and body.
-fn raw(url: &str, request: &str) -> (u16, String) {
+/// One raw HTTP/1.1 request to `s`, its Host and bearer token added after the request line.
+fn raw(s: &Server, request: &str) -> (u16, String) {
+    let (line, rest) = request.split_once("\r\n").expect("a request line");
+    let auth = s
+        .token
+        .as_ref()
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    send(
+        &s.url,
+        &format!("{line}\r\nHost: 127.0.0.1\r\n{auth}{rest}"),
+    )
+}
+
+/// One raw HTTP/1.1 request as it is; the status code and body.
+fn send(url: &str, request: &str) -> (u16, String) {
     let addr = url.trim_start_matches("http://");
     let mut conn = std::net::TcpStream::connect(addr).expect("connect");
     conn.set_read_timeout(Some(std::time::Duration::from_secs(20)))
@@ -360,10 +380,10 @@ fn raw(url: &str, request: &str) -> (u16, String) {
     (code, body)
 }
 
-fn get(url: &str, path: &str) -> (u16, String) {
+fn get(s: &Server, path: &str) -> (u16, String) {
     raw(
-        url,
-        &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        s,
+        &format!("GET {path} HTTP/1.1\r\nConnection: close\r\n\r\n"),
     )
 }
 
@@ -401,7 +421,7 @@ fn hostile_requests_get_status_errors_and_the_server_goes_on() {
         ("/api/v1/namespaces/app/pods/nope", 404, "NotFound"),
         ("/etc/passwd", 404, "NotFound"),
     ] {
-        let (got, body) = get(&s.url, path);
+        let (got, body) = get(&s, path);
         assert_eq!(got, code, "{path}: {body}");
         let st = status(&body);
         assert_eq!(st["kind"], "Status", "{path}: {body}");
@@ -409,23 +429,23 @@ fn hostile_requests_get_status_errors_and_the_server_goes_on() {
     }
     let big = "x".repeat(2 << 20);
     let (code, body) = raw(
-        &s.url,
+        &s,
         &format!(
-            "POST /api/v1/namespaces/app/pods HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{big}",
+            "POST /api/v1/namespaces/app/pods HTTP/1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{big}",
             big.len()
         ),
     );
     assert_eq!(code, 405, "{body}");
     let (code, _) = raw(
-        &s.url,
+        &s,
         &format!(
-            "GET /api/v1/pods HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+            "GET /api/v1/pods HTTP/1.1\r\nX-Big: {}\r\n\r\n",
             "y".repeat(1 << 20)
         ),
     );
     assert_ne!(code, 200, "an oversized header is refused");
     // Still serving, and pages are honoured.
-    let (code, body) = get(&s.url, "/api/v1/namespaces/app/pods?limit=1");
+    let (code, body) = get(&s, "/api/v1/namespaces/app/pods?limit=1");
     assert_eq!(code, 200, "{body}");
     let page = status(&body);
     assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{body}");
@@ -434,10 +454,10 @@ fn hostile_requests_get_status_errors_and_the_server_goes_on() {
         .expect("continue")
         .to_string();
     // Another list in between: the next page is still of the pods of `app`.
-    let (code, _) = get(&s.url, "/api/v1/configmaps");
+    let (code, _) = get(&s, "/api/v1/configmaps");
     assert_eq!(code, 200);
     let (_, body) = get(
-        &s.url,
+        &s,
         &format!("/api/v1/namespaces/app/pods?limit=1&continue={next}"),
     );
     let rest = status(&body);
@@ -458,7 +478,7 @@ fn a_watch_sends_the_objects_then_holds_until_its_timeout() {
     let s = serve(&a.path, &[]);
     let started = std::time::Instant::now();
     let (code, body) = get(
-        &s.url,
+        &s,
         "/api/v1/namespaces/app/pods?watch=true&timeoutSeconds=2",
     );
     assert_eq!(code, 200, "{body}");
@@ -581,19 +601,19 @@ fn velero_api_over_a_location_validates_dry_runs() {
 #[test]
 fn ui_long_work_shows_progress_then_its_outcome() {
     let s = serve_with(&fixture("bsl"), &[], &[("VELOSCOPE_UI_PATIENCE_MS", "0")]);
-    let (code, first) = get(&s.url, "/ui/backups/k3s-124/verify");
+    let (code, first) = get(&s, "/ui/backups/k3s-124/verify");
     assert_eq!(code, 200, "{first}");
     assert!(
         first.contains("http-equiv=\"refresh\"") && first.contains("Working"),
         "{first}"
     );
-    let (code, other) = get(&s.url, "/ui/");
+    let (code, other) = get(&s, "/ui/");
     assert_eq!(code, 200);
     assert!(other.contains("k3s-124"));
     let mut page = String::new();
     for _ in 0..100 {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        page = get(&s.url, "/ui/backups/k3s-124/verify").1;
+        page = get(&s, "/ui/backups/k3s-124/verify").1;
         if !page.contains("Working") {
             break;
         }
@@ -608,7 +628,7 @@ fn ui_long_work_shows_progress_then_its_outcome() {
 fn without_an_index_the_scan_serves_every_object() {
     let a = small_cluster();
     let s = serve(&a.path, &["--no-index"]);
-    let (code, body) = get(&s.url, "/api/v1/namespaces/app/pods");
+    let (code, body) = get(&s, "/api/v1/namespaces/app/pods");
     assert_eq!(code, 200, "{body}");
     let list: Value = serde_json::from_str(&body).expect("JSON");
     assert!(

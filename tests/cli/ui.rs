@@ -8,7 +8,7 @@ use serde_json::json;
 use std::path::Path;
 use std::process::{Child, Command};
 
-struct Server(Child, String);
+struct Server(Child, String, Option<String>);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -18,13 +18,13 @@ impl Drop for Server {
 }
 
 fn serve(location: &Path) -> Server {
-    let (child, url) = spawn_serve(Command::new(env!("CARGO_BIN_EXE_veloscope")).args([
+    let s = spawn_serve(Command::new(env!("CARGO_BIN_EXE_veloscope")).args([
         "serve",
         path_str(location),
         "--listen",
         "127.0.0.1:0",
     ]));
-    Server(child, url)
+    Server(s.child, s.url, s.login)
 }
 
 /// The page's DOM after Chromium loaded it, and what Chromium logged of its console.
@@ -104,6 +104,15 @@ fn auditors_browse_search_and_compare_in_a_browser() {
     let loc = location();
     let s = serve(loc.path());
     let profile = tempfile::tempdir().expect("profile");
+    // Without the login, a page says how to log in and shows nothing of the backups.
+    let (refused, _) = load(&format!("{}/ui/", s.1), profile.path());
+    assert!(
+        refused.contains("Log in") && !refused.contains("monday"),
+        "{refused}"
+    );
+    // The printed link logs this browser in (a cookie kept in its profile) and leads to the UI.
+    let (first, _) = load(s.2.as_deref().expect("a login link"), profile.path());
+    assert!(first.contains("monday"), "{first}");
     let page = |path: &str| {
         let (dom, log) = load(&format!("{}{path}", s.1), profile.path());
         assert!(

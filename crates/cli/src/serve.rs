@@ -6,30 +6,39 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use veloscope_core::location::Location;
 use veloscope_core::{Backup, Quiet, Session};
-use veloscope_serve::{Config, Mount, Serving};
+use veloscope_serve::{Config, Mount, Ready, Serving};
 
 /// The arguments of `veloscope serve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A backup (served at the root), or a storage location (each backup under /backups/NAME/).
     pub source: PathBuf,
-    /// Address to listen on. Anything but loopback needs --token-file, --tls-cert and --tls-key.
+    /// Address to listen on. Anything but loopback needs --tls-cert and --tls-key.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
     /// The bearer token clients must send; generated into this file (mode 0600) when it does not
-    /// exist.
+    /// exist. Without it, a new token is made at start (and written into the kubeconfig).
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
-    /// PEM certificate chain for TLS.
+    /// No token (loopback only): any local user and process can read the backups, Secrets
+    /// included unless redacted.
+    #[arg(long, conflicts_with = "token_file")]
+    pub no_auth: bool,
+    /// Another host name the server answers to (requests naming any other host are refused, as
+    /// a defence against DNS rebinding). Repeat or comma-separate.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub allow_host: Vec<String>,
+    /// PEM certificate chain for TLS (on loopback, one is made at start when not given).
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for TLS.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// Write a kubeconfig for this server (one context per backup) to this file.
+    /// Write the kubeconfig for this server (one context per backup, mode 0600) to this file;
+    /// by default it goes to a private temporary folder removed at exit.
     #[arg(long, value_name = "FILE")]
     pub write_kubeconfig: Option<PathBuf>,
-    /// Show Secret data in the web UI (it is redacted unless this is given).
+    /// Show Secret values in the API and the web UI (they are redacted unless this is given).
     #[arg(long)]
     pub show_secrets: bool,
 }
@@ -55,9 +64,7 @@ fn token(file: &Path) -> Result<String> {
         }
         return Ok(t);
     }
-    let mut raw = [0u8; 32];
-    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut raw)?;
-    let t: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let t = veloscope_serve::random_hex(32)?;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -69,24 +76,71 @@ fn token(file: &Path) -> Result<String> {
     Ok(t)
 }
 
+/// The server's bounds; `VELOSCOPE_SERVE_LIMITS=HEAD_MS,STALL_MS,ANSWERS_KIB` narrows them (the
+/// tests of slow clients use it, so that they take seconds rather than minutes).
+fn limits() -> veloscope_serve::Limits {
+    let mut l = veloscope_serve::Limits::default();
+    if let Ok(v) = std::env::var("VELOSCOPE_SERVE_LIMITS") {
+        let n: Vec<u64> = v.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+        if let [head, stall, answers] = n[..] {
+            l.head = std::time::Duration::from_millis(head);
+            l.stall = std::time::Duration::from_millis(stall);
+            l.answers_kib = answers as usize;
+        }
+    }
+    l
+}
+
+/// Where the kubeconfig goes: the given file, or a private folder (mode 0700) removed at exit.
+struct KubeconfigPath {
+    file: PathBuf,
+    _private: Option<tempfile::TempDir>,
+}
+
+impl KubeconfigPath {
+    fn new(given: Option<&Path>) -> Result<KubeconfigPath> {
+        if let Some(f) = given {
+            return Ok(KubeconfigPath {
+                file: f.to_path_buf(),
+                _private: None,
+            });
+        }
+        // tempfile makes the folder mode 0700 under a random name.
+        let dir = tempfile::Builder::new()
+            .prefix("veloscope-serve-")
+            .tempdir()
+            .context("a private folder for the kubeconfig")?;
+        Ok(KubeconfigPath {
+            file: dir.path().join("kubeconfig"),
+            _private: Some(dir),
+        })
+    }
+}
+
 pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
     let source = a.source.to_string_lossy().into_owned();
-    let token = a.token_file.as_deref().map(token).transpose()?;
+    let token = match (&a.token_file, a.no_auth) {
+        (_, true) => None,
+        (Some(f), false) => Some(token(f)?),
+        (None, false) => Some(veloscope_serve::random_hex(32)?),
+    };
     let config = Config {
         listen: a.listen,
         token: token.clone(),
         tls: a.tls_cert.clone().zip(a.tls_key.clone()),
+        allow_hosts: a.allow_host.clone(),
         show_secrets: a.show_secrets,
+        limits: limits(),
     };
     config.check()?;
-    if config.token.is_some() && config.tls.is_none() {
-        eprintln!(
-            "warning: kubectl sends a bearer token only over TLS: add --tls-cert and --tls-key"
-        );
-    }
-    let (serving, contexts) = if is_location(&source) {
+    let location = is_location(&source);
+    let (serving, contexts) = if location {
         let location = Location::open(&source)?;
-        let rows = location.backups(None, None)?.rows;
+        let listing = location.backups(None, None)?;
+        for p in &listing.problems {
+            eprintln!("warning: {}", crate::output::Esc(&p.to_string()));
+        }
+        let rows = listing.rows;
         let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
         let backups = rows.into_iter().map(|r| r.object).collect();
         // Velero keeps no Restore object in the location: its results stand for it.
@@ -100,9 +154,12 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
                     "status": {"errors": r.errors, "warnings": r.warnings}})
             })
             .collect();
-        // The location's own context first: Velero's API at the root.
-        let contexts = std::iter::once(("velero".to_string(), String::new()))
-            .chain(names.iter().map(|n| (n.clone(), format!("/backups/{n}"))))
+        // The newest backup's context first (the current one: `kubectl get pods -A` answers),
+        // then the others, then Velero's API at the root.
+        let contexts = names
+            .iter()
+            .map(|n| (n.clone(), format!("/backups/{n}")))
+            .chain(std::iter::once(("velero".to_string(), String::new())))
             .collect();
         let open = Arc::new(|path: &str| {
             let s = Session::new(veloscope_core::Options::default(), &Quiet);
@@ -123,38 +180,32 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
         let serving = Serving::Backup(Box::new(Mount::new(a.source.clone(), backup)));
         (serving, vec![("veloscope".to_string(), String::new())])
     };
-    let ca = a
-        .tls_cert
-        .as_deref()
-        .map(std::fs::read)
-        .transpose()
-        .context("reading --tls-cert")?;
-    let scheme = config.scheme();
-    let kubeconfig = a.write_kubeconfig.clone();
-    let ready = move |addr: SocketAddr| {
-        let host = if addr.ip().is_unspecified() {
-            SocketAddr::new([127, 0, 0, 1].into(), addr.port())
-        } else {
-            addr
-        };
-        let server = format!("{scheme}://{host}");
-        if let Some(f) = &kubeconfig {
-            let text =
-                veloscope_serve::kubeconfig(&server, token.as_deref(), &contexts, ca.as_deref());
-            if let Err(e) = std::fs::write(f, text) {
-                eprintln!("warning: {}: {e}", f.display());
-            }
+    let kubeconfig = KubeconfigPath::new(a.write_kubeconfig.as_deref())?;
+    let file = kubeconfig.file.clone();
+    let (no_auth, show_secrets) = (a.no_auth, a.show_secrets);
+    let ready = move |r: Ready| {
+        let text =
+            veloscope_serve::kubeconfig(&r.api_url, token.as_deref(), &contexts, &r.authority_pem);
+        // Mode 0600: it holds the token.
+        if let Err(e) = veloscope_core::atomic::write(&file, 0o600, text.as_bytes()) {
+            eprintln!("warning: {}: {e}", file.display());
         }
-        eprintln!("serving {source} read-only at {server}");
-        if is_location(&source) {
-            eprintln!("  web UI: {server}/ui/");
+        let shown = r.plain_url.as_deref().unwrap_or(&r.api_url);
+        eprintln!("serving {source} read-only at {shown}");
+        if let Some(login) = &r.login_url {
+            eprintln!("  web UI (this link works once): {login}");
+        } else if location {
+            eprintln!("  web UI: {shown}/ui/");
         }
-        if let Some(f) = &kubeconfig {
-            eprintln!("  KUBECONFIG={} kubectl get pods -A", f.display());
-        } else {
-            eprintln!("  kubectl --server {server} get pods -A");
+        if no_auth {
+            eprintln!("warning: --no-auth: every local user and process can read these backups");
         }
+        if show_secrets {
+            eprintln!("warning: --show-secrets: Secret values are shown in the API and the web UI");
+        }
+        eprintln!("  KUBECONFIG={} kubectl get pods -A", file.display());
     };
     veloscope_serve::run(config, serving, ready)?;
+    drop(kubeconfig);
     Ok(0)
 }

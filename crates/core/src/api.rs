@@ -45,6 +45,12 @@ pub struct ApiItem<'a> {
 }
 
 impl<'a> ApiItem<'a> {
+    /// The stored size of its body (its unversioned copy), in bytes; 0 when unknown.
+    pub fn size(&self) -> u64 {
+        let idx = &self.backup.index;
+        idx.items[self.position].entry.map_or(0, |e| e.size)
+    }
+
     /// The label `key`, as the index holds it.
     pub fn label(&self, key: &str) -> Option<&'a str> {
         let idx = &self.backup.index;

@@ -78,6 +78,8 @@ pub struct StoredItem {
     /// The archive's path or URL.
     pub file: String,
     pub entry: String,
+    /// The group-resource it is stored under (`secrets`, `deployments.apps`), as resolved.
+    pub group_resource: String,
     pub body: Vec<u8>,
 }
 
@@ -271,6 +273,7 @@ impl Backup {
         Ok(StoredItem {
             file,
             entry: c.entry.clone(),
+            group_resource: gr.to_string(),
             body: c.body.clone(),
         })
     }

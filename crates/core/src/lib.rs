@@ -51,7 +51,8 @@ pub use error::{Error, ErrorKind, InFile, Result};
 pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
 pub use selection::SpecOrigin;
 pub use sidecar::{IndexReport, Part, index};
-pub use veloscope_model::yaml;
+pub use veloscope_index::atomic;
+pub use veloscope_model::{redact, yaml};
 pub use veloscope_restore::Action;
 
 /// How sources are read: byte budgets that keep a hostile archive from exhausting memory, and

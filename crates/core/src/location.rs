@@ -121,7 +121,8 @@ impl Location {
 
     fn rows(&self) -> Result<Listing<BackupRow>> {
         let loc = &self.store;
-        let names = loc.children("backups")?;
+        let children = loc.children("backups")?;
+        let names = children.names;
         let jsons = loc.get_many(
             &names
                 .iter()
@@ -129,7 +130,7 @@ impl Location {
                 .collect::<Vec<_>>(),
         );
         let mut out = Vec::new();
-        let mut problems = Vec::new();
+        let mut problems: Vec<Error> = children.skipped.into_iter().map(Error::from).collect();
         for (name, json) in names.into_iter().zip(jsons) {
             let read =
                 || -> Result<Option<(veloscope_model::Backup, Option<u64>, serde_json::Value)>> {
@@ -300,7 +301,7 @@ impl Location {
         let loc = &self.store;
         let mut rows = Vec::new();
         let mut problems = Vec::new();
-        for name in loc.children("restores")? {
+        for name in loc.children("restores")?.names {
             let results = (|| -> Result<BackupResults> {
                 Ok(loc
                     .get(&format!("restores/{name}/restore-{name}-results.gz"))?

@@ -3,7 +3,6 @@
 //! cleared of what an earlier render wrote.
 
 use crate::{Error, InFile, Result};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use veloscope_archive::Source;
 use veloscope_model::sidefiles::SideFile;
@@ -40,26 +39,10 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place: a
-/// crash or a full disk leaves the old file (or none), never half a file.
+/// Writes `bytes` to `path` whole: through a temporary created exclusively beside it (a link
+/// planted there is never followed), renamed into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = temporary_for(path);
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.in_file(path.display())
-}
-
-fn temporary_for(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp{}", std::process::id()));
-    path.with_file_name(name)
+    veloscope_index::atomic::write(path, 0o644, bytes).in_file(path.display())
 }
 
 /// Makes `dir` ready for a render: created when missing; when it holds files, they must all be

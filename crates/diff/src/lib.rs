@@ -12,7 +12,6 @@ pub use ignore::{IgnoreRule, defaults};
 pub use lines::{LineOp, line_diff};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -165,22 +164,15 @@ impl Matcher {
             rule.apply(&mut x);
             rule.apply(&mut y);
         }
-        let mut changes = diff(&x, &y);
+        if !self.opts.show_secrets {
+            // Values become keyed fingerprints before comparing: a change still shows, a value
+            // (or the last-applied annotation that embeds it) never does.
+            veloscope_model::redact::fingerprint(&key.0, &mut x);
+            veloscope_model::redact::fingerprint(&key.0, &mut y);
+        }
+        let changes = diff(&x, &y);
         if changes.is_empty() {
             return Ok(None);
-        }
-        if key.0 == "secrets" && !self.opts.show_secrets {
-            for c in &mut changes {
-                let under = |field: &str| {
-                    c.path == field
-                        || c.path.starts_with(&format!("{field}."))
-                        || c.path.starts_with(&format!("{field}["))
-                };
-                if under("data") || under("stringData") {
-                    c.old = redact(&c.old);
-                    c.new = redact(&c.new);
-                }
-            }
         }
         Ok(Some(changes))
     }
@@ -234,16 +226,6 @@ pub fn key_text(key: &Key) -> String {
         Some(ns) => format!("{}/{ns}/{}", key.0, key.2),
         None => format!("{}/{}", key.0, key.2),
     }
-}
-
-/// A secret value never printed: a short SHA-256 of it instead (null stays null).
-fn redact(v: &Value) -> Value {
-    if v.is_null() {
-        return Value::Null;
-    }
-    let digest = Sha256::digest(v.to_string().as_bytes());
-    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    Value::String(format!("<redacted sha256:{hex}>"))
 }
 
 #[cfg(test)]
@@ -317,7 +299,21 @@ mod tests {
             )
             .unwrap()
             .unwrap();
-        assert!(c[0].old.as_str().unwrap().starts_with("<redacted sha256:"));
+        assert!(c[0].old.as_str().unwrap().starts_with("<redacted hmac:"));
         assert_ne!(c[0].old, c[0].new);
+        // The last-applied annotation that embeds the values is never shown, not even as lines.
+        let applied = |pw: &str| {
+            format!(
+                r#"{{"metadata":{{"annotations":{{"kubectl.kubernetes.io/last-applied-configuration":"{{\"data\":{{\"pw\":\"{pw}\"}}}}"}}}},"data":{{"pw":"{pw}"}}}}"#
+            )
+        };
+        let (one, two) = (applied("c2VjcmV0LW9uZQ=="), applied("c2VjcmV0LXR3bw=="));
+        let c = m
+            .compare(&k, one.as_bytes(), two.as_bytes())
+            .unwrap()
+            .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("c2VjcmV0"), "{shown}");
+        assert_eq!(c.len(), 2, "{shown}");
     }
 }

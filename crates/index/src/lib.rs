@@ -3,6 +3,7 @@
 //! other versions), per-resource and per-namespace counts, and the reader's warnings.
 //! Repeated strings are interned; items are sorted by key so output order is deterministic.
 
+pub mod atomic;
 mod build;
 mod interner;
 mod packed;

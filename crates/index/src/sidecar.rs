@@ -173,61 +173,25 @@ pub fn write(
     digest: &[u64],
     index: &PackedIndex,
 ) -> Result<u64, SidecarError> {
-    remove_abandoned_temporaries(path);
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    let written = write_to(&tmp, fingerprint, access, digest, index)
-        .and_then(|size| std::fs::rename(&tmp, path).map(|()| size));
-    written.map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
-        SidecarError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
+    crate::atomic::write_with(path, 0o644, |file| {
+        write_to(file, fingerprint, access, digest, index)
     })
-}
-
-/// Removes `PATH.tmpPID` files left by writers that died (`kill -9`, a crash) before renaming:
-/// those whose process no longer runs. A live writer's temporary is left alone.
-fn remove_abandoned_temporaries(path: &Path) {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return;
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let prefix = format!("{}.tmp", name.to_string_lossy());
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let file = e.file_name();
-        let Some(pid) = file
-            .to_str()
-            .and_then(|f| f.strip_prefix(&prefix))
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
+    .map_err(|source| SidecarError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes item sections one after another, recording where each lies, its checksum, and the
 /// kinds of its resource.
-pub struct SectionWriter<'a> {
-    file: &'a mut std::io::BufWriter<File>,
+pub struct SectionWriter<'a, 'b> {
+    file: &'a mut std::io::BufWriter<&'b mut File>,
     offset: u64,
     sections: Vec<Section>,
     kinds: std::collections::BTreeMap<Sym, std::collections::BTreeSet<Sym>>,
 }
 
-impl SectionWriter<'_> {
+impl SectionWriter<'_, '_> {
     fn section(
         &mut self,
         gr: Sym,
@@ -275,7 +239,7 @@ fn encode_to<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> std::io::
 }
 
 fn write_to(
-    tmp: &Path,
+    tmp: &mut File,
     fingerprint: &Fingerprint,
     access: &Access,
     digest: &[u64],
@@ -287,7 +251,7 @@ fn write_to(
     header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     fingerprint.encode(&mut header);
     header.resize(HEADER, 0);
-    let mut file = std::io::BufWriter::with_capacity(1 << 20, File::create(tmp)?);
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, tmp);
     file.write_all(&header)?;
     let mut w = SectionWriter {
         file: &mut file,
@@ -330,7 +294,7 @@ fn write_to(
         sections,
     };
     let (head_len, head_sum) = section(&mut file, &head)?;
-    let mut file = file.into_inner().map_err(|e| e.into_error())?;
+    let file = file.into_inner().map_err(|e| e.into_error())?;
     file.seek(SeekFrom::Start(48))?;
     for field in [offset, head_len, head_sum, offset + head_len] {
         file.write_all(&field.to_le_bytes())?;

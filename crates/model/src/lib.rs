@@ -10,6 +10,7 @@ pub mod gr;
 pub mod manifest;
 pub mod policy;
 pub mod quantity;
+pub mod redact;
 pub mod restore;
 pub mod selector;
 pub mod sidefiles;

@@ -1,17 +1,20 @@
-//! The HTTP side: one handler that checks the token, refuses writes, finds the backup a path is
-//! about (the root, or `/backups/NAME/` of a location) and what it asks for, and answers JSON,
-//! a Table, a watch stream or a Status. Paths are parsed here, not by a router, so that a hostile
-//! path is a Status like any other mistake.
+//! The HTTP side: one handler that checks who is asking (the host named, then the token or the
+//! browser's session), refuses writes, finds the backup a path is about (the root, or
+//! `/backups/NAME/` of a location) and what it asks for, and answers JSON, a Table, a watch
+//! stream or a Status. Paths are parsed here, not by a router, so that a hostile path is a
+//! Status like any other mistake.
 
+use crate::budget::{Budget, Reservation};
 use crate::objects::{self, Mount, Request};
 use crate::status::Status;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -27,13 +30,12 @@ pub enum Mounts {
         /// The location as given (a folder or a URL); a backup is `ROOT/backups/NAME`.
         root: String,
         names: Vec<String>,
-        opened: Mutex<HashMap<String, Arc<Opened>>>,
+        /// Backups opened so far. One that failed to open is not kept: the next request tries
+        /// again (a file being copied in, a store that was unreachable for a moment).
+        opened: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Mount>>>>>,
         open: crate::Opener,
     },
 }
-
-/// A location's backup, once its first request has opened it (or failed to).
-pub type Opened = OnceLock<Result<Arc<Mount>, String>>;
 
 pub struct App {
     pub mounts: Mounts,
@@ -41,78 +43,117 @@ pub struct App {
     pub velero: Option<crate::velero::VeleroApi>,
     /// The web UI at `/ui/`, when a location is served.
     pub ui: Option<Arc<crate::ui::Ui>>,
-    pub token: Option<String>,
+    pub access: crate::access::Access,
+    /// Requests worked on at once.
     pub busy: Semaphore,
+    /// The memory answers may hold until their clients take them.
+    pub budget: Budget,
+    /// Secret values shown (`--show-secrets`) rather than redacted.
+    pub show_secrets: bool,
 }
 
-/// Compares in time that does not depend on where the strings first differ.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// How long a request body may take to arrive.
+const BODY_TIMEOUT: Duration = Duration::from_secs(15);
+
+impl App {
+    /// A request permit, or 429 when the server already works on as many as it takes.
+    fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Status> {
+        self.busy
+            .try_acquire()
+            .map_err(|_| Status::too_many_requests("too many requests at once; retry shortly"))
+    }
+
+    /// An answer's body, sent in chunks, holding its reservation of the memory budget until
+    /// the client has taken it (or gone); an answer built without one reserves it now.
+    fn body(&self, bytes: bytes::Bytes, mut reserved: Reservation) -> Result<Body, Status> {
+        if reserved.is_empty() {
+            reserved = self.budget.reserve(bytes.len() as u64)?;
+        }
+        if reserved.is_empty() {
+            return Ok(Body::from(bytes));
+        }
+        const CHUNK: usize = 64 * 1024;
+        let chunks: Vec<bytes::Bytes> = (0..bytes.len())
+            .step_by(CHUNK)
+            .map(|i| bytes.slice(i..(i + CHUNK).min(bytes.len())))
+            .collect();
+        let stream = futures::stream::iter(chunks).map(move |c| {
+            let _held = &reserved;
+            Ok::<_, std::io::Error>(c)
+        });
+        Ok(Body::from_stream(stream))
+    }
+
+    fn respond(
+        &self,
+        code: StatusCode,
+        content_type: &'static str,
+        text: String,
+        reserved: Reservation,
+    ) -> Response {
+        match self.body(bytes::Bytes::from(text), reserved) {
+            Ok(body) => (code, [(header::CONTENT_TYPE, content_type)], body).into_response(),
+            Err(s) => s.into_response(),
+        }
+    }
+
+    fn json(&self, code: StatusCode, v: &Value) -> Response {
+        self.respond(
+            code,
+            "application/json",
+            v.to_string(),
+            Reservation::default(),
+        )
+    }
 }
 
+/// What every page of the web UI sends: no script, no framing, no sniffing, no referrer (a
+/// page's URL names backups and objects), and nothing kept in a cache.
 fn html_response(code: StatusCode, html: String) -> Response {
-    (
+    let mut r = (
         code,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         html,
     )
-        .into_response()
+        .into_response();
+    secure_headers(r.headers_mut());
+    r
 }
 
-fn json_response(code: StatusCode, v: &Value) -> Response {
-    (
-        code,
-        [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
-}
-
-/// `%XX` and `+` decoded; None for a malformed escape or bytes that are not UTF-8.
-fn percent_decode(s: &str, plus_is_space: bool) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let hex = s.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
+pub fn secure_headers(h: &mut HeaderMap) {
+    use axum::http::HeaderValue;
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
     }
-    String::from_utf8(out).ok()
 }
 
-fn query_params(q: Option<&str>) -> Result<HashMap<String, String>, Status> {
-    let mut out = HashMap::new();
-    for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let (Some(k), Some(v)) = (percent_decode(k, true), percent_decode(v, true)) else {
-            return Err(Status::bad_request("malformed query string"));
-        };
-        out.insert(k, v);
-    }
-    Ok(out)
+/// The query's parameters, decoded as a form is (`+` a space); a key given twice keeps its last
+/// value.
+pub fn query_params(q: Option<&str>) -> HashMap<String, String> {
+    form_urlencoded::parse(q.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 /// The path's segments, decoded; a segment that decodes to a `/`, a control character or `..`
-/// is refused (object names never hold them).
-fn segments(path: &str) -> Result<Vec<String>, Status> {
+/// is refused (object names never hold them), and so is one that is not UTF-8.
+pub fn segments(path: &str) -> Result<Vec<String>, Status> {
     path.split('/')
         .filter(|s| !s.is_empty())
         .map(|s| {
-            let d =
-                percent_decode(s, false).ok_or_else(|| Status::bad_request("malformed path"))?;
+            let d = percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map_err(|_| Status::bad_request("malformed path"))?
+                .into_owned();
             if d.contains('/') || d == ".." || d == "." || d.chars().any(char::is_control) {
                 return Err(Status::bad_request("malformed path"));
             }
@@ -131,14 +172,63 @@ pub async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let result = match velero_write(&app, &method, &uri, &headers) {
-        Some(Ok(target)) => dry_run(&app, target, &uri, body).await,
-        Some(Err(s)) => Err(s),
-        None => answer(&app, &method, &uri, &headers).await,
-    };
+    let result = async {
+        app.access.check_host(&headers)?;
+        if uri.path() == "/ui/login" && app.ui.is_some() {
+            return login(&app, &uri);
+        }
+        if let Err(refused) = app.access.check_credential(&headers) {
+            // A browser without its session is sent to say how to get one.
+            if uri.path().starts_with("/ui") && app.ui.is_some() {
+                return Ok(html_response(
+                    StatusCode::UNAUTHORIZED,
+                    crate::ui::login_needed(),
+                ));
+            }
+            return Err(refused);
+        }
+        if uri.path() == "/" && app.ui.is_some() && method == Method::GET {
+            return Ok(redirect("/ui/"));
+        }
+        match velero_write(&app, &method, &uri) {
+            Some(Ok(target)) => dry_run(&app, target, &uri, body).await,
+            Some(Err(s)) => Err(s),
+            None => answer(&app, &method, &uri, &headers).await,
+        }
+    }
+    .await;
     match result {
         Ok(r) => r,
         Err(s) => s.into_response(),
+    }
+}
+
+fn redirect(to: &'static str) -> Response {
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    secure_headers(r.headers_mut());
+    r
+}
+
+/// The login link: its one-time token for a session cookie that only this site's own pages
+/// send (SameSite=Strict) and no script can read (HttpOnly). It lasts 12 hours (a session cookie
+/// would end with the browser process, and a headless one is a process per page); it is worth
+/// nothing once the server stops, as sessions live in its memory only.
+fn login(app: &App, uri: &Uri) -> Result<Response, Status> {
+    let query = query_params(uri.query());
+    let given = query.get("token").map_or("", String::as_str);
+    match app.access.login(given) {
+        Ok(session) => {
+            let mut r = redirect("/ui/");
+            let cookie = format!(
+                "{}={session}; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict",
+                crate::access::COOKIE
+            );
+            if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            Ok(r)
+        }
+        Err(s) => Ok(html_response(s.code, crate::ui::error_page(&s))),
     }
 }
 
@@ -147,7 +237,6 @@ fn velero_write(
     app: &Arc<App>,
     method: &Method,
     uri: &Uri,
-    headers: &HeaderMap,
 ) -> Option<Result<(String, String), Status>> {
     if app.velero.is_none() || !matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
         return None;
@@ -157,9 +246,6 @@ fn velero_write(
     let ["apis", "velero.io", "v1", "namespaces", ns, plural] = segs.as_slice() else {
         return None;
     };
-    if let Err(s) = authorized(app, headers) {
-        return Some(Err(s));
-    }
     if *method != Method::POST {
         return Some(Err(Status::method_not_allowed(method.as_str())));
     }
@@ -172,14 +258,18 @@ async fn dry_run(
     uri: &Uri,
     body: Body,
 ) -> Result<Response, Status> {
-    let _permit = app
-        .busy
-        .try_acquire()
-        .map_err(|_| Status::unavailable("too many requests at once; retry"))?;
-    let query = query_params(uri.query())?;
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
+    let query = query_params(uri.query());
+    // The body first, within its time: no request permit is held while it trickles in.
+    let bytes = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY))
         .await
+        .map_err(|_| {
+            Status::bad_request(format!(
+                "the request body did not arrive within {} seconds",
+                BODY_TIMEOUT.as_secs()
+            ))
+        })?
         .map_err(|_| Status::bad_request(format!("the request body is over {MAX_BODY} bytes")))?;
+    let _permit = app.permit()?;
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| Status::bad_request("the request body is not UTF-8"))?;
     let created = tokio::task::spawn_blocking(move || {
@@ -193,7 +283,7 @@ async fn dry_run(
     })
     .await
     .map_err(|e| Status::internal(format!("request failed: {e}")))??;
-    let mut response = json_response(StatusCode::CREATED, &created.object);
+    let mut response = app.json(StatusCode::CREATED, &created.object);
     for w in created.warnings {
         let value = format!("299 - \"{}\"", w.replace('"', "'"));
         if let Ok(v) = header::HeaderValue::from_str(&value) {
@@ -203,36 +293,18 @@ async fn dry_run(
     Ok(response)
 }
 
-fn authorized(app: &App, headers: &HeaderMap) -> Result<(), Status> {
-    if let Some(token) = &app.token {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if !same_secret(given.as_bytes(), token.as_bytes()) {
-            return Err(Status::unauthorized());
-        }
-    }
-    Ok(())
-}
-
 async fn answer(
     app: &Arc<App>,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<Response, Status> {
-    authorized(app, headers)?;
     if method != Method::GET && method != Method::HEAD {
         return Err(Status::method_not_allowed(method.as_str()));
     }
-    let _permit = app
-        .busy
-        .try_acquire()
-        .map_err(|_| Status::unavailable("too many requests at once; retry"))?;
+    let _permit = app.permit()?;
     let segs = segments(uri.path())?;
-    let query = query_params(uri.query())?;
+    let query = query_params(uri.query());
     if let (Some(ui), Some("ui")) = (&app.ui, segs.first().map(String::as_str)) {
         let ui = ui.clone();
         let rest = segs[1..].to_vec();
@@ -241,15 +313,7 @@ async fn answer(
             .map_err(|e| Status::internal(format!("request failed: {e}")))?;
         return Ok(match html {
             Ok(html) => html_response(StatusCode::OK, html),
-            Err(s) => {
-                let body = format!(
-                    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1><p>{}</p><p><a href=\"/ui/\">Backups</a></p></body></html>",
-                    s.code.as_u16(),
-                    s.code,
-                    crate::ui::esc(&s.message)
-                );
-                html_response(s.code, body)
-            }
+            Err(s) => html_response(s.code, crate::ui::error_page(&s)),
         });
     }
     let (mount, rest) = match &app.mounts {
@@ -261,7 +325,7 @@ async fn answer(
     };
     let rest: Vec<String> = rest.to_vec();
     if rest == ["version"] {
-        return Ok(json_response(StatusCode::OK, &version()));
+        return Ok(app.json(StatusCode::OK, &version()));
     }
     let Some(mount) = mount else {
         let host = headers
@@ -270,7 +334,7 @@ async fn answer(
             .unwrap_or("");
         return match &app.velero {
             Some(api) => {
-                velero_root(api, &rest, host, uri.path()).map(|v| json_response(StatusCode::OK, &v))
+                velero_root(api, &rest, host, uri.path()).map(|v| app.json(StatusCode::OK, &v))
             }
             None => Err(Status::no_resource(uri.path())),
         };
@@ -292,29 +356,40 @@ async fn answer(
         .and_then(|t| t.parse::<u64>().ok())
         .map_or(WATCH_MAX, |t| Duration::from_secs(t).min(WATCH_MAX));
     // Body reads are blocking file reads: off the async threads.
+    let redact = !app.show_secrets;
+    let app2 = app.clone();
     let work = tokio::task::spawn_blocking(move || {
-        route(&mount, &rest, &query, as_table, watch, &host, &path)
+        route(
+            &mount,
+            &rest,
+            &query,
+            as_table,
+            watch,
+            redact,
+            &app2.budget,
+            &host,
+            &path,
+        )
     });
     let routed = work
         .await
         .map_err(|e| Status::internal(format!("request failed: {e}")))??;
     Ok(match routed {
-        Routed::Json(v) => json_response(StatusCode::OK, &v),
-        Routed::Text(text) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            text,
-        )
-            .into_response(),
-        Routed::Watch(events) => watch_response(events, timeout),
+        Routed::Json(v, reserved) => {
+            app.respond(StatusCode::OK, "application/json", v.to_string(), reserved)
+        }
+        Routed::Text(text, reserved) => {
+            app.respond(StatusCode::OK, "application/json", text, reserved)
+        }
+        Routed::Watch(events, reserved) => watch_response(app, events, reserved, timeout)?,
     })
 }
 
 enum Routed {
-    Json(Value),
+    Json(Value, Reservation),
     /// JSON already written out (a list of stored objects).
-    Text(String),
-    Watch(Vec<Value>),
+    Text(String, Reservation),
+    Watch(Vec<Value>, Reservation),
 }
 
 fn version() -> Value {
@@ -331,21 +406,25 @@ fn version() -> Value {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn route(
     m: &Mount,
     rest: &[String],
     query: &HashMap<String, String>,
     as_table: bool,
     watch: bool,
+    redact: bool,
+    budget: &Budget,
     host: &str,
     path: &str,
 ) -> Result<Routed, Status> {
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     let d = &m.discovery;
-    let found = |v: Option<Value>| v.map(Routed::Json).ok_or_else(|| Status::no_resource(path));
+    let json = |v: Value| Routed::Json(v, Reservation::default());
+    let found = |v: Option<Value>| v.map(json).ok_or_else(|| Status::no_resource(path));
     let (group, version, tail): (&str, &str, &[&str]) = match rest.as_slice() {
-        ["api"] => return Ok(Routed::Json(d.api(host))),
-        ["apis"] => return Ok(Routed::Json(d.apis())),
+        ["api"] => return Ok(json(d.api(host))),
+        ["apis"] => return Ok(json(d.apis())),
         ["api", "v1"] => return found(d.resource_list("", "v1")),
         ["apis", g] => return found(d.group(g)),
         ["apis", g, v] => return found(d.resource_list(g, v)),
@@ -377,6 +456,8 @@ fn route(
         name,
         query,
         as_table,
+        redact,
+        budget,
     };
     if watch {
         if name.is_some() {
@@ -384,35 +465,48 @@ fn route(
                 "watch a list, with fieldSelector=metadata.name=NAME for one object",
             ));
         }
-        return objects::watch_events(m, &r).map(Routed::Watch);
+        return objects::watch_events(m, &r).map(|(e, held)| Routed::Watch(e, held));
     }
     if r.name.is_none() && !r.as_table {
-        return objects::list_text(m, &r).map(Routed::Text);
+        return objects::list_text(m, &r).map(|(t, held)| Routed::Text(t, held));
     }
-    objects::get(m, &r).map(Routed::Json)
+    objects::get(m, &r).map(|(v, held)| Routed::Json(v, held))
 }
 
-/// The ADDED events, then nothing until the watch times out: a backup does not change.
-fn watch_response(events: Vec<Value>, timeout: Duration) -> Response {
-    let lines = events
-        .into_iter()
-        .map(|e| Ok::<_, std::io::Error>(bytes::Bytes::from(format!("{e}\n"))));
+/// The ADDED events, then nothing until the watch times out: a backup does not change. The
+/// events' memory counts against the budget of answers in flight until they are sent.
+fn watch_response(
+    app: &App,
+    events: Vec<Value>,
+    mut permit: Reservation,
+    timeout: Duration,
+) -> Result<Response, Status> {
+    let mut text = String::new();
+    for e in events {
+        text.push_str(&e.to_string());
+        text.push('\n');
+    }
+    if permit.is_empty() {
+        permit = app.budget.reserve(text.len() as u64)?;
+    }
+    let lines =
+        futures::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from(text)) });
     let hold = futures::stream::once(async move {
+        drop(permit);
         tokio::time::sleep(timeout).await;
         Ok::<_, std::io::Error>(bytes::Bytes::new())
     });
-    let body = Body::from_stream(futures::stream::iter(lines).chain(hold));
-    (
+    let body = Body::from_stream(lines.chain(hold));
+    Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
-use futures::StreamExt;
-
-/// The mount of a location's backup, opened on first use (later requests wait for it).
+/// The mount of a location's backup, opened on first use (later requests wait for it); a
+/// failed open is an error for this request and tried again by the next.
 async fn mount_of(app: &Arc<App>, name: &str) -> Result<Arc<Mount>, Status> {
     let Mounts::Location {
         root,
@@ -430,14 +524,17 @@ async fn mount_of(app: &Arc<App>, name: &str) -> Result<Arc<Mount>, Status> {
         let mut map = opened.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(name.to_string()).or_default().clone()
     };
-    let open = open.clone();
     let source = format!("{}/backups/{name}", root.trim_end_matches('/'));
-    let result = tokio::task::spawn_blocking(move || {
-        cell.get_or_init(|| open(&source).map(Arc::new)).clone()
-    })
-    .await
-    .map_err(|e| Status::internal(format!("opening the backup failed: {e}")))?;
-    result.map_err(Status::internal)
+    let open = open.clone();
+    let mount = cell
+        .get_or_try_init(|| async move {
+            tokio::task::spawn_blocking(move || open(&source).map(Arc::new))
+                .await
+                .map_err(|e| format!("opening the backup failed: {e}"))?
+        })
+        .await
+        .map_err(Status::internal)?;
+    Ok(mount.clone())
 }
 
 /// A location's root: discovery of the `velero.io` group, its OpenAPI, its Backups and Restores.

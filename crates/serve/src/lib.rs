@@ -3,42 +3,54 @@
 //! discovery from what the archive holds, `get`/`list`/`watch` with label and field selectors
 //! and paging, server-side Tables, `meta.k8s.io/v1` Status errors, and 405 for every write.
 //!
-//! Built on `veloscope-core` only. Backups hold Secrets: the server binds loopback unless given a
-//! token and TLS, compares tokens in constant time, reads no request body, bounds the requests
-//! it works on at once and the objects of one answer, and never writes to its source.
+//! Built on `veloscope-core` only. Backups hold Secrets, so: the server binds loopback unless
+//! given TLS; every request needs the bearer token (made at start unless given) or the session
+//! of the one-time login link, and must name the server by a host it answers to (no DNS
+//! rebinding); Secret values are redacted in every answer unless `--show-secrets`; every
+//! client's time and memory are bounded (see `server`); it never writes to its source.
 
+mod access;
+mod budget;
 mod discovery;
 mod http;
 mod jobs;
 mod objects;
+mod server;
 mod status;
 mod table;
 mod tls;
 mod ui;
 mod velero;
 
+pub use access::random_hex;
 pub use objects::Mount;
+pub use server::Limits;
 
 use http::{App, Mounts};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Requests worked on at once; more are told to retry (503).
+/// Requests worked on at once; more are told to retry (429).
 const CONCURRENT_REQUESTS: usize = 64;
+
+/// Threads for blocking work.
+const BLOCKING_THREADS: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// A setting that would expose the backup: a non-loopback address without token and TLS.
     #[error("{0}")]
     Insecure(String),
-    #[error("{0}")]
-    Tls(String),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     #[error("{addr}: {source}")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("no random numbers from the operating system: {0}")]
+    Random(getrandom::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -46,12 +58,28 @@ pub enum ServeError {
 /// Where and how to listen.
 pub struct Config {
     pub listen: SocketAddr,
-    /// The bearer token every request must carry (required beyond loopback).
+    /// The bearer token every request must carry; None only with `--no-auth` (loopback only).
     pub token: Option<String>,
-    /// PEM certificate chain and key (required beyond loopback).
+    /// PEM certificate chain and key (required beyond loopback; on loopback one is made).
     pub tls: Option<(PathBuf, PathBuf)>,
-    /// Show Secret data in the web UI (redacted by default).
+    /// More host names the server answers to (beyond its address and `localhost`).
+    pub allow_hosts: Vec<String>,
+    /// Show Secret values in the API and the web UI (redacted by default).
     pub show_secrets: bool,
+    pub limits: Limits,
+}
+
+/// What a started server tells its caller.
+pub struct Ready {
+    pub addr: SocketAddr,
+    /// Where kubectl and client libraries reach it (https: they send a token only over TLS).
+    pub api_url: String,
+    /// Plain HTTP on the same port (loopback only), for a browser and curl.
+    pub plain_url: Option<String>,
+    /// The web UI's one-time login link, when there is a UI and a token.
+    pub login_url: Option<String>,
+    /// The certificate (or authority) a client must trust, PEM.
+    pub authority_pem: Vec<u8>,
 }
 
 /// Opens (and indexes, if need be) the backup at a path or URL, for a location's mounts.
@@ -73,35 +101,44 @@ pub enum Serving {
 }
 
 impl Config {
-    /// Refuses to expose backups beyond this machine without a token and TLS.
+    /// Refuses to expose backups beyond this machine without a token and TLS, and `--no-auth`
+    /// beyond loopback.
     pub fn check(&self) -> Result<(), ServeError> {
         if self.listen.ip().is_loopback() {
             return Ok(());
         }
         if self.token.is_none() || self.tls.is_none() {
             return Err(ServeError::Insecure(format!(
-                "{} is not a loopback address: backups hold Secrets, so serving them there needs a bearer token (--token-file) and TLS (--tls-cert and --tls-key)",
+                "{} is not a loopback address: backups hold Secrets, so serving them there needs a token (not --no-auth) and TLS (--tls-cert and --tls-key)",
                 self.listen
             )));
         }
         Ok(())
     }
 
-    pub fn scheme(&self) -> &'static str {
-        if self.tls.is_some() { "https" } else { "http" }
+    /// The names a made certificate is for: loopback, the bound address, the allowed hosts.
+    fn certificate_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = vec!["127.0.0.1".into(), "::1".into(), "localhost".into()];
+        if !self.listen.ip().is_unspecified() && !self.listen.ip().is_loopback() {
+            names.push(self.listen.ip().to_string());
+        }
+        names.extend(self.allow_hosts.iter().cloned());
+        names
     }
 }
 
-/// Serves until interrupted (Ctrl-C); `ready` hears the address bound (port 0 picks one).
-pub fn run(
-    config: Config,
-    serving: Serving,
-    ready: impl FnOnce(SocketAddr),
-) -> Result<(), ServeError> {
+/// Serves until interrupted (Ctrl-C); `ready` hears where (port 0 picks one) and how to reach it.
+pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Result<(), ServeError> {
     config.check()?;
     let tls = match &config.tls {
-        Some((cert, key)) => Some(tls::config(cert, key).map_err(ServeError::Tls)?),
-        None => None,
+        Some((cert, key)) => tls::from_files(cert, key)?,
+        None => tls::generated(&config.certificate_names())?,
+    };
+    let plain = config.listen.ip().is_loopback();
+    let has_ui = matches!(serving, Serving::Location { .. });
+    let login = match (&config.token, has_ui) {
+        (Some(_), true) => Some(random_hex(32).map_err(ServeError::Random)?),
+        _ => None,
     };
     let ui_of = |root: &str| {
         Arc::new(ui::Ui {
@@ -134,12 +171,23 @@ pub fn run(
         mounts,
         velero,
         ui,
-        token: config.token.clone(),
+        access: access::Access::new(
+            config.token.clone(),
+            login.clone(),
+            config.listen,
+            &config.allow_hosts,
+        ),
         busy: tokio::sync::Semaphore::new(CONCURRENT_REQUESTS),
+        budget: budget::Budget::new(config.limits.answers_kib),
+        show_secrets: config.show_secrets,
     });
     let router = axum::Router::new().fallback(http::handle).with_state(app);
+    // Blocking work (reading bodies, rendering pages) on a few threads: each thread keeps memory
+    // of its own in the allocator, so a burst of requests must not start dozens of them. More
+    // requests wait in the queue (and past CONCURRENT_REQUESTS are told to retry).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -148,46 +196,102 @@ pub fn run(
                 addr: config.listen,
                 source,
             })?;
-        let local = listener.local_addr()?;
-        ready(local);
-        let stop = async {
-            let _ = tokio::signal::ctrl_c().await;
+        let addr = listener.local_addr()?;
+        let host = if addr.ip().is_unspecified() {
+            SocketAddr::new([127, 0, 0, 1].into(), addr.port())
+        } else {
+            addr
         };
-        match tls {
-            Some(tls) => {
-                let listener = tls::TlsListener::new(listener, tls)?;
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(stop)
-                    .await?
+        let plain_url = plain.then(|| format!("http://{host}"));
+        let base = plain_url
+            .clone()
+            .unwrap_or_else(|| format!("https://{host}"));
+        ready(Ready {
+            addr,
+            api_url: format!("https://{host}"),
+            login_url: login.map(|t| format!("{base}/ui/login?token={t}")),
+            plain_url,
+            authority_pem: tls.authority_pem.clone(),
+        });
+        // Ctrl-C or a service manager's SIGTERM: a clean stop (the caller removes its files).
+        let stop = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            None => {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(stop)
-                    .await?
-            }
-        }
+        };
+        server::serve(
+            listener,
+            Some(tls.config),
+            plain,
+            router,
+            config.limits,
+            stop,
+        )
+        .await;
         Ok(())
     })
 }
 
+/// Parses a request's parts as the server does before it answers (path segments, query, label
+/// and field selectors, the `Host`, the session cookie) and says whether they were accepted:
+/// for the fuzz target, as no input a client sends may panic these parsers.
+#[doc(hidden)]
+pub fn parse_request_parts(path: &str, query: &str, host: &str, cookie: &str) -> bool {
+    use axum::http::{HeaderMap, HeaderValue, header};
+    let mut ok = http::segments(path).is_ok();
+    let q = http::query_params(Some(query));
+    if let Some(l) = q.get("labelSelector") {
+        ok &= veloscope_core::api::Selector::parse(l).is_ok();
+    }
+    if let Some(f) = q.get("fieldSelector") {
+        for gr in ["pods", "events", "secrets", "configmaps"] {
+            ok &= objects::FieldSelector::parse(f, gr).is_ok();
+        }
+    }
+    let access = access::Access::new(
+        Some("token".into()),
+        Some("login".into()),
+        SocketAddr::from(([127, 0, 0, 1], 8080)),
+        &[],
+    );
+    let mut headers = HeaderMap::new();
+    for (name, value) in [(header::HOST, host), (header::COOKIE, cookie)] {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    }
+    ok &= access.check_host(&headers).is_ok();
+    ok &= access.check_credential(&headers).is_ok();
+    ok
+}
+
 /// A kubeconfig for the server: one cluster and context per backup (`paths` as (context name,
-/// path under the server), the root for a single backup), with the token and, for TLS, the
-/// certificate as the authority to trust.
+/// path under the server), the root for a single backup), with the token and the certificate
+/// authority to trust. The first context is the current one.
 pub fn kubeconfig(
     server: &str,
     token: Option<&str>,
     paths: &[(String, String)],
-    ca_pem: Option<&[u8]>,
+    ca_pem: &[u8],
 ) -> String {
+    use base64::Engine as _;
     use serde_json::json;
+    let authority = base64::engine::general_purpose::STANDARD.encode(ca_pem);
     let clusters: Vec<_> = paths
         .iter()
         .map(|(name, path)| {
-            let mut cluster = json!({"server": format!("{}{path}", server.trim_end_matches('/'))});
-            if let Some(ca) = ca_pem {
-                cluster["certificate-authority-data"] = json!(base64(ca));
-            }
-            json!({"name": name, "cluster": cluster})
+            json!({"name": name, "cluster": {
+                "server": format!("{}{path}", server.trim_end_matches('/')),
+                "certificate-authority-data": authority,
+            }})
         })
         .collect();
     let user = match token {
@@ -210,42 +314,9 @@ pub fn kubeconfig(
     veloscope_core::yaml::to_string(&config)
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = u32::from(chunk[0]) << 16
-            | u32::from(*chunk.get(1).unwrap_or(&0)) << 8
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> shift) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_as_rfc_4648() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded);
-        }
-    }
 
     #[test]
     fn beyond_loopback_needs_a_token_and_tls() {
@@ -253,7 +324,9 @@ mod tests {
             listen: listen.parse().unwrap(),
             token: token.then(|| "t".to_string()),
             tls: tls.then(|| (PathBuf::from("c"), PathBuf::from("k"))),
+            allow_hosts: Vec::new(),
             show_secrets: false,
+            limits: Limits::default(),
         };
         assert!(config("127.0.0.1:0", false, false).check().is_ok());
         assert!(config("[::1]:0", false, false).check().is_ok());

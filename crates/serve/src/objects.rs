@@ -2,6 +2,7 @@
 //! the index, paged, and read from the archive at the sidecar's seek points, only for the page
 //! that is answered (or for the candidates of a field selector on a field the index lacks).
 
+use crate::budget::Reservation;
 use crate::discovery::Discovery;
 use crate::status::Status;
 use crate::table::{Ages, table};
@@ -106,13 +107,47 @@ pub struct Request<'a> {
     pub query: &'a HashMap<String, String>,
     /// The client takes a `meta.k8s.io/v1` Table.
     pub as_table: bool,
+    /// Secret values hidden (the server's default).
+    pub redact: bool,
+    /// The memory answers may hold.
+    pub budget: &'a crate::budget::Budget,
+}
+
+impl Request<'_> {
+    /// Reserves the memory an answer from bodies of `stored` bytes takes: about twice the bytes
+    /// as text, several times as trees (a Table, watch events).
+    fn reserve(&self, stored: u64, trees: bool) -> Result<Reservation, Status> {
+        let factor = if trees { 6 } else { 2 };
+        self.budget.reserve(stored.saturating_mul(factor))
+    }
+
+    /// The object as answered: a Secret's values hidden unless the server shows them.
+    fn shown(&self, mut object: Value) -> Value {
+        if self.redact {
+            veloscope_core::redact::redact(&self.resource.gr, &mut object);
+        }
+        object
+    }
+
+    /// Stored bodies as answered: a Secret's re-written with its values hidden, others as they
+    /// are (no tree is built for them).
+    fn shown_bodies(&self, bodies: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        if !self.redact || self.resource.gr != "secrets" {
+            return bodies;
+        }
+        bodies
+            .into_iter()
+            .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
+            .map(|v| serde_json::to_vec(&self.shown(v)).unwrap_or_default())
+            .collect()
+    }
 }
 
 /// A parsed `fieldSelector`: (field, wanted value, equal or not).
-struct FieldSelector(Vec<(String, String, bool)>);
+pub(crate) struct FieldSelector(Vec<(String, String, bool)>);
 
 impl FieldSelector {
-    fn parse(text: &str, gr: &str) -> Result<FieldSelector, Status> {
+    pub(crate) fn parse(text: &str, gr: &str) -> Result<FieldSelector, Status> {
         let mut terms = Vec::new();
         for term in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
             let (field, value, equal) = if let Some((f, v)) = term.split_once("!=") {
@@ -178,11 +213,10 @@ impl FieldSelector {
 
 /// The stored bodies of a list's objects (and the continue token), in the index's order; whoever
 /// answers with them leaves out a body that is not JSON.
-fn select(
-    m: &Mount,
-    r: &Request<'_>,
-    paged: bool,
-) -> Result<(Vec<Vec<u8>>, Option<String>), Status> {
+/// A list's selected bodies, the continue token, and the memory reserved for the answer.
+type Selected = (Vec<Vec<u8>>, Option<String>, Reservation);
+
+fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Selected, Status> {
     let labels = match r.query.get("labelSelector") {
         Some(text) => Selector::parse(text)
             .map_err(|e| Status::bad_request(format!("invalid label selector {text:?}: {e}")))?,
@@ -225,13 +259,16 @@ fn select(
     } else {
         (0, usize::MAX)
     };
+    let stored = |items: &[ApiItem<'_>]| items.iter().map(ApiItem::size).sum::<u64>();
     if fields.on_metadata_only() {
         let end = start.saturating_add(limit).min(items.len());
         let page = items.get(start.min(items.len())..end).unwrap_or_default();
         let next = (end < items.len()).then(|| format!("veloscope:{end}"));
-        return Ok((read(page)?, next));
+        let reserved = r.reserve(stored(page), trees)?;
+        return Ok((read(page)?, next, reserved));
     }
     // A field the index does not hold: read the candidates and keep those that match.
+    let reserved = r.reserve(stored(&items), trees)?;
     let matching: Vec<Vec<u8>> = read(&items)?
         .into_iter()
         .filter(|b| serde_json::from_slice::<Value>(b).is_ok_and(|v| fields.matches_body(&v)))
@@ -243,21 +280,23 @@ fn select(
         .skip(start)
         .take(end.saturating_sub(start))
         .collect();
-    Ok((page, next))
+    Ok((page, next, reserved))
 }
 
-/// Bodies as values, those that are not JSON left out.
-fn values(bodies: Vec<Vec<u8>>) -> Vec<Value> {
+/// Bodies as values, those that are not JSON left out, Secrets redacted as the request says.
+fn values(r: &Request<'_>, bodies: Vec<Vec<u8>>) -> Vec<Value> {
     bodies
         .iter()
         .filter_map(|b| serde_json::from_slice(b).ok())
+        .map(|v| r.shown(v))
         .collect()
 }
 
 /// A list as JSON text, the stored bodies copied in as they are: no object is parsed into a
 /// tree, which would take several times its size (a namespace of a big backup is megabytes).
-pub fn list_text(m: &Mount, r: &Request<'_>) -> Result<String, Status> {
-    let (bodies, next) = select(m, r, true)?;
+pub fn list_text(m: &Mount, r: &Request<'_>) -> Result<(String, Reservation), Status> {
+    let (bodies, next, reserved) = select(m, r, true, false)?;
+    let bodies = r.shown_bodies(bodies);
     let mut metadata = json!({"resourceVersion": "1"});
     if let Some(c) = next {
         metadata["continue"] = json!(c);
@@ -285,7 +324,7 @@ pub fn list_text(m: &Mount, r: &Request<'_>) -> Result<String, Status> {
         out.push_str(text);
     }
     out.push_str("]}");
-    Ok(out)
+    Ok((out, reserved))
 }
 
 fn group_version(r: &Request<'_>) -> String {
@@ -304,7 +343,7 @@ fn include<'a>(r: &'a Request<'a>) -> &'a str {
 
 /// One object (`r.name`) as JSON or a Table, or a list as a Table (a list as JSON is
 /// [`list_text`]).
-pub fn get(m: &Mount, r: &Request<'_>) -> Result<Value, Status> {
+pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
     if let Some(name) = r.name {
         let held = m.section(&r.resource.gr, r.namespace)?;
         let item = held
@@ -313,6 +352,7 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<Value, Status> {
             .find(|i| i.name == name)
             .ok_or_else(|| Status::not_found(&r.resource.plural, name))?;
         let version = (r.version != r.resource.preferred_version()).then_some(r.version);
+        let reserved = r.reserve(item.size(), true)?;
         let session = Session::new(veloscope_core::Options::default(), &Quiet);
         let body = held
             .api_bodies(&[item.position], version, &session)?
@@ -325,26 +365,29 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<Value, Status> {
                 r.resource.plural
             ))
         })?;
-        return Ok(if r.as_table {
+        let object = r.shown(object);
+        let answer = if r.as_table {
             table(&r.resource.gr, &[object], &m.ages, include(r), None)
         } else {
             object
-        });
+        };
+        return Ok((answer, reserved));
     }
-    let (bodies, next) = select(m, r, true)?;
-    Ok(table(
+    let (bodies, next, reserved) = select(m, r, true, true)?;
+    let answer = table(
         &r.resource.gr,
-        &values(bodies),
+        &values(r, bodies),
         &m.ages,
         include(r),
         next,
-    ))
+    );
+    Ok((answer, reserved))
 }
 
 /// The events a watch starts with: every current object, ADDED (a backup never changes after).
-pub fn watch_events(m: &Mount, r: &Request<'_>) -> Result<Vec<Value>, Status> {
-    let (bodies, _) = select(m, r, false)?;
-    Ok(values(bodies)
+pub fn watch_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation), Status> {
+    let (bodies, _, reserved) = select(m, r, false, true)?;
+    let events = values(r, bodies)
         .into_iter()
         .map(|o| {
             let object = if r.as_table {
@@ -360,5 +403,6 @@ pub fn watch_events(m: &Mount, r: &Request<'_>) -> Result<Vec<Value>, Status> {
             };
             json!({"type": "ADDED", "object": object})
         })
-        .collect())
+        .collect();
+    Ok((events, reserved))
 }

@@ -5,7 +5,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-#[derive(Debug)]
+/// What an overloaded server asks a client to wait before it retries.
+pub const RETRY_AFTER_SECONDS: u64 = 1;
+
+#[derive(Debug, Clone)]
 pub struct Status {
     pub code: StatusCode,
     pub reason: &'static str,
@@ -71,12 +74,22 @@ impl Status {
         }
     }
 
-    pub fn unavailable(message: impl Into<String>) -> Status {
+    pub fn forbidden(message: impl Into<String>) -> Status {
         Status {
-            code: StatusCode::SERVICE_UNAVAILABLE,
-            reason: "ServiceUnavailable",
+            code: StatusCode::FORBIDDEN,
+            reason: "Forbidden",
             message: message.into(),
             details: None,
+        }
+    }
+
+    /// Overload: the client is told when to retry (client-go honours `Retry-After` on 429).
+    pub fn too_many_requests(message: impl Into<String>) -> Status {
+        Status {
+            code: StatusCode::TOO_MANY_REQUESTS,
+            reason: "TooManyRequests",
+            message: message.into(),
+            details: Some(json!({"retryAfterSeconds": RETRY_AFTER_SECONDS})),
         }
     }
 
@@ -100,12 +113,22 @@ impl Status {
 impl IntoResponse for Status {
     fn into_response(self) -> Response {
         let body = self.to_json().to_string();
-        (
+        let mut response = (
             self.code,
             [(axum::http::header::CONTENT_TYPE, "application/json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if matches!(
+            self.code,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_SECONDS),
+            );
+        }
+        response
     }
 }
 

@@ -98,6 +98,28 @@ fn page_with(title: &str, head: &str, body: &str) -> String {
     )
 }
 
+/// The page of an error.
+pub fn error_page(s: &Status) -> String {
+    page(
+        &format!(
+            "{} {}",
+            s.code.as_u16(),
+            s.code.canonical_reason().unwrap_or("")
+        ),
+        &format!("<p>{}</p>", esc(&s.message)),
+    )
+}
+
+/// The page a browser without a session gets: how to log in.
+pub fn login_needed() -> String {
+    page(
+        "Log in",
+        "<p>This server needs a login: open the <strong>web UI</strong> link that \
+         <code>veloscope serve</code> printed when it started (it works once and sets a session \
+         for this browser). API clients send the bearer token of the kubeconfig it wrote.</p>",
+    )
+}
+
 fn session() -> Session<'static> {
     Session::new(veloscope_core::Options::default(), &Quiet)
 }
@@ -441,17 +463,11 @@ impl Ui {
         {
             notes.push("metadata.managedFields folded".to_string());
         }
-        if resource == "secrets" && !self.show_secrets {
-            for field in ["data", "stringData"] {
-                if let Some(data) = value.get_mut(field).and_then(Value::as_object_mut) {
-                    for v in data.values_mut() {
-                        let len = v.as_str().map_or(0, str::len);
-                        *v = Value::String(format!("<redacted: {len} characters>"));
-                    }
-                }
-            }
+        // Decided by the item as stored, whatever the URL called its resource.
+        if !self.show_secrets && veloscope_core::redact::redact(&stored.group_resource, &mut value)
+        {
             notes.push(
-                "Secret data redacted (start the server with --show-secrets to see it)".into(),
+                "Secret values redacted, and annotations that could embed them (start the server with --show-secrets to see them)".into(),
             );
         }
         let yaml = veloscope_core::yaml::to_string(&value);

@@ -31,6 +31,41 @@ pub enum StoreError {
     Archive(#[from] ArchiveError),
 }
 
+/// A listing's names, and the entries it skipped (each a one-line error naming it).
+#[derive(Debug, Default)]
+pub struct Children {
+    pub names: Vec<String>,
+    pub skipped: Vec<StoreError>,
+}
+
+/// The sub-folders of a local folder (none when it does not exist, as in object storage).
+fn local_children(url: &str, dir: &std::path::Path) -> Children {
+    let mut out = Children::default();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        if !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let raw = e.file_name();
+        match raw.to_str() {
+            Some(name) if ObjPath::parse(name).is_ok() && !name.contains('/') => {
+                out.names.push(name.to_string());
+            }
+            _ => out.skipped.push(StoreError::Invalid(
+                url.to_string(),
+                format!(
+                    "{}: a name object storage cannot hold (control characters or bytes that are not UTF-8); skipped",
+                    raw.to_string_lossy().escape_debug()
+                ),
+            )),
+        }
+    }
+    out.names.sort();
+    out
+}
+
 fn nearest_text(n: &[String]) -> String {
     if n.is_empty() {
         String::new()
@@ -224,7 +259,12 @@ impl Location {
     }
 
     /// The names under `backups/` (or `restores/`): the common prefixes, as Velero lists them.
-    pub fn children(&self, dir: &str) -> Result<Vec<String>, StoreError> {
+    /// In a local folder, an entry whose name object storage could not hold (a control
+    /// character, bytes that are not UTF-8) is skipped and reported, not fatal to the listing.
+    pub fn children(&self, dir: &str) -> Result<Children, StoreError> {
+        if let Some(root) = &self.local {
+            return Ok(local_children(&self.url, &root.join(dir)));
+        }
         let key = self.key(dir);
         let listing = self
             .rt
@@ -236,7 +276,10 @@ impl Location {
             .filter_map(|p| p.parts().last().map(|s| s.as_ref().to_string()))
             .collect();
         names.sort();
-        Ok(names)
+        Ok(Children {
+            names,
+            skipped: Vec::new(),
+        })
     }
 
     /// (file name, size) of the objects directly under `dir`.
@@ -332,7 +375,10 @@ impl Location {
             ));
         }
         let Some((tar_name, version)) = tarball else {
-            let all = self.children("backups").unwrap_or_default();
+            let all = self
+                .children("backups")
+                .map(|c| c.names)
+                .unwrap_or_default();
             let mut nearest: Vec<(usize, String)> = all
                 .into_iter()
                 .map(|n| (edit_distance(&n, name), n))
