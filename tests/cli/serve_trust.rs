@@ -86,7 +86,11 @@ fn location(extra: impl Fn() -> Vec<Obj>) -> tempfile::TempDir {
     ] {
         let mut objects = vec![
             obj("namespaces", "app", json!({})),
-            obj("configmaps", "app/settings", json!({"data": {"day": name}})),
+            obj(
+                "configmaps",
+                "app/settings",
+                json!({"data": {"day": name, "page": "<script>alert(1)</script>"}}),
+            ),
             obj("secrets", "app/creds", secret(password)),
         ];
         objects.extend(extra());
@@ -242,6 +246,22 @@ fn secrets_stay_redacted_on_every_route_and_page() {
         let (code, _, page) = get(&s, path);
         assert_eq!(code, 200, "{path}: {page}");
         no_canary(path, &page);
+    }
+    // Pages escape what the backup holds and tell the browser to run no script at all.
+    let (_, head, page) = get(&s, "/ui/backups/tuesday/items/configmaps/app/settings");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !page.contains("<script>"),
+        "{page}"
+    );
+    let head = head.to_ascii_lowercase();
+    for header in [
+        "content-security-policy: default-src 'none'",
+        "x-frame-options: deny",
+        "x-content-type-options: nosniff",
+        "referrer-policy: no-referrer",
+        "cache-control: no-store",
+    ] {
+        assert!(head.contains(header), "{header} in {head}");
     }
     // The diff still says that the password changed, with keyed markers.
     let (_, _, diff) = get(&s, "/ui/diff?a=monday&b=tuesday");

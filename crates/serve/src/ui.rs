@@ -2,15 +2,19 @@
 //! server-rendered HTML, no JavaScript, the style embedded, each page at a stable URL. Pages:
 //! the backups (sortable, filterable), a backup (summary, errors and warnings, volumes, items per
 //! namespace and resource), its items (paged), an item (as stored, managedFields folded, Secret
-//! data redacted unless the server was started with `--show-secrets`), search across the
+//! values redacted unless the server was started with `--show-secrets`), search across the
 //! location, and the diff of two backups. Every answer comes from veloscope-core.
+//!
+//! Pages are maud templates: every value is escaped unless a template says otherwise (only the
+//! style sheet does), so a forgotten call cannot become an XSS hole.
 
 use crate::status::Status;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::path::PathBuf;
-use veloscope_core::diff::{DiffRequest, diff};
+use veloscope_core::diff::{DiffRequest, LineOp, diff};
 use veloscope_core::items::ItemQuery;
 use veloscope_core::location::{BackupRow, FindQuery, Location};
 use veloscope_core::{Backup, BackupFilters, DiffOptions, Part, Quiet, Session};
@@ -24,6 +28,14 @@ th a{color:inherit}.Completed{color:#176f2c}.PartiallyFailed{color:#a15c00}.Fail
 .InProgress{color:#1a57b0}pre{background:#f6f6f6;padding:1em;overflow:auto}nav a{margin-right:1em}\
 .muted{color:#777}form{margin:1em 0}.del{color:#b00020}.add{color:#176f2c}";
 
+/// What a path segment or query value keeps as it is in a link (RFC 3986's unreserved, and `:`).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':');
+
 /// What the UI reads: the location and whether Secret data may be shown; and the outcome of
 /// each backup verified since the server started (the badges of the Backups page).
 pub struct Ui {
@@ -34,32 +46,9 @@ pub struct Ui {
     pub jobs: crate::jobs::Jobs,
 }
 
-/// `&`, `<`, `>`, `"` and `'` escaped, for text and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A path segment or query value percent-encoded for a link.
 fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 fn human_bytes(n: u64) -> String {
@@ -71,57 +60,94 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-fn page(title: &str, body: &str) -> String {
-    page_with(title, "", body)
+fn page(title: &str, body: Markup) -> String {
+    page_with(title, html! {}, body)
 }
 
 /// The page of work still running: its progress, reloaded every second until the outcome shows.
 fn progress_page(title: &str, job: &crate::jobs::Job) -> String {
     page_with(
         title,
-        "<meta http-equiv=\"refresh\" content=\"1\">",
-        &format!(
-            "<p class=\"InProgress\">Working — {}. This page reloads itself until the answer is \
-             ready; other pages stay usable meanwhile.</p>",
-            esc(&job.describe())
-        ),
+        html! { meta http-equiv="refresh" content="1"; },
+        html! {
+            p.InProgress {
+                "Working — " (job.describe()) ". This page reloads itself until the answer is \
+                 ready; other pages stay usable meanwhile."
+            }
+        },
     )
 }
 
-fn page_with(title: &str, head: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{head}<title>{} — veloscope</title>\
-<style>{STYLE}</style></head><body><nav><a href=\"/ui/\">Backups</a><a href=\"/ui/search\">Search</a>\
-<a href=\"/ui/diff\">Diff</a></nav><h1>{}</h1>{body}</body></html>",
-        esc(title),
-        esc(title)
-    )
+fn page_with(title: &str, head: Markup, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                (head)
+                title { (title) " — veloscope" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                nav {
+                    a href="/ui/" { "Backups" }
+                    a href="/ui/search" { "Search" }
+                    a href="/ui/diff" { "Diff" }
+                }
+                h1 { (title) }
+                (body)
+            }
+        }
+    }
+    .into_string()
 }
 
 /// The page of an error.
 pub fn error_page(s: &Status) -> String {
-    page(
-        &format!(
-            "{} {}",
-            s.code.as_u16(),
-            s.code.canonical_reason().unwrap_or("")
-        ),
-        &format!("<p>{}</p>", esc(&s.message)),
-    )
+    let title = format!(
+        "{} {}",
+        s.code.as_u16(),
+        s.code.canonical_reason().unwrap_or("")
+    );
+    page(&title, html! { p { (s.message) } })
 }
 
 /// The page a browser without a session gets: how to log in.
 pub fn login_needed() -> String {
     page(
         "Log in",
-        "<p>This server needs a login: open the <strong>web UI</strong> link that \
-         <code>veloscope serve</code> printed when it started (it works once and sets a session \
-         for this browser). API clients send the bearer token of the kubeconfig it wrote.</p>",
+        html! {
+            p {
+                "This server needs a login: open the " strong { "web UI" } " link that "
+                code { "veloscope serve" } " printed when it started (it works once and sets a \
+                session for this browser). API clients send the bearer token of the kubeconfig \
+                it wrote."
+            }
+        },
     )
 }
 
 fn session() -> Session<'static> {
     Session::new(veloscope_core::Options::default(), &Quiet)
+}
+
+/// `resource ns/name`, or `resource name` for a cluster-scoped item.
+fn item_key(resource: &str, ns: Option<&str>, name: &str) -> String {
+    match ns {
+        Some(ns) => format!("{resource} {ns}/{name}"),
+        None => format!("{resource} {name}"),
+    }
+}
+
+/// A table of two columns: a heading per row, then its value.
+fn facts(rows: &[(&str, Markup)]) -> Markup {
+    html! {
+        table {
+            @for (label, value) in rows {
+                tr { th { (label) } td { (value) } }
+            }
+        }
+    }
 }
 
 impl Ui {
@@ -206,13 +232,8 @@ impl Ui {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let mut body = String::from(
-            "<form method=\"get\" action=\"/ui/\"><input name=\"name\" placeholder=\"name contains\">\
-<select name=\"phase\"><option value=\"\">any phase</option><option>Completed</option>\
-<option>PartiallyFailed</option><option>Failed</option><option>InProgress</option></select>\
-<input name=\"schedule\" placeholder=\"schedule\"><button>Filter</button></form><table><tr>",
-        );
-        for (key, label) in [
+        let verified = self.verified.lock().map(|v| v.clone()).unwrap_or_default();
+        let columns = [
             ("name", "Name"),
             ("", "Phase"),
             ("", "Started"),
@@ -220,53 +241,59 @@ impl Ui {
             ("items", "Items"),
             ("size", "Size"),
             ("errors", "Errors / warnings"),
-        ] {
-            if key.is_empty() {
-                let _ = write!(body, "<th>{label}</th>");
-            } else {
-                let _ = write!(body, "<th><a href=\"/ui/?sort={key}\">{label}</a></th>");
+        ];
+        let body = html! {
+            form method="get" action="/ui/" {
+                input name="name" placeholder="name contains";
+                select name="phase" {
+                    option value="" { "any phase" }
+                    @for phase in ["Completed", "PartiallyFailed", "Failed", "InProgress"] {
+                        option { (phase) }
+                    }
+                }
+                input name="schedule" placeholder="schedule";
+                button { "Filter" }
             }
-        }
-        body.push_str("</tr>");
-        for r in &rows {
-            let phase = r.phase.as_deref().unwrap_or("");
-            let expired = r
-                .expires
-                .as_deref()
-                .and_then(crate::table::epoch_seconds)
-                .is_some_and(|e| e < now);
-            let badge = match self
-                .verified
-                .lock()
-                .ok()
-                .and_then(|v| v.get(&r.name).copied())
-            {
-                Some(true) => " <span class=\"Completed\">✓ verified</span>",
-                Some(false) => " <span class=\"Failed\">✗ verify failed</span>",
-                None => "",
-            };
-            let _ = write!(
-                body,
-                "<tr><td><a href=\"/ui/backups/{}\">{}</a>{badge}</td><td class=\"{}\">{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{} / {}</td></tr>",
-                enc(&r.name),
-                esc(&r.name),
-                esc(phase),
-                esc(phase),
-                esc(r.started.as_deref().unwrap_or("")),
-                esc(r.expires.as_deref().unwrap_or("")),
-                if expired {
-                    " <span class=\"muted\">(expired)</span>"
-                } else {
-                    ""
-                },
-                r.items.map_or(String::new(), |n| n.to_string()),
-                r.bytes.map_or(String::new(), human_bytes),
-                r.errors,
-                r.warnings
-            );
-        }
-        body.push_str("</table>");
-        Ok(page(&format!("Backups of {}", self.root), &body))
+            table {
+                tr {
+                    @for (key, label) in columns {
+                        @if key.is_empty() {
+                            th { (label) }
+                        } @else {
+                            th { a href={ "/ui/?sort=" (key) } { (label) } }
+                        }
+                    }
+                }
+                @for r in &rows {
+                    @let phase = r.phase.as_deref().unwrap_or("");
+                    @let expired = r
+                        .expires
+                        .as_deref()
+                        .and_then(crate::table::epoch_seconds)
+                        .is_some_and(|e| e < now);
+                    tr {
+                        td {
+                            a href={ "/ui/backups/" (enc(&r.name)) } { (r.name) }
+                            @match verified.get(&r.name) {
+                                Some(true) => { " " span.Completed { "✓ verified" } }
+                                Some(false) => { " " span.Failed { "✗ verify failed" } }
+                                None => {}
+                            }
+                        }
+                        td class=(phase) { (phase) }
+                        td { (r.started.as_deref().unwrap_or("")) }
+                        td {
+                            (r.expires.as_deref().unwrap_or(""))
+                            @if expired { " " span.muted { "(expired)" } }
+                        }
+                        td { (r.items.map_or(String::new(), |n| n.to_string())) }
+                        td { (r.bytes.map_or(String::new(), human_bytes)) }
+                        td { (r.errors) " / " (r.warnings) }
+                    }
+                }
+            }
+        };
+        Ok(page(&format!("Backups of {}", self.root), body))
     }
 
     /// A backup's page; the first visit may index the archive, so it runs as a background job.
@@ -283,159 +310,139 @@ impl Ui {
         let b = Backup::open_with(&path, &s, Part::Sections(&|_, _, _| false), None)?;
         let summary = b.summary()?;
         let details = b.details()?;
-        let mut body = String::new();
-        if let Some(info) = &summary.backup {
-            let phase = info.phase.as_deref().unwrap_or("");
-            let _ = write!(
-                body,
-                "<table><tr><th>Phase</th><td class=\"{}\">{}</td></tr><tr><th>Started</th><td>{}</td></tr>\
-<tr><th>Completed</th><td>{}</td></tr><tr><th>Expires</th><td>{}</td></tr><tr><th>Errors / warnings</th><td>{} / {}</td></tr></table>",
-                esc(phase),
-                esc(phase),
-                esc(info.started.as_deref().unwrap_or("")),
-                esc(info.completed.as_deref().unwrap_or("")),
-                esc(info.expires.as_deref().unwrap_or("")),
-                info.errors,
-                info.warnings
-            );
-            let spec = veloscope_core::yaml::to_string(&info.spec);
-            let _ = write!(body, "<h2>Spec</h2><pre>{}</pre>", esc(&spec));
-        }
-        let _ = write!(
-            body,
-            "<p>{} items ({} entries), {}. <a href=\"/ui/backups/{}/verify\">Verify</a> \
-<a href=\"/ui/backups/{}/plan\">Restore plan</a></p>",
-            summary.items,
-            summary.entries,
-            esc(&summary.compression),
-            enc(name),
-            enc(name)
-        );
-        if let Some(d) = &details {
-            for (title, messages) in [("Errors", &d.errors), ("Warnings", &d.warnings)] {
-                let _ = write!(body, "<h2>{title}</h2>");
-                match messages {
-                    None => body.push_str("<p class=\"muted\">no results file</p>"),
-                    Some(m) => {
-                        let mut any = false;
-                        body.push_str("<ul>");
-                        for msg in m.velero.iter().chain(&m.cluster) {
-                            any = true;
-                            let _ = write!(body, "<li>{}</li>", esc(msg));
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let body = html! {
+            @if let Some(info) = &summary.backup {
+                @let phase = info.phase.as_deref().unwrap_or("");
+                (facts(&[
+                    ("Phase", html! { span class=(phase) { (phase) } }),
+                    ("Started", html! { (text(&info.started)) }),
+                    ("Completed", html! { (text(&info.completed)) }),
+                    ("Expires", html! { (text(&info.expires)) }),
+                    ("Errors / warnings", html! { (info.errors) " / " (info.warnings) }),
+                ]))
+                h2 { "Spec" }
+                pre { (veloscope_core::yaml::to_string(&info.spec)) }
+            }
+            p {
+                (summary.items) " items (" (summary.entries) " entries), " (summary.compression) ". "
+                a href={ "/ui/backups/" (enc(name)) "/verify" } { "Verify" } " "
+                a href={ "/ui/backups/" (enc(name)) "/plan" } { "Restore plan" }
+            }
+            @if let Some(d) = &details {
+                @for (title, messages) in [("Errors", &d.errors), ("Warnings", &d.warnings)] {
+                    h2 { (title) }
+                    @match messages {
+                        None => p.muted { "no results file" },
+                        Some(m) => {
+                            @let lines: Vec<String> = m
+                                .velero
+                                .iter()
+                                .chain(&m.cluster)
+                                .cloned()
+                                .chain(m.namespaces.iter().flat_map(|(ns, msgs)| {
+                                    msgs.iter().map(move |msg| format!("{ns}: {msg}"))
+                                }))
+                                .collect();
+                            ul { @for line in &lines { li { (line) } } }
+                            @if lines.is_empty() { p.muted { "none" } }
                         }
-                        for (ns, msgs) in &m.namespaces {
-                            for msg in msgs {
-                                any = true;
-                                let _ = write!(body, "<li>{}: {}</li>", esc(ns), esc(msg));
+                    }
+                }
+                @if !d.volumes.is_empty() {
+                    h2 { "Volumes" }
+                    table {
+                        tr { th { "PVC" } th { "PV" } th { "Method" } th { "Result" } }
+                        @for v in &d.volumes {
+                            tr {
+                                td { (v.pvc.as_deref().unwrap_or("")) }
+                                td { (v.pv.as_deref().unwrap_or("")) }
+                                td { (v.method.as_deref().unwrap_or("")) }
+                                td { (v.skipped.as_deref().or(v.result.as_deref()).unwrap_or("")) }
                             }
-                        }
-                        body.push_str("</ul>");
-                        if !any {
-                            body.push_str("<p class=\"muted\">none</p>");
                         }
                     }
                 }
             }
-            if !d.volumes.is_empty() {
-                body.push_str("<h2>Volumes</h2><table><tr><th>PVC</th><th>PV</th><th>Method</th><th>Result</th></tr>");
-                for v in &d.volumes {
-                    let _ = write!(
-                        body,
-                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        esc(v.pvc.as_deref().unwrap_or("")),
-                        esc(v.pv.as_deref().unwrap_or("")),
-                        esc(v.method.as_deref().unwrap_or("")),
-                        esc(v.skipped.as_deref().or(v.result.as_deref()).unwrap_or(""))
-                    );
+            h2 { "Items per namespace" }
+            table {
+                tr { th { "Namespace" } th { "Items" } }
+                @for ns in summary.namespaces.iter() {
+                    tr {
+                        td {
+                            a href={ "/ui/backups/" (enc(name)) "/items?namespace=" (enc(&ns.namespace)) } {
+                                (ns.namespace)
+                            }
+                        }
+                        td { (ns.items) }
+                    }
                 }
-                body.push_str("</table>");
             }
-        }
-        body.push_str(
-            "<h2>Items per namespace</h2><table><tr><th>Namespace</th><th>Items</th></tr>",
-        );
-        for ns in summary.namespaces {
-            let _ = write!(
-                body,
-                "<tr><td><a href=\"/ui/backups/{}/items?namespace={}\">{}</a></td><td>{}</td></tr>",
-                enc(name),
-                enc(&ns.namespace),
-                esc(&ns.namespace),
-                ns.items
-            );
-        }
-        body.push_str(
-            "</table><h2>Items per resource</h2><table><tr><th>Resource</th><th>Items</th></tr>",
-        );
-        for r in summary.resources {
-            let _ = write!(
-                body,
-                "<tr><td><a href=\"/ui/backups/{}/items?resource={}\">{}</a></td><td>{}</td></tr>",
-                enc(name),
-                enc(&r.resource),
-                esc(&r.resource),
-                r.items
-            );
-        }
-        body.push_str("</table>");
-        Ok(page(&format!("Backup {name}"), &body))
+            h2 { "Items per resource" }
+            table {
+                tr { th { "Resource" } th { "Items" } }
+                @for r in summary.resources.iter() {
+                    tr {
+                        td {
+                            a href={ "/ui/backups/" (enc(name)) "/items?resource=" (enc(&r.resource)) } {
+                                (r.resource)
+                            }
+                        }
+                        td { (r.items) }
+                    }
+                }
+            }
+        };
+        Ok(page(&format!("Backup {name}"), body))
     }
 
     fn items(&self, name: &str, q: &HashMap<String, String>) -> Result<String, Status> {
         let s = session();
+        let given = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
         let filters = BackupFilters {
-            include_namespaces: q
-                .get("namespace")
-                .filter(|n| !n.is_empty())
-                .cloned()
-                .into_iter()
-                .collect(),
-            include_resources: q
-                .get("resource")
-                .filter(|n| !n.is_empty())
-                .cloned()
-                .into_iter()
-                .collect(),
+            include_namespaces: given("namespace").into_iter().collect(),
+            include_resources: given("resource").into_iter().collect(),
             ..BackupFilters::default()
         };
         let b = Backup::open_for_items(&self.backup_path(name), &filters, &s)?;
         let version = veloscope_core::velero_version("1.18")?;
         let rows = b.items(&filters, version, &s)?;
-        let start = q
+        let page_no = q
             .get("page")
             .and_then(|p| p.parse::<usize>().ok())
-            .unwrap_or(0)
-            * PAGE;
-        let mut body = format!(
-            "<p>{} items.</p><table><tr><th>Namespace</th><th>Resource</th><th>Name</th></tr>",
-            rows.len()
-        );
-        for r in rows.iter().skip(start).take(PAGE) {
-            let ns = r.namespace.unwrap_or("_cluster");
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td><a href=\"/ui/backups/{}/items/{}/{}/{}\">{}</a></td></tr>",
-                esc(r.namespace.unwrap_or("")),
-                esc(r.resource),
-                enc(name),
-                enc(r.resource),
-                enc(ns),
-                enc(r.name),
-                esc(r.name)
-            );
-        }
-        body.push_str("</table>");
-        if start + PAGE < rows.len() {
-            let page_no = start / PAGE + 1;
-            let mut next = format!("/ui/backups/{}/items?page={page_no}", enc(name));
+            .unwrap_or(0);
+        let start = page_no.saturating_mul(PAGE);
+        let next = (start.saturating_add(PAGE) < rows.len()).then(|| {
+            let mut next = format!("/ui/backups/{}/items?page={}", enc(name), page_no + 1);
             for k in ["namespace", "resource"] {
                 if let Some(v) = q.get(k) {
-                    let _ = write!(next, "&{k}={}", enc(v));
+                    next.push_str(&format!("&{k}={}", enc(v)));
                 }
             }
-            let _ = write!(body, "<p><a href=\"{}\">next page</a></p>", esc(&next));
-        }
-        Ok(page(&format!("Items of {name}"), &body))
+            next
+        });
+        let body = html! {
+            p { (rows.len()) " items." }
+            table {
+                tr { th { "Namespace" } th { "Resource" } th { "Name" } }
+                @for r in rows.iter().skip(start).take(PAGE) {
+                    tr {
+                        td { (r.namespace.unwrap_or("")) }
+                        td { (r.resource) }
+                        td {
+                            a href={ "/ui/backups/" (enc(name)) "/items/" (enc(r.resource)) "/"
+                                (enc(r.namespace.unwrap_or("_cluster"))) "/" (enc(r.name)) } {
+                                (r.name)
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(next) = &next {
+                p { a href=(next) { "next page" } }
+            }
+        };
+        Ok(page(&format!("Items of {name}"), body))
     }
 
     fn item(
@@ -461,28 +468,23 @@ impl Ui {
         if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut)
             && m.remove("managedFields").is_some()
         {
-            notes.push("metadata.managedFields folded".to_string());
+            notes.push("metadata.managedFields folded");
         }
         // Decided by the item as stored, whatever the URL called its resource.
         if !self.show_secrets && veloscope_core::redact::redact(&stored.group_resource, &mut value)
         {
             notes.push(
-                "Secret values redacted, and annotations that could embed them (start the server with --show-secrets to see them)".into(),
+                "Secret values redacted, and annotations that could embed them (start the server \
+                 with --show-secrets to see them)",
             );
         }
-        let yaml = veloscope_core::yaml::to_string(&value);
-        let mut body = format!(
-            "<p class=\"muted\">{} in <a href=\"/ui/backups/{}\">{}</a></p>",
-            esc(&stored.entry),
-            enc(backup),
-            esc(backup)
-        );
-        for n in notes {
-            let _ = write!(body, "<p class=\"muted\">{}</p>", esc(&n));
-        }
-        let _ = write!(body, "<pre>{}</pre>", esc(&yaml));
-        body.push_str(&self.elsewhere(backup, &query, &stored.body, rows));
-        Ok(page(&format!("{resource} {name}"), &body))
+        let body = html! {
+            p.muted { (stored.entry) " in " a href={ "/ui/backups/" (enc(backup)) } { (backup) } }
+            @for n in &notes { p.muted { (n) } }
+            pre { (veloscope_core::yaml::to_string(&value)) }
+            (self.elsewhere(backup, &query, &stored.body, rows))
+        };
+        Ok(page(&format!("{resource} {name}"), body))
     }
 
     fn verify(self: &std::sync::Arc<Self>, name: &str) -> Result<String, Status> {
@@ -510,41 +512,34 @@ impl Ui {
         if let Ok(mut v) = self.verified.lock() {
             v.insert(name.to_string(), report.ok);
         }
-        let verdict = if report.ok {
-            "<p class=\"Completed\">Sound: no error.</p>"
-        } else {
-            "<p class=\"Failed\">Not sound.</p>"
-        };
-        let mut body = format!("{verdict}<p>{} items checked.</p>", report.items);
         // Grouped by code, errors first, the root cause first (veloscope-verify's order).
         let codes = veloscope_core::verify::grouped(&report.problems);
-        if !codes.is_empty() {
-            body.push_str(
-                "<table><tr><th>Code</th><th>Severity</th><th>Count</th><th>First</th></tr>",
-            );
-        }
-        for g in &codes {
-            let (code, list) = (g.code, &g.findings);
-            let sev = if g.severity == Severity::Error {
-                "error"
-            } else {
-                "warning"
-            };
-            let first = list
-                .first()
-                .map_or(String::new(), |f| format!("{}: {}", f.entry, f.message));
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{sev}</td><td>{}</td><td>{}</td></tr>",
-                esc(code),
-                list.len(),
-                esc(&first)
-            );
-        }
-        if !codes.is_empty() {
-            body.push_str("</table>");
-        }
-        Ok(page(&format!("Verify {name}"), &body))
+        let body = html! {
+            @if report.ok {
+                p.Completed { "Sound: no error." }
+            } @else {
+                p.Failed { "Not sound." }
+            }
+            p { (report.items) " items checked." }
+            @if !codes.is_empty() {
+                table {
+                    tr { th { "Code" } th { "Severity" } th { "Count" } th { "First" } }
+                    @for g in &codes {
+                        tr {
+                            td { (g.code) }
+                            td { (if g.severity == Severity::Error { "error" } else { "warning" }) }
+                            td { (g.findings.len()) }
+                            td {
+                                @if let Some(f) = g.findings.first() {
+                                    (f.entry) ": " (f.message)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        Ok(page(&format!("Verify {name}"), body))
     }
 
     fn plan(&self, name: &str, q: &HashMap<String, String>) -> Result<String, Status> {
@@ -565,52 +560,17 @@ impl Ui {
             velero_version: "1.18".into(),
             ..veloscope_core::RestoreFilters::default()
         };
-        let field = |k: &str| {
-            format!(
-                "<label>{k} <input name=\"{k}\" value=\"{}\"></label> ",
-                esc(&get(k).unwrap_or_default())
-            )
-        };
-        let mut body = format!(
-            "<form method=\"get\" action=\"/ui/backups/{}/plan\">{}{}{}{}{}{}<label>include-cluster-resources \
-<select name=\"include-cluster-resources\"><option value=\"\">unset</option><option>true</option><option>false</option></select></label> \
-<button>Plan</button></form>",
-            enc(name),
-            field("include-namespaces"),
-            field("exclude-namespaces"),
-            field("include-resources"),
-            field("exclude-resources"),
-            field("namespace-mappings"),
-            field("selector")
-        );
+        let fields = [
+            "include-namespaces",
+            "exclude-namespaces",
+            "include-resources",
+            "exclude-resources",
+            "namespace-mappings",
+            "selector",
+        ];
         let s = session();
         let backup = Backup::open_for_plan(&self.backup_path(name), &filters, false, &s)?;
         let report = backup.plan(&filters, &s)?;
-        for w in report.empty_claims.iter().chain(&report.warnings) {
-            let _ = write!(body, "<p class=\"PartiallyFailed\">{}</p>", esc(w));
-        }
-        let _ = write!(
-            body,
-            "<h2>Steps ({})</h2><table><tr><th>Order</th><th>Action</th><th>Resource</th><th>Namespace</th><th>Name</th><th>Note</th></tr>",
-            report.steps.len()
-        );
-        for st in report.steps.iter().take(PAGE * 5) {
-            let action = serde_json::to_value(st.action)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                st.order,
-                esc(&action),
-                esc(&st.resource),
-                esc(st.target_namespace.as_deref().unwrap_or("")),
-                esc(&st.name),
-                esc(st.note.as_deref().unwrap_or(""))
-            );
-        }
-        body.push_str("</table>");
         let mut by_reason: std::collections::BTreeMap<&str, u64> =
             std::collections::BTreeMap::new();
         for sk in &report.skipped {
@@ -619,12 +579,55 @@ impl Ui {
         for o in &report.omitted {
             *by_reason.entry(o.reason.as_str()).or_default() += o.items;
         }
-        body.push_str("<h2>Not restored</h2><table><tr><th>Reason</th><th>Items</th></tr>");
-        for (reason, n) in by_reason {
-            let _ = write!(body, "<tr><td>{}</td><td>{n}</td></tr>", esc(reason));
-        }
-        body.push_str("</table>");
-        Ok(page(&format!("Restore plan of {name}"), &body))
+        let body = html! {
+            form method="get" action={ "/ui/backups/" (enc(name)) "/plan" } {
+                @for k in fields {
+                    label { (k) " " input name=(k) value=(get(k).unwrap_or_default()); } " "
+                }
+                label {
+                    "include-cluster-resources "
+                    select name="include-cluster-resources" {
+                        option value="" { "unset" }
+                        option { "true" }
+                        option { "false" }
+                    }
+                }
+                " "
+                button { "Plan" }
+            }
+            @for w in report.empty_claims.iter().chain(&report.warnings) {
+                p.PartiallyFailed { (w) }
+            }
+            h2 { "Steps (" (report.steps.len()) ")" }
+            table {
+                tr {
+                    th { "Order" } th { "Action" } th { "Resource" } th { "Namespace" }
+                    th { "Name" } th { "Note" }
+                }
+                @for st in report.steps.iter().take(PAGE * 5) {
+                    @let action = serde_json::to_value(st.action)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    tr {
+                        td { (st.order) }
+                        td { (action) }
+                        td { (st.resource) }
+                        td { (st.target_namespace.as_deref().unwrap_or("")) }
+                        td { (st.name) }
+                        td { (st.note.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+            h2 { "Not restored" }
+            table {
+                tr { th { "Reason" } th { "Items" } }
+                @for (reason, n) in &by_reason {
+                    tr { td { (reason) } td { (n) } }
+                }
+            }
+        };
+        Ok(page(&format!("Restore plan of {name}"), body))
     }
 
     /// The other backups of the location (the newest 20) that hold the same item, and whether
@@ -635,48 +638,49 @@ impl Ui {
         query: &ItemQuery<'_>,
         body: &[u8],
         rows: &[BackupRow],
-    ) -> String {
+    ) -> Markup {
         let s = session();
-        let mut out = String::from("<h2>In other backups</h2><ul>");
-        for r in rows.iter().filter(|r| r.name != here).take(20) {
-            let path = self.backup_path(&r.name);
-            let there = Backup::open_for_item(&path, query, &s).and_then(|b| b.item(query, &s));
-            let state = match there {
-                Ok(other) if other.body == body => "same".to_string(),
-                Ok(_) => format!(
-                    "differs (<a href=\"/ui/diff?a={}&amp;b={}\">diff</a>)",
-                    enc(&r.name),
-                    enc(here)
-                ),
-                Err(_) => "absent".to_string(),
-            };
-            let _ = write!(
-                out,
-                "<li><a href=\"/ui/backups/{}\">{}</a>: {state}</li>",
-                enc(&r.name),
-                esc(&r.name)
-            );
+        html! {
+            h2 { "In other backups" }
+            ul {
+                @for r in rows.iter().filter(|r| r.name != here).take(20) {
+                    @let path = self.backup_path(&r.name);
+                    @let there = Backup::open_for_item(&path, query, &s).and_then(|b| b.item(query, &s));
+                    li {
+                        a href={ "/ui/backups/" (enc(&r.name)) } { (r.name) } ": "
+                        @match there {
+                            Ok(other) if other.body == body => "same",
+                            Ok(_) => {
+                                "differs ("
+                                a href={ "/ui/diff?a=" (enc(&r.name)) "&b=" (enc(here)) } { "diff" }
+                                ")"
+                            }
+                            Err(_) => "absent",
+                        }
+                    }
+                }
+            }
         }
-        out.push_str("</ul>");
-        out
     }
 
     fn search(&self, q: &HashMap<String, String>) -> Result<String, Status> {
         let get = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
-        let mut body = format!(
-            "<form method=\"get\" action=\"/ui/search\"><input name=\"resource\" placeholder=\"resource\" value=\"{}\">\
-<input name=\"namespace\" placeholder=\"namespace\" value=\"{}\"><input name=\"name\" placeholder=\"name glob\" value=\"{}\">\
-<input name=\"selector\" placeholder=\"label selector\" value=\"{}\"><button>Search</button></form>",
-            esc(&get("resource").unwrap_or_default()),
-            esc(&get("namespace").unwrap_or_default()),
-            esc(&get("name").unwrap_or_default()),
-            esc(&get("selector").unwrap_or_default())
-        );
-        if ["resource", "namespace", "name", "selector"]
-            .iter()
-            .all(|k| get(k).is_none())
-        {
-            return Ok(page("Search", &body));
+        let inputs = [
+            ("resource", "resource"),
+            ("namespace", "namespace"),
+            ("name", "name glob"),
+            ("selector", "label selector"),
+        ];
+        let form = html! {
+            form method="get" action="/ui/search" {
+                @for (k, hint) in inputs {
+                    input name=(k) placeholder=(hint) value=(get(k).unwrap_or_default());
+                }
+                button { "Search" }
+            }
+        };
+        if inputs.iter().all(|(k, _)| get(k).is_none()) {
+            return Ok(page("Search", form));
         }
         let filters = BackupFilters {
             include_namespaces: get("namespace").into_iter().collect(),
@@ -693,37 +697,27 @@ impl Ui {
             },
             &session(),
         )?;
-        if found.rows.is_empty() {
-            body.push_str("<p>No backup holds a match.</p>");
-        }
-        for b in &found.rows {
-            let _ = write!(
-                body,
-                "<h2><a href=\"/ui/backups/{}\">{}</a> <span class=\"muted\">{}</span></h2><ul>",
-                enc(&b.backup),
-                esc(&b.backup),
-                esc(b.started.as_deref().unwrap_or(""))
-            );
-            for i in &b.items {
-                let ns = i.namespace.as_deref().unwrap_or("_cluster");
-                let shown = match &i.namespace {
-                    Some(ns) => format!("{ns}/{}", i.name),
-                    None => i.name.clone(),
-                };
-                let _ = write!(
-                    body,
-                    "<li><a href=\"/ui/backups/{}/items/{}/{}/{}\">{} {}</a></li>",
-                    enc(&b.backup),
-                    enc(&i.resource),
-                    enc(ns),
-                    enc(&i.name),
-                    esc(&i.resource),
-                    esc(&shown)
-                );
+        let body = html! {
+            (form)
+            @if found.rows.is_empty() { p { "No backup holds a match." } }
+            @for b in &found.rows {
+                h2 {
+                    a href={ "/ui/backups/" (enc(&b.backup)) } { (b.backup) } " "
+                    span.muted { (b.started.as_deref().unwrap_or("")) }
+                }
+                ul {
+                    @for i in &b.items {
+                        li {
+                            a href={ "/ui/backups/" (enc(&b.backup)) "/items/" (enc(&i.resource)) "/"
+                                (enc(i.namespace.as_deref().unwrap_or("_cluster"))) "/" (enc(&i.name)) } {
+                                (item_key(&i.resource, i.namespace.as_deref(), &i.name))
+                            }
+                        }
+                    }
+                }
             }
-            body.push_str("</ul>");
-        }
-        Ok(page("Search", &body))
+        };
+        Ok(page("Search", body))
     }
 
     fn diff(self: &std::sync::Arc<Self>, q: &HashMap<String, String>) -> Result<String, Status> {
@@ -737,26 +731,24 @@ impl Ui {
             q.get("a").cloned().unwrap_or_default(),
             q.get("b").cloned().unwrap_or_default(),
         );
-        let options = |selected: &str| {
-            names
-                .iter()
-                .map(|n| {
-                    let sel = if n == selected { " selected" } else { "" };
-                    format!("<option{sel}>{}</option>", esc(n))
-                })
-                .collect::<String>()
-        };
         // Namespaces narrow the diff as `diff --include-namespaces` does (globs, comma-separated).
         let namespaces = q.get("namespaces").cloned().unwrap_or_default();
-        let body = format!(
-            "<form method=\"get\" action=\"/ui/diff\"><select name=\"a\">{}</select> → <select name=\"b\">{}</select> \
-             <label>namespaces <input name=\"namespaces\" value=\"{}\" placeholder=\"all\"></label> <button>Compare</button></form>",
-            options(&a),
-            options(&b),
-            esc(&namespaces)
-        );
+        let choose = |field: &str, selected: &str| {
+            html! {
+                select name=(field) {
+                    @for n in &names { option selected[n == selected] { (n) } }
+                }
+            }
+        };
+        let form = html! {
+            form method="get" action="/ui/diff" {
+                (choose("a", &a)) " → " (choose("b", &b)) " "
+                label { "namespaces " input name="namespaces" value=(namespaces) placeholder="all"; }
+                " " button { "Compare" }
+            }
+        };
         if a.is_empty() || b.is_empty() {
-            return Ok(page("Diff", &body));
+            return Ok(page("Diff", form));
         }
         for n in [&a, &b] {
             if !names.contains(n) {
@@ -776,7 +768,7 @@ impl Ui {
         };
         let key = format!("diff/{a}/{b}/{namespaces}");
         self.background(&key, &title, move |job| {
-            ui.diff_page(&a, &b, &filters, body, job)
+            ui.diff_page(&a, &b, &filters, form, job)
         })
     }
 
@@ -785,7 +777,7 @@ impl Ui {
         a: &str,
         b: &str,
         filters: &BackupFilters,
-        mut body: String,
+        form: Markup,
         job: &crate::jobs::Job,
     ) -> Result<String, Status> {
         let (pa, pb) = (self.backup_path(a), self.backup_path(b));
@@ -804,73 +796,62 @@ impl Ui {
             &Session::new(veloscope_core::Options::default(), job),
         )?;
         let r = d.report();
-        let _ = write!(
-            body,
-            "<p>{} added, {} removed, {} changed, {} unchanged.</p>",
-            r.added.len(),
-            r.removed.len(),
-            r.changed.len(),
-            r.unchanged
-        );
-        let key = |resource: &str, ns: Option<&str>, name: &str| match ns {
-            Some(ns) => format!("{} {}/{}", esc(resource), esc(ns), esc(name)),
-            None => format!("{} {}", esc(resource), esc(name)),
+        let show = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
         };
-        for (title, list) in [("Added", &r.added), ("Removed", &r.removed)] {
-            if !list.is_empty() {
-                let _ = write!(body, "<h2>{title}</h2><ul>");
-                for i in list.iter() {
-                    let _ = write!(body, "<li>{}</li>", key(i.resource, i.namespace, i.name));
-                }
-                body.push_str("</ul>");
+        let body = html! {
+            (form)
+            p {
+                (r.added.len()) " added, " (r.removed.len()) " removed, "
+                (r.changed.len()) " changed, " (r.unchanged) " unchanged."
             }
-        }
-        if !r.changed.is_empty() {
-            body.push_str("<h2>Changed</h2>");
-            for c in &r.changed {
-                let _ = write!(
-                    body,
-                    "<h3>{}</h3><table><tr><th>Field</th><th>Before</th><th>After</th></tr>",
-                    key(c.resource, c.namespace, c.name)
-                );
-                for ch in c.changes {
-                    let show = |v: &Value| match v {
-                        Value::String(s) => s.clone(),
-                        Value::Null => String::new(),
-                        other => other.to_string(),
-                    };
-                    // Multi-line strings read line by line: what was removed and added.
-                    let cells = match veloscope_core::diff::line_diff(&ch.old, &ch.new) {
-                        Some(lines) => {
-                            format!("<td colspan=\"2\"><pre>{}</pre></td>", line_html(&lines))
+            @for (title, list) in [("Added", &r.added), ("Removed", &r.removed)] {
+                @if !list.is_empty() {
+                    h2 { (title) }
+                    ul { @for i in list.iter() { li { (item_key(i.resource, i.namespace, i.name)) } } }
+                }
+            }
+            @if !r.changed.is_empty() {
+                h2 { "Changed" }
+                @for c in &r.changed {
+                    h3 { (item_key(c.resource, c.namespace, c.name)) }
+                    table {
+                        tr { th { "Field" } th { "Before" } th { "After" } }
+                        @for ch in c.changes {
+                            tr {
+                                td { (ch.path) }
+                                // Multi-line strings read line by line: what was removed and added.
+                                @match veloscope_core::diff::line_diff(&ch.old, &ch.new) {
+                                    Some(lines) => td colspan="2" { pre { (line_markup(&lines)) } },
+                                    None => {
+                                        td { pre { (show(&ch.old)) } }
+                                        td { pre { (show(&ch.new)) } }
+                                    }
+                                }
+                            }
                         }
-                        None => format!(
-                            "<td><pre>{}</pre></td><td><pre>{}</pre></td>",
-                            esc(&show(&ch.old)),
-                            esc(&show(&ch.new))
-                        ),
-                    };
-                    let _ = write!(body, "<tr><td>{}</td>{cells}</tr>", esc(&ch.path));
+                    }
                 }
-                body.push_str("</table>");
             }
-        }
-        Ok(page(&format!("Diff {a} → {b}"), &body))
+        };
+        Ok(page(&format!("Diff {a} → {b}"), body))
     }
 }
 
-/// A line diff as HTML: removed lines red with `-`, added green with `+`, `…` between runs.
-fn line_html(lines: &[(veloscope_core::diff::LineOp, String)]) -> String {
-    use veloscope_core::diff::LineOp;
-    lines
-        .iter()
-        .map(|(op, text)| match op {
-            LineOp::Same => format!("  {}\n", esc(text)),
-            LineOp::Removed => format!("<span class=\"del\">- {}</span>\n", esc(text)),
-            LineOp::Added => format!("<span class=\"add\">+ {}</span>\n", esc(text)),
-            LineOp::Gap => "  …\n".to_string(),
-        })
-        .collect()
+/// A line diff: removed lines red with `-`, added green with `+`, `…` between runs.
+fn line_markup(lines: &[(LineOp, String)]) -> Markup {
+    html! {
+        @for (op, text) in lines {
+            @match op {
+                LineOp::Same => { "  " (text) "\n" }
+                LineOp::Removed => { span.del { "- " (text) } "\n" }
+                LineOp::Added => { span.add { "+ " (text) } "\n" }
+                LineOp::Gap => { "  …\n" }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -878,12 +859,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn markup_is_escaped() {
-        assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+    fn values_are_escaped_and_links_encoded() {
+        let hostile = "<script>alert('x')</script>\"&";
+        let html = page(
+            hostile,
+            html! { a href={ "/ui/backups/" (enc(hostile)) } { (hostile) } },
         );
-        assert_eq!(enc("a b/c?d"), "a%20b%2Fc%3Fd");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert('x')&lt;/script&gt;&quot;&amp;"),
+            "{html}"
+        );
+        assert_eq!(enc("a b/c?d:e"), "a%20b%2Fc%3Fd:e");
     }
 
     #[test]
@@ -892,7 +879,7 @@ mod tests {
         let new = serde_json::json!("set -e\necho two\nexec app\n");
         let lines = veloscope_core::diff::line_diff(&old, &new).unwrap();
         assert_eq!(
-            line_html(&lines),
+            line_markup(&lines).into_string(),
             "  set -e\n<span class=\"del\">- echo &lt;one&gt;</span>\n\
              <span class=\"add\">+ echo two</span>\n  exec app\n"
         );
