@@ -30,8 +30,13 @@ fn help_names_every_command_and_each_has_a_man_page() {
         assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
     }
     let dir = tempfile::tempdir().unwrap();
+    // A link planted at a page's name: replaced, never written through.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("veloscope-ls.1")).unwrap();
     let out = veloscope(&["man", "--out", path_str(dir.path())]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
     for name in &names {
         let page = std::fs::read_to_string(dir.path().join(format!("veloscope-{name}.1")))
             .unwrap_or_else(|e| panic!("veloscope-{name}.1: {e}"));

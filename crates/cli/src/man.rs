@@ -118,7 +118,9 @@ pub fn run(a: &Args, out: &mut impl Write) -> Result<u8> {
             };
             let mut text = Vec::new();
             page(cmd, &name, &mut text)?;
-            std::fs::write(&file, text).with_context(|| file.display().to_string())?;
+            // Whole, and never through a link already at that name.
+            veloscope_core::atomic::write(&file, 0o644, &text)
+                .with_context(|| file.display().to_string())?;
         }
         return Ok(0);
     }
