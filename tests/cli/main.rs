@@ -14,6 +14,7 @@ mod ls_show;
 mod plan;
 mod preview;
 mod printers;
+mod quiet_answers;
 mod restore_actions;
 mod s3;
 mod serve;

@@ -5,6 +5,7 @@ use crate::filters::BackupFilters;
 use crate::{Backup, Error, Result, Session};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 use veloscope_archive::dump::group_resource;
 use veloscope_model::sidefiles::{BackupResults, ResourceList};
@@ -84,6 +85,29 @@ impl Location {
         {
             return Err(Error::usage(format!(
                 "{url}: this is the backups/ folder of a location; pass the location itself: {parent}"
+            )));
+        }
+        // A backup given where a location is expected would list nothing, silently.
+        let local = Path::new(trimmed.strip_prefix("file://").unwrap_or(trimmed));
+        let is_backup_folder =
+            local.join("velero-backup.json").is_file() && !local.join("backups").is_dir();
+        let named_backup = url.contains("://") && {
+            let segs: Vec<&str> = trimmed.split('/').collect();
+            segs.len() >= 2 && segs[segs.len() - 2] == "backups"
+        };
+        if local.is_file() {
+            return Err(Error::usage(format!(
+                "{url}: this is a file (a backup's tarball?), not a storage location; pass the folder that holds backups/"
+            )));
+        }
+        if is_backup_folder || named_backup {
+            let location = trimmed
+                .rsplitn(3, '/')
+                .nth(2)
+                .filter(|l| !l.is_empty())
+                .unwrap_or(".");
+            return Err(Error::usage(format!(
+                "{url}: this is one backup, not a storage location; pass the location: {location}"
             )));
         }
         Ok(Location {
@@ -218,16 +242,20 @@ impl Location {
         };
         let mut found = Vec::new();
         let Listing { rows, mut problems } = self.rows()?;
+        // Every kind and group-resource the searched backups hold: a name that is none of them
+        // (nor in the catalogue) is a typo, refused rather than answered with "none".
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut searched = 0usize;
         for row in rows {
             let mut items = Vec::new();
             let mut search = || -> Result<()> {
-                if selectors.is_empty() {
+                let list = if selectors.is_empty() {
+                    loc.get(&format!("backups/{0}/{0}-resource-list.json.gz", row.name))?
+                } else {
+                    None
+                };
+                if let Some(gz) = list {
                     // Fast path: the resource list names every item without reading the tarball.
-                    let Some(gz) =
-                        loc.get(&format!("backups/{0}/{0}-resource-list.json.gz", row.name))?
-                    else {
-                        return Ok(());
-                    };
                     let list: ResourceList = gunzip(&gz)
                         .map_err(|e| e.to_string())
                         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
@@ -237,6 +265,8 @@ impl Location {
                     for (gvk, names) in &list {
                         let (api, k) = gvk.rsplit_once('/').unwrap_or(("", gvk));
                         let gr = group_resource(&catalogue, api, k).0;
+                        seen.insert(k.to_ascii_lowercase());
+                        seen.insert(gr.clone());
                         for entry in names {
                             let (ns, n) = match entry.split_once('/') {
                                 Some((ns, n)) => (Some(ns), n),
@@ -252,8 +282,9 @@ impl Location {
                         }
                     }
                 } else {
+                    // Labels, or no resource list (older releases, a lost side file): the archive
+                    // itself (its sidecar where there is one; remote ones are streamed).
                     let source = loc.backup(&row.name)?;
-                    // A local location's tarballs may have sidecars; remote ones are streamed.
                     let loaded: Backup = crate::sidecar::load(source, s, None)?;
                     let idx = &loaded.index;
                     for i in &idx.items {
@@ -262,8 +293,11 @@ impl Location {
                             i.kind.map_or("", |k| idx.str(k)),
                             idx.namespace(i),
                         );
+                        seen.insert(k.to_ascii_lowercase());
+                        seen.insert(gr.to_string());
                         if keep(gr, k, ns, &i.name)
-                            && selectors.iter().any(|s| s.matches(|key| idx.label(i, key)))
+                            && (selectors.is_empty()
+                                || selectors.iter().any(|s| s.matches(|key| idx.label(i, key))))
                         {
                             items.push(FoundItem {
                                 resource: gr.to_string(),
@@ -279,6 +313,7 @@ impl Location {
                 problems.push(e);
                 continue;
             }
+            searched += 1;
             items.sort_by(|a, b| {
                 (&a.resource, &a.namespace, &a.name).cmp(&(&b.resource, &b.namespace, &b.name))
             });
@@ -288,6 +323,30 @@ impl Location {
                     started: row.started,
                     items,
                 });
+            }
+        }
+        if found.is_empty() && searched > 0 {
+            let names = kind
+                .into_iter()
+                .chain(f.include_resources.iter().map(String::as_str));
+            for n in names {
+                let known = catalogue.resolve(n).is_some()
+                    || n.contains(['*', '?', '['])
+                    || seen.contains(&n.to_ascii_lowercase())
+                    || seen.iter().any(|g| g.split('.').next() == Some(n));
+                if !known {
+                    let nearest = veloscope_store::nearest(n, seen.iter().map(String::as_str))
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect();
+                    return Err(Error::NotFound {
+                        file: loc.url.clone(),
+                        message: format!(
+                            "no backup holds a resource or kind named {n:?}, and Kubernetes has none by that name"
+                        ),
+                        nearest,
+                    });
+                }
             }
         }
         Ok(Listing {

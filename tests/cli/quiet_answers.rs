@@ -1,0 +1,91 @@
+//! No quiet wrong answers: where a user would get "none" or an empty table for a slip of theirs or
+//! a gap of the backup, they get the answer, or a refusal that says what to do (exit 2).
+
+use crate::common::*;
+use fixture_gen::{Codec, Folder};
+use serde_json::json;
+
+/// A location of two backups; the older one lost its resource list (as older Velero releases
+/// wrote none).
+fn location() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, started) in [
+        ("old", "2024-01-01T00:00:00Z"),
+        ("new", "2024-01-02T00:00:00Z"),
+    ] {
+        Folder {
+            name,
+            codec: Codec::Gzip,
+            objects: vec![
+                obj("namespaces", "shop", json!({})),
+                obj(
+                    "deployments.apps",
+                    &format!("shop/web-{name}"),
+                    json!({"metadata": {"labels": {"app": "web"}}}),
+                ),
+            ],
+            extra_entries: vec![],
+            backup: Some(
+                json!({"apiVersion": "velero.io/v1", "kind": "Backup", "metadata": {"name": name},
+                "spec": {}, "status": {"phase": "Completed", "startTimestamp": started}}),
+            ),
+            results: json!({"errors": {}, "warnings": {}}),
+            volume_info: json!([]),
+        }
+        .write(tmp.path())
+        .expect("backup");
+    }
+    std::fs::remove_file(tmp.path().join("backups/old/old-resource-list.json.gz"))
+        .expect("remove the resource list");
+    tmp
+}
+
+/// `find` searches a backup without a resource list from its archive, with or without labels.
+#[test]
+fn find_searches_backups_without_a_resource_list() {
+    let loc = location();
+    let l = path_str(loc.path());
+    for extra in [&[][..], &["-l", "app=web"][..]] {
+        let args = [
+            &["find", l, "--kind", "Deployment", "-o", "json"][..],
+            extra,
+        ]
+        .concat();
+        let found = json(&args);
+        let backups: Vec<&str> = found
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter_map(|r| r["backup"].as_str())
+            .collect();
+        assert_eq!(backups, ["new", "old"], "{args:?}: {found}");
+    }
+}
+
+/// A backup folder where a location is expected, and a resource typo, are refused with the fix.
+#[test]
+fn wrong_folder_levels_and_typos_are_refused() {
+    let loc = location();
+    let backup = loc.path().join("backups/new");
+    for cmd in ["backups", "find", "restores"] {
+        let err = refused(&[cmd, path_str(&backup)], "this is one backup");
+        assert!(err.contains(path_str(loc.path())), "{err}");
+    }
+    let err = refused(
+        &["find", path_str(loc.path()), "--kind", "deploymnets"],
+        "no backup holds a resource or kind named \"deploymnets\"",
+    );
+    assert!(err.contains("deployment"), "the nearest name: {err}");
+    refused(
+        &[
+            "find",
+            path_str(loc.path()),
+            "--include-resources",
+            "deploymnets",
+        ],
+        "deploymnets",
+    );
+    // A real kind that matches nothing is an answer, not an error.
+    let out = veloscope(&["find", path_str(loc.path()), "--kind", "ConfigMap"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
