@@ -89,3 +89,28 @@ fn wrong_folder_levels_and_typos_are_refused() {
     let out = veloscope(&["find", path_str(loc.path()), "--kind", "ConfigMap"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
+
+/// `ls` with filter flags leaves out what Velero's backup rules leave out, and says so with the
+/// count per rule; without filter flags it lists everything the archive holds.
+#[test]
+fn ls_says_what_the_backup_rules_leave_out() {
+    let b = backup("edge-cases");
+    let out = veloscope(&["ls", path_str(&b), "-n", "edge", "-o", "name"]);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("2 archive items left out by Velero's backup rules")
+            && err.contains("1 being deleted")
+            && err.contains("1 exclude-from-backup label")
+            && err.contains("preview --explain"),
+        "{err}"
+    );
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let all = String::from_utf8_lossy(&veloscope(&["ls", path_str(&b), "-o", "name"]).stdout)
+        .into_owned();
+    assert!(
+        all.contains("pod/leaving") && all.contains("pod/skip-me"),
+        "{all}"
+    );
+    assert!(!listed.contains("pod/leaving"), "{listed}");
+}

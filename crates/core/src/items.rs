@@ -124,6 +124,7 @@ impl Backup {
             for w in selection::absent_resources(&sel.spec, &sel.resolver) {
                 s.observer.notice(&w);
             }
+            notice_backup_rules(&sel.preview.decisions, s);
             Some(sel.preview.decisions)
         } else {
             None
@@ -371,4 +372,32 @@ fn row<'a>(idx: &'a Index, i: &'a Item, via: Option<String>) -> ItemRow<'a> {
         item: i,
         index: idx,
     }
+}
+
+/// Says how many archive items the filters would list but Velero's backup rules leave out (as
+/// `preview` decides): an auditor asking what a backup holds must not miss them in silence.
+fn notice_backup_rules(decisions: &[Decision], s: &Session<'_>) {
+    use veloscope_select::Reason;
+    let mut by_rule: std::collections::BTreeMap<&str, usize> = Default::default();
+    for d in decisions {
+        if let Decision::Excluded(
+            r @ (Reason::ExcludeLabel
+            | Reason::BeingDeleted
+            | Reason::NamespaceNotActive
+            | Reason::Cohabiting),
+        ) = d
+        {
+            *by_rule.entry(r.as_str()).or_default() += 1;
+        }
+    }
+    if by_rule.is_empty() {
+        return;
+    }
+    let total: usize = by_rule.values().sum();
+    let rules: Vec<String> = by_rule.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    let items = if total == 1 { "item" } else { "items" };
+    s.observer.notice(&format!(
+        "{total} archive {items} left out by Velero's backup rules ({}), as a backup with these filters would leave them out; `preview --explain` lists them, and `ls` without filter flags lists everything the archive holds",
+        rules.join(", ")
+    ));
 }
