@@ -114,3 +114,48 @@ fn ls_says_what_the_backup_rules_leave_out() {
     );
     assert!(!listed.contains("pod/leaving"), "{listed}");
 }
+
+/// `validate` is strict by default, as kubectl is: a typo that would make a Restore restore
+/// everything fails CI, with the field it meant; `--field-validation Warn` relaxes it.
+#[test]
+fn validate_refuses_typos_by_default_and_names_the_field_meant() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("restore.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: velero.io/v1\nkind: Restore\nmetadata:\n  name: r\n  namespace: velero\nspec:\n  backupName: b\n  includedNamespace: [shop]\n",
+    )
+    .expect("write");
+    let out = veloscope(&["validate", path_str(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains(
+            "unknown field \"spec.includedNamespace\" (did you mean \"includedNamespaces\"?)"
+        ) && text.contains("1 document, 1 error, 0 warnings"),
+        "{text}"
+    );
+    let relaxed = veloscope(&["validate", path_str(&file), "--field-validation", "Warn"]);
+    assert_eq!(relaxed.status.code(), Some(0));
+}
+
+/// `extract -q` prints nothing: the files are the answer.
+#[test]
+fn extract_quiet_is_quiet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("out");
+    let out = veloscope(&[
+        "-q",
+        "extract",
+        path_str(&backup("edge-cases")),
+        path_str(&out_dir),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    assert!(
+        std::fs::read_dir(&out_dir)
+            .expect("written")
+            .next()
+            .is_some()
+    );
+}

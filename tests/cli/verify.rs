@@ -541,7 +541,7 @@ fn table_groups_by_severity_and_could_not_run_is_two() {
     assert!(text.starts_with("ERRORS (6)\nCODE"), "{text}");
     assert!(
         text.trim_end()
-            .ends_with("1 items, 6 errors, 0 warnings: FAILED"),
+            .ends_with("1 item, 6 errors, 0 warnings: FAILED"),
         "{text}"
     );
     assert_eq!(

@@ -28,12 +28,14 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
     let report = backup.extract(&a.filters, version, &a.dir, a.clean, s)?;
     match g.output.format {
+        // -q: the files are the answer, and the exit code says it went well.
+        Format::Table | Format::Wide if g.quiet => {}
         Format::Table | Format::Wide => {
             writeln!(
                 out,
-                "wrote {} objects of {} resources under {}",
-                report.objects,
-                report.resources.len(),
+                "wrote {} of {} under {}",
+                crate::output::count(report.objects as u64, "object"),
+                crate::output::count(report.resources.len() as u64, "resource"),
                 crate::output::escape(&report.dir)
             )?;
         }

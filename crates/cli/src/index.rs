@@ -24,10 +24,10 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     match g.output.format {
         Format::Table | Format::Wide => writeln!(
             out,
-            "wrote {}: {} items, {} seek points, {} ({} bytes per item)",
+            "wrote {}: {}, {}, {} ({} bytes per item)",
             Esc(&written.sidecar),
-            written.items,
-            written.seek_points,
+            crate::output::count(written.items as u64, "item"),
+            crate::output::count(written.seek_points as u64, "seek point"),
             human_bytes(written.bytes),
             written.bytes / (written.items.max(1) as u64)
         )?,

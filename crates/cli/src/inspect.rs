@@ -235,9 +235,9 @@ fn table(r: &Summary<'_>, out: &mut impl Write) -> Result<()> {
     kv(
         "Items",
         format!(
-            "{} ({} entries, {} uncompressed)",
+            "{} ({}, {} uncompressed)",
             r.items,
-            r.entries,
+            crate::output::count(r.entries as u64, "entry"),
             human_bytes(r.bytes)
         ),
     );

@@ -185,10 +185,10 @@ pub fn find(a: &FindArgs, g: &Global, s: &Session<'_>, out: &mut impl Write) -> 
         for b in &found {
             writeln!(
                 out,
-                "{} (started {}): {} items",
+                "{} (started {}): {}",
                 Esc(&b.backup),
                 Esc(b.started.as_deref().unwrap_or("<unknown>")),
-                b.items.len()
+                crate::output::count(b.items.len() as u64, "item")
             )?;
             let mut t = Table::new(&["  RESOURCE", "NAMESPACE", "NAME"]);
             for i in &b.items {

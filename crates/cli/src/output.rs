@@ -432,3 +432,27 @@ pub fn human_bytes(n: u64) -> String {
         format!("{v:.1} {}", UNITS[u])
     }
 }
+
+/// `1 item`, `2 items`, `1 entry`, `3 entries`: a count and its noun, singular or plural.
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    match noun.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'o', 'u']) => format!("{n} {stem}ies"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn singular_and_plural() {
+        assert_eq!(super::count(1u64, "item"), "1 item");
+        assert_eq!(super::count(0u64, "item"), "0 items");
+        assert_eq!(super::count(2u64, "entry"), "2 entries");
+        assert_eq!(super::count(1u64, "entry"), "1 entry");
+        assert_eq!(super::count(3u64, "seek point"), "3 seek points");
+    }
+}

@@ -13,7 +13,7 @@ pub struct Args {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// What unknown and duplicate fields are: errors (Strict), warnings (Warn), nothing (Ignore).
-    #[arg(long, value_enum, default_value_t = FieldValidationArg::Warn)]
+    #[arg(long, value_enum, default_value_t = FieldValidationArg::Strict)]
     pub field_validation: FieldValidationArg,
     /// Evaluate each Backup and Schedule against this backup (or a storage location's newest
     /// backup) and warn about filters that select nothing there.
@@ -80,7 +80,10 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             let docs: usize = reports.iter().map(|r| r.documents.len()).sum();
             writeln!(
                 out,
-                "{docs} documents, {errors} errors, {warnings} warnings"
+                "{}, {}, {}",
+                crate::output::count(docs as u64, "document"),
+                crate::output::count(errors as u64, "error"),
+                crate::output::count(warnings as u64, "warning")
             )?;
         }
         _ => emit(out, &g.output, reports)?,

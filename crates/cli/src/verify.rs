@@ -100,9 +100,11 @@ fn table(r: &VerifyReport, (errors, warnings): (usize, usize), out: &mut impl Wr
     };
     writeln!(
         out,
-        "{}: {} items, {errors} errors, {warnings} warnings: {verdict}",
+        "{}: {}, {}, {}: {verdict}",
         Esc(&r.file),
-        r.items,
+        crate::output::count(r.items as u64, "item"),
+        crate::output::count(errors as u64, "error"),
+        crate::output::count(warnings as u64, "warning"),
     )?;
     Ok(())
 }

@@ -151,8 +151,9 @@ pub fn check_object(
                     path,
                     message,
                 }),
-                Problem::Unknown { path } => {
-                    out.extend(field(path.clone(), format!("unknown field {path:?}")))
+                Problem::Unknown { path, nearest } => {
+                    let hint = nearest.map_or(String::new(), |n| format!(" (did you mean {n:?}?)"));
+                    out.extend(field(path.clone(), format!("unknown field {path:?}{hint}")))
                 }
                 Problem::Deprecated { path, note } => out.push(Finding {
                     severity: Severity::Warning,

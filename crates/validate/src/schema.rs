@@ -10,7 +10,11 @@ pub enum Problem {
     /// A schema violation: always an error.
     Invalid { path: String, message: String },
     /// A field the schema does not know.
-    Unknown { path: String },
+    /// A field the schema does not have; `nearest`, a known field it may be a typo of.
+    Unknown {
+        path: String,
+        nearest: Option<String>,
+    },
     /// A field the schema marks deprecated.
     Deprecated { path: String, note: String },
 }
@@ -209,12 +213,30 @@ pub fn validate(schema: &Value, v: &Value, path: &str, out: &mut Vec<Problem>) {
                     (None, Some(Value::Bool(true))) => {}
                     _ if preserve => {}
                     _ if props.is_none() && schema.get("type").is_none() => {}
-                    _ => out.push(Problem::Unknown { path: child_path }),
+                    _ => out.push(Problem::Unknown {
+                        path: child_path,
+                        nearest: props.and_then(|p| nearest_field(k, p.keys())),
+                    }),
                 }
             }
         }
         _ => {}
     }
+}
+
+/// The known field closest to `name` by edit distance (a typo's fix), if one is close enough.
+fn nearest_field<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(2);
+    known
+        .map(|k| {
+            (
+                strsim::levenshtein(&name.to_ascii_lowercase(), &k.to_ascii_lowercase()),
+                k,
+            )
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| k.clone())
 }
 
 #[cfg(test)]
@@ -248,7 +270,7 @@ mod tests {
             .iter()
             .map(|p| match p {
                 Problem::Invalid { path, message } => format!("{path}: {message}"),
-                Problem::Unknown { path } => format!("unknown field \"{path}\""),
+                Problem::Unknown { path, .. } => format!("unknown field \"{path}\""),
                 Problem::Deprecated { path, .. } => format!("deprecated {path}"),
             })
             .collect();
