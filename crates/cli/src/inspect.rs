@@ -237,7 +237,7 @@ fn table(r: &Summary<'_>, out: &mut impl Write) -> Result<()> {
         format!(
             "{} ({}, {} uncompressed)",
             r.items,
-            crate::output::count(r.entries as u64, "entry"),
+            crate::output::count(r.entries, "entry"),
             human_bytes(r.bytes)
         ),
     );
