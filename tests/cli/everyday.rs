@@ -414,6 +414,24 @@ fn label_columns_and_sorting() {
     assert_eq!(sorted_by(".metadata.name", "name"), by_name);
     let kinds = sorted_by(".kind", "kind");
     assert!(kinds.windows(2).all(|w| w[0] <= w[1]), "{kinds:?}");
-    let out = veloscope(&["ls", src, "--sort-by", ".spec.replicas"]);
-    assert_eq!(out.status.code(), Some(2));
+    // Any other path sorts by the stored objects, as kubectl's --sort-by does.
+    let out = veloscope(&[
+        "ls",
+        src,
+        "pods",
+        "-A",
+        "--sort-by",
+        ".metadata.creationTimestamp",
+        "-o",
+        "custom-columns=T:.metadata.creationTimestamp",
+        "--no-headers",
+    ]);
+    let times: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(times.len() > 3, "{times:?}");
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    let out = veloscope(&["ls", src, "--sort-by", ".spec[?(@"]);
+    assert_eq!(out.status.code(), Some(2), "a malformed path is refused");
 }

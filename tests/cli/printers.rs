@@ -168,10 +168,7 @@ fn custom_columns_make_a_row_per_object() {
         "{out}"
     );
     let names = text(&["preview", src, "-n", "shop", "-o", "name"]);
-    assert!(
-        names.lines().any(|l| l == "deployments.apps/web"),
-        "{names}"
-    );
+    assert!(names.lines().any(|l| l == "deployment.apps/web"), "{names}");
 }
 
 #[test]

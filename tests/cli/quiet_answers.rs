@@ -159,3 +159,83 @@ fn extract_quiet_is_quiet() {
             .is_some()
     );
 }
+
+/// kubectl's habits: a resource type as `kubectl get` takes it, `-o name` in kubectl's spelling
+/// everywhere, logrus's `warn`, `serve --listen localhost:PORT`, and a hint that names the
+/// command whose flag was wrong.
+#[test]
+fn kubectl_habits_work() {
+    let k3s = backup("k3s-124");
+    let src = path_str(&k3s);
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = veloscope(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let typed = names(&["ls", src, "deploy,svc", "-n", "kube-system", "-o", "name"]);
+    let flagged = names(&[
+        "ls",
+        src,
+        "--include-resources",
+        "deploy,svc",
+        "-n",
+        "kube-system",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(typed, flagged);
+    assert!(
+        typed.contains(&"deployment.apps/coredns".to_string()),
+        "{typed:?}"
+    );
+    assert!(typed.contains(&"service/kube-dns".to_string()), "{typed:?}");
+    let previewed = names(&[
+        "preview",
+        src,
+        "-n",
+        "kube-system",
+        "--include-resources",
+        "deploy",
+        "-o",
+        "name",
+    ]);
+    assert!(
+        previewed.contains(&"deployment.apps/coredns".to_string()),
+        "{previewed:?}"
+    );
+    let planned = names(&[
+        "plan",
+        src,
+        "-n",
+        "kube-system",
+        "--include-resources",
+        "deploy",
+        "-o",
+        "name",
+    ]);
+    assert!(
+        planned.contains(&"deployment.apps/coredns".to_string()),
+        "{planned:?}"
+    );
+    // logrus's ParseLevel takes warn for warning.
+    let loc = location();
+    let folder = loc.path().join("backups/new");
+    let lines = "time=\"2022-11-29T08:15:40Z\" level=info msg=\"fine\"\ntime=\"2022-11-29T08:15:41Z\" level=warning msg=\"careful\"\n";
+    std::fs::write(
+        folder.join("new-logs.gz"),
+        fixture_gen::gzip(lines.as_bytes()).expect("gzip"),
+    )
+    .expect("write");
+    let warned = names(&["logs", path_str(&folder), "--level", "warn"]);
+    assert!(warned.iter().any(|l| l.contains("careful")), "{warned:?}");
+    assert!(!warned.iter().any(|l| l.contains("fine")), "{warned:?}");
+    // serve: localhost:PORT is an address; a bad one names `veloscope serve --help`.
+    let err = refused(
+        &["serve", src, "--listen", "localhost:x"],
+        "not a port number",
+    );
+    assert!(err.contains("'veloscope serve --help'"), "{err}");
+}

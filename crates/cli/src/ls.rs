@@ -12,6 +12,10 @@ use veloscope_jsonpath::ItemPieces;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     pub source: PathBuf,
+    /// Resource types, as `kubectl get` takes them (`pods`, `deploy,svc`): the same as
+    /// --include-resources.
+    #[arg(value_name = "TYPE", value_delimiter = ',')]
+    pub types: Vec<String>,
     #[command(flatten)]
     pub filters: BackupFilters,
     /// Velero release whose rules apply (MAJOR.MINOR).
@@ -26,8 +30,9 @@ pub struct Args {
     /// A column per label key, its value in each row (kubectl's `-L`).
     #[arg(short = 'L', long, value_delimiter = ',', value_name = "KEY")]
     pub label_columns: Vec<String>,
-    /// Sort by a field, as kubectl's `--sort-by`: `.metadata.name`, `.metadata.namespace`,
-    /// `.kind`, `.apiVersion`, `.metadata.labels.KEY` (or `{…}` around it).
+    /// Sort by a JSONPath, as kubectl's `--sort-by` (`.metadata.creationTimestamp`,
+    /// `{.spec.replicas}`): names, kinds and labels from the index, any other field from the
+    /// stored objects.
     #[arg(long, value_name = "JSONPATH")]
     pub sort_by: Option<String>,
 }
@@ -35,32 +40,63 @@ pub struct Args {
 /// What a row sorts by.
 type SortKey<'a> = Box<dyn Fn(&veloscope_core::items::ItemRow<'a>) -> String + 'a>;
 
-/// The sort key of a row for a `--sort-by` path, or why the path is not one ls can sort by.
-fn sort_key<'a>(path: &str) -> Result<SortKey<'a>> {
+/// The sort key of a row for a `--sort-by` path the index answers (names, kinds, labels), or
+/// None for a path only the stored objects answer.
+fn index_sort_key<'a>(path: &str) -> Option<SortKey<'a>> {
     let p = path.trim().trim_start_matches('{').trim_end_matches('}');
     let p = p.strip_prefix('.').unwrap_or(p).to_string();
-    Ok(match p.as_str() {
+    Some(match p.as_str() {
         "metadata.name" | "name" => Box::new(|r| r.name.to_string()),
         "metadata.namespace" | "namespace" => Box::new(|r| r.namespace.unwrap_or("").to_string()),
         "kind" => Box::new(|r| r.kind.unwrap_or("").to_string()),
         "apiVersion" => Box::new(|r| r.api_version.unwrap_or("").to_string()),
         "resource" => Box::new(|r| r.resource.to_string()),
-        other => match other.strip_prefix("metadata.labels.") {
-            Some(key) => {
-                let key = key.trim_matches(['\'', '"']).to_string();
-                Box::new(move |r| {
-                    r.labels
-                        .get(key.as_str())
-                        .copied()
-                        .unwrap_or("")
-                        .to_string()
-                })
+        other => {
+            let key = other.strip_prefix("metadata.labels.")?;
+            let key = key.trim_matches(['\'', '"']).to_string();
+            if key.contains(['[', ']', '*']) {
+                return None;
             }
-            None => anyhow::bail!(
-                "--sort-by {path:?}: ls sorts by .metadata.name, .metadata.namespace, .kind, .apiVersion or .metadata.labels.KEY"
-            ),
-        },
+            Box::new(move |r| {
+                r.labels
+                    .get(key.as_str())
+                    .copied()
+                    .unwrap_or("")
+                    .to_string()
+            })
+        }
     })
+}
+
+/// Sorts rows by any JSONPath over the stored objects, as kubectl's `--sort-by` does (missing
+/// values first, numbers by value), reading each object once and keeping only its key.
+fn sort_by_objects(
+    backup: &Backup,
+    rows: &mut Vec<ItemRow<'_>>,
+    path: &veloscope_jsonpath::Path,
+    s: &Session<'_>,
+) -> Result<()> {
+    let at: HashMap<(&str, Option<&str>, &str), usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.resource, r.namespace, r.name), i))
+        .collect();
+    let mut keys: Vec<Option<serde_json::Value>> = vec![None; rows.len()];
+    backup.each_body_of(rows, s, &mut |c| {
+        let key = (c.gr.as_str(), c.namespace.as_deref(), c.name.as_str());
+        if let Some(&i) = at.get(&key) {
+            let v: serde_json::Value = serde_json::from_slice(&c.body).map_err(|e| {
+                veloscope_core::Error::input(&c.entry, format!("invalid JSON: {e}"))
+            })?;
+            keys[i] = path.eval(&v).first().map(|k| (*k).clone());
+        }
+        Ok(())
+    })?;
+    let mut keyed: Vec<(Option<serde_json::Value>, ItemRow<'_>)> =
+        keys.into_iter().zip(rows.drain(..)).collect();
+    keyed.sort_by(|x, y| veloscope_jsonpath::compare(x.0.as_ref(), y.0.as_ref()));
+    rows.extend(keyed.into_iter().map(|(_, r)| r));
+    Ok(())
 }
 
 /// Past this many objects, a template that reads the list as a whole (not item by item) is
@@ -135,35 +171,29 @@ fn templated(
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let version = veloscope_core::velero_version(&a.velero_version)?;
-    let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
-    let mut rows = backup.items(&a.filters, version, s)?;
+    let mut filters = a.filters.clone();
+    filters.include_resources.extend(a.types.iter().cloned());
+    let backup = Backup::open_for_items(&a.source, &filters, s)?;
+    let mut rows = backup.items(&filters, version, s)?;
     if let Some(glob) = &a.name {
         veloscope_core::items::retain_named(&mut rows, glob);
     }
     if let Some(path) = &a.sort_by {
-        let key = sort_key(path)?;
-        rows.sort_by_cached_key(|r| key(r));
+        match index_sort_key(path) {
+            Some(key) => rows.sort_by_cached_key(|r| key(r)),
+            None => {
+                let parsed = veloscope_jsonpath::Path::parse_relaxed(path)
+                    .map_err(|e| anyhow::anyhow!("--sort-by: {e}"))?;
+                sort_by_objects(&backup, &mut rows, &parsed, s)?;
+            }
+        }
     }
     if g.output.format == Format::Name {
-        // kubectl's spelling: the lower-case kind, its group, the name.
-        let name = |r: &veloscope_core::items::ItemRow<'_>| {
-            let group = r.resource.split_once('.').map(|(_, g)| g);
-            let kind = r.kind.map_or_else(
-                || {
-                    r.resource
-                        .split('.')
-                        .next()
-                        .unwrap_or(r.resource)
-                        .to_string()
-                },
-                str::to_lowercase,
-            );
-            match group {
-                Some(g) => format!("{kind}.{g}/{}", r.name),
-                None => format!("{kind}/{}", r.name),
-            }
-        };
-        crate::output::names(out, rows.iter().map(name))?;
+        crate::output::names(
+            out,
+            rows.iter()
+                .map(|r| crate::output::kubectl_name(r.resource, r.kind, r.name)),
+        )?;
         return Ok(0);
     }
     if let Some(t) = &g.output.template {

@@ -44,7 +44,10 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprint!("{}", usage_error(&e.render().to_string()));
+            eprint!(
+                "{}",
+                usage_error(&e.render().to_string(), &subcommand_given())
+            );
             return ExitCode::from(2);
         }
     };
@@ -73,7 +76,7 @@ fn main() -> ExitCode {
 
 /// A command-line mistake as one line, then a hint: clap's message with its lists folded in,
 /// its tip if it has one, and the command whose `--help` shows the flags.
-fn usage_error(rendered: &str) -> String {
+fn usage_error(rendered: &str, given: &str) -> String {
     let (message, rest) = rendered.split_once("\n\nUsage:").unwrap_or((rendered, ""));
     let message = message
         .split("\n\nFor more information")
@@ -90,16 +93,28 @@ fn usage_error(rendered: &str) -> String {
         .split_whitespace()
         .take_while(|w| !w.starts_with(['<', '[', '-']))
         .collect();
-    let command = if command.is_empty() {
-        "veloscope".to_string()
-    } else {
+    let command = if !command.is_empty() {
         command.join(" ")
+    } else if !given.is_empty() {
+        format!("veloscope {given}")
+    } else {
+        "veloscope".to_string()
     };
     let mut out = format!("error: {}\n", output::escape(&said.join(" ")));
     for tip in tips {
         out += &format!("hint: {}\n", output::escape(tip));
     }
     out + &format!("hint: '{command} --help' lists its arguments and flags\n")
+}
+
+/// The subcommand named on the command line, when clap's message does not say (a bad value).
+fn subcommand_given() -> String {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    std::env::args()
+        .skip(1)
+        .find(|a| cli.find_subcommand(a).is_some())
+        .unwrap_or_default()
 }
 
 fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {

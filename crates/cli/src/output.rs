@@ -445,6 +445,22 @@ pub fn count(n: impl Into<u64>, noun: &str) -> String {
     }
 }
 
+/// kubectl's `-o name` spelling: the lower-case kind, its group, the name (`deployment.apps/web`);
+/// the plural stands in for a kind nobody knows.
+pub fn kubectl_name(resource: &str, kind: Option<&str>, name: &str) -> String {
+    let group = resource.split_once('.').map(|(_, g)| g);
+    let kind = kind.map(str::to_lowercase).unwrap_or_else(|| {
+        veloscope_core::builtin_kind(resource).map_or_else(
+            || resource.split('.').next().unwrap_or(resource).to_string(),
+            |k| k.to_lowercase(),
+        )
+    });
+    match group {
+        Some(g) => format!("{kind}.{g}/{name}"),
+        None => format!("{kind}/{name}"),
+    }
+}
+
 #[cfg(test)]
 mod count_tests {
     #[test]

@@ -29,7 +29,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             report
                 .steps
                 .iter()
-                .map(|s| format!("{}/{}", s.resource, s.name)),
+                .map(|s| crate::output::kubectl_name(&s.resource, None, &s.name)),
         )?,
         _ => crate::output::emit_rows(out, &g.output, &report, "steps")?,
     }

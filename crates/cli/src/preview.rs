@@ -46,7 +46,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             report
                 .included
                 .iter()
-                .map(|i| format!("{}/{}", i.resource, i.name)),
+                .map(|i| crate::output::kubectl_name(i.resource, i.kind, i.name)),
         )?,
         _ => crate::output::emit_rows(out, &g.output, &report, "included")?,
     }

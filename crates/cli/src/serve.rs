@@ -14,7 +14,7 @@ pub struct Args {
     /// A backup (served at the root), or a storage location (each backup under /backups/NAME/).
     pub source: PathBuf,
     /// Address to listen on. Anything but loopback needs --tls-cert and --tls-key.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = parse_listen)]
     pub listen: SocketAddr,
     /// The bearer token clients must send; generated into this file (mode 0600) when it does not
     /// exist. Without it, a new token is made at start (and written into the kubeconfig).
@@ -41,6 +41,20 @@ pub struct Args {
     /// Show Secret values in the API and the web UI (they are redacted unless this is given).
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+/// `IP:PORT`, `[IPv6]:PORT`, or `localhost:PORT` (loopback, as kubectl users write it).
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    match text.rsplit_once(':') {
+        Some((host, port)) if host.eq_ignore_ascii_case("localhost") => port
+            .parse::<u16>()
+            .map(|p| SocketAddr::from(([127, 0, 0, 1], p)))
+            .map_err(|_| format!("{port:?} is not a port number")),
+        _ => Err("an address as IP:PORT, [IPv6]:PORT or localhost:PORT".into()),
+    }
 }
 
 /// Is `source` a storage location rather than one backup? A folder with a `backups/` folder, or

@@ -120,6 +120,13 @@ pub fn manifest_value(text: &str) -> Result<serde_json::Value> {
     veloscope_model::manifest::first_document(text).map_err(|e| Error::usage(e.to_string()))
 }
 
+/// The kind of a built-in group-resource (`deployments.apps` → `Deployment`), from the catalogue.
+pub fn builtin_kind(group_resource: &str) -> Option<String> {
+    veloscope_model::Catalogue::builtin()
+        .get(group_resource)
+        .map(|i| i.kind.clone())
+}
+
 pub fn velero_version(text: &str) -> Result<veloscope_select::VeleroVersion> {
     text.parse().map_err(Error::Usage)
 }

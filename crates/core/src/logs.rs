@@ -75,9 +75,18 @@ pub fn fields(line: &str) -> BTreeMap<String, String> {
     out
 }
 
+/// logrus takes `warn` for `warning` (its ParseLevel), in flags and in log lines alike.
+fn canonical_level(l: &str) -> &str {
+    if l.eq_ignore_ascii_case("warn") {
+        "warning"
+    } else {
+        l
+    }
+}
+
 impl LogFilter {
     fn keeps(&self, line: &str, f: &BTreeMap<String, String>) -> bool {
-        let rank = |l: &str| LEVELS.iter().position(|x| *x == l);
+        let rank = |l: &str| LEVELS.iter().position(|x| *x == canonical_level(l));
         if let Some(min) = self.level.as_deref().and_then(rank) {
             let level = f.get("level").map(String::as_str).unwrap_or("info");
             if rank(level).is_some_and(|r| r < min) {
@@ -96,8 +105,8 @@ impl LogFilter {
     /// Checks the level name (one of logrus's).
     pub fn check(&self) -> Result<()> {
         match &self.level {
-            Some(l) if !LEVELS.contains(&l.as_str()) => Err(Error::usage(format!(
-                "unknown --level {l:?}: one of {}",
+            Some(l) if !LEVELS.contains(&canonical_level(l)) => Err(Error::usage(format!(
+                "unknown --level {l:?}: one of {} (or warn)",
                 LEVELS.join(", ")
             ))),
             _ => Ok(()),

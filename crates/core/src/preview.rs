@@ -35,6 +35,9 @@ pub struct ItemOut<'a> {
     pub resource: &'a str,
     pub namespace: Option<&'a str>,
     pub name: &'a str,
+    /// Its kind, as stored (for kubectl's `-o name` spelling; not part of the JSON contract).
+    #[serde(skip)]
+    pub kind: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +100,7 @@ fn item_out<'a>(idx: &'a Index, at: usize) -> ItemOut<'a> {
         resource: idx.gr(i),
         namespace: idx.namespace(i),
         name: &i.name,
+        kind: i.kind.map(|k| idx.str(k)),
         via: None,
         reason: None,
     }
@@ -339,6 +343,7 @@ fn build_report<'a>(
                 resource: e.resource,
                 namespace: e.namespace,
                 name: e.name,
+                kind: e.kind,
                 via: None,
                 reason: e.reason,
             })
