@@ -354,10 +354,12 @@ fn inspect_details_shows_what_the_side_files_say() {
         "error backing up pod web: timed out"
     );
     assert_eq!(v["details"]["volumes"][0]["pv"], "pv-1");
-    assert!(
-        json(&["inspect", src, "-o", "json"])
-            .get("details")
-            .is_none()
+    // Without --details, what `velero backup describe` shows by default: no volumes.
+    let basic = json(&["inspect", src, "-o", "json"]);
+    assert!(basic["details"].get("volumes").is_none(), "{basic}");
+    assert_eq!(
+        basic["details"]["errors"]["namespaces"]["app"][0],
+        "error backing up pod web: timed out"
     );
 }
 

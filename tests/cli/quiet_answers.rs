@@ -239,3 +239,79 @@ fn kubectl_habits_work() {
     );
     assert!(err.contains("'veloscope serve --help'"), "{err}");
 }
+
+/// `inspect` shows what `velero backup describe` shows without `--details`: the Backup's labels
+/// and annotations, and the errors and warnings with their messages, in the table and in JSON.
+#[test]
+fn inspect_shows_messages_by_default() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = Folder {
+        name: "b",
+        codec: Codec::Gzip,
+        objects: vec![obj("configmaps", "app/c", json!({}))],
+        extra_entries: vec![],
+        backup: Some(json!({"apiVersion": "velero.io/v1", "kind": "Backup",
+            "metadata": {"name": "b", "labels": {"velero.io/schedule-name": "nightly"},
+                "annotations": {"note": "quarterly"}},
+            "spec": {}, "status": {"phase": "PartiallyFailed", "errors": 1, "warnings": 0}})),
+        results: json!({"errors": {"namespaces": {"app": ["error backing up pod web: timed out"]}},
+                        "warnings": {}}),
+        volume_info: json!([]),
+    }
+    .write(tmp.path())
+    .expect("folder");
+    let src = path_str(&dir);
+    let out = veloscope(&["inspect", src]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for want in [
+        "velero.io/schedule-name=nightly",
+        "note=quarterly",
+        "app: error backing up pod web: timed out",
+    ] {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+    assert!(!text.contains("Resource List"), "that is --details: {text}");
+    let v = json(&["inspect", src, "-o", "json"]);
+    assert_eq!(
+        v["details"]["errors"]["namespaces"]["app"][0],
+        "error backing up pod web: timed out"
+    );
+    assert_eq!(v["details"]["labels"]["velero.io/schedule-name"], "nightly");
+    assert!(v["details"].get("resourceList").is_none(), "{v}");
+}
+
+/// A flood of reader warnings is capped in the table, with a count of the rest; JSON lists all.
+#[test]
+fn inspect_caps_a_flood_of_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("stray.tar");
+    let mut builder = tar::Builder::new(Vec::new());
+    for i in 0..500 {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(2);
+        h.set_mode(0o644);
+        h.set_cksum();
+        builder
+            .append_data(&mut h, format!("stray/file-{i}.txt"), &b"{}"[..])
+            .expect("entry");
+    }
+    std::fs::write(&path, builder.into_inner().expect("tar")).expect("write");
+    let out = veloscope(&["inspect", path_str(&path)]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.lines().count() < 60, "{text}");
+    assert!(text.contains("… and 490 more of this kind"), "{text}");
+    let v = json(&["inspect", path_str(&path), "-o", "json"]);
+    assert_eq!(v["warnings"].as_array().map(Vec::len), Some(500));
+}
+
+/// `backups` marks a backup whose expiration has passed, as the UI does.
+#[test]
+fn backups_marks_expired_ones() {
+    let out = veloscope(&["backups", path_str(&fixture("bsl"))]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("k3s-124") && l.contains("2022-12-29T07:29:44Z (expired)")),
+        "{text}"
+    );
+}

@@ -12,41 +12,76 @@ use veloscope_core::{Backup, Part, Session};
 pub struct Args {
     /// A backup tarball (.tar.gz, .tar.zst, .tar) or a backup folder (…/backups/NAME/).
     pub source: PathBuf,
-    /// Also the sections of `velero backup describe --details`: labels and annotations, errors
-    /// and warnings with their messages, volumes, the resource list.
+    /// Also the rest of `velero backup describe --details`: volumes, hooks, item operations, the
+    /// resource list. (Labels, annotations, errors and warnings with their messages are shown
+    /// always, as `velero backup describe` shows them.)
     #[arg(long)]
     pub details: bool,
 }
 
-/// The summary, and the details when asked for (under `details` in JSON and YAML).
+/// The summary, and for a backup folder the details (under `details` in JSON and YAML): what
+/// `velero backup describe` shows by default, or everything with `--details`.
 #[derive(serde::Serialize)]
 struct Report<'a> {
     #[serde(flatten)]
     summary: &'a Summary<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    details: Option<&'a BackupDetails>,
+    details: Option<Described<'a>>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Described<'a> {
+    All(&'a BackupDetails),
+    Basics(Basics<'a>),
+}
+
+/// The sections `velero backup describe` shows without `--details`.
+#[derive(serde::Serialize)]
+struct Basics<'a> {
+    labels: &'a std::collections::BTreeMap<String, String>,
+    annotations: &'a std::collections::BTreeMap<String, String>,
+    errors: &'a Option<veloscope_core::details::Messages>,
+    warnings: &'a Option<veloscope_core::details::Messages>,
 }
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     // A summary needs no item from a sidecar: its head has every count.
     let backup = Backup::open_with(&a.source, s, Part::Sections(&|_, _, _| false), None)?;
     let report = backup.summary()?;
-    let details = if a.details { backup.details()? } else { None };
+    let details = backup.details()?;
     match g.output.format {
         Format::Table | Format::Wide => {
             table(&report, out)?;
             if let Some(d) = &details {
-                details_table(d, out)?;
+                basics_table(d, out)?;
+                if a.details {
+                    details_table(d, out)?;
+                }
             }
         }
-        _ => emit(
-            out,
-            &g.output,
-            &Report {
-                summary: &report,
-                details: details.as_ref(),
-            },
-        )?,
+        _ => {
+            let described = details.as_ref().map(|d| {
+                if a.details {
+                    Described::All(d)
+                } else {
+                    Described::Basics(Basics {
+                        labels: &d.labels,
+                        annotations: &d.annotations,
+                        errors: &d.errors,
+                        warnings: &d.warnings,
+                    })
+                }
+            });
+            emit(
+                out,
+                &g.output,
+                &Report {
+                    summary: &report,
+                    details: described,
+                },
+            )?
+        }
     }
     Ok(0)
 }
@@ -86,7 +121,8 @@ fn messages(
     Ok(())
 }
 
-fn details_table(d: &BackupDetails, out: &mut impl Write) -> Result<()> {
+/// Labels, annotations, and the errors and warnings with their messages.
+fn basics_table(d: &BackupDetails, out: &mut impl Write) -> Result<()> {
     let pairs = |m: &std::collections::BTreeMap<String, String>| {
         if m.is_empty() {
             "<none>".to_string()
@@ -101,6 +137,11 @@ fn details_table(d: &BackupDetails, out: &mut impl Write) -> Result<()> {
     writeln!(out, "Annotations:  {}", pairs(&d.annotations))?;
     messages(out, "Errors", &d.errors)?;
     messages(out, "Warnings", &d.warnings)?;
+    Ok(())
+}
+
+/// The rest of `velero backup describe --details`.
+fn details_table(d: &BackupDetails, out: &mut impl Write) -> Result<()> {
     writeln!(out, "\nBackup Volumes:")?;
     if d.volumes.is_empty()
         && d.native_snapshots.is_empty()
@@ -276,9 +317,31 @@ fn table(r: &Summary<'_>, out: &mut impl Write) -> Result<()> {
     }
     t.write(out)?;
     if !r.warnings.is_empty() {
+        // A few of each kind, then how many more (`-o json` lists every one): an archive of a
+        // million stray entries must not print a million lines.
         writeln!(out, "\nWarnings ({}):", r.warnings.len())?;
+        let mut kinds: Vec<(&str, usize)> = Vec::new();
         for w in &r.warnings {
-            writeln!(out, "  {}: {}", Esc(&w.entry), Esc(&w.message))?;
+            let seen = match kinds.iter_mut().find(|(k, _)| *k == w.kind) {
+                Some((_, n)) => n,
+                None => {
+                    kinds.push((&w.kind, 0));
+                    &mut kinds.last_mut().expect("just pushed").1
+                }
+            };
+            *seen += 1;
+            if *seen <= veloscope_core::WARNINGS_PER_KIND {
+                writeln!(out, "  {}: {}", Esc(&w.entry), Esc(&w.message))?;
+            }
+        }
+        for (kind, n) in kinds {
+            if n > veloscope_core::WARNINGS_PER_KIND {
+                let more = n - veloscope_core::WARNINGS_PER_KIND;
+                writeln!(
+                    out,
+                    "  … and {more} more of this kind ({kind}); -o json lists every one"
+                )?;
+            }
         }
     }
     Ok(())

@@ -112,7 +112,10 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
             r.errors.to_string(),
             r.warnings.to_string(),
             dash(&r.started),
-            dash(&r.expires),
+            match (&r.expires, r.expired()) {
+                (Some(e), true) => format!("{e} (expired)"),
+                (e, _) => dash(e),
+            },
             r.items.map_or("-".into(), |i| i.to_string()),
             r.bytes.map_or("-".into(), human_bytes),
         ];

@@ -46,7 +46,7 @@ pub mod summary;
 pub mod validate;
 pub mod verify;
 
-pub use backup::{Backup, Captured};
+pub use backup::{Backup, Captured, WARNINGS_PER_KIND};
 pub use error::{Error, ErrorKind, InFile, Result};
 pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
 pub use selection::SpecOrigin;

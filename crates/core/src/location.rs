@@ -45,6 +45,19 @@ pub struct BackupRow {
     pub object: serde_json::Value,
 }
 
+impl BackupRow {
+    /// Whether its expiration has passed (Velero's garbage collector deletes such a backup).
+    pub fn expired(&self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        self.expires
+            .as_deref()
+            .and_then(veloscope_model::timestamp::seconds)
+            .is_some_and(|e| e < now)
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Found {
     pub backup: String,

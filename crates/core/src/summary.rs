@@ -73,6 +73,9 @@ pub struct SideFiles {
 pub struct Warning {
     pub entry: String,
     pub message: String,
+    /// What kind of warning (the reader's kind, or a side file's): tables show a few of each.
+    #[serde(skip)]
+    pub kind: String,
 }
 
 impl Backup {
@@ -86,6 +89,7 @@ impl Backup {
             .map(|w| Warning {
                 entry: w.entry.clone(),
                 message: w.message.clone(),
+                kind: format!("{:?}", w.kind),
             })
             .collect();
         let (backup, side_files) = match self.source.folder() {
@@ -146,6 +150,7 @@ fn read<T: DeserializeOwned + Default>(
         warnings.push(Warning {
             entry: folder.side_file_path(kind).display().to_string(),
             message: e.to_string(),
+            kind: "side file".into(),
         });
         None
     })

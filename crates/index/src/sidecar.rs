@@ -231,11 +231,44 @@ fn section<W: Write, T: Serialize + ?Sized>(out: &mut W, value: &T) -> std::io::
     Ok((hashing.len, hashing.hasher.digest()))
 }
 
-/// postcard writes byte by byte; this hands `out` blocks instead.
+/// postcard writes byte by byte; this hands `out` blocks instead. postcard reports any failed
+/// write as "the serialize buffer is full": the write's own error (`No space left on device`)
+/// is kept and returned instead.
 fn encode_to<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> std::io::Result<()> {
-    postcard::to_io(value, std::io::BufWriter::with_capacity(64 << 10, out))
-        .map_err(|e| std::io::Error::other(format!("cannot encode the index: {e}")))?
-        .flush()
+    let mut kept = KeepError {
+        inner: out,
+        error: None,
+    };
+    let written = postcard::to_io(
+        value,
+        std::io::BufWriter::with_capacity(64 << 10, &mut kept),
+    )
+    .map_err(|e| std::io::Error::other(format!("cannot encode the index: {e}")))
+    .and_then(|mut w| w.flush());
+    match (written, kept.error.take()) {
+        (Err(_), Some(io)) => Err(io),
+        (result, _) => result,
+    }
+}
+
+/// A writer that remembers the error of its last failed write.
+struct KeepError<'a> {
+    inner: &'a mut dyn Write,
+    error: Option<std::io::Error>,
+}
+
+impl Write for KeepError<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| {
+            self.error = Some(std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| {
+            self.error = Some(std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
 }
 
 fn write_to(
@@ -539,5 +572,25 @@ pub mod fuzzing {
         let mut fp = [0u8; 36];
         fp.copy_from_slice(&bytes[12..48]);
         Fingerprint::decode(&fp)
+    }
+}
+
+#[cfg(test)]
+mod encode_tests {
+    /// A full disk says so, not "the serialize buffer is full".
+    #[test]
+    fn a_failed_write_keeps_its_own_error() {
+        struct Full;
+        impl std::io::Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::from_raw_os_error(28))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let big: Vec<u64> = (0..100_000).collect();
+        let err = super::encode_to(&big, &mut Full).unwrap_err().to_string();
+        assert!(err.contains("No space left on device"), "{err}");
     }
 }

@@ -229,9 +229,6 @@ impl Ui {
             Some("errors") => rows.sort_by_key(|r| std::cmp::Reverse(r.errors)),
             _ => {} // newest first, as listed
         }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
         let verified = self.verified.lock().map(|v| v.clone()).unwrap_or_default();
         let columns = [
             ("name", "Name"),
@@ -266,11 +263,7 @@ impl Ui {
                 }
                 @for r in &rows {
                     @let phase = r.phase.as_deref().unwrap_or("");
-                    @let expired = r
-                        .expires
-                        .as_deref()
-                        .and_then(crate::table::epoch_seconds)
-                        .is_some_and(|e| e < now);
+                    @let expired = r.expired();
                     tr {
                         td {
                             a href={ "/ui/backups/" (enc(&r.name)) } { (r.name) }
