@@ -315,3 +315,29 @@ fn backups_marks_expired_ones() {
         "{text}"
     );
 }
+
+/// `logs` reads long lines whole (a 2 MiB line is grepped at its end) up to 16 MiB, and says
+/// when it cut one.
+#[test]
+fn logs_read_long_lines_and_say_when_one_is_cut() {
+    let loc = location();
+    let folder = loc.path().join("backups/new");
+    let long = format!("level=info msg=\"{}needle\"", "x".repeat(2 << 20));
+    let huge = format!("level=error msg=\"{}\"", "y".repeat(17 << 20));
+    let text = format!("{long}\n{huge}\nlevel=info msg=short\n");
+    std::fs::write(
+        folder.join("new-logs.gz"),
+        fixture_gen::gzip(text.as_bytes()).expect("gzip"),
+    )
+    .expect("write");
+    let found = veloscope(&["logs", path_str(&folder), "--grep", "needle"]);
+    assert!(found.status.success(), "{}", stderr(&found));
+    assert_eq!(String::from_utf8_lossy(&found.stdout).lines().count(), 1);
+    let cut = veloscope(&["logs", path_str(&folder), "--level", "error"]);
+    let err = stderr(&cut);
+    assert!(
+        err.contains("longer than 16 MiB") && err.contains("bytes were not read"),
+        "{err}"
+    );
+    assert_eq!(String::from_utf8_lossy(&cut.stdout).lines().count(), 1);
+}

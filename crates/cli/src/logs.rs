@@ -32,7 +32,10 @@ pub fn run(a: &Args, g: &Global, out: &mut impl Write) -> Result<u8> {
     };
     match g.output.format {
         Format::Table | Format::Wide => {
+            let mut n = 0u64;
             logs(&a.source, &filter, &mut |l| {
+                n += 1;
+                warn_cut(&l, n, g);
                 writeln!(out, "{}", crate::output::escape(&l.line))
                     .map_err(|e| veloscope_core::Error::Internal(e.to_string()))
             })?;
@@ -42,7 +45,10 @@ pub fn run(a: &Args, g: &Global, out: &mut impl Write) -> Result<u8> {
         }
         Format::Json => {
             // One JSON object per line: a log can be long, and is read as a stream.
+            let mut n = 0u64;
             logs(&a.source, &filter, &mut |l| {
+                n += 1;
+                warn_cut(&l, n, g);
                 serde_json::to_writer(&mut *out, &l.fields)
                     .and_then(|()| writeln!(out).map_err(serde_json::Error::io))
                     .map_err(|e| veloscope_core::Error::Internal(e.to_string()))
@@ -50,4 +56,15 @@ pub fn run(a: &Args, g: &Global, out: &mut impl Write) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// Says on stderr that a kept line was longer than veloscope reads (its start is shown).
+fn warn_cut(l: &veloscope_core::logs::LogLine, n: u64, g: &Global) {
+    if l.cut > 0 && !g.quiet {
+        eprintln!(
+            "warning: line {n} shown is longer than {} MiB: its last {} bytes were not read",
+            veloscope_core::logs::MAX_LINE >> 20,
+            l.cut
+        );
+    }
 }

@@ -33,6 +33,9 @@ pub struct LogFilter {
 pub struct LogLine {
     pub line: String,
     pub fields: BTreeMap<String, String>,
+    /// Bytes of the line past [`MAX_LINE`] that were not read (0: the whole line).
+    #[serde(skip)]
+    pub cut: u64,
 }
 
 /// The `key=value` fields of a logrus text line (values bare or Go-quoted).
@@ -114,9 +117,9 @@ impl LogFilter {
     }
 }
 
-/// The longest line kept whole; the rest of a longer one is dropped (a log is text, and a
-/// crafted one must not hold a gigabyte line in memory).
-const MAX_LINE: usize = 1 << 20;
+/// The longest line kept whole: 16 MiB. The rest of a longer one is not read into memory (a
+/// crafted log must not hold a gigabyte line), and the line says how much was cut.
+pub const MAX_LINE: usize = 16 << 20;
 
 /// Streams the lines of the log of a backup (its folder, or a location's backup by selector) or
 /// of a restore (a `restores/NAME` folder) that `filter` keeps to `each`; returns how many.
@@ -168,10 +171,9 @@ fn read(
     let mut bytes = Vec::new();
     loop {
         bytes.clear();
-        let more = read_line(&mut reader, &mut bytes).in_file(file.display())?;
-        if !more {
+        let Some(cut) = read_line(&mut reader, &mut bytes).in_file(file.display())? else {
             break;
-        }
+        };
         let text = String::from_utf8_lossy(&bytes);
         let text = text.trim_end_matches(['\r', '\n']);
         let f = fields(text);
@@ -180,19 +182,22 @@ fn read(
             each(LogLine {
                 line: text.to_string(),
                 fields: f,
+                cut,
             })?;
         }
     }
     Ok(kept)
 }
 
-/// One line into `out`, at most [`MAX_LINE`] bytes of it; false at the end of the input.
-fn read_line(r: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<bool> {
+/// One line into `out`, at most [`MAX_LINE`] bytes of it: how many bytes past that were cut,
+/// or None at the end of the input.
+fn read_line(r: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<Option<u64>> {
     let mut any = false;
+    let mut cut = 0u64;
     loop {
         let buf = r.fill_buf()?;
         if buf.is_empty() {
-            return Ok(any);
+            return Ok(any.then_some(cut));
         }
         any = true;
         let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
@@ -200,11 +205,13 @@ fn read_line(r: &mut impl BufRead, out: &mut Vec<u8>) -> std::io::Result<bool> {
             None => (buf, false),
         };
         let room = MAX_LINE.saturating_sub(out.len());
-        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let kept = chunk.len().min(room);
+        out.extend_from_slice(&chunk[..kept]);
+        cut += (chunk.len() - kept) as u64;
         let used = chunk.len();
         r.consume(used);
         if done {
-            return Ok(true);
+            return Ok(Some(cut));
         }
     }
 }

@@ -12,6 +12,10 @@ pub struct Path {
     source: String,
 }
 
+/// The most paths a union (and unions after it) may multiply into: kubectl has no bound, but
+/// `[a,…300 names][a,…300 names]` would hold 90,000 results per object.
+const MAX_FANOUT: usize = 1024;
+
 #[derive(Debug, Clone)]
 enum Stage {
     Query(JsonPath),
@@ -30,7 +34,28 @@ impl Path {
         b.path(text.trim())?;
         let mut p = b.finish()?;
         p.source = text.trim().to_string();
+        if p.fanout() > MAX_FANOUT {
+            return Err(ParseError::new(
+                text,
+                format!(
+                    "its unions multiply into more than {MAX_FANOUT} paths per value; split the template"
+                ),
+            ));
+        }
         Ok(p)
+    }
+
+    /// How many values one input can become at most through the unions (members multiply).
+    fn fanout(&self) -> usize {
+        self.stages.iter().fold(1usize, |n, s| match s {
+            Stage::Query(_) => n,
+            Stage::Union(members) => n.saturating_mul(
+                members
+                    .iter()
+                    .map(Path::fanout)
+                    .fold(0usize, usize::saturating_add),
+            ),
+        })
     }
 
     /// Whether the path has a union of several paths (`['a.b', 'c']`), whose results come

@@ -15,6 +15,10 @@ enum Node {
     Range(Path, Vec<Node>),
 }
 
+/// Ranges nested deeper than this are refused: rendering (and dropping) a template recurses once
+/// per range, and 50,000 of them overflowed the stack.
+const MAX_RANGES: usize = 32;
+
 impl Template {
     pub fn parse(text: &str) -> Result<Template, ParseError> {
         let err = |m: &str| ParseError::new(text, m);
@@ -37,6 +41,12 @@ impl Template {
                 nodes.push(Node::Text(std::mem::take(&mut literal)));
             }
             if let Some(p) = action.strip_prefix("range ") {
+                if stack.len() > MAX_RANGES {
+                    return Err(ParseError::new(
+                        text,
+                        format!("ranges nested more than {MAX_RANGES} deep"),
+                    ));
+                }
                 stack.push((Some(Path::parse(p.trim())?), Vec::new()));
             } else if action == "end" {
                 let (Some(path), body) = stack.pop().ok_or_else(|| err("unbalanced range"))? else {
@@ -310,6 +320,28 @@ mod tests {
                 "{whole}"
             );
         }
+    }
+
+    /// Hostile templates are refused with a message, not a crash or gigabytes of results.
+    #[test]
+    fn deep_ranges_and_multiplying_unions_are_refused() {
+        let deep = "{range .a[*]}".repeat(50_000) + &"{end}".repeat(50_000);
+        let e = Template::parse(&deep).err().map(|e| e.to_string());
+        assert!(
+            e.as_deref().is_some_and(|e| e.contains("nested more than")),
+            "{e:?}"
+        );
+        let names: Vec<String> = (0..300).map(|i| format!("'n{i}'")).collect();
+        let union = format!("[{}]", names.join(","));
+        let e = Template::parse(&format!("{{.a{union}{union}}}"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            e.as_deref().is_some_and(|e| e.contains("multiply")),
+            "{e:?}"
+        );
+        // A union of a few members stays as kubectl takes it.
+        assert!(Template::parse("{.a['b','c']['d','e']}").is_ok());
     }
 
     #[test]
