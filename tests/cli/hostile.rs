@@ -92,8 +92,9 @@ fn outputs_never_replace_inputs() {
     );
 }
 
-/// A render folder holding anything a render did not write is refused untouched; one holding an
-/// earlier render's files is cleared of them, so no stale manifest survives.
+/// A render folder holding anything a render did not record writing (hand-written numbered
+/// manifests included) is refused untouched; one holding an earlier render's files is cleared of
+/// them, so no stale manifest survives.
 #[test]
 fn render_clears_only_its_own_files() {
     let a = archive(&[
@@ -111,22 +112,59 @@ fn render_clears_only_its_own_files() {
         "mine"
     );
     std::fs::remove_file(dir.join("notes.txt")).unwrap();
-    std::fs::write(dir.join("0099-configmaps-app-stale.yaml"), "stale").unwrap();
-    let out = veloscope(&[
-        "plan",
-        src,
-        "--render",
-        path_str(&dir),
-        "--include-resources",
-        "configmaps",
-    ]);
+    // A hand-written manifest that looks like a rendered one is not ours to delete.
+    std::fs::write(dir.join("0099-configmaps-app-mine.yaml"), "mine").unwrap();
+    let err = one_line_error(&veloscope(&["plan", src, "--render", path_str(&dir)]));
+    assert!(err.contains("0099-configmaps-app-mine.yaml"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("0099-configmaps-app-mine.yaml")).unwrap(),
+        "mine"
+    );
+    std::fs::remove_file(dir.join("0099-configmaps-app-mine.yaml")).unwrap();
+    let render = |extra: &[&str]| {
+        let out = veloscope(&[&["plan", src, "--render", path_str(&dir)][..], extra].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yaml"))
+            .collect();
+        names.sort();
+        names
+    };
+    let first = render(&[]);
+    assert!(first.iter().any(|n| n.contains("app-two")), "{first:?}");
+    // A second render clears the first's files: none of them is left stale.
+    let second = render(&["--include-resources", "configmaps", "--selector", "x=y"]);
+    assert!(!second.iter().any(|n| n.contains("app-two")), "{second:?}");
+}
+
+/// A legal object name of 252 characters makes file names too long for the file system:
+/// `extract` and `plan --render` shorten them (a digest keeps them apart) and keep the full name
+/// inside the file, instead of failing whole.
+#[test]
+fn long_object_names_are_written_under_shortened_file_names() {
+    let name = format!("{}-{}", "a".repeat(200), "b".repeat(51));
+    let a = archive(&[obj("configmaps", &format!("app/{name}"), json!({}))]);
+    let src = path_str(&a.path);
+    let out_dir = a.dir.path().join("extracted");
+    let out = veloscope(&["extract", src, path_str(&out_dir)]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let names: Vec<String> = std::fs::read_dir(&dir)
+    let dir = out_dir.join("app").join("configmaps");
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let text = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
+    assert!(text.contains(&name), "the full name inside: {text}");
+    let render = a.dir.path().join("render");
+    let out = veloscope(&["plan", src, "--render", path_str(&render)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rendered: Vec<String> = std::fs::read_dir(&render)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("configmaps"))
         .collect();
-    assert!(!names.iter().any(|n| n.contains("stale")), "{names:?}");
-    assert!(names.iter().any(|n| n.contains("app-one")), "{names:?}");
+    assert_eq!(rendered.len(), 1, "{rendered:?}");
+    assert!(rendered[0].len() <= 200, "{rendered:?}");
 }
 
 /// A sidecar temporary left by a writer that was killed is removed by the next write; the sidecar

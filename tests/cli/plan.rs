@@ -537,6 +537,7 @@ fn render_writes_objects_in_apply_order() {
     let mut files: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".yaml"))
         .collect();
     files.sort();
     assert_eq!(
@@ -803,6 +804,10 @@ fn render_from_a_sidecar_reads_only_the_planned_items() {
         assert!(out.status.success(), "{}", stderr(&out));
         let mut files: Vec<(String, String)> = std::fs::read_dir(&out_dir)
             .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".yaml"))
+            })
             .map(|e| {
                 let p = e.unwrap().path();
                 let text = std::fs::read_to_string(&p).unwrap();

@@ -106,8 +106,8 @@ impl Backup {
                 .map_or("_cluster".to_string(), component);
             let relative: PathBuf = [
                 scope,
-                component(&c.gr),
-                format!("{}.yaml", component(&c.name)),
+                crate::output::bounded_file_name(&component(&c.gr)),
+                crate::output::bounded_file_name(&format!("{}.yaml", component(&c.name))),
             ]
             .iter()
             .collect();

@@ -45,30 +45,103 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     veloscope_index::atomic::write(path, 0o644, bytes).in_file(path.display())
 }
 
-/// Makes `dir` ready for a render: created when missing; when it holds files, they must all be
-/// ones a render writes (`NNNN-….yaml`), and they are removed so that no stale manifest is left
-/// for `kubectl apply -f` to apply. Any other file is an error and nothing is touched.
+/// The file in a render folder that lists what renders wrote there, one name a line: only
+/// those are ever removed.
+pub const RENDER_RECORD: &str = ".veloscope-render";
+
+/// Makes `dir` ready for a render: created when missing; the files an earlier render recorded
+/// writing are removed, so that no stale manifest is left for `kubectl apply -f`. Any other file
+/// (a hand-written `0001-x.yaml` included) is an error, and then nothing is touched.
 pub fn prepare_render_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).in_file(dir.display())?;
+    let record_path = dir.join(RENDER_RECORD);
+    let recorded: std::collections::HashSet<String> = match std::fs::symlink_metadata(&record_path)
+    {
+        Ok(m) if m.is_file() => std::fs::read_to_string(&record_path)
+            .in_file(record_path.display())?
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        Ok(_) => {
+            return Err(Error::usage(format!(
+                "{}: not a plain file; use an empty folder",
+                record_path.display()
+            )));
+        }
+        Err(_) => Default::default(),
+    };
     let mut ours = Vec::new();
     for entry in std::fs::read_dir(dir).in_file(dir.display())? {
         let entry = entry.in_file(dir.display())?;
         let name = entry.file_name();
-        let rendered = name.to_str().is_some_and(is_rendered_name)
+        let Some(text) = name.to_str() else {
+            return refuse_render_dir(dir, &name);
+        };
+        if text == RENDER_RECORD {
+            continue;
+        }
+        let ours_to_remove = recorded.contains(text)
+            && is_rendered_name(text)
             && entry.file_type().is_ok_and(|t| t.is_file());
-        if !rendered {
-            return Err(Error::usage(format!(
-                "{}: --render folder holds {:?}, which a render did not write; use an empty folder",
-                dir.display(),
-                name
-            )));
+        if !ours_to_remove {
+            return refuse_render_dir(dir, &name);
         }
         ours.push(entry.path());
     }
     for p in ours {
         std::fs::remove_file(&p).in_file(p.display())?;
     }
-    Ok(())
+    match std::fs::remove_file(&record_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).in_file(record_path.display()),
+        _ => Ok(()),
+    }
+}
+
+fn refuse_render_dir(dir: &Path, name: &std::ffi::OsStr) -> Result<()> {
+    Err(Error::usage(format!(
+        "{}: --render folder holds {:?}, which no render recorded writing; use an empty folder",
+        dir.display(),
+        name
+    )))
+}
+
+/// Writes one rendered file: its name recorded first (so that a crash half-way still leaves a
+/// record of it), then the file, whole. Returns the name used (shortened when too long).
+pub fn write_rendered(dir: &Path, name: &str, text: &str) -> Result<String> {
+    use std::io::Write as _;
+    let name = bounded_file_name(name);
+    let record_path = dir.join(RENDER_RECORD);
+    let mut record = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&record_path)
+        .in_file(record_path.display())?;
+    writeln!(record, "{name}").in_file(record_path.display())?;
+    write_atomically(&dir.join(&name), text.as_bytes())?;
+    Ok(name)
+}
+
+/// Longest file name written (bytes): file systems take 255, and a temporary's suffix is added
+/// while it is written.
+const MOST_NAME_BYTES: usize = 200;
+
+/// `name` as it is when short enough; else its start, a digest of the whole name (so two long
+/// names never collide) and its extension. The object's full name stays inside the file.
+pub fn bounded_file_name(name: &str) -> String {
+    if name.len() <= MOST_NAME_BYTES {
+        return name.to_string();
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if e.len() <= 8 => (s, format!(".{e}")),
+        _ => (name, String::new()),
+    };
+    let digest = xxhash_rust::xxh3::xxh3_64(name.as_bytes());
+    let keep = MOST_NAME_BYTES - ext.len() - 17;
+    let mut cut = keep.min(stem.len());
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}-{digest:016x}{ext}", &stem[..cut])
 }
 
 /// `0007-pods-shop-web-0.yaml`: four or more digits, a dash, `.yaml`.
@@ -80,6 +153,17 @@ fn is_rendered_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_are_shortened_uniquely_and_short_ones_kept() {
+        assert_eq!(bounded_file_name("0001-pods-a.yaml"), "0001-pods-a.yaml");
+        let long = format!("0001-pods-{}.yaml", "é".repeat(150));
+        let other = format!("0001-pods-{}x.yaml", "é".repeat(150));
+        let (a, b) = (bounded_file_name(&long), bounded_file_name(&other));
+        assert!(a.len() <= MOST_NAME_BYTES && a.ends_with(".yaml"), "{a}");
+        assert_ne!(a, b);
+        assert!(is_rendered_name(&a));
+    }
 
     #[test]
     fn rendered_names() {

@@ -4,7 +4,7 @@
 
 use crate::backup::{self, LoadOptions};
 use crate::filters::RestoreFilters;
-use crate::{Backup, Error, InFile, Result, Session, sidecar};
+use crate::{Backup, Error, Result, Session, sidecar};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -557,8 +557,8 @@ fn second_pass(
                     order = order + 1
                 );
                 let text = veloscope_model::yaml::to_string(&obj);
-                if let Err(err) = std::fs::write(dir.join(&fname), text) {
-                    failure = Some(Error::input(dir.join(fname).display(), err));
+                if let Err(err) = crate::output::write_rendered(dir, &fname, &text) {
+                    failure = Some(err);
                 }
             }
             rendered.insert(order, obj);
@@ -605,7 +605,7 @@ fn second_pass(
             let fname = format!("{:0width$}-namespaces-{}.yaml", order + 1, step.name);
             let blank = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": step.name}});
             let text = veloscope_model::yaml::to_string(&blank);
-            std::fs::write(dir.join(&fname), text).in_file(dir.join(fname).display())?;
+            crate::output::write_rendered(dir, &fname, &text)?;
         }
     }
     let Some(existing) = existing else {
