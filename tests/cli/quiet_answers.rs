@@ -341,3 +341,34 @@ fn logs_read_long_lines_and_say_when_one_is_cut() {
     );
     assert_eq!(String::from_utf8_lossy(&cut.stdout).lines().count(), 1);
 }
+
+/// `-` reads the archive from standard input (sniffed like any file), and a pipe reports the
+/// bytes it read, not 0 B.
+#[test]
+fn standard_input_is_an_archive() {
+    let file = fixture("tarballs/edge.tar.zst");
+    let size = std::fs::metadata(&file).expect("fixture").len();
+    for arg in ["-", "/dev/stdin"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_veloscope"))
+            .args(["inspect", arg, "-o", "json"])
+            .stdin(std::fs::File::open(&file).expect("open"))
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{arg}: {}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(v["items"], 13, "{arg}: {v}");
+        // Piped, not a file: what was read is its size.
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_veloscope"))
+            .args(["inspect", arg, "-o", "json"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let bytes = std::fs::read(&file).expect("read");
+        let mut stdin = child.stdin.take().expect("stdin");
+        std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &bytes));
+        let out = child.wait_with_output().expect("wait");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(v["archiveBytes"], size, "{arg}: {v}");
+    }
+}

@@ -398,6 +398,10 @@ pub fn scan_stream(
             stats.format_version = walk.format_version;
             stats.end_marker_blocks = walk.end_marker_blocks;
             stats.trailing_bytes = walk.trailing_bytes;
+            if len == 0 {
+                // A pipe has no size to ask for: what was read is its size.
+                stats.archive_bytes = consumed.load(Ordering::Relaxed);
+            }
             Ok(stats)
         }
         Err(e) => Err(e.into_error(path, consumed.load(Ordering::Relaxed))),

@@ -91,6 +91,10 @@ impl Backup {
 /// or one of a location's backups by selector (`LOCATION@latest`, see [`select_backup`]).
 pub fn open(path: &Path) -> Result<Source> {
     let spec = path.to_string_lossy();
+    // `-`: standard input, streamed and sniffed like any archive.
+    if spec == "-" {
+        return Ok(veloscope_store::open_source("/dev/stdin")?);
+    }
     let spec = select_backup(&spec)?.unwrap_or_else(|| spec.into_owned());
     Ok(veloscope_store::open_source(&spec)?)
 }
