@@ -203,6 +203,26 @@ fn an_existing_service_account_is_merged_whatever_the_policy() {
         );
         assert_eq!(step("same")["action"], "skip");
     }
+    // Identical but for Velero's labels, under update: Velero patches the labels on (an
+    // update, not a skip), as its restore tests expect.
+    let v = plan(
+        &a,
+        &[
+            "--existing",
+            f.as_str(),
+            "--existing-resource-policy",
+            "update",
+        ],
+    );
+    let same = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "same")
+        .cloned()
+        .unwrap();
+    assert_eq!(same["action"], "update", "{same}");
+    assert!(same["note"].as_str().unwrap().contains("labels"), "{same}");
 }
 
 #[test]
@@ -342,7 +362,9 @@ fn a_snapshotted_pv_that_clashes_is_renamed() {
         path_str(&out),
     ]);
     let step = pv_step(&v);
-    assert_eq!(step["name"], "velero-clone-<uuid-1>", "{step}");
+    // The archive item's name, joinable to the archive; the new one beside it.
+    assert_eq!(step["name"], "pv-data", "{step}");
+    assert_eq!(step["targetName"], "velero-clone-<uuid-1>", "{step}");
     assert!(
         step["note"].as_str().unwrap().contains("placeholder"),
         "{step}"

@@ -27,6 +27,10 @@ pub struct StepOut {
     pub namespace: Option<String>,
     pub name: String,
     pub target_namespace: Option<String>,
+    /// The name it is created under when not its own (a PV renamed on a clash); `name` stays
+    /// the archive item's, as `namespace` does beside `targetNamespace`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
     pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
@@ -420,7 +424,7 @@ fn rename_clashing_pvs(
             "renamed: a PV named {} exists and its claim's namespace is remapped, so Velero restores it as velero-clone-<random UUID> (the name here is a placeholder) with velero.io/original-pv-name; its claim follows",
             step.name
         ));
-        step.name = new;
+        step.target_name = Some(new);
     }
     for step in &mut plan.steps {
         let claimed = step.item.and_then(|at| match &idx.items[at].details {
@@ -528,7 +532,10 @@ fn second_pass(
             if (step.resource == "namespaces" || renamed_pv)
                 && let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut)
             {
-                m.insert("name".into(), Value::String(step.name.clone()));
+                m.insert(
+                    "name".into(),
+                    Value::String(step.created_name().to_string()),
+                );
                 if renamed_pv {
                     let notes = m
                         .entry("annotations")
@@ -553,7 +560,7 @@ fn second_pass(
                 let fname = format!(
                     "{order:0width$}-{}-{ns}{}.yaml",
                     step.resource,
-                    step.name.replace(['/', ':'], "_"),
+                    step.created_name().replace(['/', ':'], "_"),
                     order = order + 1
                 );
                 let text = veloscope_model::yaml::to_string(&obj);
@@ -613,9 +620,11 @@ fn second_pass(
     };
     let update = spec.existing_resource_policy.as_deref() == Some("update");
     for (order, step) in plan.steps.iter_mut().enumerate() {
-        let Some(current) =
-            existing.has(&step.resource, step.target_namespace.as_deref(), &step.name)
-        else {
+        let Some(current) = existing.has(
+            &step.resource,
+            step.target_namespace.as_deref(),
+            step.created_name(),
+        ) else {
             continue;
         };
         let differs = rendered.get(&order).is_none_or(|obj| {
@@ -623,7 +632,7 @@ fn second_pass(
             let key = (
                 step.resource.clone(),
                 step.target_namespace.clone(),
-                step.name.clone(),
+                step.created_name().to_string(),
             );
             !matches!(compare.compare(&key, current, &ours), Ok(None))
         });
@@ -651,7 +660,13 @@ fn second_pass(
                 Action::Update,
                 Some("exists and differs: patched (existingResourcePolicy update)".into()),
             ),
-            (_, false) => (Action::Skip, Some("exists, unchanged".into())),
+            // Velero patches its backup and restore-name labels onto an unchanged object when
+            // the policy is update (restore.go: updateBackupRestoreLabels).
+            (true, false) => (
+                Action::Update,
+                Some("exists, unchanged: Velero patches its backup/restore-name labels onto it (existingResourcePolicy update)".into()),
+            ),
+            (false, false) => (Action::Skip, Some("exists, unchanged".into())),
             (false, true) => (
                 Action::Skip,
                 Some(
@@ -708,6 +723,7 @@ fn build(
                 namespace: s.namespace,
                 name: s.name,
                 target_namespace: s.target_namespace,
+                target_name: s.target_name,
                 action: s.action,
                 via: s.via.map(|v| veloscope_select::preview::item_ref(idx, v)),
                 note: s.note,

@@ -198,10 +198,19 @@ pub struct Step {
     pub namespace: Option<String>,
     pub name: String,
     pub target_namespace: Option<String>,
+    /// The name it is created under, when not its own (a PV renamed on a clash).
+    pub target_name: Option<String>,
     pub action: Action,
     /// The item whose restore action pulled this one in.
     pub via: Option<usize>,
     pub note: Option<String>,
+}
+
+impl Step {
+    /// The name the object is created under.
+    pub fn created_name(&self) -> &str {
+        self.target_name.as_deref().unwrap_or(&self.name)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -595,6 +604,7 @@ impl Planner<'_> {
             namespace: ns.clone(),
             name,
             target_namespace: target_ns,
+            target_name: None,
             action: Action::Create,
             via,
             note,
@@ -679,6 +689,7 @@ impl Planner<'_> {
             namespace: None,
             name: target.to_string(),
             target_namespace: None,
+            target_name: None,
             action: Action::CreateNamespace,
             via: None,
             note: Some(match archived {
