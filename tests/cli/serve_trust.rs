@@ -556,3 +556,42 @@ fn the_kubeconfig_replaces_a_planted_link_and_is_private() {
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     assert_eq!(s.spawned.kubeconfig, config);
 }
+
+/// A single backup served has the web UI too: its page at `/ui/`, its items, an item (redacted),
+/// verify; `/` leads to the UI; search and diff, which need a location, say so.
+#[test]
+fn a_single_backup_has_a_ui() {
+    let loc = location(Vec::new);
+    let one = loc.path().join("backups/tuesday");
+    let s = serve(&one, &[], &[]);
+    assert!(s.spawned.login.is_some(), "{}", s.spawned.banner);
+    let (code, head, _) = get(&s, "/");
+    assert_eq!(code, 303, "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("location: /ui/"),
+        "{head}"
+    );
+    let (code, _, page) = get(&s, "/ui/");
+    assert_eq!(code, 200, "{page}");
+    assert!(
+        page.contains("Items per namespace") && page.contains("tuesday"),
+        "{page}"
+    );
+    let (code, _, page) = get(&s, "/ui/backups/tuesday/items?namespace=app");
+    assert_eq!(code, 200, "{page}");
+    assert!(
+        page.contains("/ui/backups/tuesday/items/secrets/app/creds"),
+        "{page}"
+    );
+    let (code, _, page) = get(&s, "/ui/backups/tuesday/items/secrets/app/creds");
+    assert_eq!(code, 200, "{page}");
+    no_canary("the item page", &page);
+    let (code, _, page) = get(&s, "/ui/backups/tuesday/verify");
+    assert_eq!(code, 200, "{page}");
+    assert!(page.contains("items checked"), "{page}");
+    let (code, _, page) = get(&s, "/ui/search?name=creds");
+    assert_eq!(code, 404);
+    assert!(page.contains("need a location"), "{page}");
+    let (code, _, _) = get(&s, "/ui/backups/monday");
+    assert_eq!(code, 404, "only the backup served");
+}

@@ -135,21 +135,30 @@ pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Resul
         None => tls::generated(&config.certificate_names())?,
     };
     let plain = config.listen.ip().is_loopback();
-    let has_ui = matches!(serving, Serving::Location { .. });
-    let login = match (&config.token, has_ui) {
-        (Some(_), true) => Some(random_hex(32).map_err(ServeError::Random)?),
-        _ => None,
+    let login = match &config.token {
+        Some(_) => Some(random_hex(32).map_err(ServeError::Random)?),
+        None => None,
     };
-    let ui_of = |root: &str| {
+    let ui_of = |scope: ui::Scope| {
         Arc::new(ui::Ui {
-            root: root.to_string(),
+            scope,
             show_secrets: config.show_secrets,
             verified: Default::default(),
             jobs: Default::default(),
         })
     };
     let (mounts, velero, ui) = match serving {
-        Serving::Backup(m) => (Mounts::One(Arc::new(*m)), None, None),
+        Serving::Backup(m) => {
+            let name = m.path.file_name().map_or_else(
+                || "backup".to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let scope = ui::Scope::Backup {
+                name,
+                path: m.path.clone(),
+            };
+            (Mounts::One(Arc::new(*m)), None, Some(ui_of(scope)))
+        }
         Serving::Location {
             root,
             names,
@@ -164,7 +173,7 @@ pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Resul
                 open,
             },
             Some(velero::VeleroApi { backups, restores }),
-            Some(ui_of(&root)),
+            Some(ui_of(ui::Scope::Location(root))),
         ),
     };
     let app = Arc::new(App {

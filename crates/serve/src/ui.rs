@@ -36,10 +36,18 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b':');
 
+/// What the UI shows: a location's backups, or one backup.
+pub enum Scope {
+    /// A location (a folder or a URL): its backups are `ROOT/backups/NAME`.
+    Location(String),
+    /// One backup, under its own name.
+    Backup { name: String, path: PathBuf },
+}
+
 /// What the UI reads: the location and whether Secret data may be shown; and the outcome of
 /// each backup verified since the server started (the badges of the Backups page).
 pub struct Ui {
-    pub root: String,
+    pub scope: Scope,
     pub show_secrets: bool,
     pub verified: std::sync::Mutex<HashMap<String, bool>>,
     /// Verifies and diffs running in the background.
@@ -61,11 +69,11 @@ fn human_bytes(n: u64) -> String {
 }
 
 fn page(title: &str, body: Markup) -> String {
-    page_with(title, html! {}, body)
+    page_with(title, html! {}, body, true)
 }
 
 /// The page of work still running: its progress, reloaded every second until the outcome shows.
-fn progress_page(title: &str, job: &crate::jobs::Job) -> String {
+fn progress_page(title: &str, job: &crate::jobs::Job, whole: bool) -> String {
     page_with(
         title,
         html! { meta http-equiv="refresh" content="1"; },
@@ -75,10 +83,13 @@ fn progress_page(title: &str, job: &crate::jobs::Job) -> String {
                  ready; other pages stay usable meanwhile."
             }
         },
+        whole,
     )
 }
 
-fn page_with(title: &str, head: Markup, body: Markup) -> String {
+/// A page; `location`: the navigation of a served location (its backups, search, diff), else
+/// that of a single backup.
+fn page_with(title: &str, head: Markup, body: Markup, location: bool) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -90,9 +101,13 @@ fn page_with(title: &str, head: Markup, body: Markup) -> String {
             }
             body {
                 nav {
-                    a href="/ui/" { "Backups" }
-                    a href="/ui/search" { "Search" }
-                    a href="/ui/diff" { "Diff" }
+                    @if location {
+                        a href="/ui/" { "Backups" }
+                        a href="/ui/search" { "Search" }
+                        a href="/ui/diff" { "Diff" }
+                    } @else {
+                        a href="/ui/" { "Backup" }
+                    }
                 }
                 h1 { (title) }
                 (body)
@@ -152,10 +167,31 @@ fn facts(rows: &[(&str, Markup)]) -> Markup {
 
 impl Ui {
     fn backup_path(&self, name: &str) -> PathBuf {
-        PathBuf::from(format!(
-            "{}/backups/{name}",
-            self.root.trim_end_matches('/')
-        ))
+        match &self.scope {
+            Scope::Location(root) => {
+                PathBuf::from(format!("{}/backups/{name}", root.trim_end_matches('/')))
+            }
+            Scope::Backup { path, .. } => path.clone(),
+        }
+    }
+
+    /// The location served, or a Status saying that a page needs one.
+    fn root(&self) -> Result<&str, Status> {
+        match &self.scope {
+            Scope::Location(root) => Ok(root),
+            Scope::Backup { .. } => Err(Status::no_resource(
+                "/ui: one backup is served; search and diff need a location (veloscope serve LOCATION)",
+            )),
+        }
+    }
+
+    fn page(&self, title: &str, body: Markup) -> String {
+        page_with(
+            title,
+            html! {},
+            body,
+            matches!(self.scope, Scope::Location(_)),
+        )
     }
 
     /// Long work in a background job: its page when done within a moment, else its progress.
@@ -167,7 +203,11 @@ impl Ui {
     ) -> Result<String, Status> {
         match self.jobs.run(key, work)? {
             crate::jobs::Outcome::Done(page) => page,
-            crate::jobs::Outcome::Running(job) => Ok(progress_page(title, &job)),
+            crate::jobs::Outcome::Running(job) => Ok(progress_page(
+                title,
+                &job,
+                matches!(self.scope, Scope::Location(_)),
+            )),
         }
     }
 
@@ -185,7 +225,10 @@ impl Ui {
             _ => None,
         };
         match rest.as_slice() {
-            [] => self.backups(q),
+            [] => match &self.scope {
+                Scope::Location(_) => self.backups(q),
+                Scope::Backup { name, .. } => self.backup(name),
+            },
             ["backups", name] => self.backup(name),
             ["backups", name, "items"] => self.items(name, q),
             ["backups", name, "items", resource, ns, item] => {
@@ -202,7 +245,15 @@ impl Ui {
 
     /// The location's backups when `name` is one of them, or 404.
     fn known(&self, name: &str) -> Result<Vec<BackupRow>, Status> {
-        let rows = Location::open(&self.root)?.backups(None, None)?.rows;
+        if let Scope::Backup { name: served, .. } = &self.scope {
+            // One backup: no other to compare an item with.
+            return if name == served {
+                Ok(Vec::new())
+            } else {
+                Err(Status::not_found("backups", name))
+            };
+        }
+        let rows = Location::open(self.root()?)?.backups(None, None)?.rows;
         if rows.iter().any(|r| r.name == name) {
             Ok(rows)
         } else {
@@ -211,7 +262,8 @@ impl Ui {
     }
 
     fn backups(&self, q: &HashMap<String, String>) -> Result<String, Status> {
-        let mut rows = Location::open(&self.root)?.backups(None, None)?.rows;
+        let root = self.root()?;
+        let mut rows = Location::open(root)?.backups(None, None)?.rows;
         let name_filter = q.get("name").map(String::as_str).unwrap_or("");
         let phase_filter = q.get("phase").map(String::as_str).unwrap_or("");
         let schedule = q.get("schedule").map(String::as_str).unwrap_or("");
@@ -286,7 +338,7 @@ impl Ui {
                 }
             }
         };
-        Ok(page(&format!("Backups of {}", self.root), body))
+        Ok(self.page(&format!("Backups of {root}"), body))
     }
 
     /// A backup's page; the first visit may index the archive, so it runs as a background job.
@@ -386,7 +438,7 @@ impl Ui {
                 }
             }
         };
-        Ok(page(&format!("Backup {name}"), body))
+        Ok(self.page(&format!("Backup {name}"), body))
     }
 
     fn items(&self, name: &str, q: &HashMap<String, String>) -> Result<String, Status> {
@@ -435,7 +487,7 @@ impl Ui {
                 p { a href=(next) { "next page" } }
             }
         };
-        Ok(page(&format!("Items of {name}"), body))
+        Ok(self.page(&format!("Items of {name}"), body))
     }
 
     fn item(
@@ -477,7 +529,7 @@ impl Ui {
             pre { (veloscope_core::yaml::to_string(&value)) }
             (self.elsewhere(backup, &query, &stored.body, rows))
         };
-        Ok(page(&format!("{resource} {name}"), body))
+        Ok(self.page(&format!("{resource} {name}"), body))
     }
 
     fn verify(self: &std::sync::Arc<Self>, name: &str) -> Result<String, Status> {
@@ -532,7 +584,7 @@ impl Ui {
                 }
             }
         };
-        Ok(page(&format!("Verify {name}"), body))
+        Ok(self.page(&format!("Verify {name}"), body))
     }
 
     fn plan(&self, name: &str, q: &HashMap<String, String>) -> Result<String, Status> {
@@ -620,7 +672,7 @@ impl Ui {
                 }
             }
         };
-        Ok(page(&format!("Restore plan of {name}"), body))
+        Ok(self.page(&format!("Restore plan of {name}"), body))
     }
 
     /// The other backups of the location (the newest 20) that hold the same item, and whether
@@ -673,7 +725,7 @@ impl Ui {
             }
         };
         if inputs.iter().all(|(k, _)| get(k).is_none()) {
-            return Ok(page("Search", form));
+            return Ok(self.page("Search", form));
         }
         let filters = BackupFilters {
             include_namespaces: get("namespace").into_iter().collect(),
@@ -682,7 +734,7 @@ impl Ui {
             ..BackupFilters::default()
         };
         let name = get("name");
-        let found = Location::open(&self.root)?.find(
+        let found = Location::open(self.root()?)?.find(
             &FindQuery {
                 filters: &filters,
                 name: name.as_deref(),
@@ -710,11 +762,11 @@ impl Ui {
                 }
             }
         };
-        Ok(page("Search", body))
+        Ok(self.page("Search", body))
     }
 
     fn diff(self: &std::sync::Arc<Self>, q: &HashMap<String, String>) -> Result<String, Status> {
-        let names: Vec<String> = Location::open(&self.root)?
+        let names: Vec<String> = Location::open(self.root()?)?
             .backups(None, None)?
             .rows
             .into_iter()
@@ -741,7 +793,7 @@ impl Ui {
             }
         };
         if a.is_empty() || b.is_empty() {
-            return Ok(page("Diff", form));
+            return Ok(self.page("Diff", form));
         }
         for n in [&a, &b] {
             if !names.contains(n) {
@@ -829,7 +881,7 @@ impl Ui {
                 }
             }
         };
-        Ok(page(&format!("Diff {a} → {b}"), body))
+        Ok(self.page(&format!("Diff {a} → {b}"), body))
     }
 }
 
