@@ -448,28 +448,82 @@ fn same_input_same_answer_everywhere() {
     }
 }
 
-/// JSON nested deeper than serde_json reads (128 levels; Go reads 10,000) is reported with the
-/// file and the entry by `show` and `plan --render`, never left out of the render.
+/// JSON nested as deep as Go reads it (10,000 levels, Velero's limit) is read by every command
+/// alike — listed, shown, rendered, verified, compared — and one level deeper is reported by each
+/// with the file and the entry, never left out and never a crash.
 #[test]
-fn deep_json_is_reported_not_left_out() {
-    let deep = format!("{}1{}", r#"{"a":"#.repeat(300), "}".repeat(300));
-    let body = format!(
-        r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"deep","namespace":"app"}},"x":{deep}}}"#
-    );
-    let a = raw_archive(&[("resources/configmaps/namespaces/app/deep.json", &body)]);
-    let src = path_str(&a.path);
-    let render = a.dir.path().join("render");
+fn deep_json_is_read_as_go_reads_it_and_reported_past_that() {
+    let body = |levels: usize| {
+        let deep = format!("{}1{}", r#"{"a":"#.repeat(levels), "}".repeat(levels));
+        format!(
+            r#"{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"deep","namespace":"app"}},"x":{deep}}}"#
+        )
+    };
+    let entry = "resources/configmaps/namespaces/app/deep.json";
+    // 9,999 levels under `x`, 10,000 in all: Go's limit, read.
+    let ok = raw_archive(&[(entry, &body(9_999))]);
+    let shallow = raw_archive(&[(entry, &body(300))]);
+    let src = path_str(&ok.path);
+    let render = ok.dir.path().join("render");
     for args in [
-        vec!["show", src, "configmaps", "deep", "-n", "app"],
+        vec!["ls", src, "-o", "name"],
+        vec!["ls", src, "-o", "jsonpath={.items[*].metadata.name}"],
+        vec!["show", src, "configmaps", "deep", "-n", "app", "-o", "yaml"],
         vec!["plan", src, "--render", path_str(&render)],
+        vec!["verify", src],
+        vec!["diff", src, path_str(&shallow.path)],
     ] {
-        let err = one_line_error(&veloscope(&args));
+        let out = veloscope(&args);
         assert!(
-            err.contains("backup.tar.gz: entry resources/configmaps/namespaces/app/deep.json")
-                && err.contains("nested up to 128 levels"),
-            "{args:?}: {err}"
+            out.status.code().is_some_and(|c| c <= 1),
+            "{args:?}: {}",
+            stderr(&out)
         );
+        assert!(!String::from_utf8_lossy(&out.stdout).is_empty(), "{args:?}");
     }
+    let rendered: Vec<String> = std::fs::read_dir(&render)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        rendered.iter().any(|n| n.contains("configmaps-app-deep")),
+        "{rendered:?}"
+    );
+    // One level more: every command names the file and the entry.
+    let deep = raw_archive(&[(entry, &body(10_000))]);
+    let src = path_str(&deep.path);
+    let err = one_line_error(&veloscope(&[
+        "show",
+        src,
+        "configmaps",
+        "deep",
+        "-n",
+        "app",
+    ]));
+    assert!(
+        err.contains("backup.tar.gz: entry resources/configmaps/namespaces/app/deep.json")
+            && err.contains("exceeded max depth"),
+        "{err}"
+    );
+    // The restore skips it as Velero does an item it cannot decode, and says why.
+    let plan = json(&["plan", src, "--show-skipped", "-o", "json"]);
+    let skipped = plan["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .find(|s| s["name"] == "deep")
+        .cloned()
+        .expect("the deep item is listed");
+    assert_eq!(skipped["reason"], "error decoding", "{skipped}");
+    assert!(
+        skipped.to_string().contains("exceeded max depth")
+            || plan.to_string().contains("exceeded max depth"),
+        "{plan}"
+    );
+    let verified = veloscope(&["verify", src]);
+    assert_eq!(verified.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&verified.stdout).into_owned();
+    assert!(text.contains("exceeded max depth"), "{text}");
 }
 
 /// What Velero accepts is a valid archive: gzip followed by zero padding (`gzip -t` passes it),

@@ -175,10 +175,16 @@ fn last_wins<K: Eq + std::hash::Hash, V>(pairs: Vec<(K, V)>) -> Vec<(K, V)> {
 impl<'a> ItemMeta<'a> {
     /// Parses the metadata of one item body. The body must be one JSON object.
     pub fn parse(body: &'a [u8]) -> Result<Self, serde_json::Error> {
+        // Deeper than Go reads: Velero cannot decode it, and neither does any command here.
+        if veloscope_model::json::too_deep(body) {
+            return Err(<serde_json::Error as de::Error>::custom(
+                veloscope_model::json::too_deep_message(),
+            ));
+        }
         serde_json::from_slice(body).or_else(|first| {
             // A field given twice (`metadata`, `name`, ...): Go keeps the last value, where a
             // derived decoder refuses it. Such bodies are rare, so they take the slow path.
-            let Ok(whole) = serde_json::from_slice::<serde_json::Value>(body) else {
+            let Ok(whole) = veloscope_model::json::from_slice::<serde_json::Value>(body) else {
                 return Err(first);
             };
             let once = serde_json::to_vec(&whole)?;

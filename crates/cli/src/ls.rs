@@ -85,7 +85,7 @@ fn sort_by_objects(
     backup.each_body_of(rows, s, &mut |c| {
         let key = (c.gr.as_str(), c.namespace.as_deref(), c.name.as_str());
         if let Some(&i) = at.get(&key) {
-            let v: serde_json::Value = serde_json::from_slice(&c.body).map_err(|e| {
+            let v: serde_json::Value = veloscope_core::json::from_slice(&c.body).map_err(|e| {
                 veloscope_core::Error::input(&c.entry, format!("invalid JSON: {e}"))
             })?;
             keys[i] = path.eval(&v).first().map(|k| (*k).clone());
@@ -125,9 +125,10 @@ fn templated(
             let Some(&i) = at.get(&key) else {
                 return Ok(());
             };
-            let mut v: serde_json::Value = serde_json::from_slice(&c.body).map_err(|e| {
-                veloscope_core::Error::input(&c.entry, format!("invalid JSON: {e}"))
-            })?;
+            let mut v: serde_json::Value =
+                veloscope_core::json::from_slice(&c.body).map_err(|e| {
+                    veloscope_core::Error::input(&c.entry, format!("invalid JSON: {e}"))
+                })?;
             if let Some(m) = v
                 .get_mut("metadata")
                 .and_then(serde_json::Value::as_object_mut)

@@ -31,7 +31,26 @@ use std::cell::Cell;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
+/// The stack of the thread that runs a command, and of the engine's worker threads: objects
+/// nested 10,000 levels deep (as Go and so Velero read them) are trees that deep, and building,
+/// printing and dropping them recurses. Only the pages used are ever committed.
+const STACK: usize = 512 << 20;
+const WORKER_STACK: usize = veloscope_core::json::TREE_STACK;
+
 fn main() -> ExitCode {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK)
+        .build_global();
+    std::thread::Builder::new()
+        .name("veloscope".into())
+        .stack_size(STACK)
+        .spawn(command)
+        .map_or(ExitCode::from(70), |t| {
+            t.join().unwrap_or(ExitCode::from(70))
+        })
+}
+
+fn command() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {

@@ -209,23 +209,27 @@ fn scan_both(
         let handles: Vec<_> = sides
             .into_iter()
             .map(|(source, side, bar)| {
-                scope.spawn(move || {
-                    let lo = backup::LoadOptions {
-                        progress_bar: bar,
-                        parse_metadata: filtered,
-                        build_index: filtered,
-                        ..Default::default()
-                    };
-                    backup::load_with(source, s, lo, None, &mut |ev| {
-                        if let ScanEvent::Item(e) = ev
-                            && e.path.version == VersionDir::Unversioned
-                        {
-                            matcher.offer(side, key_of(e), e.hash, e.body);
-                        }
-                    })
-                })
+                // Bodies are compared as trees here, as deep as Go reads them.
+                let spawned = std::thread::Builder::new()
+                    .stack_size(crate::json::TREE_STACK)
+                    .spawn_scoped(scope, move || {
+                        let lo = backup::LoadOptions {
+                            progress_bar: bar,
+                            parse_metadata: filtered,
+                            build_index: filtered,
+                            ..Default::default()
+                        };
+                        backup::load_with(source, s, lo, None, &mut |ev| {
+                            if let ScanEvent::Item(e) = ev
+                                && e.path.version == VersionDir::Unversioned
+                            {
+                                matcher.offer(side, key_of(e), e.hash, e.body);
+                            }
+                        })
+                    });
+                spawned.map_err(|e| Error::Internal(format!("cannot start a reader: {e}")))
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         handles
             .into_iter()
             .map(|h| {

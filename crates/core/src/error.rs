@@ -95,21 +95,15 @@ impl Error {
     }
 }
 
-/// An item body as JSON, or an error naming the file and the entry. serde_json stops at 128
-/// levels of nesting where Go reads 10,000: such an item is reported, never skipped.
+/// An item body as JSON, nested up to 10,000 levels as Go reads it, or an error naming the file
+/// and the entry.
 pub fn parse_body(
     file: impl std::fmt::Display,
     entry: impl std::fmt::Display,
     body: &[u8],
 ) -> Result<serde_json::Value> {
-    serde_json::from_slice(body).map_err(|e| {
-        let limit = if e.to_string().starts_with("recursion limit") {
-            " (veloscope reads JSON nested up to 128 levels)"
-        } else {
-            ""
-        };
-        Error::entry(file, entry, format!("invalid JSON: {e}{limit}"))
-    })
+    veloscope_model::json::from_slice(body)
+        .map_err(|e| Error::entry(file, entry, format!("invalid JSON: {e}")))
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -52,7 +52,7 @@ pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
 pub use selection::SpecOrigin;
 pub use sidecar::{IndexReport, Part, index};
 pub use veloscope_index::atomic;
-pub use veloscope_model::{redact, yaml};
+pub use veloscope_model::{json, redact, yaml};
 pub use veloscope_restore::Action;
 
 /// How sources are read: byte budgets that keep a hostile archive from exhausting memory, and

@@ -258,7 +258,7 @@ fn pv_bodies(index: &Index, captured: &[crate::Captured]) -> HashMap<usize, Valu
         .filter_map(|c| {
             let name = c.entry.rsplit('/').next()?.strip_suffix(".json")?;
             let at = index.position("persistentvolumes", None, name)?;
-            Some((at, serde_json::from_slice(&c.body).ok()?))
+            Some((at, crate::json::from_slice(&c.body).ok()?))
         })
         .collect()
 }

@@ -155,7 +155,7 @@ impl Matcher {
     /// Compares two bodies after normalisation: None when they are equal.
     pub fn compare(&self, key: &Key, a: &[u8], b: &[u8]) -> Result<Option<Vec<Change>>, DiffError> {
         let parse = |bytes: &[u8], side: &str| -> Result<Value, DiffError> {
-            serde_json::from_slice(bytes).map_err(|e| {
+            veloscope_model::json::from_slice(bytes).map_err(|e| {
                 DiffError::InvalidBody(format!("{} ({side}): invalid JSON: {e}", key_text(key)))
             })
         };

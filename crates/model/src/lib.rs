@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod duration;
 pub mod error;
 pub mod gr;
+pub mod json;
 pub mod manifest;
 pub mod policy;
 pub mod quantity;

@@ -170,6 +170,7 @@ fn start(
 ) -> Result<(), Status> {
     std::thread::Builder::new()
         .name(format!("ui {key}"))
+        .stack_size(veloscope_core::json::TREE_STACK)
         .spawn(move || {
             // A bug that panics must still end the job, or its page would say "Working"
             // forever and hold one of the job slots.

@@ -197,6 +197,9 @@ pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Resul
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(BLOCKING_THREADS)
+        // Objects nest up to 10,000 levels (Go's limit): their trees need room to be built,
+        // printed and dropped. Only the pages used are committed.
+        .thread_stack_size(veloscope_core::json::TREE_STACK)
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)

@@ -137,7 +137,7 @@ impl Request<'_> {
         }
         bodies
             .into_iter()
-            .filter_map(|b| serde_json::from_slice::<Value>(&b).ok())
+            .filter_map(|b| veloscope_core::json::from_slice::<Value>(&b).ok())
             .map(|v| serde_json::to_vec(&self.shown(v)).unwrap_or_default())
             .collect()
     }
@@ -271,7 +271,9 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Select
     let reserved = r.reserve(stored(&items), trees)?;
     let matching: Vec<Vec<u8>> = read(&items)?
         .into_iter()
-        .filter(|b| serde_json::from_slice::<Value>(b).is_ok_and(|v| fields.matches_body(&v)))
+        .filter(|b| {
+            veloscope_core::json::from_slice::<Value>(b).is_ok_and(|v| fields.matches_body(&v))
+        })
         .collect();
     let end = start.saturating_add(limit).min(matching.len());
     let next = (end < matching.len()).then(|| format!("veloscope:{end}"));
@@ -287,7 +289,7 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Select
 fn values(r: &Request<'_>, bodies: Vec<Vec<u8>>) -> Vec<Value> {
     bodies
         .iter()
-        .filter_map(|b| serde_json::from_slice(b).ok())
+        .filter_map(|b| veloscope_core::json::from_slice(b).ok())
         .map(|v| r.shown(v))
         .collect()
 }
@@ -359,7 +361,7 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
             .pop()
             .flatten()
             .ok_or_else(|| Status::not_found(&r.resource.plural, name))?;
-        let object: Value = serde_json::from_slice(&body).map_err(|e| {
+        let object: Value = veloscope_core::json::from_slice(&body).map_err(|e| {
             Status::internal(format!(
                 "{} {name}: the stored object is not JSON: {e}",
                 r.resource.plural

@@ -1,0 +1,103 @@
+//! Item bodies as Velero reads them: Go's decoder takes JSON nested up to 10,000 levels, and so
+//! does every command here (serde_json stops at 128 by default). The depth is measured first,
+//! by a scan without recursion; what passes is parsed with serde_json's own limit lifted. The
+//! trees built are deep, so the threads that hold them have large stacks (set by the front ends).
+
+use serde::de::DeserializeOwned;
+
+/// Go's `encoding/json` limit (`maxNestingDepth`), which Velero's decoding of items meets.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// The stack a thread needs to build, print, compare and drop a tree [`MAX_DEPTH`] deep (a
+/// debug build takes about 32 MiB for it). Only the pages used are committed.
+pub const TREE_STACK: usize = 64 << 20;
+
+/// How deeply `bytes` nests arrays and objects (strings skipped, escapes honoured); stops
+/// counting past `MAX_DEPTH + 1`.
+pub fn depth(bytes: &[u8]) -> usize {
+    // A body shorter than twice the limit cannot nest past it.
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > MAX_DEPTH {
+                    return deepest;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Whether `bytes` nests deeper than Go reads (only long bodies can).
+pub fn too_deep(bytes: &[u8]) -> bool {
+    bytes.len() > 2 * MAX_DEPTH && depth(bytes) > MAX_DEPTH
+}
+
+/// The message for a body nested deeper than [`MAX_DEPTH`], in Go's words.
+pub fn too_deep_message() -> String {
+    format!(
+        "exceeded max depth ({MAX_DEPTH} levels of nesting, the most Go's decoder and so Velero reads)"
+    )
+}
+
+/// Parses a body nested up to [`MAX_DEPTH`] levels.
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    if too_deep(bytes) {
+        return Err(too_deep_message());
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.disable_recursion_limit();
+    let value = T::deserialize(&mut de).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(levels: usize) -> String {
+        "{\"a\":".repeat(levels) + "1" + &"}".repeat(levels)
+    }
+
+    #[test]
+    fn depth_counts_brackets_outside_strings() {
+        assert_eq!(depth(br#"{"a":[1,{"b":"{[[["}]}"#), 3);
+        assert_eq!(depth(br#""\"{""#), 0);
+        assert_eq!(depth(b"1"), 0);
+    }
+
+    #[test]
+    fn as_deep_as_go_reads_and_no_deeper() {
+        // Parsed on a thread with room for the tree (as the front ends give theirs).
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(|| {
+                let v: serde_json::Value = from_slice(nested(200).as_bytes()).unwrap();
+                assert!(v.pointer(&"/a".repeat(200)).is_some());
+                let ok: Result<serde_json::Value, _> = from_slice(nested(MAX_DEPTH).as_bytes());
+                assert!(ok.is_ok());
+                let deep: Result<serde_json::Value, _> =
+                    from_slice(nested(MAX_DEPTH + 1).as_bytes());
+                assert!(deep.unwrap_err().contains("exceeded max depth"));
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+}
