@@ -270,3 +270,20 @@ pub fn spawn_serve(command: &mut Command) -> Spawned {
         banner,
     }
 }
+
+/// An HTTP/1.1 chunked body, joined.
+pub fn unchunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || rest.len() < n {
+            out.push_str(rest.get(..n.min(rest.len())).unwrap_or(""));
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}

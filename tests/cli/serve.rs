@@ -376,7 +376,15 @@ fn send(url: &str, request: &str) -> (u16, String) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        unchunk(body)
+    } else {
+        body.split("\r\n\r\n").next().unwrap_or("").to_string()
+    };
     (code, body)
 }
 
@@ -643,4 +651,51 @@ fn without_an_index_the_scan_serves_every_object() {
         })
         .count();
     assert_eq!(sidecars, 0, "no sidecar written with --no-index");
+}
+
+/// What kubectl and k9s ask before they show anything: every resource type the cluster had is
+/// listable (empty where the backup holds none), `auth can-i` and `auth whoami` answer as the
+/// apiserver would for a read-only user, and the health endpoints answer.
+#[test]
+#[ignore = "needs the kubectl binary (.ci/run installs it)"]
+fn kubectl_preflight_calls_answer_as_an_apiserver() {
+    require_kubectl();
+    let a = small_cluster();
+    let s = serve(&a.path, &[]);
+    // The backup holds no Secret, no Deployment: empty lists, not "no such resource type".
+    for kind in ["secrets", "deployments", "ingresses", "storageclasses"] {
+        let out = kubectl(&s, &["get", kind, "-A"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{kind}: {err}");
+        assert!(err.contains("No resources found"), "{kind}: {err}");
+    }
+    assert_eq!(ok(&s, &["auth", "can-i", "list", "pods"]).trim(), "yes");
+    let denied = kubectl(&s, &["auth", "can-i", "delete", "pods"]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&denied.stdout).starts_with("no"));
+    assert!(ok(&s, &["auth", "whoami"]).contains("veloscope"));
+    assert!(ok(&s, &["auth", "can-i", "--list"]).contains("[get list watch]"));
+    for health in ["/healthz", "/readyz", "/livez"] {
+        assert_eq!(ok(&s, &["get", "--raw", health]), "ok");
+    }
+}
+
+/// A list without `limit` carries every object, as the apiserver's does (no silent cut at a page
+/// size the client never asked for); with `limit`, pages.
+#[test]
+fn a_list_without_limit_carries_everything() {
+    let objects: Vec<_> = (0..10_050)
+        .map(|i| obj("configmaps", &format!("bulk/cm-{i:05}"), json!({})))
+        .collect();
+    let a = archive(&objects);
+    let s = serve(&a.path, &[]);
+    let (code, body) = get(&s, "/api/v1/namespaces/bulk/configmaps");
+    assert_eq!(code, 200);
+    let list: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(10_050));
+    assert!(list["metadata"].get("continue").is_none());
+    let (_, body) = get(&s, "/api/v1/namespaces/bulk/configmaps?limit=500");
+    let page: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(500));
+    assert!(page["metadata"]["continue"].is_string());
 }

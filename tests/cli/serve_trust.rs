@@ -141,22 +141,6 @@ fn send(url: &str, request: &str) -> (u16, String, String) {
     (code, head.to_string(), body)
 }
 
-fn unchunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || rest.len() < n {
-            out.push_str(rest.get(..n.min(rest.len())).unwrap_or(""));
-            break;
-        }
-        out.push_str(&rest[..n]);
-        body = rest[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
 /// A GET with these extra header lines (each ending in \r\n).
 fn get_with(s: &Server, path: &str, headers: &str) -> (u16, String, String) {
     send(

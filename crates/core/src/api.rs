@@ -110,11 +110,14 @@ impl Backup {
         self.index.items.len()
     }
 
-    /// Every resource of the archive with its kind, scope, short names and versions.
+    /// Every resource of the archive with its kind, scope, short names and versions; then every
+    /// other resource the backup's cluster had (the built-in catalogue, the archive's CRDs), with
+    /// no item: a cluster lists an empty `secrets` rather than not knowing the type.
     pub fn api_resources(&self) -> Vec<ApiResource> {
         let idx = &self.index;
         let resolver = Resolver::for_index(idx);
-        idx.resources
+        let mut out: Vec<ApiResource> = idx
+            .resources
             .iter()
             .map(|r| {
                 let info = resolver.catalogue.get(&r.resource);
@@ -147,7 +150,25 @@ impl Backup {
                     versions,
                 }
             })
-            .collect()
+            .collect();
+        let held: std::collections::HashSet<String> = out.iter().map(|r| r.gr.clone()).collect();
+        for info in resolver.catalogue.resources() {
+            let gr = info.gr();
+            if held.contains(&gr) || info.version.is_empty() {
+                continue;
+            }
+            out.push(ApiResource {
+                gr,
+                group: info.group.clone(),
+                plural: info.plural.clone(),
+                singular: info.singular.clone(),
+                kind: info.kind.clone(),
+                namespaced: info.namespaced,
+                short_names: info.short_names.clone(),
+                versions: vec![info.version.clone()],
+            });
+        }
+        out
     }
 
     /// The items of `gr`, in one namespace or in all, in the index's order (by namespace, then

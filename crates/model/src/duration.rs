@@ -36,6 +36,10 @@ pub fn parse_duration(s: &str) -> Result<f64, crate::ValueError> {
         total += value * scale;
         rest = &rest[u..];
     }
+    // Go's durations are int64 nanoseconds: about 292 years at most.
+    if !total.is_finite() || total > i64::MAX as f64 / 1e9 {
+        return Err(err());
+    }
     Ok(total)
 }
 

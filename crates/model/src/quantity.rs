@@ -39,7 +39,7 @@ impl Quantity {
         let mantissa: i128 = format!("{int_part}{frac_part}")
             .parse()
             .map_err(|_| err())?;
-        let mut scale10: i32 = -(frac_part.len() as i32);
+        let mut scale10: i32 = -i32::try_from(frac_part.len()).map_err(|_| err())?;
         let mut factor: i128 = 1;
         match suffix {
             "" => {}
@@ -60,11 +60,11 @@ impl Quantity {
             "E" => scale10 += 18,
             exp if exp.starts_with(['e', 'E']) => {
                 let e: i32 = exp[1..].parse().map_err(|_| err())?;
-                scale10 += e;
+                scale10 = scale10.checked_add(e).ok_or_else(err)?;
             }
             _ => return Err(err()),
         }
-        scale10 += 3; // milli-units
+        scale10 = scale10.checked_add(3).ok_or_else(err)?; // milli-units
         let mut v = mantissa.checked_mul(factor).ok_or_else(err)?;
         if scale10 >= 0 {
             v = v
@@ -72,8 +72,12 @@ impl Quantity {
                 .ok_or_else(err)?;
         } else {
             // Round up, as Kubernetes does for sub-milli precision.
-            let d = 10i128.checked_pow((-scale10) as u32).ok_or_else(err)?;
-            v = (v + d - 1) / d;
+            let exponent = u32::try_from(scale10.unsigned_abs()).map_err(|_| err())?;
+            v = match 10i128.checked_pow(exponent) {
+                Some(d) => v.checked_add(d - 1).ok_or_else(err)? / d,
+                // Smaller than any milli-unit: rounds up to one, or is zero.
+                None => i128::from(v > 0),
+            };
         }
         Ok(Quantity(if negative { -v } else { v }))
     }
@@ -82,6 +86,22 @@ impl Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Exponents and mantissas at the edges of the integer types are errors, never a panic.
+    #[test]
+    fn extreme_exponents_are_errors_not_panics() {
+        for text in [
+            "1e2147483647",
+            "1e-2147483648",
+            "1e-2147483645",
+            "170141183460469231731687303715884105727",
+            "1.70141183460469231731687303715884105727e38",
+            "99999999999999999999999999999999999999Ei",
+        ] {
+            let _ = Quantity::parse(text);
+        }
+        assert_eq!(Quantity::parse("1e-40").ok(), Some(Quantity(1)));
+    }
 
     #[test]
     fn units() {

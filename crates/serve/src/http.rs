@@ -190,6 +190,18 @@ pub async fn handle(
         if uri.path() == "/" && app.ui.is_some() && method == Method::GET {
             return Ok(redirect("/ui/"));
         }
+        if matches!(uri.path(), "/healthz" | "/readyz" | "/livez") {
+            return Ok(
+                (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "ok").into_response(),
+            );
+        }
+        if method == Method::POST
+            && let Some(kind) = segments(uri.path())
+                .ok()
+                .and_then(|s| crate::review::kind_at(&s))
+        {
+            return review(&app, kind, body).await;
+        }
         match velero_write(&app, &method, &uri) {
             Some(Ok(target)) => dry_run(&app, target, &uri, body).await,
             Some(Err(s)) => Err(s),
@@ -230,6 +242,16 @@ fn login(app: &App, uri: &Uri) -> Result<Response, Status> {
         }
         Err(s) => Ok(html_response(s.code, crate::ui::error_page(&s))),
     }
+}
+
+/// An access review (`kubectl auth can-i`, `auth whoami`), read within its time and size.
+async fn review(app: &Arc<App>, kind: &str, body: Body) -> Result<Response, Status> {
+    let bytes = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY))
+        .await
+        .map_err(|_| Status::bad_request("the request body did not arrive in time"))?
+        .map_err(|_| Status::bad_request(format!("the request body is over {MAX_BODY} bytes")))?;
+    let answered = crate::review::answer(kind, &bytes)?;
+    Ok(app.json(StatusCode::CREATED, &answered))
 }
 
 /// A write to Velero's API at a location's root: (plural, namespace). None for anything else.

@@ -15,6 +15,7 @@ mod discovery;
 mod http;
 mod jobs;
 mod objects;
+mod review;
 mod server;
 mod status;
 mod table;

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use veloscope_core::api::{ApiItem, ApiResource, Selector};
 use veloscope_core::{Backup, Quiet, Session};
 
-/// The most objects one answer carries, asked for or not (a `continue` token gives the rest).
+/// The most objects one page carries when a client asks for pages (`limit`; a `continue` token
+/// gives the rest). A list without `limit` carries every object.
 pub const MAX_PAGE: usize = 10_000;
 
 /// One backup served as a cluster: its head (or, without a sidecar, its whole index), and the
@@ -249,12 +250,14 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Select
                 .ok_or_else(|| Status::bad_request(format!("invalid continue token {token:?}")))?,
             _ => 0,
         };
+        // Without a limit, everything, as the apiserver answers (informers and k9s list so);
+        // the memory budget, not a silent cut, bounds what an answer may hold.
         let limit = r
             .query
             .get("limit")
             .and_then(|l| l.parse::<usize>().ok())
             .filter(|&l| l > 0)
-            .map_or(MAX_PAGE, |l| l.min(MAX_PAGE));
+            .map_or(usize::MAX, |l| l.min(MAX_PAGE));
         (start, limit)
     } else {
         (0, usize::MAX)
