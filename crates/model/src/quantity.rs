@@ -72,7 +72,7 @@ impl Quantity {
                 .ok_or_else(err)?;
         } else {
             // Round up, as Kubernetes does for sub-milli precision.
-            let exponent = u32::try_from(scale10.unsigned_abs()).map_err(|_| err())?;
+            let exponent = scale10.unsigned_abs();
             v = match 10i128.checked_pow(exponent) {
                 Some(d) => v.checked_add(d - 1).ok_or_else(err)? / d,
                 // Smaller than any milli-unit: rounds up to one, or is zero.
