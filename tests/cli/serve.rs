@@ -506,6 +506,34 @@ fn a_watch_sends_the_objects_then_holds_until_its_timeout() {
         .filter_map(|e| e["object"]["metadata"]["name"].as_str())
         .collect();
     assert_eq!(names, ["db", "web"], "{body}");
+    let events_of = |path: &str| -> Vec<Value> {
+        let (code, body) = get(&s, path);
+        assert_eq!(code, 200, "{path}: {body}");
+        body.lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    // From a list's resourceVersion only changes come, and a backup has none: kubectl get -w
+    // prints each object once (from its list), not twice.
+    let list: Value =
+        serde_json::from_str(&get(&s, "/api/v1/namespaces/app/pods").1).expect("list");
+    let rv = list["metadata"]["resourceVersion"].as_str().expect("rv");
+    assert!(
+        events_of(&format!(
+            "/api/v1/namespaces/app/pods?watch=true&resourceVersion={rv}&timeoutSeconds=1"
+        ))
+        .is_empty()
+    );
+    // sendInitialEvents: the objects, then the bookmark that ends them.
+    let streamed = events_of(
+        "/api/v1/namespaces/app/pods?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1",
+    );
+    let types: Vec<&str> = streamed.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(types, ["ADDED", "ADDED", "BOOKMARK"], "{streamed:?}");
+    assert_eq!(
+        streamed[2]["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
+        "true"
+    );
 }
 
 /// Velero's own API at a location's root: the stored Backups, and `kubectl create
@@ -698,4 +726,27 @@ fn a_list_without_limit_carries_everything() {
     let page: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(page["items"].as_array().map(Vec::len), Some(500));
     assert!(page["metadata"]["continue"].is_string());
+}
+
+/// A watch of Velero's Backups at a location's root streams events, as any watch does (client
+/// libraries raise on a plain list there).
+#[test]
+fn velero_objects_are_watched_as_events() {
+    let s = serve(&fixture("bsl"), &[]);
+    let (code, body) = get(
+        &s,
+        "/apis/velero.io/v1/namespaces/velero/backups?watch=true&timeoutSeconds=1",
+    );
+    assert_eq!(code, 200, "{body}");
+    let events: Vec<Value> = body
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "ADDED" && e["object"]["kind"] == "Backup")
+        .filter_map(|e| e["object"]["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(names.len(), 3, "{body}");
+    assert!(names.contains(&"k3s-124"), "{names:?}");
 }

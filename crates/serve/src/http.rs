@@ -354,12 +354,32 @@ async fn answer(
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("");
-        return match &app.velero {
-            Some(api) => {
-                velero_root(api, &rest, host, uri.path()).map(|v| app.json(StatusCode::OK, &v))
-            }
-            None => Err(Status::no_resource(uri.path())),
+        let Some(api) = &app.velero else {
+            return Err(Status::no_resource(uri.path()));
         };
+        let answer = velero_root(api, &rest, host, uri.path())?;
+        let watch = matches!(query.get("watch").map(String::as_str), Some("true" | "1"));
+        if watch && answer.get("items").is_some() {
+            // A watch of Velero's objects, as of any list: the objects first (unless asked from
+            // a list's version), then nothing until the timeout.
+            let rv = query.get("resourceVersion").map(String::as_str);
+            let events = if matches!(rv, None | Some("" | "0")) {
+                answer["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|o| json!({"type": "ADDED", "object": o}))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let timeout = query
+                .get("timeoutSeconds")
+                .and_then(|t| t.parse::<u64>().ok())
+                .map_or(WATCH_MAX, |t| Duration::from_secs(t).min(WATCH_MAX));
+            return watch_response(app, events, Reservation::default(), timeout);
+        }
+        return Ok(app.json(StatusCode::OK, &answer));
     };
     let accept = headers
         .get(header::ACCEPT)

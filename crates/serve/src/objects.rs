@@ -302,7 +302,7 @@ fn values(r: &Request<'_>, bodies: Vec<Vec<u8>>) -> Vec<Value> {
 pub fn list_text(m: &Mount, r: &Request<'_>) -> Result<(String, Reservation), Status> {
     let (bodies, next, reserved) = select(m, r, true, false)?;
     let bodies = r.shown_bodies(bodies);
-    let mut metadata = json!({"resourceVersion": "1"});
+    let mut metadata = json!({"resourceVersion": LIST_VERSION});
     if let Some(c) = next {
         metadata["continue"] = json!(c);
     }
@@ -389,8 +389,33 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
     Ok((answer, reserved))
 }
 
-/// The events a watch starts with: every current object, ADDED (a backup never changes after).
+/// The events a watch starts with, as the apiserver decides them: with no `resourceVersion` (or
+/// `0`), every current object as ADDED; from a list's version, nothing (a backup never changes
+/// after it, so there is nothing newer); with `sendInitialEvents=true`, the objects and then the
+/// BOOKMARK that marks their end (`k8s.io/initial-events-end`), which newer clients wait for.
 pub fn watch_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation), Status> {
+    let rv = r.query.get("resourceVersion").map(String::as_str);
+    let send_initial = r.query.get("sendInitialEvents").map(String::as_str) == Some("true");
+    if !send_initial && !matches!(rv, None | Some("" | "0")) {
+        return Ok((Vec::new(), Reservation::default()));
+    }
+    let (mut events, reserved) = initial_events(m, r)?;
+    if send_initial {
+        events.push(json!({"type": "BOOKMARK", "object": {
+            "kind": r.resource.kind,
+            "apiVersion": group_version(r),
+            "metadata": {"resourceVersion": LIST_VERSION,
+                "annotations": {"k8s.io/initial-events-end": "true"}},
+        }}));
+    }
+    Ok((events, reserved))
+}
+
+/// The resourceVersion every list and bookmark carries: a backup is one version of its cluster.
+pub const LIST_VERSION: &str = "1";
+
+/// Every current object, ADDED.
+fn initial_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation), Status> {
     let (bodies, _, reserved) = select(m, r, false, true)?;
     let events = values(r, bodies)
         .into_iter()

@@ -575,7 +575,7 @@ pub fn table(
             row
         })
         .collect();
-    let mut metadata = json!({"resourceVersion": "1"});
+    let mut metadata = json!({"resourceVersion": crate::objects::LIST_VERSION});
     if let Some(c) = continue_ {
         metadata["continue"] = json!(c);
     }

@@ -119,7 +119,7 @@ pub fn get(
         let kind = kind_of(plural).unwrap_or("Object");
         return Ok(
             json!({"kind": format!("{kind}List"), "apiVersion": "velero.io/v1",
-                         "metadata": {"resourceVersion": "1"}, "items": items}),
+                         "metadata": {"resourceVersion": crate::objects::LIST_VERSION}, "items": items}),
         );
     };
     let found = objects
