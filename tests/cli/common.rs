@@ -287,3 +287,22 @@ pub fn unchunk(mut body: &str) -> String {
     }
     out
 }
+
+/// Writes a Completed backup named `name`, started at `started`, holding `objects`, into the
+/// location folder `root` (`root/backups/NAME/`, as Velero lays it out).
+pub fn write_backup(root: &Path, name: &str, started: &str, objects: Vec<Obj>) {
+    fixture_gen::Folder {
+        name,
+        codec: fixture_gen::Codec::Gzip,
+        objects,
+        extra_entries: vec![],
+        backup: Some(
+            json!({"apiVersion": "velero.io/v1", "kind": "Backup", "metadata": {"name": name},
+            "spec": {}, "status": {"phase": "Completed", "startTimestamp": started}}),
+        ),
+        results: json!({"errors": {}, "warnings": {}}),
+        volume_info: json!([]),
+    }
+    .write(root)
+    .expect("backup");
+}

@@ -13,10 +13,11 @@ fn location() -> tempfile::TempDir {
         ("old", "2024-01-01T00:00:00Z"),
         ("new", "2024-01-02T00:00:00Z"),
     ] {
-        Folder {
+        write_backup(
+            tmp.path(),
             name,
-            codec: Codec::Gzip,
-            objects: vec![
+            started,
+            vec![
                 obj("namespaces", "shop", json!({})),
                 obj(
                     "deployments.apps",
@@ -24,16 +25,7 @@ fn location() -> tempfile::TempDir {
                     json!({"metadata": {"labels": {"app": "web"}}}),
                 ),
             ],
-            extra_entries: vec![],
-            backup: Some(
-                json!({"apiVersion": "velero.io/v1", "kind": "Backup", "metadata": {"name": name},
-                "spec": {}, "status": {"phase": "Completed", "startTimestamp": started}}),
-            ),
-            results: json!({"errors": {}, "warnings": {}}),
-            volume_info: json!([]),
-        }
-        .write(tmp.path())
-        .expect("backup");
+        );
     }
     std::fs::remove_file(tmp.path().join("backups/old/old-resource-list.json.gz"))
         .expect("remove the resource list");

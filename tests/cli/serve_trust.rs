@@ -4,7 +4,6 @@
 //! in a location, a backup whose first open failed, and the files it writes.
 
 use crate::common::*;
-use fixture_gen::{Codec, Folder};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -94,20 +93,7 @@ fn location(extra: impl Fn() -> Vec<Obj>) -> tempfile::TempDir {
             obj("secrets", "app/creds", secret(password)),
         ];
         objects.extend(extra());
-        Folder {
-            name,
-            codec: Codec::Gzip,
-            objects,
-            extra_entries: vec![],
-            backup: Some(
-                json!({"apiVersion": "velero.io/v1", "kind": "Backup", "metadata": {"name": name},
-                "spec": {}, "status": {"phase": "Completed", "startTimestamp": started}}),
-            ),
-            results: json!({"errors": {}, "warnings": {}}),
-            volume_info: json!([]),
-        }
-        .write(tmp.path())
-        .expect("backup");
+        write_backup(tmp.path(), name, started, objects);
     }
     tmp
 }

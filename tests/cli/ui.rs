@@ -55,7 +55,6 @@ fn load(url: &str, profile: &Path) -> (String, String) {
 
 /// A location of two backups: the second changes a ConfigMap and rotates a Secret.
 fn location() -> tempfile::TempDir {
-    use fixture_gen::{Codec, Folder};
     let tmp = tempfile::tempdir().expect("tempdir");
     for (name, k, password, started) in [
         (
@@ -71,10 +70,11 @@ fn location() -> tempfile::TempDir {
             "2024-01-02T00:00:00Z",
         ),
     ] {
-        Folder {
+        write_backup(
+            tmp.path(),
             name,
-            codec: Codec::Gzip,
-            objects: vec![
+            started,
+            vec![
                 obj("namespaces", "app", json!({})),
                 obj("configmaps", "app/settings", json!({"data": {"k": k}})),
                 obj("configmaps", "ops/flags", json!({"data": {"day": name}})),
@@ -84,16 +84,7 @@ fn location() -> tempfile::TempDir {
                     json!({"type": "Opaque", "data": {"password": password}}),
                 ),
             ],
-            extra_entries: vec![],
-            backup: Some(
-                json!({"apiVersion": "velero.io/v1", "kind": "Backup", "metadata": {"name": name},
-                "spec": {}, "status": {"phase": "Completed", "startTimestamp": started}}),
-            ),
-            results: json!({"errors": {}, "warnings": {}}),
-            volume_info: json!([]),
-        }
-        .write(tmp.path())
-        .expect("backup");
+        );
     }
     tmp
 }

@@ -68,6 +68,32 @@ fn index_sort_key<'a>(path: &str) -> Option<SortKey<'a>> {
     })
 }
 
+/// Calls `each` with each row's stored object and the row's index, as the objects are read
+/// (one at a time: a backup of millions of objects is never held).
+fn each_object(
+    backup: &Backup,
+    rows: &[ItemRow<'_>],
+    s: &Session<'_>,
+    each: &mut dyn FnMut(usize, serde_json::Value),
+) -> Result<()> {
+    let at: HashMap<(&str, Option<&str>, &str), usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.resource, r.namespace, r.name), i))
+        .collect();
+    backup.each_body_of(rows, s, &mut |c| {
+        let key = (c.gr.as_str(), c.namespace.as_deref(), c.name.as_str());
+        if let Some(&i) = at.get(&key) {
+            let v = veloscope_core::json::from_slice(&c.body).map_err(|e| {
+                veloscope_core::Error::input(&c.entry, format!("invalid JSON: {e}"))
+            })?;
+            each(i, v);
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
 /// Sorts rows by any JSONPath over the stored objects, as kubectl's `--sort-by` does (missing
 /// values first, numbers by value), reading each object once and keeping only its key.
 fn sort_by_objects(
@@ -76,21 +102,9 @@ fn sort_by_objects(
     path: &veloscope_jsonpath::Path,
     s: &Session<'_>,
 ) -> Result<()> {
-    let at: HashMap<(&str, Option<&str>, &str), usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| ((r.resource, r.namespace, r.name), i))
-        .collect();
     let mut keys: Vec<Option<serde_json::Value>> = vec![None; rows.len()];
-    backup.each_body_of(rows, s, &mut |c| {
-        let key = (c.gr.as_str(), c.namespace.as_deref(), c.name.as_str());
-        if let Some(&i) = at.get(&key) {
-            let v: serde_json::Value = veloscope_core::json::from_slice(&c.body).map_err(|e| {
-                veloscope_core::Error::input(&c.entry, format!("invalid JSON: {e}"))
-            })?;
-            keys[i] = path.eval(&v).first().map(|k| (*k).clone());
-        }
-        Ok(())
+    each_object(backup, rows, s, &mut |i, v| {
+        keys[i] = path.eval(&v).first().map(|k| (*k).clone());
     })?;
     let mut keyed: Vec<(Option<serde_json::Value>, ItemRow<'_>)> =
         keys.into_iter().zip(rows.drain(..)).collect();
@@ -113,22 +127,9 @@ fn templated(
     s: &Session<'_>,
     out: &mut impl Write,
 ) -> Result<()> {
-    let at: HashMap<(&str, Option<&str>, &str), usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| ((r.resource, r.namespace, r.name), i))
-        .collect();
-    // Calls `each` with each object and its row, as the objects are read.
+    // Calls `each` with each object (managedFields left out) and its row, as they are read.
     let objects = |each: &mut dyn FnMut(usize, serde_json::Value)| {
-        backup.each_body_of(rows, s, &mut |c| {
-            let key = (c.gr.as_str(), c.namespace.as_deref(), c.name.as_str());
-            let Some(&i) = at.get(&key) else {
-                return Ok(());
-            };
-            let mut v: serde_json::Value =
-                veloscope_core::json::from_slice(&c.body).map_err(|e| {
-                    veloscope_core::Error::input(&c.entry, format!("invalid JSON: {e}"))
-                })?;
+        each_object(backup, rows, s, &mut |i, mut v| {
             if let Some(m) = v
                 .get_mut("metadata")
                 .and_then(serde_json::Value::as_object_mut)
@@ -136,7 +137,6 @@ fn templated(
                 m.remove("managedFields");
             }
             each(i, v);
-            Ok(())
         })
     };
     match t {

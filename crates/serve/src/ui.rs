@@ -154,6 +154,28 @@ fn item_key(resource: &str, ns: Option<&str>, name: &str) -> String {
     }
 }
 
+/// "Items per namespace" (or resource): each linked to its items.
+fn item_counts<'a>(backup: &str, by: &str, counts: impl Iterator<Item = (&'a str, u64)>) -> Markup {
+    let mut heading = by.to_string();
+    heading[..1].make_ascii_uppercase();
+    html! {
+        h2 { "Items per " (by) }
+        table {
+            tr { th { (heading) } th { "Items" } }
+            @for (value, items) in counts {
+                tr {
+                    td {
+                        a href={ "/ui/backups/" (enc(backup)) "/items?" (by) "=" (enc(value)) } {
+                            (value)
+                        }
+                    }
+                    td { (items) }
+                }
+            }
+        }
+    }
+}
+
 /// A table of two columns: a heading per row, then its value.
 fn facts(rows: &[(&str, Markup)]) -> Markup {
     html! {
@@ -409,34 +431,8 @@ impl Ui {
                     }
                 }
             }
-            h2 { "Items per namespace" }
-            table {
-                tr { th { "Namespace" } th { "Items" } }
-                @for ns in summary.namespaces.iter() {
-                    tr {
-                        td {
-                            a href={ "/ui/backups/" (enc(name)) "/items?namespace=" (enc(&ns.namespace)) } {
-                                (ns.namespace)
-                            }
-                        }
-                        td { (ns.items) }
-                    }
-                }
-            }
-            h2 { "Items per resource" }
-            table {
-                tr { th { "Resource" } th { "Items" } }
-                @for r in summary.resources.iter() {
-                    tr {
-                        td {
-                            a href={ "/ui/backups/" (enc(name)) "/items?resource=" (enc(&r.resource)) } {
-                                (r.resource)
-                            }
-                        }
-                        td { (r.items) }
-                    }
-                }
-            }
+            (item_counts(name, "namespace", summary.namespaces.iter().map(|n| (n.namespace.as_str(), n.items))))
+            (item_counts(name, "resource", summary.resources.iter().map(|r| (r.resource.as_str(), r.items))))
         };
         Ok(self.page(&format!("Backup {name}"), body))
     }
