@@ -749,4 +749,32 @@ fn velero_objects_are_watched_as_events() {
         .collect();
     assert_eq!(names.len(), 3, "{body}");
     assert!(names.contains(&"k3s-124"), "{names:?}");
+    // Lists are narrowed by selectors, as any list; Schedules are listable (none in a
+    // location); the core group names the namespace they live in.
+    let names_of = |path: &str| -> Vec<String> {
+        let (code, body) = get(&s, path);
+        assert_eq!(code, 200, "{path}: {body}");
+        let list: Value = serde_json::from_str(&body).expect("JSON");
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
+            .collect()
+    };
+    let base = "/apis/velero.io/v1/namespaces/velero/backups";
+    assert_eq!(
+        names_of(&format!("{base}?fieldSelector=metadata.name%3Dk3s-124")),
+        ["k3s-124"]
+    );
+    assert_eq!(
+        names_of(&format!(
+            "{base}?labelSelector=velero.io%2Fstorage-location%3Ddefault"
+        ))
+        .len(),
+        3
+    );
+    assert!(names_of(&format!("{base}?labelSelector=absent%3Dx")).is_empty());
+    assert!(names_of("/apis/velero.io/v1/namespaces/velero/schedules").is_empty());
+    assert_eq!(names_of("/api/v1/namespaces"), ["velero"]);
 }

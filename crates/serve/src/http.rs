@@ -357,7 +357,7 @@ async fn answer(
         let Some(api) = &app.velero else {
             return Err(Status::no_resource(uri.path()));
         };
-        let answer = velero_root(api, &rest, host, uri.path())?;
+        let answer = velero_root(api, &rest, &query, host, uri.path())?;
         let watch = matches!(query.get("watch").map(String::as_str), Some("true" | "1"));
         if watch && answer.get("items").is_some() {
             // A watch of Velero's objects, as of any list: the objects first (unless asked from
@@ -583,6 +583,7 @@ async fn mount_of(app: &Arc<App>, name: &str) -> Result<Arc<Mount>, Status> {
 fn velero_root(
     api: &crate::velero::VeleroApi,
     rest: &[String],
+    query: &HashMap<String, String>,
     host: &str,
     path: &str,
 ) -> Result<Value, Status> {
@@ -591,9 +592,18 @@ fn velero_root(
     match rest.as_slice() {
         ["api"] => Ok(json!({"kind": "APIVersions", "versions": ["v1"],
             "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": host}]})),
-        ["api", "v1"] => {
-            Ok(json!({"kind": "APIResourceList", "groupVersion": "v1", "resources": []}))
-        }
+        // The namespace Velero's objects live in, so that kubectl api-resources and NotFound
+        // messages find the core group as on a cluster.
+        ["api", "v1"] => Ok(json!({"kind": "APIResourceList", "groupVersion": "v1",
+            "resources": [{"name": "namespaces", "singularName": "namespace", "namespaced": false,
+                "kind": "Namespace", "shortNames": ["ns"], "verbs": ["get", "list", "watch"]}]})),
+        ["api", "v1", "namespaces"] => Ok(json!({"kind": "NamespaceList", "apiVersion": "v1",
+            "metadata": {"resourceVersion": crate::objects::LIST_VERSION},
+            "items": velero::namespaces(api)})),
+        ["api", "v1", "namespaces", name] => velero::namespaces(api)
+            .into_iter()
+            .find(|n| n["metadata"]["name"] == *name)
+            .ok_or_else(|| Status::not_found("namespaces", name)),
         ["apis"] => {
             Ok(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [velero::api_group()]}))
         }
@@ -606,9 +616,11 @@ fn velero_root(
         ["apis", "velero.io", "v1"] => Ok(velero::resource_list()),
         ["openapi", "v3"] => Ok(velero::openapi_root("")),
         ["openapi", "v3", "apis", "velero.io", "v1"] => Ok(velero::openapi_group()),
-        ["apis", "velero.io", "v1", plural] => velero::get(api, plural, None, None, false),
+        ["apis", "velero.io", "v1", plural] => {
+            velero::get(api, plural, None, None, false).and_then(|v| velero::selected(v, query))
+        }
         ["apis", "velero.io", "v1", "namespaces", ns, plural] => {
-            velero::get(api, plural, Some(ns), None, false)
+            velero::get(api, plural, Some(ns), None, false).and_then(|v| velero::selected(v, query))
         }
         ["apis", "velero.io", "v1", "namespaces", ns, plural, name] => {
             velero::get(api, plural, Some(ns), Some(name), false)

@@ -38,11 +38,7 @@ pub fn resource_list() -> Value {
     let resources: Vec<Value> = KINDS
         .iter()
         .map(|(plural, kind)| {
-            let verbs = if *plural == "schedules" {
-                json!(["create"])
-            } else {
-                json!(["get", "list", "create"])
-            };
+            let verbs = json!(["get", "list", "watch", "create"]);
             json!({"name": plural, "singularName": kind.to_lowercase(), "namespaced": true,
                    "kind": kind, "verbs": verbs})
         })
@@ -101,9 +97,12 @@ pub fn get(
     name: Option<&str>,
     status_only: bool,
 ) -> Result<Value, Status> {
+    // A location keeps no Schedule: the list is empty, as on a cluster without schedules.
+    let none = Vec::new();
     let objects = match plural {
         "backups" => &api.backups,
         "restores" => &api.restores,
+        "schedules" => &none,
         _ => return Err(Status::no_resource(plural)),
     };
     let in_ns = |o: &&Value| {
@@ -133,6 +132,85 @@ pub fn get(
     } else {
         found.clone()
     })
+}
+
+/// The namespaces Velero's objects are in (`velero` when none says otherwise), as Namespaces.
+pub fn namespaces(api: &VeleroApi) -> Vec<Value> {
+    let mut names: Vec<&str> = api
+        .backups
+        .iter()
+        .chain(&api.restores)
+        .map(|o| {
+            o.pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("velero")
+        })
+        .chain(["velero"])
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|n| {
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n},
+            "status": {"phase": "Active"}})
+        })
+        .collect()
+}
+
+/// A list narrowed by the request's `labelSelector` and `fieldSelector` (`metadata.name`,
+/// `metadata.namespace`), as the apiserver narrows any list.
+pub fn selected(
+    mut list: Value,
+    query: &std::collections::HashMap<String, String>,
+) -> Result<Value, Status> {
+    let labels = match query.get("labelSelector") {
+        Some(text) => veloscope_core::api::Selector::parse(text)
+            .map_err(|e| Status::bad_request(format!("invalid label selector {text:?}: {e}")))?,
+        None => veloscope_core::api::Selector::everything(),
+    };
+    let mut fields: Vec<(String, String, bool)> = Vec::new();
+    for term in query
+        .get("fieldSelector")
+        .map_or("", String::as_str)
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let (field, value, equal) = if let Some((f, v)) = term.split_once("!=") {
+            (f, v, false)
+        } else if let Some((f, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+            (f, v, true)
+        } else {
+            return Err(Status::bad_request(format!(
+                "invalid field selector {term:?}"
+            )));
+        };
+        if !matches!(field, "metadata.name" | "metadata.namespace") {
+            return Err(Status::bad_request(format!(
+                "field label not supported: {field}"
+            )));
+        }
+        fields.push((field.replace('.', "/"), value.to_string(), equal));
+    }
+    if let Some(items) = list.get_mut("items").and_then(Value::as_array_mut) {
+        items.retain(|o| {
+            let label = |k: &str| {
+                o.pointer("/metadata/labels")
+                    .and_then(|l| l.get(k))
+                    .and_then(Value::as_str)
+            };
+            labels.matches(label)
+                && fields.iter().all(|(f, want, equal)| {
+                    let got = o
+                        .pointer(&format!("/{f}"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    (got == want) == *equal
+                })
+        });
+    }
+    Ok(list)
 }
 
 /// What a dry-run create answers: the object, and the `Warning` headers.
