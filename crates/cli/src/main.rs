@@ -45,8 +45,9 @@ fn main() -> ExitCode {
         .name("veloscope".into())
         .stack_size(STACK)
         .spawn(command)
-        .map_or(ExitCode::from(70), |t| {
-            t.join().unwrap_or(ExitCode::from(70))
+        // A command that panics (a bug) has printed its message: exit as an internal error.
+        .map_or(ExitCode::from(INTERNAL), |t| {
+            t.join().unwrap_or(ExitCode::from(INTERNAL))
         })
 }
 
@@ -88,9 +89,21 @@ fn command() -> ExitCode {
         Err(_) if broken.get() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", output::escape(&one_line(&e)));
-            ExitCode::from(2)
+            ExitCode::from(exit_status(&e))
         }
     }
+}
+
+/// An internal error (a bug): exit 3; every other error (a usage error, an input that cannot be
+/// read, a name that is not there, object storage failing): exit 2.
+const INTERNAL: u8 = 3;
+
+fn exit_status(e: &anyhow::Error) -> u8 {
+    let internal = e
+        .chain()
+        .filter_map(|c| c.downcast_ref::<veloscope_core::Error>())
+        .any(|c| c.kind() == veloscope_core::ErrorKind::Internal);
+    if internal { INTERNAL } else { 2 }
 }
 
 /// A command-line mistake as one line, then a hint: clap's message with its lists folded in,
@@ -205,4 +218,18 @@ fn one_line(e: &anyhow::Error) -> String {
         }
     }
     parts.join(": ").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod exit_tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_are_three_and_the_rest_two() {
+        let bug = anyhow::Error::new(veloscope_core::Error::Internal("a bug".into()));
+        assert_eq!(exit_status(&bug), 3);
+        let usage = anyhow::Error::new(veloscope_core::Error::usage("bad flag"));
+        assert_eq!(exit_status(&usage), 2);
+        assert_eq!(exit_status(&anyhow::anyhow!("anything else")), 2);
+    }
 }

@@ -23,8 +23,12 @@ fn exit_status(command: &str) -> &'static [(&'static str, &'static str)] {
         "2",
         "A usage error, or an input that cannot be read (the message names the file and entry).",
     );
+    const BUG: (&str, &str) = (
+        "3",
+        "An internal error: a bug in veloscope, not a problem of the input (please report it).",
+    );
     match command {
-        "diff" => &[("0", "No differences."), ("1", "Differences."), ERROR],
+        "diff" => &[("0", "No differences."), ("1", "Differences."), ERROR, BUG],
         "verify" => &[
             (
                 "0",
@@ -35,21 +39,25 @@ fn exit_status(command: &str) -> &'static [(&'static str, &'static str)] {
                 "2",
                 "Verify could not run (usage error, unreadable source).",
             ),
+            BUG,
         ],
         "validate" => &[
             ("0", "Every document is valid."),
             ("1", "At least one document has errors."),
             ("2", "A file cannot be read or parsed."),
+            BUG,
         ],
         "find" => &[
             ("0", "Some backup holds a matching item."),
             ("1", "No backup does, or a backup could not be read."),
             ERROR,
+            BUG,
         ],
         "backups" | "restores" => &[
             ("0", "Every record was read."),
             ("1", "Some could not be read (the others are still listed)."),
             ERROR,
+            BUG,
         ],
         "veloscope" => &[
             (
@@ -61,8 +69,9 @@ fn exit_status(command: &str) -> &'static [(&'static str, &'static str)] {
                 "A finding: differences (diff), errors (verify, validate), no match (find).",
             ),
             ERROR,
+            BUG,
         ],
-        _ => &[("0", "Success."), ERROR],
+        _ => &[("0", "Success."), ERROR, BUG],
     }
 }
 
