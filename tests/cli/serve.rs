@@ -778,3 +778,58 @@ fn velero_objects_are_watched_as_events() {
     assert!(names_of("/apis/velero.io/v1/namespaces/velero/schedules").is_empty());
     assert_eq!(names_of("/api/v1/namespaces"), ["velero"]);
 }
+
+/// The Python `kubernetes` client (PyPI), typed and dynamic, with the kubeconfig `serve` wrote:
+/// it sees what `veloscope ls` lists, pages and watches as against a cluster, and a write is 405.
+#[test]
+#[ignore = "needs python3 with the kubernetes package (.ci/run installs it from PyPI)"]
+fn the_python_client_browses_a_backup() {
+    let s = serve(&backup("k3s-124"), &[]);
+    let out = Command::new("python3")
+        .arg(root().join("tests/cli/python/kubernetes_client.py"))
+        .arg(&s.kubeconfig)
+        .arg("kube-system")
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).expect("JSON from the script");
+    let copy = s.dir.path().join("k3s-124");
+    let listed = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["ls", path_str(&copy)];
+        all.extend_from_slice(args);
+        let mut names: Vec<String> = json(&all)
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| match r["namespace"].as_str() {
+                Some(ns) => format!("{ns}/{}", r["name"].as_str().unwrap_or("")),
+                None => r["name"].as_str().unwrap_or("").to_string(),
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let pods = listed(&["pods", "-A", "-o", "json"]);
+    assert_eq!(seen["pods"], json!(pods));
+    assert_eq!(seen["paged"], json!(pods), "pages join to the whole list");
+    assert_eq!(seen["secrets"], 0);
+    assert_eq!(seen["namespace"], "kube-system");
+    let in_ns: Vec<String> = pods
+        .iter()
+        .filter_map(|p| p.strip_prefix("kube-system/").map(str::to_string))
+        .collect();
+    assert_eq!(seen["watched"], json!(in_ns));
+    assert_eq!(seen["dynamic_pods"], in_ns.len());
+    let deployments: Vec<String> = listed(&["deploy", "-A", "-o", "json"])
+        .iter()
+        .filter_map(|d| d.split('/').nth(1).map(str::to_string))
+        .collect();
+    let mut want = deployments.clone();
+    want.sort();
+    assert_eq!(seen["deployments"], json!(want));
+    assert_eq!(seen["delete"], 405);
+}
