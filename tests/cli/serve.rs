@@ -833,3 +833,42 @@ fn the_python_client_browses_a_backup() {
     assert_eq!(seen["deployments"], json!(want));
     assert_eq!(seen["delete"], 405);
 }
+
+/// Content negotiation as the apiserver does it: YAML, `PartialObjectMetadata(List)`, Tables of
+/// `meta.k8s.io/v1` and `v1beta1`, and 406 for a media type the server does not produce.
+#[test]
+fn answers_take_the_form_the_client_accepts() {
+    let a = small_cluster();
+    let s = serve(&a.path, &[]);
+    let ask = |path: &str, accept: &str| {
+        raw(
+            &s,
+            &format!("GET {path} HTTP/1.1\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    let pods = "/api/v1/namespaces/app/pods";
+    let (code, yaml) = ask(&format!("{pods}/web"), "application/yaml");
+    assert_eq!(code, 200);
+    assert!(
+        yaml.contains("kind: Pod") && yaml.contains("name: web"),
+        "{yaml}"
+    );
+    let (code, body) = ask(
+        pods,
+        "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io",
+    );
+    assert_eq!(code, 200);
+    let list: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(list["kind"], "PartialObjectMetadataList");
+    assert_eq!(list["items"][0]["kind"], "PartialObjectMetadata");
+    assert!(list["items"][0].get("spec").is_none(), "{list}");
+    let (_, body) = ask(pods, "application/json;as=Table;v=v1beta1;g=meta.k8s.io");
+    let table: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(table["apiVersion"], "meta.k8s.io/v1beta1");
+    assert_eq!(table["kind"], "Table");
+    let (code, body) = ask(pods, "application/vnd.kubernetes.protobuf");
+    assert_eq!(code, 406, "{body}");
+    // kubectl's own Accept (protobuf first, then JSON) gets JSON.
+    let (code, _) = ask(pods, "application/vnd.kubernetes.protobuf,application/json");
+    assert_eq!(code, 200);
+}

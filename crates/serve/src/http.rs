@@ -385,7 +385,8 @@ async fn answer(
         .get(header::ACCEPT)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
-    let as_table = accept.contains("as=Table");
+    let answer_as = negotiate(accept)?;
+    let as_table = matches!(answer_as, AnswerAs::Table(_));
     let watch = matches!(query.get("watch").map(String::as_str), Some("true" | "1"));
     let host = headers
         .get(header::HOST)
@@ -416,15 +417,106 @@ async fn answer(
     let routed = work
         .await
         .map_err(|e| Status::internal(format!("request failed: {e}")))??;
-    Ok(match routed {
-        Routed::Json(v, reserved) => {
+    Ok(match (routed, answer_as) {
+        (Routed::Watch(events, reserved), _) => watch_response(app, events, reserved, timeout)?,
+        (Routed::Json(v, reserved), AnswerAs::Json) => {
             app.respond(StatusCode::OK, "application/json", v.to_string(), reserved)
         }
-        Routed::Text(text, reserved) => {
+        (Routed::Text(text, reserved), AnswerAs::Json) => {
             app.respond(StatusCode::OK, "application/json", text, reserved)
         }
-        Routed::Watch(events, reserved) => watch_response(app, events, reserved, timeout)?,
+        (Routed::Json(mut v, reserved), AnswerAs::Table(version)) => {
+            v["apiVersion"] = json!(format!("meta.k8s.io/{version}"));
+            app.respond(StatusCode::OK, "application/json", v.to_string(), reserved)
+        }
+        (routed, how) => {
+            let (v, reserved) = match routed {
+                Routed::Json(v, r) => (v, r),
+                Routed::Text(t, r) => (
+                    serde_json::from_str(&t)
+                        .map_err(|e| Status::internal(format!("an answer is not JSON: {e}")))?,
+                    r,
+                ),
+                Routed::Watch(..) => unreachable_watch()?,
+            };
+            match how {
+                AnswerAs::Yaml => app.respond(
+                    StatusCode::OK,
+                    "application/yaml",
+                    veloscope_core::yaml::to_string(&v),
+                    reserved,
+                ),
+                _ => app.respond(
+                    StatusCode::OK,
+                    "application/json",
+                    partial_metadata(&v).to_string(),
+                    reserved,
+                ),
+            }
+        }
     })
+}
+
+fn unreachable_watch() -> Result<(Value, Reservation), Status> {
+    Err(Status::internal("a watch answered as a document"))
+}
+
+/// What a client takes, from its `Accept` (the first media range served wins, as the
+/// apiserver's negotiation picks).
+#[derive(Clone, Copy)]
+enum AnswerAs {
+    Json,
+    Yaml,
+    /// A `meta.k8s.io` Table of this version (`v1`, or `v1beta1` for older clients).
+    Table(&'static str),
+    /// `PartialObjectMetadata` (or its List): metadata only, as controllers ask.
+    Partial,
+}
+
+fn negotiate(accept: &str) -> Result<AnswerAs, Status> {
+    if accept.trim().is_empty() {
+        return Ok(AnswerAs::Json);
+    }
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let params: HashMap<String, String> = parts
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        let json_like = matches!(media.as_str(), "application/json" | "application/*" | "*/*");
+        match (media.as_str(), params.get("as").map(String::as_str)) {
+            (_, Some("Table")) if json_like => {
+                let group_ok = params.get("g").is_none_or(|g| g == "meta.k8s.io");
+                match params.get("v").map(String::as_str) {
+                    Some("v1") | None if group_ok => return Ok(AnswerAs::Table("v1")),
+                    Some("v1beta1") if group_ok => return Ok(AnswerAs::Table("v1beta1")),
+                    _ => {}
+                }
+            }
+            (_, Some("PartialObjectMetadata" | "PartialObjectMetadataList")) if json_like => {
+                return Ok(AnswerAs::Partial);
+            }
+            (_, None) if json_like => return Ok(AnswerAs::Json),
+            ("application/yaml", None) => return Ok(AnswerAs::Yaml),
+            _ => {}
+        }
+    }
+    Err(Status::not_acceptable(accept))
+}
+
+/// An object or a list as `PartialObjectMetadata(List)`: each object's metadata alone.
+fn partial_metadata(v: &Value) -> Value {
+    let one = |o: &Value| {
+        json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata",
+            "metadata": o.get("metadata").cloned().unwrap_or_else(|| json!({}))})
+    };
+    match v.get("items").and_then(Value::as_array) {
+        Some(items) => json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList",
+            "metadata": v.get("metadata").cloned().unwrap_or_else(|| json!({})),
+            "items": items.iter().map(one).collect::<Vec<_>>()}),
+        None => one(v),
+    }
 }
 
 enum Routed {

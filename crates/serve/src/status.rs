@@ -74,6 +74,17 @@ impl Status {
         }
     }
 
+    pub fn not_acceptable(accept: &str) -> Status {
+        Status {
+            code: StatusCode::NOT_ACCEPTABLE,
+            reason: "NotAcceptable",
+            message: format!(
+                "only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io (asked for {accept:?})"
+            ),
+            details: None,
+        }
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Status {
         Status {
             code: StatusCode::FORBIDDEN,
