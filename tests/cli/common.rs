@@ -79,6 +79,11 @@ fn type_of(gr: &str) -> (&'static str, &'static str) {
         }
         "priorityclasses.scheduling.k8s.io" => ("scheduling.k8s.io/v1", "PriorityClass"),
         "storageclasses.storage.k8s.io" => ("storage.k8s.io/v1", "StorageClass"),
+        "ingresses.networking.k8s.io" => ("networking.k8s.io/v1", "Ingress"),
+        "horizontalpodautoscalers.autoscaling" => ("autoscaling/v2", "HorizontalPodAutoscaler"),
+        "endpoints" => ("v1", "Endpoints"),
+        "leases.coordination.k8s.io" => ("coordination.k8s.io/v1", "Lease"),
+        "rolebindings.rbac.authorization.k8s.io" => ("rbac.authorization.k8s.io/v1", "RoleBinding"),
         "customresourcedefinitions.apiextensions.k8s.io" => {
             ("apiextensions.k8s.io/v1", "CustomResourceDefinition")
         }

@@ -872,3 +872,156 @@ fn answers_take_the_form_the_client_accepts() {
     let (code, _) = ask(pods, "application/vnd.kubernetes.protobuf,application/json");
     assert_eq!(code, 200);
 }
+
+/// Tables with the columns Kubernetes' own printers give these kinds (pkg/printers/internalversion):
+/// headers in order, wide-only columns at priority 1, and the cells kubectl users read.
+#[test]
+fn tables_carry_the_apiservers_columns() {
+    let a = archive(&[
+        obj("namespaces", "app", json!({})),
+        obj(
+            "storageclasses.storage.k8s.io",
+            "fast",
+            json!({"provisioner": "ebs.csi.aws.com", "allowVolumeExpansion": true}),
+        ),
+        obj(
+            "ingresses.networking.k8s.io",
+            "app/web",
+            json!({"spec": {"ingressClassName": "nginx", "rules": [{"host": "shop.example"}],
+                "tls": [{"hosts": ["shop.example"]}]},
+                "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.9"}]}}}),
+        ),
+        obj(
+            "horizontalpodautoscalers.autoscaling",
+            "app/web",
+            json!({"spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 5,
+                "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": 80}}}]},
+                "status": {"currentReplicas": 2}}),
+        ),
+        obj(
+            "endpoints",
+            "app/web",
+            json!({"subsets": [{"addresses": [{"ip": "10.0.0.1"}, {"ip": "10.0.0.2"}, {"ip": "10.0.0.3"}, {"ip": "10.0.0.4"}],
+                "ports": [{"port": 8080}]}]}),
+        ),
+        obj(
+            "rolebindings.rbac.authorization.k8s.io",
+            "app/readers",
+            json!({"roleRef": {"kind": "Role", "name": "reader"},
+                "subjects": [{"kind": "User", "name": "ana"}, {"kind": "ServiceAccount", "name": "bot", "namespace": "app"}]}),
+        ),
+        obj(
+            "leases.coordination.k8s.io",
+            "app/leader",
+            json!({"spec": {"holderIdentity": "web-0"}}),
+        ),
+        obj(
+            "priorityclasses.scheduling.k8s.io",
+            "critical",
+            json!({"value": 1000, "globalDefault": false}),
+        ),
+        obj(
+            "jobs.batch",
+            "app/migrate",
+            json!({"status": {"succeeded": 1, "startTime": "2024-01-01T00:00:00Z",
+                "completionTime": "2024-01-01T00:00:42Z",
+                "conditions": [{"type": "Complete", "status": "True"}]}}),
+        ),
+    ]);
+    let s = serve(&a.path, &[]);
+    let table = |path: &str| -> Value {
+        let (code, body) = raw(
+            &s,
+            &format!(
+                "GET {path} HTTP/1.1\r\nAccept: application/json;as=Table;v=v1;g=meta.k8s.io\r\nConnection: close\r\n\r\n"
+            ),
+        );
+        assert_eq!(code, 200, "{path}: {body}");
+        serde_json::from_str(&body).expect("JSON")
+    };
+    let check = |path: &str, columns: &[&str], wide: &[&str], cells: &[&str]| {
+        let t = table(path);
+        let defs = t["columnDefinitions"].as_array().expect("columns");
+        let names = |priority: i64| -> Vec<&str> {
+            defs.iter()
+                .filter(|d| d["priority"] == priority)
+                .filter_map(|d| d["name"].as_str())
+                .collect()
+        };
+        assert_eq!(names(0), columns, "{path}");
+        assert_eq!(names(1), wide, "{path}");
+        let row: Vec<String> = t["rows"][0]["cells"]
+            .as_array()
+            .expect("cells")
+            .iter()
+            .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string))
+            .collect();
+        for want in cells {
+            assert!(row.iter().any(|c| c == want), "{path}: {want} in {row:?}");
+        }
+    };
+    check(
+        "/apis/storage.k8s.io/v1/storageclasses",
+        &[
+            "Name",
+            "Provisioner",
+            "ReclaimPolicy",
+            "VolumeBindingMode",
+            "AllowVolumeExpansion",
+            "Age",
+        ],
+        &[],
+        &["ebs.csi.aws.com", "Delete", "Immediate", "true"],
+    );
+    check(
+        "/apis/networking.k8s.io/v1/namespaces/app/ingresses",
+        &["Name", "Class", "Hosts", "Address", "Ports", "Age"],
+        &[],
+        &["nginx", "shop.example", "203.0.113.9", "80, 443"],
+    );
+    check(
+        "/apis/autoscaling/v2/namespaces/app/horizontalpodautoscalers",
+        &[
+            "Name",
+            "Reference",
+            "Targets",
+            "MinPods",
+            "MaxPods",
+            "Replicas",
+            "Age",
+        ],
+        &[],
+        &["Deployment/web", "cpu: <unknown>/80%", "1", "5", "2"],
+    );
+    check(
+        "/api/v1/namespaces/app/endpoints",
+        &["Name", "Endpoints", "Age"],
+        &[],
+        &["10.0.0.1:8080,10.0.0.2:8080,10.0.0.3:8080 + 1 more..."],
+    );
+    check(
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/app/rolebindings",
+        &["Name", "Role", "Age"],
+        &["Users", "Groups", "ServiceAccounts"],
+        &["Role/reader", "ana", "app/bot"],
+    );
+    check(
+        "/apis/coordination.k8s.io/v1/namespaces/app/leases",
+        &["Name", "Holder", "Age"],
+        &[],
+        &["web-0"],
+    );
+    check(
+        "/apis/scheduling.k8s.io/v1/priorityclasses",
+        &["Name", "Value", "Global-Default", "Age", "PreemptionPolicy"],
+        &[],
+        &["1000", "false", "PreemptLowerPriority"],
+    );
+    check(
+        "/apis/batch/v1/namespaces/app/jobs",
+        &["Name", "Status", "Completions", "Duration", "Age"],
+        &["Containers", "Images", "Selector"],
+        &["Complete", "1/1", "42s"],
+    );
+}

@@ -254,6 +254,158 @@ fn node_address(v: &Value, kind: &str) -> Value {
     or_none(a)
 }
 
+fn default_text(v: &Value, pointer: &str, default: &str) -> String {
+    let t = text(v, pointer);
+    if t.is_empty() { default.to_string() } else { t }
+}
+
+/// A job's state as kubectl's printer words it: Complete, Failed, Suspended, or Running.
+fn job_status(v: &Value) -> Value {
+    let condition = |kind: &str| {
+        v.pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|c| text(c, "/type") == kind && text(c, "/status") == "True")
+    };
+    json!(if condition("Complete") {
+        "Complete"
+    } else if condition("Failed") {
+        "Failed"
+    } else if condition("Suspended") {
+        "Suspended"
+    } else {
+        "Running"
+    })
+}
+
+/// The addresses of a load balancer's ingress points, IPs or host names, comma-separated.
+fn load_balancer(v: &Value, pointer: &str) -> String {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            let ip = text(i, "/ip");
+            if ip.is_empty() {
+                text(i, "/hostname")
+            } else {
+                ip
+            }
+        })
+        .filter(|a| !a.is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn ingress_hosts(v: &Value) -> Value {
+    let hosts: Vec<String> = v
+        .pointer("/spec/rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|r| text(r, "/host"))
+        .filter(|h| !h.is_empty())
+        .collect();
+    json!(if hosts.is_empty() {
+        "*".to_string()
+    } else {
+        hosts.join(",")
+    })
+}
+
+/// `ip:port` of the first three addresses, then `+ N more...`, as kubectl's printer shows them.
+fn endpoints(v: &Value) -> Value {
+    let mut all = Vec::new();
+    for subset in v
+        .pointer("/subsets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for port in subset
+            .get("ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            for address in subset
+                .get("addresses")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                all.push(format!("{}:{}", text(address, "/ip"), int(port, "/port")));
+            }
+        }
+    }
+    if all.is_empty() {
+        return json!("<none>");
+    }
+    let shown = all.iter().take(3).cloned().collect::<Vec<_>>().join(",");
+    json!(if all.len() > 3 {
+        format!("{shown} + {} more...", all.len() - 3)
+    } else {
+        shown
+    })
+}
+
+/// An HPA's targets as `current/target` per metric (`<unknown>` where the status has none).
+fn hpa_targets(v: &Value) -> Value {
+    let metrics = v.pointer("/spec/metrics").and_then(Value::as_array);
+    let shown: Vec<String> = metrics
+        .into_iter()
+        .flatten()
+        .filter(|m| text(m, "/type") == "Resource")
+        .map(|m| {
+            let name = text(m, "/resource/name");
+            let target = match text(m, "/resource/target/averageUtilization").as_str() {
+                "" => text(m, "/resource/target/averageValue"),
+                pct => format!("{pct}%"),
+            };
+            let current = v
+                .pointer("/status/currentMetrics")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .find(|c| text(c, "/resource/name") == name)
+                .map(
+                    |c| match text(c, "/resource/current/averageUtilization").as_str() {
+                        "" => text(c, "/resource/current/averageValue"),
+                        pct => format!("{pct}%"),
+                    },
+                )
+                .unwrap_or_else(|| "<unknown>".into());
+            format!("{name}: {current}/{target}")
+        })
+        .collect();
+    json!(if shown.is_empty() {
+        "<none>".to_string()
+    } else {
+        shown.join(", ")
+    })
+}
+
+/// The names of a binding's subjects of one kind (`namespace/name` for service accounts).
+fn subjects(v: &Value, kind: &str) -> Value {
+    let names: Vec<String> = v
+        .pointer("/subjects")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|s| text(s, "/kind") == kind)
+        .map(|s| {
+            let ns = text(s, "/namespace");
+            if kind == "ServiceAccount" {
+                format!("{ns}/{}", text(s, "/name"))
+            } else {
+                text(s, "/name")
+            }
+        })
+        .collect();
+    json!(names.join(", "))
+}
+
 fn columns(gr: &str) -> Vec<Column> {
     let c = |name, kind, wide, cell| Column {
         name,
@@ -368,6 +520,9 @@ fn columns(gr: &str) -> Vec<Column> {
             c("StorageClass", "string", false, |v, _| {
                 or_none(text(v, "/spec/storageClassName"))
             }),
+            c("VolumeAttributesClass", "string", false, |v, _| {
+                or_none(text(v, "/spec/volumeAttributesClassName"))
+            }),
         ],
         "persistentvolumes" => vec![
             c("Capacity", "string", false, |v, _| {
@@ -394,6 +549,12 @@ fn columns(gr: &str) -> Vec<Column> {
             c("StorageClass", "string", false, |v, _| {
                 or_none(text(v, "/spec/storageClassName"))
             }),
+            c("VolumeAttributesClass", "string", false, |v, _| {
+                or_none(text(v, "/spec/volumeAttributesClassName"))
+            }),
+            c("Reason", "string", false, |v, _| {
+                json!(text(v, "/status/reason"))
+            }),
         ],
         "namespaces" => vec![c("Status", "string", false, |v, _| {
             json!(text(v, "/status/phase"))
@@ -402,18 +563,35 @@ fn columns(gr: &str) -> Vec<Column> {
             c("Status", "string", false, |v, _| node_status(v)),
             c("Roles", "string", false, |v, _| node_roles(v)),
         ],
-        "jobs.batch" => vec![c("Completions", "string", false, |v, _| {
-            json!(format!(
-                "{}/{}",
-                int(v, "/status/succeeded"),
-                v.pointer("/spec/completions")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1)
-            ))
-        })],
+        "jobs.batch" => vec![
+            c("Status", "string", false, |v, _| job_status(v)),
+            c("Completions", "string", false, |v, _| {
+                json!(format!(
+                    "{}/{}",
+                    int(v, "/status/succeeded"),
+                    v.pointer("/spec/completions")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(1)
+                ))
+            }),
+            c("Duration", "string", false, |v, _| {
+                let start = v.pointer("/status/startTime").and_then(Value::as_str);
+                let end = v.pointer("/status/completionTime").and_then(Value::as_str);
+                match start
+                    .and_then(epoch_seconds)
+                    .zip(end.and_then(epoch_seconds))
+                {
+                    Some((s, e)) => json!(human_duration((e - s).max(0))),
+                    None => json!(""),
+                }
+            }),
+        ],
         "cronjobs.batch" => vec![
             c("Schedule", "string", false, |v, _| {
                 json!(text(v, "/spec/schedule"))
+            }),
+            c("Timezone", "string", false, |v, _| {
+                or_none(text(v, "/spec/timeZone"))
             }),
             c("Suspend", "boolean", false, |v, _| {
                 json!(
@@ -457,6 +635,106 @@ fn columns(gr: &str) -> Vec<Column> {
                 }),
             ];
         }
+        "storageclasses.storage.k8s.io" => vec![
+            c("Provisioner", "string", false, |v, _| {
+                json!(text(v, "/provisioner"))
+            }),
+            c("ReclaimPolicy", "string", false, |v, _| {
+                json!(default_text(v, "/reclaimPolicy", "Delete"))
+            }),
+            c("VolumeBindingMode", "string", false, |v, _| {
+                json!(default_text(v, "/volumeBindingMode", "Immediate"))
+            }),
+            c("AllowVolumeExpansion", "string", false, |v, _| {
+                json!(
+                    v.pointer("/allowVolumeExpansion")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                        .to_string()
+                )
+            }),
+        ],
+        "ingresses.networking.k8s.io" | "ingresses.extensions" => vec![
+            c("Class", "string", false, |v, _| {
+                or_none(text(v, "/spec/ingressClassName"))
+            }),
+            c("Hosts", "string", false, |v, _| ingress_hosts(v)),
+            c("Address", "string", false, |v, _| {
+                json!(load_balancer(v, "/status/loadBalancer/ingress"))
+            }),
+            c("Ports", "string", false, |v, _| {
+                json!(if count(v, "/spec/tls").as_u64().unwrap_or(0) > 0 {
+                    "80, 443"
+                } else {
+                    "80"
+                })
+            }),
+        ],
+        "ingressclasses.networking.k8s.io" => vec![
+            c("Controller", "string", false, |v, _| {
+                json!(text(v, "/spec/controller"))
+            }),
+            c("Parameters", "string", false, |v, _| {
+                let kind = text(v, "/spec/parameters/kind");
+                let name = text(v, "/spec/parameters/name");
+                or_none(if name.is_empty() {
+                    String::new()
+                } else {
+                    format!("{kind}/{name}")
+                })
+            }),
+        ],
+        "horizontalpodautoscalers.autoscaling" => vec![
+            c("Reference", "string", false, |v, _| {
+                json!(format!(
+                    "{}/{}",
+                    text(v, "/spec/scaleTargetRef/kind"),
+                    text(v, "/spec/scaleTargetRef/name")
+                ))
+            }),
+            c("Targets", "string", false, |v, _| hpa_targets(v)),
+            c("MinPods", "string", false, |v, _| {
+                json!(
+                    v.pointer("/spec/minReplicas")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(1)
+                        .to_string()
+                )
+            }),
+            c("MaxPods", "string", false, |v, _| {
+                json!(int(v, "/spec/maxReplicas").to_string())
+            }),
+            c("Replicas", "string", false, |v, _| {
+                json!(int(v, "/status/currentReplicas").to_string())
+            }),
+        ],
+        "endpoints" => vec![c("Endpoints", "string", false, |v, _| endpoints(v))],
+        "rolebindings.rbac.authorization.k8s.io"
+        | "clusterrolebindings.rbac.authorization.k8s.io" => {
+            vec![c("Role", "string", false, |v, _| {
+                json!(format!(
+                    "{}/{}",
+                    text(v, "/roleRef/kind"),
+                    text(v, "/roleRef/name")
+                ))
+            })]
+        }
+        "leases.coordination.k8s.io" => vec![c("Holder", "string", false, |v, _| {
+            json!(text(v, "/spec/holderIdentity"))
+        })],
+        "priorityclasses.scheduling.k8s.io" => vec![
+            c("Value", "integer", false, |v, _| json!(int(v, "/value"))),
+            c("Global-Default", "boolean", false, |v, _| {
+                json!(
+                    v.pointer("/globalDefault")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                )
+            }),
+        ],
+        "networkpolicies.networking.k8s.io" => vec![c("Pod-Selector", "string", false, |v, _| {
+            selector(v, "/spec/podSelector/matchLabels")
+        })],
         "customresourcedefinitions.apiextensions.k8s.io" => {
             return vec![
                 head,
@@ -493,6 +771,47 @@ fn columns(gr: &str) -> Vec<Column> {
         "services" => vec![c("Selector", "string", true, |v, _| {
             selector(v, "/spec/selector")
         })],
+        "jobs.batch" | "cronjobs.batch" => {
+            let spec = if gr == "jobs.batch" {
+                |v: &Value, _: &Ages| containers(v, "name", "/spec/template/spec")
+            } else {
+                |v: &Value, _: &Ages| containers(v, "name", "/spec/jobTemplate/spec/template/spec")
+            };
+            let images = if gr == "jobs.batch" {
+                |v: &Value, _: &Ages| containers(v, "image", "/spec/template/spec")
+            } else {
+                |v: &Value, _: &Ages| containers(v, "image", "/spec/jobTemplate/spec/template/spec")
+            };
+            vec![
+                c("Containers", "string", true, spec),
+                c("Images", "string", true, images),
+                c(
+                    "Selector",
+                    "string",
+                    true,
+                    if gr == "jobs.batch" {
+                        |v: &Value, _: &Ages| selector(v, "/spec/selector/matchLabels")
+                    } else {
+                        |v: &Value, _: &Ages| {
+                            selector(v, "/spec/jobTemplate/spec/selector/matchLabels")
+                        }
+                    },
+                ),
+            ]
+        }
+        "persistentvolumes" | "persistentvolumeclaims" => {
+            vec![c("VolumeMode", "string", true, |v, _| {
+                json!(default_text(v, "/spec/volumeMode", "Filesystem"))
+            })]
+        }
+        "rolebindings.rbac.authorization.k8s.io"
+        | "clusterrolebindings.rbac.authorization.k8s.io" => vec![
+            c("Users", "string", true, |v, _| subjects(v, "User")),
+            c("Groups", "string", true, |v, _| subjects(v, "Group")),
+            c("ServiceAccounts", "string", true, |v, _| {
+                subjects(v, "ServiceAccount")
+            }),
+        ],
         "nodes" => vec![
             c("Internal-IP", "string", true, |v, _| {
                 node_address(v, "InternalIP")
@@ -518,6 +837,11 @@ fn columns(gr: &str) -> Vec<Column> {
     if gr == "nodes" {
         all.push(c("Version", "string", false, |v, _| {
             json!(text(v, "/status/nodeInfo/kubeletVersion"))
+        }));
+    }
+    if gr == "priorityclasses.scheduling.k8s.io" {
+        all.push(c("PreemptionPolicy", "string", false, |v, _| {
+            json!(default_text(v, "/preemptionPolicy", "PreemptLowerPriority"))
         }));
     }
     all.extend(wide);
