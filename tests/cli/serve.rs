@@ -1025,3 +1025,59 @@ fn tables_carry_the_apiservers_columns() {
         &["Complete", "1/1", "42s"],
     );
 }
+
+/// A custom resource's Table has the columns its CRD declares (`additionalPrinterColumns`, with
+/// their types and priorities), as the apiserver prints custom resources.
+#[test]
+fn custom_resources_print_their_crds_columns() {
+    let mut definition = crd("widgets.example.com", "Widget", true);
+    let columns = json!([
+        {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
+        {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+        {"name": "Owner", "type": "string", "jsonPath": ".spec.owner", "priority": 1},
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+    ]);
+    definition.body["spec"]["versions"][0]["additionalPrinterColumns"] = columns;
+    let a = archive(&[
+        obj("namespaces", "app", json!({})),
+        definition,
+        obj(
+            "widgets.example.com",
+            "app/w1",
+            json!({"metadata": {"creationTimestamp": "2024-01-01T00:00:00Z"},
+                "spec": {"size": 3, "owner": "team-a"}, "status": {"phase": "Ready"}}),
+        ),
+    ]);
+    let s = serve(&a.path, &[]);
+    let (code, body) = raw(
+        &s,
+        "GET /apis/example.com/v1/namespaces/app/widgets HTTP/1.1\r\nAccept: application/json;as=Table;v=v1;g=meta.k8s.io\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(code, 200, "{body}");
+    let t: Value = serde_json::from_str(&body).expect("JSON");
+    let names: Vec<(&str, i64)> = t["columnDefinitions"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap_or(""),
+                d["priority"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Name", 0),
+            ("Size", 0),
+            ("Phase", 0),
+            ("Owner", 1),
+            ("Age", 0)
+        ]
+    );
+    assert_eq!(
+        t["rows"][0]["cells"],
+        json!(["w1", 3, "Ready", "team-a", "2024-01-01T00:00:00Z"])
+    );
+}

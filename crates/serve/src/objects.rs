@@ -5,7 +5,7 @@
 use crate::budget::Reservation;
 use crate::discovery::Discovery;
 use crate::status::Status;
-use crate::table::{Ages, table};
+use crate::table::{Ages, PrinterColumn, table};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use veloscope_core::api::{ApiItem, ApiResource, Selector};
@@ -25,6 +25,8 @@ pub struct Mount {
     /// The section decoded last, by (resource, namespace): kubectl pages a list (`limit=500`
     /// and `continue`), and each page needs the same section again.
     last: std::sync::Mutex<Option<LastSection>>,
+    /// The printer columns of custom resources, by `resource/version`, read from their CRDs once.
+    columns: std::sync::Mutex<HashMap<String, std::sync::Arc<Vec<PrinterColumn>>>>,
 }
 
 type LastSection = (String, Option<String>, std::sync::Arc<Backup>);
@@ -95,7 +97,46 @@ impl Mount {
             discovery,
             ages,
             last: std::sync::Mutex::new(None),
+            columns: Default::default(),
         }
+    }
+
+    /// The columns the archive's CRD declares for `gr` at `version` (none for built-in kinds or
+    /// a CRD the backup lacks), read once.
+    fn printer_columns(&self, gr: &str, version: &str) -> std::sync::Arc<Vec<PrinterColumn>> {
+        let key = format!("{gr}/{version}");
+        if let Some(found) = self.columns.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return found;
+        }
+        let found = std::sync::Arc::new(
+            self.crd(gr)
+                .map(|crd| PrinterColumn::of_crd(&crd, version))
+                .unwrap_or_default(),
+        );
+        if let Ok(mut m) = self.columns.lock() {
+            m.insert(key, found.clone());
+        }
+        found
+    }
+
+    /// The stored CRD of `gr`, if the backup holds it.
+    fn crd(&self, gr: &str) -> Option<Value> {
+        const CRDS: &str = "customresourcedefinitions.apiextensions.k8s.io";
+        if !gr.contains('.') {
+            return None;
+        }
+        let held = self.section(CRDS, None).ok()?;
+        let item = held
+            .api_items(CRDS, None)
+            .into_iter()
+            .find(|i| i.name == gr)?;
+        let session = Session::new(veloscope_core::Options::default(), &Quiet);
+        let body = held
+            .api_bodies(&[item.position], None, &session)
+            .ok()?
+            .pop()
+            .flatten()?;
+        veloscope_core::json::from_slice(&body).ok()
     }
 }
 
@@ -372,7 +413,14 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
         })?;
         let object = r.shown(object);
         let answer = if r.as_table {
-            table(&r.resource.gr, &[object], &m.ages, include(r), None)
+            table(
+                &r.resource.gr,
+                &[object],
+                &m.ages,
+                include(r),
+                None,
+                &m.printer_columns(&r.resource.gr, r.version),
+            )
         } else {
             object
         };
@@ -385,6 +433,7 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
         &m.ages,
         include(r),
         next,
+        &m.printer_columns(&r.resource.gr, r.version),
     );
     Ok((answer, reserved))
 }
@@ -417,6 +466,7 @@ pub const LIST_VERSION: &str = "1";
 /// Every current object, ADDED.
 fn initial_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation), Status> {
     let (bodies, _, reserved) = select(m, r, false, true)?;
+    let columns = m.printer_columns(&r.resource.gr, r.version);
     let events = values(r, bodies)
         .into_iter()
         .map(|o| {
@@ -427,6 +477,7 @@ fn initial_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation
                     &m.ages,
                     include(r),
                     None,
+                    &columns,
                 )
             } else {
                 o

@@ -848,43 +848,121 @@ fn columns(gr: &str) -> Vec<Column> {
     all
 }
 
-/// A Table of `objects` of group-resource `gr`; `include` is the `includeObject` parameter.
+/// A column a CRD declares (`additionalPrinterColumns`): its header, type, priority and the
+/// JSONPath of its cell.
+pub struct PrinterColumn {
+    pub name: String,
+    pub kind: String,
+    pub priority: i64,
+    pub path: veloscope_jsonpath::Path,
+}
+
+impl PrinterColumn {
+    /// The columns of one served version of a CRD object (v1 per version, v1beta1 for all).
+    pub fn of_crd(crd: &Value, version: &str) -> Vec<PrinterColumn> {
+        let declared = crd
+            .pointer("/spec/versions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|v| v.get("name").and_then(Value::as_str) == Some(version))
+            .and_then(|v| v.get("additionalPrinterColumns"))
+            .or_else(|| crd.pointer("/spec/additionalPrinterColumns"));
+        declared
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                let path = c
+                    .get("jsonPath")
+                    .or_else(|| c.get("JSONPath"))
+                    .and_then(Value::as_str)?;
+                Some(PrinterColumn {
+                    name: c.get("name")?.as_str()?.to_string(),
+                    kind: c
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .unwrap_or("string")
+                        .to_string(),
+                    priority: c.get("priority").and_then(Value::as_i64).unwrap_or(0),
+                    path: veloscope_jsonpath::Path::parse_relaxed(path).ok()?,
+                })
+            })
+            .collect()
+    }
+
+    /// The cell: the first value the path selects (a date as it is stored: kubectl shows its
+    /// age), or nothing.
+    fn cell(&self, o: &Value) -> Value {
+        self.path
+            .eval(o)
+            .first()
+            .map_or(Value::Null, |v| (*v).clone())
+    }
+}
+
+/// A row's cells from its object.
+type Cells<'a> = Box<dyn Fn(&Value) -> Vec<Value> + 'a>;
+
+/// A Table of `objects` of group-resource `gr`; `include` is the `includeObject` parameter;
+/// `custom`, the printer columns its CRD declares (then Name and those, as the apiserver
+/// prints custom resources).
 pub fn table(
     gr: &str,
     objects: &[Value],
     ages: &Ages,
     include: &str,
     continue_: Option<String>,
+    custom: &[PrinterColumn],
 ) -> Value {
-    let cols = columns(gr);
     let started = ages
         .at
         .map_or("unknown".to_string(), |_| "the backup's start".to_string());
-    let definitions: Vec<Value> = cols
-        .iter()
-        .map(|c| {
-            let description = if c.name == "Age"
-                || c.name == "Last Seen"
-                || c.name == "Last Schedule"
-            {
-                format!("How long before {started} the object was created (a backup does not age).")
-            } else {
-                format!("{} of the object as the backup holds it.", c.name)
-            };
-            json!({
-                "name": c.name,
-                "type": c.kind,
-                "format": if c.name == "Name" { "name" } else { "" },
-                "description": description,
-                "priority": if c.wide { 1 } else { 0 },
-            })
+    let definition = |name: &str, kind: &str, priority: i64| {
+        let description = if matches!(name, "Age" | "Last Seen" | "Last Schedule") {
+            format!("How long before {started} the object was created (a backup does not age).")
+        } else {
+            format!("{name} of the object as the backup holds it.")
+        };
+        json!({
+            "name": name,
+            "type": kind,
+            "format": if name == "Name" { "name" } else { "" },
+            "description": description,
+            "priority": priority,
         })
-        .collect();
+    };
+    let cols = columns(gr);
+    let (definitions, cells): (Vec<Value>, Cells<'_>) = if custom.is_empty() {
+        let defs = cols
+            .iter()
+            .map(|c| definition(c.name, c.kind, i64::from(c.wide)))
+            .collect();
+        (
+            defs,
+            Box::new(|o: &Value| cols.iter().map(|c| (c.cell)(o, ages)).collect()),
+        )
+    } else {
+        let defs = std::iter::once(definition("Name", "string", 0))
+            .chain(
+                custom
+                    .iter()
+                    .map(|c| definition(&c.name, &c.kind, c.priority)),
+            )
+            .collect();
+        (
+            defs,
+            Box::new(|o: &Value| {
+                std::iter::once(name(o, ages))
+                    .chain(custom.iter().map(|c| c.cell(o)))
+                    .collect()
+            }),
+        )
+    };
     let rows: Vec<Value> = objects
         .iter()
         .map(|o| {
-            let cells: Vec<Value> = cols.iter().map(|c| (c.cell)(o, ages)).collect();
-            let mut row = json!({"cells": cells});
+            let mut row = json!({"cells": cells(o)});
             match include {
                 "None" => {}
                 "Object" => row["object"] = o.clone(),
