@@ -41,14 +41,17 @@ fn main() -> ExitCode {
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(WORKER_STACK)
         .build_global();
-    std::thread::Builder::new()
+    match std::thread::Builder::new()
         .name("veloscope".into())
         .stack_size(STACK)
         .spawn(command)
+    {
         // A command that panics (a bug) has printed its message: exit as an internal error.
-        .map_or(ExitCode::from(INTERNAL), |t| {
-            t.join().unwrap_or(ExitCode::from(INTERNAL))
-        })
+        Ok(t) => t.join().unwrap_or(ExitCode::from(INTERNAL)),
+        // No room for the large stack (a tight address-space limit): run here, as deep items
+        // then may not fit, rather than not at all.
+        Err(_) => command(),
+    }
 }
 
 fn command() -> ExitCode {
