@@ -1081,3 +1081,67 @@ fn custom_resources_print_their_crds_columns() {
         json!(["w1", 3, "Ready", "team-a", "2024-01-01T00:00:00Z"])
     );
 }
+
+/// The field selectors the apiserver supports per kind (pods by IP, restart policy, service
+/// account, host network; nodes by schedulability; namespaces by phase) narrow lists here too.
+#[test]
+fn field_selectors_the_apiserver_supports() {
+    let a = archive(&[
+        obj("namespaces", "app", json!({"status": {"phase": "Active"}})),
+        obj(
+            "namespaces",
+            "gone",
+            json!({"status": {"phase": "Terminating"}}),
+        ),
+        obj(
+            "pods",
+            "app/web",
+            json!({"spec": {"restartPolicy": "Always", "serviceAccountName": "web", "hostNetwork": true},
+                "status": {"phase": "Running", "podIP": "10.0.0.7"}}),
+        ),
+        obj(
+            "pods",
+            "app/job",
+            json!({"spec": {"restartPolicy": "Never", "serviceAccountName": "default"},
+                "status": {"phase": "Succeeded", "podIP": "10.0.0.8"}}),
+        ),
+        obj("nodes", "n1", json!({"spec": {"unschedulable": true}})),
+        obj("nodes", "n2", json!({"spec": {}})),
+    ]);
+    let s = serve(&a.path, &[]);
+    let names = |path: &str| -> Vec<String> {
+        let (code, body) = get(&s, path);
+        assert_eq!(code, 200, "{path}: {body}");
+        let list: Value = serde_json::from_str(&body).expect("JSON");
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        names("/api/v1/pods?fieldSelector=status.podIP%3D10.0.0.8"),
+        ["job"]
+    );
+    assert_eq!(
+        names("/api/v1/pods?fieldSelector=spec.restartPolicy%3DAlways"),
+        ["web"]
+    );
+    assert_eq!(
+        names("/api/v1/pods?fieldSelector=spec.serviceAccountName%3Ddefault"),
+        ["job"]
+    );
+    assert_eq!(
+        names("/api/v1/pods?fieldSelector=spec.hostNetwork%3Dfalse"),
+        ["job"]
+    );
+    assert_eq!(
+        names("/api/v1/nodes?fieldSelector=spec.unschedulable%3Dfalse"),
+        ["n2"]
+    );
+    assert_eq!(
+        names("/api/v1/namespaces?fieldSelector=status.phase%3DActive"),
+        ["app"]
+    );
+}

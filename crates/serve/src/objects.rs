@@ -207,7 +207,21 @@ impl FieldSelector {
                 || (gr == "events"
                     && (field.starts_with("involvedObject.")
                         || matches!(field, "reason" | "type" | "source" | "reportingComponent")))
-                || (gr == "pods" && matches!(field, "spec.nodeName" | "status.phase"))
+                // The pod fields the apiserver indexes (pkg/registry/core/pod ToSelectableFields).
+                || (gr == "pods"
+                    && matches!(
+                        field,
+                        "spec.nodeName"
+                            | "spec.restartPolicy"
+                            | "spec.schedulerName"
+                            | "spec.serviceAccountName"
+                            | "spec.hostNetwork"
+                            | "status.phase"
+                            | "status.podIP"
+                            | "status.nominatedNodeName"
+                    ))
+                || (gr == "nodes" && field == "spec.unschedulable")
+                || (gr == "namespaces" && field == "status.phase")
                 || (gr == "secrets" && field == "type");
             if !supported {
                 return Err(Status::bad_request(format!(
@@ -245,6 +259,12 @@ impl FieldSelector {
             };
             let got = match body.pointer(&pointer) {
                 Some(Value::String(s)) => s.clone(),
+                // Booleans the apiserver defaults to false when unset.
+                Some(Value::Null) | None
+                    if matches!(f.as_str(), "spec.hostNetwork" | "spec.unschedulable") =>
+                {
+                    "false".to_string()
+                }
                 Some(Value::Null) | None => String::new(),
                 Some(v) => v.to_string(),
             };
