@@ -198,6 +198,12 @@ fn secrets_stay_redacted_on_every_route_and_page() {
         let path = format!("/ui/backups/tuesday/items/{spelling}/app/creds");
         let (code, _, page) = get(&s, &path);
         no_canary(&path, &page);
+        // The plural, the singular and the kind resolve as kubectl's do; the others may be
+        // unknown names, but never a page with the values.
+        if matches!(spelling, "secrets" | "secret" | "Secret") {
+            assert_eq!(code, 200, "{path}: {page}");
+        }
+        assert!(matches!(code, 200 | 404), "{path}: {code}");
         if code == 200 {
             assert!(page.contains("redacted"), "{path}: {page}");
             assert!(page.contains("payments"), "other annotations stay: {page}");
@@ -428,9 +434,19 @@ fn slow_or_hostile_clients_cannot_stall_or_fill_it() {
     for c in heads.iter_mut().chain(bodies.iter_mut()) {
         c.set_read_timeout(Some(Duration::from_secs(5)))
             .expect("timeout");
+        // The server closed the connection (end of stream, or a reset); a read that times out
+        // means it is still holding it.
         let mut buf = Vec::new();
-        let ended = c.read_to_end(&mut buf).is_ok() || buf.is_empty();
-        assert!(ended, "a slow client was not dropped");
+        match c.read_to_end(&mut buf) {
+            Ok(_) => {}
+            Err(e) => assert!(
+                !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "a slow client was not dropped: {e}"
+            ),
+        }
     }
     drop((heads, bodies));
 

@@ -48,14 +48,26 @@ pub struct App {
     pub busy: Semaphore,
     /// The memory answers may hold until their clients take them.
     pub budget: Budget,
+    /// How long a request body may take to arrive (the limit on heads).
+    pub body_time: Duration,
     /// Secret values shown (`--show-secrets`) rather than redacted.
     pub show_secrets: bool,
 }
 
-/// How long a request body may take to arrive.
-const BODY_TIMEOUT: Duration = Duration::from_secs(15);
-
 impl App {
+    /// A request body, within its time and size (a dry-run manifest, an access review).
+    async fn read_body(&self, body: Body) -> Result<bytes::Bytes, Status> {
+        tokio::time::timeout(self.body_time, axum::body::to_bytes(body, MAX_BODY))
+            .await
+            .map_err(|_| {
+                Status::bad_request(format!(
+                    "the request body did not arrive within {} s",
+                    self.body_time.as_secs_f64()
+                ))
+            })?
+            .map_err(|_| Status::bad_request(format!("the request body is over {MAX_BODY} bytes")))
+    }
+
     /// A request permit, or 429 when the server already works on as many as it takes.
     fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Status> {
         self.busy
@@ -195,17 +207,19 @@ pub async fn handle(
                 (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "ok").into_response(),
             );
         }
+        // The path and the query, parsed once for whatever answers.
+        let segs = segments(uri.path())?;
+        let query = query_params(uri.query());
         if method == Method::POST
-            && let Some(kind) = segments(uri.path())
-                .ok()
-                .and_then(|s| crate::review::kind_at(&s))
+            && let Some(kind) = crate::review::kind_at(&segs)
         {
-            return review(&app, kind, body).await;
+            let bytes = app.read_body(body).await?;
+            return Ok(app.json(StatusCode::CREATED, &crate::review::answer(kind, &bytes)?));
         }
-        match velero_write(&app, &method, &uri) {
-            Some(Ok(target)) => dry_run(&app, target, &uri, body).await,
+        match velero_write(&app, &method, &segs) {
+            Some(Ok(target)) => dry_run(&app, target, query, body).await,
             Some(Err(s)) => Err(s),
-            None => answer(&app, &method, &uri, &headers).await,
+            None => answer(&app, &method, &uri, segs, query, &headers).await,
         }
     }
     .await;
@@ -244,26 +258,15 @@ fn login(app: &App, uri: &Uri) -> Result<Response, Status> {
     }
 }
 
-/// An access review (`kubectl auth can-i`, `auth whoami`), read within its time and size.
-async fn review(app: &Arc<App>, kind: &str, body: Body) -> Result<Response, Status> {
-    let bytes = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY))
-        .await
-        .map_err(|_| Status::bad_request("the request body did not arrive in time"))?
-        .map_err(|_| Status::bad_request(format!("the request body is over {MAX_BODY} bytes")))?;
-    let answered = crate::review::answer(kind, &bytes)?;
-    Ok(app.json(StatusCode::CREATED, &answered))
-}
-
 /// A write to Velero's API at a location's root: (plural, namespace). None for anything else.
 fn velero_write(
     app: &Arc<App>,
     method: &Method,
-    uri: &Uri,
+    segs: &[String],
 ) -> Option<Result<(String, String), Status>> {
     if app.velero.is_none() || !matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
         return None;
     }
-    let segs = segments(uri.path()).ok()?;
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let ["apis", "velero.io", "v1", "namespaces", ns, plural] = segs.as_slice() else {
         return None;
@@ -277,20 +280,11 @@ fn velero_write(
 async fn dry_run(
     app: &Arc<App>,
     (plural, ns): (String, String),
-    uri: &Uri,
+    query: HashMap<String, String>,
     body: Body,
 ) -> Result<Response, Status> {
-    let query = query_params(uri.query());
     // The body first, within its time: no request permit is held while it trickles in.
-    let bytes = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY))
-        .await
-        .map_err(|_| {
-            Status::bad_request(format!(
-                "the request body did not arrive within {} seconds",
-                BODY_TIMEOUT.as_secs()
-            ))
-        })?
-        .map_err(|_| Status::bad_request(format!("the request body is over {MAX_BODY} bytes")))?;
+    let bytes = app.read_body(body).await?;
     let _permit = app.permit()?;
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| Status::bad_request("the request body is not UTF-8"))?;
@@ -319,14 +313,14 @@ async fn answer(
     app: &Arc<App>,
     method: &Method,
     uri: &Uri,
+    segs: Vec<String>,
+    query: HashMap<String, String>,
     headers: &HeaderMap,
 ) -> Result<Response, Status> {
     if method != Method::GET && method != Method::HEAD {
         return Err(Status::method_not_allowed(method.as_str()));
     }
     let _permit = app.permit()?;
-    let segs = segments(uri.path())?;
-    let query = query_params(uri.query());
     if let (Some(ui), Some("ui")) = (&app.ui, segs.first().map(String::as_str)) {
         let ui = ui.clone();
         let rest = segs[1..].to_vec();

@@ -23,8 +23,8 @@ use tokio_util::either::Either;
 /// Bounds on what one client may hold.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// A request head (or a TLS handshake, or a keep-alive connection's next request) not
-    /// complete within this is dropped.
+    /// A request head, a TLS handshake, a keep-alive connection's next request or a request
+    /// body not complete within this is dropped.
     pub head: Duration,
     /// A write the client does not take for this long ends the connection: an answer it never
     /// reads does not stay in memory.
