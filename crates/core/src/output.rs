@@ -105,20 +105,45 @@ fn refuse_render_dir(dir: &Path, name: &std::ffi::OsStr) -> Result<()> {
     )))
 }
 
-/// Writes one rendered file: its name recorded first (so that a crash half-way still leaves a
-/// record of it), then the file, whole. Returns the name used (shortened when too long).
-pub fn write_rendered(dir: &Path, name: &str, text: &str) -> Result<String> {
-    use std::io::Write as _;
-    let name = bounded_file_name(name);
-    let record_path = dir.join(RENDER_RECORD);
-    let mut record = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&record_path)
-        .in_file(record_path.display())?;
-    writeln!(record, "{name}").in_file(record_path.display())?;
-    write_atomically(&dir.join(&name), text.as_bytes())?;
-    Ok(name)
+/// A render folder being written: prepared (an earlier render's files removed), and each file
+/// recorded before it is written, so that a crash half-way still leaves a record of it.
+pub struct RenderDir {
+    dir: PathBuf,
+    record: std::fs::File,
+}
+
+impl RenderDir {
+    pub fn open(dir: &Path) -> Result<RenderDir> {
+        prepare_render_dir(dir)?;
+        let path = dir.join(RENDER_RECORD);
+        let record = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .in_file(path.display())?;
+        Ok(RenderDir {
+            dir: dir.to_path_buf(),
+            record,
+        })
+    }
+
+    /// Writes one rendered file under `name` (shortened when too long); returns the name used.
+    /// The file is created new (the folder was emptied of the renders' files, and `create_new`
+    /// never follows a link planted at its name); no temporary and no sync per file: a render
+    /// that fails half-way is removed whole from its record.
+    pub fn write(&mut self, name: &str, text: &str) -> Result<String> {
+        use std::io::Write as _;
+        let name = bounded_file_name(name);
+        writeln!(self.record, "{name}").in_file(self.dir.join(RENDER_RECORD).display())?;
+        let path = self.dir.join(&name);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .in_file(path.display())?;
+        Ok(name)
+    }
 }
 
 /// Longest file name written (bytes): file systems take 255, and a temporary's suffix is added

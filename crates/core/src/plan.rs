@@ -452,9 +452,7 @@ fn second_pass(
     spec: &RestoreSpec,
 ) -> Result<()> {
     let idx = &loaded.index;
-    if let Some(dir) = render_dir {
-        crate::output::prepare_render_dir(dir)?;
-    }
+    let mut render_to = render_dir.map(crate::output::RenderDir::open).transpose()?;
     let renamed = existing.map_or_else(HashMap::new, |e| rename_clashing_pvs(idx, plan, spec, e));
     let width = plan.steps.len().to_string().len().max(4);
     let mut wanted: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -551,7 +549,7 @@ fn second_pass(
             {
                 *volume = Value::String(new.clone());
             }
-            if let Some(dir) = render_dir {
+            if let Some(out) = render_to.as_mut() {
                 let ns = step
                     .target_namespace
                     .as_deref()
@@ -564,7 +562,7 @@ fn second_pass(
                     order = order + 1
                 );
                 let text = veloscope_model::yaml::to_string(&obj);
-                if let Err(err) = crate::output::write_rendered(dir, &fname, &text) {
+                if let Err(err) = out.write(&fname, &text) {
                     failure = Some(err);
                 }
             }
@@ -602,7 +600,7 @@ fn second_pass(
     if let Some(f) = failure {
         return Err(f);
     }
-    if let Some(dir) = render_dir {
+    if let Some(out) = render_to.as_mut() {
         for (order, step) in plan
             .steps
             .iter()
@@ -612,7 +610,7 @@ fn second_pass(
             let fname = format!("{:0width$}-namespaces-{}.yaml", order + 1, step.name);
             let blank = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": step.name}});
             let text = veloscope_model::yaml::to_string(&blank);
-            crate::output::write_rendered(dir, &fname, &text)?;
+            out.write(&fname, &text)?;
         }
     }
     let Some(existing) = existing else {
