@@ -9,6 +9,9 @@ fn main() {
 }
 
 const POD: &[u8] = include_bytes!("data/pod.json");
+/// A 450 KB CustomResourceDefinition read from a cluster (shared/corpora/velero-crd-testdata):
+/// the size of body the nesting check scans (shorter ones cannot nest past Go's limit).
+const CRD: &[u8] = include_bytes!("data/crd.json");
 
 const PATHS: [&str; 4] = [
     "resources/pods/namespaces/default/nginx-deployment-7986654d4-5bq2x.json",
@@ -35,6 +38,17 @@ fn parse_pod_metadata() -> usize {
 fn parse_pod_metadata_and_details() -> bool {
     let meta = ItemMeta::parse(divan::black_box(POD)).expect("pod parses");
     !matches!(Details::read("pods", &meta), Details::None)
+}
+
+#[divan::bench]
+fn parse_large_crd_metadata() -> usize {
+    let meta = ItemMeta::parse(divan::black_box(CRD)).expect("CRD parses");
+    meta.metadata.labels.0.len()
+}
+
+#[divan::bench]
+fn nesting_check_large_crd() -> bool {
+    veloscope_model::json::too_deep(divan::black_box(CRD))
 }
 
 #[divan::bench]

@@ -15,7 +15,6 @@ pub const TREE_STACK: usize = 64 << 20;
 /// How deeply `bytes` nests arrays and objects (strings skipped, escapes honoured); stops
 /// counting past `MAX_DEPTH + 1`.
 pub fn depth(bytes: &[u8]) -> usize {
-    // A body shorter than twice the limit cannot nest past it.
     let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
     for &b in bytes {
         if in_string {
@@ -43,9 +42,15 @@ pub fn depth(bytes: &[u8]) -> usize {
     deepest
 }
 
-/// Whether `bytes` nests deeper than Go reads (only long bodies can).
+/// Whether `bytes` nests deeper than Go reads. It is asked of every item body, so the exact
+/// scan runs only where nesting that deep is possible at all: a body with no more than
+/// [`MAX_DEPTH`] opening brackets (counted by SIMD, strings included) cannot.
 pub fn too_deep(bytes: &[u8]) -> bool {
-    bytes.len() > 2 * MAX_DEPTH && depth(bytes) > MAX_DEPTH
+    bytes.len() > 2 * MAX_DEPTH
+        && memchr::memchr2_iter(b'{', b'[', bytes)
+            .nth(MAX_DEPTH)
+            .is_some()
+        && depth(bytes) > MAX_DEPTH
 }
 
 /// The message for a body nested deeper than [`MAX_DEPTH`], in Go's words.
@@ -73,6 +78,14 @@ mod tests {
 
     fn nested(levels: usize) -> String {
         "{\"a\":".repeat(levels) + "1" + &"}".repeat(levels)
+    }
+
+    #[test]
+    fn many_shallow_brackets_are_not_deep() {
+        // Over the limit in count, one level in depth: the exact scan decides.
+        let wide = format!("[{}]", "[],".repeat(MAX_DEPTH) + "[]");
+        assert!(!too_deep(wide.as_bytes()));
+        assert!(too_deep(nested(MAX_DEPTH + 1).as_bytes()));
     }
 
     #[test]
