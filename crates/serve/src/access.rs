@@ -38,17 +38,20 @@ fn same(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
-/// The host of a `Host` header or an origin's authority, without its port: lower-case, with no
-/// trailing dot, IPv6 without brackets.
-fn host_name(authority: &str) -> &str {
+/// The host of a `Host` header, an origin's authority or an `--allow-host` name, as it is
+/// compared and certified: without its port, lower-case, with no trailing dot, IPv6 without
+/// brackets.
+pub(crate) fn host_name(authority: &str) -> String {
     let a = authority.trim();
-    if let Some(rest) = a.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or("");
-    }
-    match a.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => a,
-    }
+    let name = if let Some(rest) = a.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        match a.rsplit_once(':') {
+            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => a,
+        }
+    };
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 impl Access {
@@ -65,11 +68,7 @@ impl Access {
         if !listen.ip().is_unspecified() {
             hosts.push(listen.ip().to_string());
         }
-        hosts.extend(
-            allow_hosts
-                .iter()
-                .map(|h| host_name(h).trim_end_matches('.').to_ascii_lowercase()),
-        );
+        hosts.extend(allow_hosts.iter().map(|h| host_name(h)));
         Access {
             token,
             login: Mutex::new(login),
@@ -79,10 +78,7 @@ impl Access {
     }
 
     fn allowed_host(&self, authority: &str) -> bool {
-        let name = host_name(authority)
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
-        self.hosts.contains(&name)
+        self.hosts.contains(&host_name(authority))
     }
 
     /// The `Host` (and `Origin`, when sent) name this server.

@@ -123,7 +123,8 @@ impl Config {
         if !self.listen.ip().is_unspecified() && !self.listen.ip().is_loopback() {
             names.push(self.listen.ip().to_string());
         }
-        names.extend(self.allow_hosts.iter().cloned());
+        // As the Host check compares them: a port or a trailing dot is no part of a name.
+        names.extend(self.allow_hosts.iter().map(|h| access::host_name(h)));
         names
     }
 }
@@ -331,6 +332,24 @@ pub fn kubeconfig(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name given with a port (as a Host header carries one) is certified without it.
+    #[test]
+    fn allowed_hosts_are_certified_as_they_are_compared() {
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            token: None,
+            tls: None,
+            allow_hosts: vec!["Backups.Internal.:443".into()],
+            show_secrets: false,
+            limits: Limits::default(),
+        };
+        assert!(
+            config
+                .certificate_names()
+                .contains(&"backups.internal".to_string())
+        );
+    }
 
     #[test]
     fn beyond_loopback_needs_a_token_and_tls() {

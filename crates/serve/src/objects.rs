@@ -185,6 +185,15 @@ impl Request<'_> {
     }
 }
 
+/// A request's `labelSelector` (everything when there is none).
+pub(crate) fn label_selector(query: &HashMap<String, String>) -> Result<Selector, Status> {
+    match query.get("labelSelector") {
+        Some(text) => Selector::parse(text)
+            .map_err(|e| Status::bad_request(format!("invalid label selector {text:?}: {e}"))),
+        None => Ok(Selector::everything()),
+    }
+}
+
 /// A parsed `fieldSelector`: (field, wanted value, equal or not).
 pub(crate) struct FieldSelector(Vec<(String, String, bool)>);
 
@@ -251,7 +260,7 @@ impl FieldSelector {
         })
     }
 
-    fn matches_body(&self, body: &Value) -> bool {
+    pub(crate) fn matches_body(&self, body: &Value) -> bool {
         self.0.iter().all(|(f, want, equal)| {
             let pointer = match f.as_str() {
                 "source" => "/source/component".to_string(),
@@ -279,11 +288,7 @@ impl FieldSelector {
 type Selected = (Vec<Vec<u8>>, Option<String>, Reservation);
 
 fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Selected, Status> {
-    let labels = match r.query.get("labelSelector") {
-        Some(text) => Selector::parse(text)
-            .map_err(|e| Status::bad_request(format!("invalid label selector {text:?}: {e}")))?,
-        None => Selector::everything(),
-    };
+    let labels = label_selector(r.query)?;
     let fields = FieldSelector::parse(
         r.query.get("fieldSelector").map_or("", String::as_str),
         &r.resource.gr,

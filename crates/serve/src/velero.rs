@@ -164,35 +164,13 @@ pub fn selected(
     mut list: Value,
     query: &std::collections::HashMap<String, String>,
 ) -> Result<Value, Status> {
-    let labels = match query.get("labelSelector") {
-        Some(text) => veloscope_core::api::Selector::parse(text)
-            .map_err(|e| Status::bad_request(format!("invalid label selector {text:?}: {e}")))?,
-        None => veloscope_core::api::Selector::everything(),
-    };
-    let mut fields: Vec<(String, String, bool)> = Vec::new();
-    for term in query
-        .get("fieldSelector")
-        .map_or("", String::as_str)
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let (field, value, equal) = if let Some((f, v)) = term.split_once("!=") {
-            (f, v, false)
-        } else if let Some((f, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-            (f, v, true)
-        } else {
-            return Err(Status::bad_request(format!(
-                "invalid field selector {term:?}"
-            )));
-        };
-        if !matches!(field, "metadata.name" | "metadata.namespace") {
-            return Err(Status::bad_request(format!(
-                "field label not supported: {field}"
-            )));
-        }
-        fields.push((field.replace('.', "/"), value.to_string(), equal));
-    }
+    use crate::objects::{FieldSelector, label_selector};
+    let labels = label_selector(query)?;
+    // Velero's kinds have only the fields every kind has (metadata.name, metadata.namespace).
+    let fields = FieldSelector::parse(
+        query.get("fieldSelector").map_or("", String::as_str),
+        "backups.velero.io",
+    )?;
     if let Some(items) = list.get_mut("items").and_then(Value::as_array_mut) {
         items.retain(|o| {
             let label = |k: &str| {
@@ -200,14 +178,7 @@ pub fn selected(
                     .and_then(|l| l.get(k))
                     .and_then(Value::as_str)
             };
-            labels.matches(label)
-                && fields.iter().all(|(f, want, equal)| {
-                    let got = o
-                        .pointer(&format!("/{f}"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("");
-                    (got == want) == *equal
-                })
+            labels.matches(label) && fields.matches_body(o)
         });
     }
     Ok(list)
