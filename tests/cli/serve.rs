@@ -749,6 +749,14 @@ fn velero_objects_are_watched_as_events() {
         .collect();
     assert_eq!(names.len(), 3, "{body}");
     assert!(names.contains(&"k3s-124"), "{names:?}");
+    // Started as any watch is: the bookmark that ends the initial events, when asked for.
+    let (_, body) = get(
+        &s,
+        "/apis/velero.io/v1/namespaces/velero/backups?watch=true&sendInitialEvents=true&timeoutSeconds=1",
+    );
+    let last: Value = serde_json::from_str(body.lines().last().unwrap_or("")).expect("an event");
+    assert_eq!(last["type"], "BOOKMARK", "{body}");
+    assert_eq!(last["object"]["kind"], "Backup");
     // Lists are narrowed by selectors, as any list; Schedules are listable (none in a
     // location); the core group names the namespace they live in.
     let names_of = |path: &str| -> Vec<String> {

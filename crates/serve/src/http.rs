@@ -339,6 +339,13 @@ async fn answer(
             _ => (None, &segs[..]),
         },
     };
+    // Some(how long to hold it) when the request is a watch.
+    let watch = matches!(query.get("watch").map(String::as_str), Some("true" | "1")).then(|| {
+        query
+            .get("timeoutSeconds")
+            .and_then(|t| t.parse::<u64>().ok())
+            .map_or(WATCH_MAX, |t| Duration::from_secs(t).min(WATCH_MAX))
+    });
     let rest: Vec<String> = rest.to_vec();
     if rest == ["version"] {
         return Ok(app.json(StatusCode::OK, &version()));
@@ -352,25 +359,22 @@ async fn answer(
             return Err(Status::no_resource(uri.path()));
         };
         let answer = velero_root(api, &rest, &query, host, uri.path())?;
-        let watch = matches!(query.get("watch").map(String::as_str), Some("true" | "1"));
-        if watch && answer.get("items").is_some() {
-            // A watch of Velero's objects, as of any list: the objects first (unless asked from
-            // a list's version), then nothing until the timeout.
-            let rv = query.get("resourceVersion").map(String::as_str);
-            let events = if matches!(rv, None | Some("" | "0")) {
-                answer["items"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
+        if let (Some(timeout), Some(items)) = (watch, answer["items"].as_array()) {
+            // A watch of Velero's objects starts as a watch of any resource's.
+            let start = crate::objects::WatchStart::of(&query);
+            let mut events: Vec<Value> = if start.current {
+                items
+                    .iter()
                     .map(|o| json!({"type": "ADDED", "object": o}))
                     .collect()
             } else {
                 Vec::new()
             };
-            let timeout = query
-                .get("timeoutSeconds")
-                .and_then(|t| t.parse::<u64>().ok())
-                .map_or(WATCH_MAX, |t| Duration::from_secs(t).min(WATCH_MAX));
+            let kind = answer["kind"]
+                .as_str()
+                .unwrap_or("")
+                .trim_end_matches("List");
+            start.end(&mut events, kind, "velero.io/v1");
             return watch_response(app, events, Reservation::default(), timeout);
         }
         return Ok(app.json(StatusCode::OK, &answer));
@@ -381,17 +385,12 @@ async fn answer(
         .unwrap_or("");
     let answer_as = negotiate(accept)?;
     let as_table = matches!(answer_as, AnswerAs::Table(_));
-    let watch = matches!(query.get("watch").map(String::as_str), Some("true" | "1"));
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_string();
     let path = uri.path().to_string();
-    let timeout = query
-        .get("timeoutSeconds")
-        .and_then(|t| t.parse::<u64>().ok())
-        .map_or(WATCH_MAX, |t| Duration::from_secs(t).min(WATCH_MAX));
     // Body reads are blocking file reads: off the async threads.
     let redact = !app.show_secrets;
     let app2 = app.clone();
@@ -401,7 +400,7 @@ async fn answer(
             &rest,
             &query,
             as_table,
-            watch,
+            watch.is_some(),
             redact,
             &app2.budget,
             &host,
@@ -412,7 +411,9 @@ async fn answer(
         .await
         .map_err(|e| Status::internal(format!("request failed: {e}")))??;
     Ok(match (routed, answer_as) {
-        (Routed::Watch(events, reserved), _) => watch_response(app, events, reserved, timeout)?,
+        (Routed::Watch(events, reserved), _) => {
+            watch_response(app, events, reserved, watch.unwrap_or(WATCH_MAX))?
+        }
         (Routed::Json(v, reserved), AnswerAs::Json) => {
             app.respond(StatusCode::OK, "application/json", v.to_string(), reserved)
         }

@@ -468,21 +468,44 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
 /// after it, so there is nothing newer); with `sendInitialEvents=true`, the objects and then the
 /// BOOKMARK that marks their end (`k8s.io/initial-events-end`), which newer clients wait for.
 pub fn watch_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation), Status> {
-    let rv = r.query.get("resourceVersion").map(String::as_str);
-    let send_initial = r.query.get("sendInitialEvents").map(String::as_str) == Some("true");
-    if !send_initial && !matches!(rv, None | Some("" | "0")) {
+    let start = WatchStart::of(r.query);
+    if !start.current {
         return Ok((Vec::new(), Reservation::default()));
     }
     let (mut events, reserved) = initial_events(m, r)?;
-    if send_initial {
-        events.push(json!({"type": "BOOKMARK", "object": {
-            "kind": r.resource.kind,
-            "apiVersion": group_version(r),
-            "metadata": {"resourceVersion": LIST_VERSION,
-                "annotations": {"k8s.io/initial-events-end": "true"}},
-        }}));
-    }
+    start.end(&mut events, &r.resource.kind, &group_version(r));
     Ok((events, reserved))
+}
+
+/// How a watch starts, from its query, as the apiserver decides it for any resource.
+pub struct WatchStart {
+    /// The current objects are sent first, as ADDED.
+    pub current: bool,
+    /// They end with the `k8s.io/initial-events-end` bookmark (`sendInitialEvents=true`).
+    pub bookmark: bool,
+}
+
+impl WatchStart {
+    pub fn of(query: &HashMap<String, String>) -> WatchStart {
+        let rv = query.get("resourceVersion").map(String::as_str);
+        let bookmark = query.get("sendInitialEvents").map(String::as_str) == Some("true");
+        WatchStart {
+            current: bookmark || matches!(rv, None | Some("" | "0")),
+            bookmark,
+        }
+    }
+
+    /// Appends the bookmark that ends the initial events, when asked for.
+    pub fn end(&self, events: &mut Vec<Value>, kind: &str, api_version: &str) {
+        if self.bookmark {
+            events.push(json!({"type": "BOOKMARK", "object": {
+                "kind": kind,
+                "apiVersion": api_version,
+                "metadata": {"resourceVersion": LIST_VERSION,
+                    "annotations": {"k8s.io/initial-events-end": "true"}},
+            }}));
+        }
+    }
 }
 
 /// The resourceVersion every list and bookmark carries: a backup is one version of its cluster.
