@@ -184,34 +184,23 @@ fn kubectl_habits_work() {
         "{typed:?}"
     );
     assert!(typed.contains(&"service/kube-dns".to_string()), "{typed:?}");
-    let previewed = names(&[
-        "preview",
-        src,
-        "-n",
-        "kube-system",
-        "--include-resources",
-        "deploy",
-        "-o",
-        "name",
-    ]);
-    assert!(
-        previewed.contains(&"deployment.apps/coredns".to_string()),
-        "{previewed:?}"
-    );
-    let planned = names(&[
-        "plan",
-        src,
-        "-n",
-        "kube-system",
-        "--include-resources",
-        "deploy",
-        "-o",
-        "name",
-    ]);
-    assert!(
-        planned.contains(&"deployment.apps/coredns".to_string()),
-        "{planned:?}"
-    );
+    // The same spelling in every command that prints names.
+    for command in ["preview", "plan"] {
+        let named = names(&[
+            command,
+            src,
+            "-n",
+            "kube-system",
+            "--include-resources",
+            "deploy",
+            "-o",
+            "name",
+        ]);
+        assert!(
+            named.contains(&"deployment.apps/coredns".to_string()),
+            "{command}: {named:?}"
+        );
+    }
     // logrus's ParseLevel takes warn for warning.
     let loc = location();
     let folder = loc.path().join("backups/new");

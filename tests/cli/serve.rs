@@ -388,6 +388,19 @@ fn send(url: &str, request: &str) -> (u16, String) {
     (code, body)
 }
 
+/// The names of the objects a list answers (200 asserted).
+fn listed_names(s: &Server, path: &str) -> Vec<String> {
+    let (code, body) = get(s, path);
+    assert_eq!(code, 200, "{path}: {body}");
+    let list: Value = serde_json::from_str(&body).expect("JSON");
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
+        .collect()
+}
+
 fn get(s: &Server, path: &str) -> (u16, String) {
     raw(
         s,
@@ -759,17 +772,7 @@ fn velero_objects_are_watched_as_events() {
     assert_eq!(last["object"]["kind"], "Backup");
     // Lists are narrowed by selectors, as any list; Schedules are listable (none in a
     // location); the core group names the namespace they live in.
-    let names_of = |path: &str| -> Vec<String> {
-        let (code, body) = get(&s, path);
-        assert_eq!(code, 200, "{path}: {body}");
-        let list: Value = serde_json::from_str(&body).expect("JSON");
-        list["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
-            .collect()
-    };
+    let names_of = |path: &str| listed_names(&s, path);
     let base = "/apis/velero.io/v1/namespaces/velero/backups";
     assert_eq!(
         names_of(&format!("{base}?fieldSelector=metadata.name%3Dk3s-124")),
@@ -1117,17 +1120,7 @@ fn field_selectors_the_apiserver_supports() {
         obj("nodes", "n2", json!({"spec": {}})),
     ]);
     let s = serve(&a.path, &[]);
-    let names = |path: &str| -> Vec<String> {
-        let (code, body) = get(&s, path);
-        assert_eq!(code, 200, "{path}: {body}");
-        let list: Value = serde_json::from_str(&body).expect("JSON");
-        list["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string))
-            .collect()
-    };
+    let names = |path: &str| listed_names(&s, path);
     assert_eq!(
         names("/api/v1/pods?fieldSelector=status.podIP%3D10.0.0.8"),
         ["job"]
