@@ -3,7 +3,7 @@ use crate::output::{Esc, Table, emit, human_bytes};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
-use veloscope_core::details::BackupDetails;
+use veloscope_core::details::{BackupDetails, Describe};
 use veloscope_core::summary::Summary;
 use veloscope_core::{Backup, Part, Session};
 
@@ -49,7 +49,13 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     // A summary needs no item from a sidecar: its head has every count.
     let backup = Backup::open_with(&a.source, s, Part::Sections(&|_, _, _| false), None)?;
     let report = backup.summary()?;
-    let details = backup.details()?;
+    // The side files are read only for the sections shown.
+    let describe = if a.details {
+        Describe::Details
+    } else {
+        Describe::Default
+    };
+    let details = backup.details(describe)?;
     match g.output.format {
         Format::Table | Format::Wide => {
             table(&report, out)?;

@@ -101,11 +101,21 @@ fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// How much of `velero backup describe` to read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Describe {
+    /// What it shows by default: labels, annotations, errors and warnings with their messages
+    /// (`velero-backup.json` and `-results.gz` only; the other sections stay empty).
+    Default,
+    /// `--details`: every section, each side file read.
+    Details,
+}
+
 impl Backup {
-    /// The details of `velero backup describe --details` the backup folder holds; None for a
-    /// bare tarball. A side file that cannot be read leaves its section empty (`inspect`'s
-    /// warnings say why).
-    pub fn details(&self) -> Result<Option<BackupDetails>> {
+    /// The sections of `velero backup describe` the backup folder holds, as much as `describe`
+    /// asks for; None for a bare tarball. A side file that cannot be read leaves its section
+    /// empty (`inspect`'s warnings say why).
+    pub fn details(&self, describe: Describe) -> Result<Option<BackupDetails>> {
         let Some(folder) = self.source.folder() else {
             return Ok(None);
         };
@@ -133,6 +143,9 @@ impl Backup {
             Some(r) => (Some(r.errors), Some(r.warnings)),
             None => (None, None),
         };
+        if describe == Describe::Default {
+            return Ok(Some(d));
+        }
         let info: Vec<BackupVolumeInfo> = side(SideFile::VolumeInfo)
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default();

@@ -300,14 +300,21 @@ impl Location {
                     let source = loc.backup(&row.name)?;
                     let loaded: Backup = crate::sidecar::load(source, s, None)?;
                     let idx = &loaded.index;
+                    // What the backup holds, once per resource (not per item).
+                    for r in &idx.resources {
+                        seen.insert(r.resource.clone());
+                        seen.extend(
+                            idx.kinds_of(&r.resource)
+                                .iter()
+                                .map(|k| k.to_ascii_lowercase()),
+                        );
+                    }
                     for i in &idx.items {
                         let (gr, k, ns) = (
                             idx.gr(i),
                             i.kind.map_or("", |k| idx.str(k)),
                             idx.namespace(i),
                         );
-                        seen.insert(k.to_ascii_lowercase());
-                        seen.insert(gr.to_string());
                         if keep(gr, k, ns, &i.name)
                             && (selectors.is_empty()
                                 || selectors.iter().any(|s| s.matches(|key| idx.label(i, key))))

@@ -376,7 +376,7 @@ impl Ui {
         let path = self.backup_path(name);
         let b = Backup::open_with(&path, &s, Part::Sections(&|_, _, _| false), None)?;
         let summary = b.summary()?;
-        let details = b.details()?;
+        let details = b.details(veloscope_core::details::Describe::Details)?;
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let body = html! {
             @if let Some(info) = &summary.backup {
