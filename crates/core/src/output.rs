@@ -110,6 +110,8 @@ fn refuse_render_dir(dir: &Path, name: &std::ffi::OsStr) -> Result<()> {
 pub struct RenderDir {
     dir: PathBuf,
     record: std::fs::File,
+    /// The names written so far: an item stored twice is rendered twice, the later winning.
+    written: std::collections::HashSet<String>,
 }
 
 impl RenderDir {
@@ -124,6 +126,7 @@ impl RenderDir {
         Ok(RenderDir {
             dir: dir.to_path_buf(),
             record,
+            written: Default::default(),
         })
     }
 
@@ -134,8 +137,14 @@ impl RenderDir {
     pub fn write(&mut self, name: &str, text: &str) -> Result<String> {
         use std::io::Write as _;
         let name = bounded_file_name(name);
-        writeln!(self.record, "{name}").in_file(self.dir.join(RENDER_RECORD).display())?;
         let path = self.dir.join(&name);
+        if self.written.insert(name.clone()) {
+            writeln!(self.record, "{name}").in_file(self.dir.join(RENDER_RECORD).display())?;
+        } else {
+            // Written by this render already (a path stored twice): the later entry wins, as in
+            // Velero's extractor. Removed, not truncated, so nothing put there is followed.
+            std::fs::remove_file(&path).in_file(path.display())?;
+        }
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
