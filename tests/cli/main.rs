@@ -2,6 +2,7 @@
 //! generated backups; `common` holds the shared helpers. Tests that need a server are
 //! `#[ignore]`d with the reason and run by `.ci/run` with `--ignored`.
 
+mod catalog;
 mod common;
 mod diff;
 mod docs;

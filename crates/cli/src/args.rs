@@ -91,6 +91,10 @@ pub enum Command {
     Find(crate::location::FindArgs),
     /// The restores recorded in a location, with their result counts.
     Restores(crate::location::RestoresArgs),
+    /// Write every backup of one or more locations into a catalog of Parquet tables (backups,
+    /// items, volumes, findings) for SQL across backups: DuckDB, Spark, Trino. Incremental and
+    /// shardable. Exit 0: all catalogued, 1: some backup failed.
+    Catalog(crate::catalog::Args),
     /// Write a persisted index (NAME.tar.gz.vsidx beside the tarball) that later commands read
     /// instead of the archive, with seek points for reading single items.
     Index(crate::index::Args),

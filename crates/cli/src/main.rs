@@ -3,6 +3,7 @@
 //! of the workspace that prints or exits.
 
 mod args;
+mod catalog;
 mod diff;
 mod extract;
 mod index;
@@ -174,6 +175,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
         Command::Backups(a) => location::backups(a, g, out),
         Command::Find(a) => location::find(a, g, s, out),
         Command::Restores(a) => location::restores(a, g, out),
+        Command::Catalog(a) => catalog::run(a, g, s, out),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);
             Ok(0)

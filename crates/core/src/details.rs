@@ -43,6 +43,12 @@ pub struct VolumeDetail {
     pub method: Option<String>,
     pub skipped: Option<String>,
     pub result: Option<String>,
+    /// The snapshot's handle or repository id (CSI, data mover, native or pod volume backup).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
+    /// The size the method recorded, in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -151,14 +157,35 @@ impl Backup {
             .unwrap_or_default();
         d.volumes = info
             .into_iter()
-            .map(|v| VolumeDetail {
-                pvc: v
-                    .pvc_name
-                    .map(|n| format!("{}/{n}", v.pvc_namespace.unwrap_or_default())),
-                pv: v.pv_name,
-                method: v.backup_method,
-                skipped: v.skipped.then(|| v.skipped_reason.unwrap_or_default()),
-                result: v.result,
+            .map(|v| {
+                // Each method records its snapshot under its own key (Velero's BackupVolumeInfo).
+                let method_info = [
+                    "csiSnapshotInfo",
+                    "snapshotDataMovementInfo",
+                    "nativeSnapshotInfo",
+                    "pvbInfo",
+                ]
+                .iter()
+                .find_map(|k| v.other.get(*k).filter(|i| i.is_object()));
+                let snapshot = method_info
+                    .and_then(|i| i.get("snapshotHandle"))
+                    .and_then(Value::as_str)
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_string);
+                let bytes = method_info
+                    .and_then(|i| i.get("size"))
+                    .and_then(Value::as_i64);
+                VolumeDetail {
+                    pvc: v
+                        .pvc_name
+                        .map(|n| format!("{}/{n}", v.pvc_namespace.unwrap_or_default())),
+                    pv: v.pv_name,
+                    method: v.backup_method,
+                    skipped: v.skipped.then(|| v.skipped_reason.unwrap_or_default()),
+                    result: v.result,
+                    snapshot,
+                    bytes,
+                }
             })
             .collect();
         let snapshots: Vec<NativeSnapshot> = side(SideFile::VolumeSnapshots)

@@ -27,6 +27,7 @@
 //! `Send + Sync`: a server opens it once and answers many requests at once.
 
 pub mod api;
+pub mod audit;
 mod backup;
 pub mod details;
 pub mod diff;
@@ -52,7 +53,7 @@ pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
 pub use selection::SpecOrigin;
 pub use sidecar::{IndexReport, Part, index};
 pub use veloscope_index::atomic;
-pub use veloscope_model::{json, redact, yaml};
+pub use veloscope_model::{json, redact, timestamp, yaml};
 pub use veloscope_restore::Action;
 
 /// How sources are read: byte budgets that keep a hostile archive from exhausting memory, and

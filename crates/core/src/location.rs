@@ -128,6 +128,30 @@ impl Location {
         })
     }
 
+    /// The location as it was named (a path or URL).
+    pub fn url(&self) -> &str {
+        &self.store.url
+    }
+
+    /// What identifies the stored content of backup `name`: SHA-256 over every object under
+    /// `backups/NAME/` with its size and the store's version marker (the ETag in object storage;
+    /// inode, modification time and size in a local folder). Any rewrite of the tarball or a
+    /// side file changes it, and it costs one listing, not a read of the tarball.
+    pub fn fingerprint(&self, name: &str) -> Result<String> {
+        use sha2::Digest;
+        let mut objects = self.store.objects(&format!("backups/{name}"))?;
+        objects.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut h = sha2::Sha256::new();
+        for (file, v) in &objects {
+            let marker = v
+                .etag
+                .clone()
+                .unwrap_or_else(|| format!("{}.{}", v.modified.0, v.modified.1));
+            h.update(format!("{file}\0{}\0{marker}\n", v.size));
+        }
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
     /// Every backup (one whose velero-backup.json exists, as in Velero), newest first, optionally
     /// only those of a Schedule and those whose labels match a selector.
     pub fn backups(
@@ -157,6 +181,29 @@ impl Location {
     }
 
     fn rows(&self) -> Result<Listing<BackupRow>> {
+        let Listing {
+            rows: named,
+            mut problems,
+        } = self.each_backup()?;
+        let mut out = Vec::new();
+        for (_, row) in named {
+            match row {
+                Ok(Some(row)) => out.push(row),
+                Ok(None) => {}
+                Err(e) => problems.push(e),
+            }
+        }
+        out.sort_by(|a, b| b.started.cmp(&a.started).then(a.name.cmp(&b.name)));
+        Ok(Listing {
+            rows: out,
+            problems,
+        })
+    }
+
+    /// Every folder under `backups/` by name (sorted), with its row: None when it holds no
+    /// velero-backup.json (not a backup, as in Velero's BackupExists), an error when that file
+    /// cannot be read. The problems are the folders whose names cannot be read at all.
+    pub fn each_backup(&self) -> Result<Listing<(String, Result<Option<BackupRow>>)>> {
         let loc = &self.store;
         let children = loc.children("backups")?;
         let names = children.names;
@@ -166,8 +213,8 @@ impl Location {
                 .map(|n| format!("backups/{n}/velero-backup.json"))
                 .collect::<Vec<_>>(),
         );
+        let problems: Vec<Error> = children.skipped.into_iter().map(Error::from).collect();
         let mut out = Vec::new();
-        let mut problems: Vec<Error> = children.skipped.into_iter().map(Error::from).collect();
         for (name, json) in names.into_iter().zip(jsons) {
             let read =
                 || -> Result<Option<(veloscope_model::Backup, Option<u64>, serde_json::Value)>> {
@@ -188,33 +235,34 @@ impl Location {
                         .map(|(_, s)| s);
                     Ok(Some((b, size, raw)))
                 };
-            let (b, size, object): (veloscope_model::Backup, _, _) = match read() {
-                Ok(Some(found)) => found,
-                Ok(None) => continue,
-                Err(e) => {
-                    problems.push(e);
-                    continue;
-                }
-            };
-            out.push(BackupRow {
-                name,
-                phase: b.status.phase,
-                started: b.status.start_timestamp,
-                completed: b.status.completion_timestamp,
-                expires: b.status.expiration,
-                items: b.status.progress.map(|p| p.items_backed_up),
-                errors: b.status.errors,
-                warnings: b.status.warnings,
-                bytes: size,
-                labels: b.metadata.labels,
-                object,
+            let row = read().map(|found| {
+                found.map(
+                    |(b, size, object): (veloscope_model::Backup, _, _)| BackupRow {
+                        name: name.clone(),
+                        phase: b.status.phase,
+                        started: b.status.start_timestamp,
+                        completed: b.status.completion_timestamp,
+                        expires: b.status.expiration,
+                        items: b.status.progress.map(|p| p.items_backed_up),
+                        errors: b.status.errors,
+                        warnings: b.status.warnings,
+                        bytes: size,
+                        labels: b.metadata.labels,
+                        object,
+                    },
+                )
             });
+            out.push((name, row));
         }
-        out.sort_by(|a, b| b.started.cmp(&a.started).then(a.name.cmp(&b.name)));
         Ok(Listing {
             rows: out,
             problems,
         })
+    }
+
+    /// Backup `name` of this location, as a source path or URL every command opens.
+    pub fn backup_path(&self, name: &str) -> std::path::PathBuf {
+        format!("{}/backups/{name}", self.store.url.trim_end_matches('/')).into()
     }
 
     /// Which backups hold matching items, and which items, newest first. Namespace, resource,

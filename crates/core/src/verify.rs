@@ -33,6 +33,10 @@ pub struct VerifyReport {
     /// Findings left out per code by [`VerifyReport::cap`] (`--max-findings`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub omitted: std::collections::BTreeMap<&'static str, usize>,
+    /// Whether the archive was read to its end (a damaged one stops early; its damage is a
+    /// finding).
+    #[serde(skip)]
+    pub complete: bool,
     /// The tarball's path or URL.
     #[serde(skip)]
     pub file: String,
@@ -60,6 +64,17 @@ impl VerifyReport {
 /// policy and digest manifest. A damaged archive is read as far as it goes; the damage is a
 /// finding, not an error.
 pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
+    Ok(verify_reading(a, s, false, &mut |_| {})?.0)
+}
+
+/// [`verify`], showing every item entry to `visit` as the read meets it (with its SHA-256 when
+/// `sha256`), and keeping the backup that was read.
+pub(crate) fn verify_reading(
+    a: &VerifyRequest<'_>,
+    s: &Session<'_>,
+    sha256: bool,
+    visit: &mut dyn FnMut(&veloscope_archive::ItemEntry<'_>),
+) -> Result<(VerifyReport, crate::Backup)> {
     let policy = a
         .policy
         .map(|p| {
@@ -92,11 +107,17 @@ pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
         file.clone(),
         a.write_manifest || old_manifest.is_some(),
     ));
+    let digests_wanted = a.write_manifest || old_manifest.is_some();
     let lo = LoadOptions {
         tolerate_damage: true,
+        // Digests on the pool rather than one by one on the reading thread.
+        sha256: sha256 || digests_wanted,
         ..LoadOptions::default()
     };
     let loaded = backup::load_with(source, s, lo, None, &mut |ev| {
+        if let veloscope_archive::ScanEvent::Item(e) = ev {
+            visit(e);
+        }
         observer.borrow_mut().observe(ev)
     })?;
     let (mut findings, digests) = observer.into_inner().into_parts();
@@ -183,12 +204,14 @@ pub fn verify(a: &VerifyRequest<'_>, s: &Session<'_>) -> Result<VerifyReport> {
         let xml = junit::render(&file, &findings).map_err(|e| Error::Internal(e.to_string()))?;
         crate::output::write_atomically(j, xml.as_bytes())?;
     }
-    Ok(VerifyReport {
+    let report = VerifyReport {
         ok: errors == 0,
         items: index.items.len(),
         problems: findings,
         manifest: manifest_note,
         omitted: Default::default(),
+        complete,
         file,
-    })
+    };
+    Ok((report, loaded))
 }

@@ -292,7 +292,7 @@ impl Location {
     }
 
     /// The objects directly under `dir`, with what identifies each one's version.
-    fn objects(&self, dir: &str) -> Result<Vec<(String, ObjectVersion)>, StoreError> {
+    pub fn objects(&self, dir: &str) -> Result<Vec<(String, ObjectVersion)>, StoreError> {
         let key = self.key(dir);
         let listing = self
             .rt

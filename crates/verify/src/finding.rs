@@ -7,6 +7,16 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// As the JSON output spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// Check families: a JUnit testsuite each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,0 +1,243 @@
+//! The catalog on disk: `_veloscope_catalog.json` (the schema version), a folder per table with
+//! Hive partitions `location=…/backup=…/part-0.parquet`, and `_staging/`, where files are
+//! written before they are renamed into place. Readers skip names starting with `_` or `.`
+//! (Spark, Hive, Trino) or glob `*.parquet` (DuckDB), so they never see a file being written.
+
+use crate::schema::{SCHEMA_VERSION, TABLES};
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use veloscope_core::{Error, Result};
+
+const MANIFEST: &str = "_veloscope_catalog.json";
+const FINGERPRINT_KEY: &str = "veloscope.fingerprint";
+const SCHEMA_KEY: &str = "veloscope.schema";
+
+/// What a partition value escapes, as Hive does: all but letters, digits, `.`, `_` and `-`.
+const PARTITION_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_').remove(b'-');
+
+/// A row group is closed once its encoded pages reach this size, so a backup of large objects
+/// never holds more than this of a table in memory.
+const ROW_GROUP_BYTES: usize = 64 << 20;
+
+pub struct CatalogFolder {
+    root: PathBuf,
+    staging: tempfile::TempDir,
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::input(path.display().to_string(), e.to_string())
+}
+
+impl CatalogFolder {
+    /// Opens (or starts) the catalog at `root`. A folder that holds something else is refused
+    /// rather than written into, and so is a catalog of another schema version.
+    pub fn open(root: &Path) -> Result<CatalogFolder> {
+        std::fs::create_dir_all(root).map_err(|e| io_error(root, e))?;
+        let manifest = root.join(MANIFEST);
+        match std::fs::read(&manifest) {
+            Ok(bytes) => {
+                let version = serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .ok()
+                    .and_then(|v| v.get("schemaVersion")?.as_u64());
+                if version != Some(u64::from(SCHEMA_VERSION)) {
+                    return Err(Error::usage(format!(
+                        "{}: a catalog of schema version {}; this veloscope writes version {SCHEMA_VERSION}: write a new catalog",
+                        root.display(),
+                        version.map_or("unknown".into(), |v| v.to_string())
+                    )));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let foreign = std::fs::read_dir(root)
+                    .map_err(|e| io_error(root, e))?
+                    .filter_map(|e| e.ok())
+                    .any(|e| {
+                        let name = e.file_name();
+                        let name = name.to_string_lossy();
+                        !TABLES.contains(&name.as_ref()) && name != "_staging"
+                    });
+                if foreign {
+                    return Err(Error::usage(format!(
+                        "{}: not empty and not a veloscope catalog (no {MANIFEST}); give an empty or new folder",
+                        root.display()
+                    )));
+                }
+                let text = serde_json::json!({
+                    "schemaVersion": SCHEMA_VERSION,
+                    "tables": TABLES,
+                    "partitions": ["location", "backup"],
+                    "writer": concat!("veloscope ", env!("CARGO_PKG_VERSION")),
+                });
+                veloscope_core::atomic::write(&manifest, 0o644, format!("{text:#}\n").as_bytes())
+                    .map_err(|e| io_error(&manifest, e))?;
+            }
+            Err(e) => return Err(io_error(&manifest, e)),
+        }
+        let staging_root = root.join("_staging");
+        std::fs::create_dir_all(&staging_root).map_err(|e| io_error(&staging_root, e))?;
+        remove_abandoned(&staging_root);
+        // One folder per writer: shards writing one catalog never touch each other's files.
+        let staging = tempfile::Builder::new()
+            .prefix(&format!("{}.", std::process::id()))
+            .tempdir_in(&staging_root)
+            .map_err(|e| io_error(&staging_root, e))?;
+        Ok(CatalogFolder {
+            root: root.to_path_buf(),
+            staging,
+        })
+    }
+
+    fn location_dir(&self, table: &str, location: &str) -> PathBuf {
+        self.root
+            .join(table)
+            .join(format!("location={}", escape(location)))
+    }
+
+    fn partition(&self, table: &str, location: &str, backup: &str) -> PathBuf {
+        self.location_dir(table, location)
+            .join(format!("backup={}", escape(backup)))
+    }
+
+    /// The fingerprint recorded for a backup that was catalogued whole, from its `backups`
+    /// file's metadata (None: not in the catalog, or catalogued with an error).
+    pub fn fingerprint(&self, location: &str, backup: &str) -> Option<String> {
+        let path = self
+            .partition("backups", location, backup)
+            .join("part-0.parquet");
+        let reader = SerializedFileReader::new(File::open(path).ok()?).ok()?;
+        let kv = reader.metadata().file_metadata().key_value_metadata()?;
+        let value = |key: &str| {
+            kv.iter()
+                .find(|k| k.key == key)
+                .and_then(|k| k.value.clone())
+        };
+        (value(SCHEMA_KEY)? == SCHEMA_VERSION.to_string())
+            .then(|| value(FINGERPRINT_KEY))
+            .flatten()
+    }
+
+    /// The backups of `location` with a partition in any table.
+    pub fn catalogued(&self, location: &str) -> Vec<String> {
+        let mut names: Vec<String> = TABLES
+            .iter()
+            .filter_map(|t| std::fs::read_dir(self.location_dir(t, location)).ok())
+            .flatten()
+            .filter_map(|e| {
+                let name = e.ok()?.file_name();
+                let value = name.to_str()?.strip_prefix("backup=")?.to_string();
+                Some(percent_decode_str(&value).decode_utf8().ok()?.into_owned())
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Removes a backup's partitions, `backups` first (so no backup row outlives its items).
+    pub fn remove(&self, location: &str, backup: &str) -> Result<()> {
+        for table in TABLES.iter().rev() {
+            let dir = self.partition(table, location, backup);
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error(&dir, e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// A new file of `table` for this backup, written in the staging folder.
+    pub fn part(
+        &self,
+        table: &'static str,
+        schema: &SchemaRef,
+        fingerprint: Option<&str>,
+    ) -> Result<Part> {
+        let tmp = tempfile::Builder::new()
+            .prefix(table)
+            .tempfile_in(self.staging.path())
+            .map_err(|e| io_error(self.staging.path(), e))?;
+        let file = tmp.reopen().map_err(|e| io_error(tmp.path(), e))?;
+        let mut kv = vec![KeyValue::new(SCHEMA_KEY.into(), SCHEMA_VERSION.to_string())];
+        if let Some(f) = fingerprint {
+            kv.push(KeyValue::new(FINGERPRINT_KEY.into(), f.to_string()));
+        }
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(internal)?))
+            .set_key_value_metadata(Some(kv))
+            .build();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(internal)?;
+        Ok(Part { table, writer, tmp })
+    }
+
+    /// Renames a backup's finished files into their partitions, in [`TABLES`] order.
+    pub fn commit(&self, location: &str, backup: &str, mut parts: Vec<Part>) -> Result<()> {
+        parts.sort_by_key(|p| TABLES.iter().position(|t| *t == p.table));
+        let mut closed = Vec::new();
+        for p in parts {
+            p.writer.close().map_err(internal)?;
+            p.tmp
+                .as_file()
+                .sync_all()
+                .map_err(|e| io_error(p.tmp.path(), e))?;
+            closed.push((p.table, p.tmp));
+        }
+        for (table, tmp) in closed {
+            let dir = self.partition(table, location, backup);
+            std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+            let target = dir.join("part-0.parquet");
+            tmp.persist(&target)
+                .map_err(|e| io_error(&target, e.error))?;
+        }
+        Ok(())
+    }
+}
+
+/// A table's file for one backup, being written.
+pub struct Part {
+    table: &'static str,
+    writer: ArrowWriter<File>,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl Part {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.writer.write(batch).map_err(internal)?;
+        if self.writer.in_progress_size() >= ROW_GROUP_BYTES {
+            self.writer.flush().map_err(internal)?;
+        }
+        Ok(())
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("writing Parquet: {e}"))
+}
+
+pub fn escape(value: &str) -> String {
+    utf8_percent_encode(value, PARTITION_VALUE).to_string()
+}
+
+/// Staging folders of writers that died more than a day ago.
+fn remove_abandoned(staging: &Path) {
+    let old = SystemTime::now() - Duration::from_secs(24 * 3600);
+    for e in std::fs::read_dir(staging).into_iter().flatten().flatten() {
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < old);
+        if stale {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! An item's row of the `items` table: who it is (from its archive path, as `ls` names it), its
+//! identity and labels (from its metadata), and the kind-specific facts auditors filter on,
+//! read leniently — a field of an unexpected shape is left empty, never an error.
+
+use crate::table::Cell;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use veloscope_core::audit::ItemBody;
+
+/// An item entry copied out of the read, to be made into a row on another thread.
+pub struct Stored {
+    pub entry: String,
+    pub group_resource: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub body: Vec<u8>,
+    pub sha256: [u8; 32],
+}
+
+impl Stored {
+    pub fn of(b: &ItemBody<'_>) -> Stored {
+        Stored {
+            entry: b.entry.to_string(),
+            group_resource: b.group_resource.to_string(),
+            namespace: b.namespace.map(str::to_string),
+            name: b.name.to_string(),
+            body: b.body.to_vec(),
+            sha256: b.sha256,
+        }
+    }
+}
+
+/// What `--with-objects` adds.
+#[derive(Clone, Copy)]
+pub struct ObjectColumn {
+    pub with_objects: bool,
+    pub show_secrets: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Object<'a> {
+    #[serde(borrow, default)]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    metadata: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    spec: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    status: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "type")]
+    secret_type: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Meta {
+    uid: Option<String>,
+    creation_timestamp: Option<String>,
+    labels: BTreeMap<String, String>,
+    owner_references: Vec<Owner>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Owner {
+    kind: String,
+    name: String,
+    controller: Option<bool>,
+}
+
+/// The fields of a pod spec, of a workload's (through `template` and `jobTemplate`), of a
+/// persistent volume claim's and of a persistent volume's that the table has columns for.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Spec {
+    containers: Vec<Container>,
+    init_containers: Vec<Container>,
+    ephemeral_containers: Vec<Container>,
+    service_account_name: Option<String>,
+    node_name: Option<String>,
+    storage_class_name: Option<String>,
+    volume_name: Option<String>,
+    claim_ref: Option<ClaimRef>,
+    template: Option<Box<Template>>,
+    job_template: Option<Box<Template>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Template {
+    spec: Option<Spec>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Container {
+    image: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ClaimRef {
+    namespace: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Status {
+    phase: Option<String>,
+}
+
+/// The built-in kinds whose `spec` has the columns' fields.
+const SPEC_KINDS: &[&str] = &[
+    "pods",
+    "deployments.apps",
+    "statefulsets.apps",
+    "daemonsets.apps",
+    "replicasets.apps",
+    "replicationcontrollers",
+    "jobs.batch",
+    "cronjobs.batch",
+    "persistentvolumeclaims",
+    "persistentvolumes",
+];
+
+fn lenient<'a, T: Deserialize<'a> + Default>(raw: Option<&'a RawValue>) -> T {
+    raw.and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or_default()
+}
+
+/// Microseconds since the epoch of an RFC 3339 timestamp.
+pub fn micros(text: Option<&str>) -> Option<i64> {
+    let seconds = veloscope_core::timestamp::seconds(text?)?;
+    let micros = (seconds * 1e6).round();
+    (micros.is_finite() && micros.abs() < 9.0e18).then_some(micros as i64)
+}
+
+impl Spec {
+    /// The pod spec this spec is or holds (a workload's template, a CronJob's job's template).
+    fn pod(&self) -> &Spec {
+        let inner = self
+            .template
+            .as_ref()
+            .or(self.job_template.as_ref())
+            .and_then(|t| t.spec.as_ref());
+        match inner {
+            Some(s) => s.pod(),
+            None => self,
+        }
+    }
+}
+
+/// The item's row, in the schema's order.
+pub fn row(item: &Stored, backup_start: Option<i64>, objects: ObjectColumn) -> Vec<Cell> {
+    // A key given twice is an error for serde's structs; Go keeps the last value, and so does
+    // serde_json's Value: read such a body through it.
+    let canonical;
+    let body: &[u8] = match serde_json::from_slice::<Object<'_>>(&item.body) {
+        Ok(_) => &item.body,
+        Err(_) => {
+            canonical = serde_json::from_slice::<serde_json::Value>(&item.body)
+                .ok()
+                .and_then(|v| serde_json::to_vec(&v).ok())
+                .unwrap_or_default();
+            &canonical
+        }
+    };
+    let object: Option<Object<'_>> = serde_json::from_slice(body).ok();
+    let object = object.as_ref();
+    let meta: Meta = lenient(object.and_then(|o| o.metadata));
+    let gr = item.group_resource.as_str();
+    let spec: Spec = if SPEC_KINDS.contains(&gr) {
+        lenient(object.and_then(|o| o.spec))
+    } else {
+        Spec::default()
+    };
+    let status: Status = lenient(object.and_then(|o| o.status));
+    let secret_type: Option<String> = (gr == "secrets")
+        .then(|| lenient::<Option<String>>(object.and_then(|o| o.secret_type)))
+        .flatten();
+    let (api_group, version) = match object.and_then(|o| o.api_version.as_deref()) {
+        Some(av) => match av.rsplit_once('/') {
+            Some((g, v)) => (Some(g.to_string()), Some(v.to_string())),
+            None => (Some(String::new()), Some(av.to_string())),
+        },
+        None => (None, None),
+    };
+    let owner = meta
+        .owner_references
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or(meta.owner_references.first());
+    let pod = spec.pod();
+    let images: Vec<String> = [
+        &pod.init_containers,
+        &pod.containers,
+        &pod.ephemeral_containers,
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|c| c.image.clone())
+    .collect();
+    let (pvc, pv) = match gr {
+        "persistentvolumeclaims" => (
+            Some(format!(
+                "{}/{}",
+                item.namespace.as_deref().unwrap_or_default(),
+                item.name
+            )),
+            spec.volume_name.clone(),
+        ),
+        "persistentvolumes" => (
+            spec.claim_ref.as_ref().and_then(|c| {
+                Some(format!(
+                    "{}/{}",
+                    c.namespace.as_deref().unwrap_or_default(),
+                    c.name.as_deref()?
+                ))
+            }),
+            Some(item.name.clone()),
+        ),
+        _ => (None, None),
+    };
+    let object_json = objects
+        .with_objects
+        .then(|| object_text(gr, body, objects.show_secrets))
+        .flatten();
+    vec![
+        Cell::Time(backup_start),
+        Cell::Text(api_group),
+        Cell::Text(version),
+        Cell::Text(object.and_then(|o| o.kind.as_deref().map(str::to_string))),
+        Cell::Text(Some(item.group_resource.clone())),
+        Cell::Text(item.namespace.clone()),
+        Cell::Text(Some(item.name.clone())),
+        Cell::Text(meta.uid),
+        Cell::Time(micros(meta.creation_timestamp.as_deref())),
+        Cell::Map(Some(meta.labels.into_iter().collect())),
+        Cell::Text(owner.map(|o| o.kind.clone())),
+        Cell::Text(owner.map(|o| o.name.clone())),
+        Cell::Int(Some(item.body.len() as i64)),
+        Cell::Text(Some(hex(&item.sha256))),
+        Cell::Texts((!images.is_empty()).then_some(images)),
+        Cell::Text(pod.service_account_name.clone()),
+        Cell::Text(pod.node_name.clone()),
+        Cell::Text(secret_type),
+        Cell::Text(spec.storage_class_name.clone()),
+        Cell::Text(pvc),
+        Cell::Text(pv),
+        Cell::Text(status.phase),
+        Cell::Text(Some(item.entry.clone())),
+        Cell::Text(object_json),
+    ]
+}
+
+/// The stored object as JSON, managedFields left out and a Secret's values redacted (the
+/// engine's one redaction) unless `show_secrets`.
+fn object_text(gr: &str, body: &[u8], show_secrets: bool) -> Option<String> {
+    let mut v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if let Some(m) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        m.remove("managedFields");
+    }
+    if !show_secrets {
+        veloscope_core::redact::redact(gr, &mut v);
+    }
+    serde_json::to_string(&v).ok()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

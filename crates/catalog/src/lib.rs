@@ -1,0 +1,550 @@
+//! The fleet catalog: every backup of one or more storage locations as Parquet tables
+//! (`backups`, `items`, `volumes`, `findings`), Hive-partitioned by location and backup, so
+//! Spark, Trino, Athena, DuckDB or `veloscope sql` answer questions across thousands of
+//! backups. Incremental (a backup whose stored objects are unchanged is skipped), sharded (N
+//! writers, as the pods of a Kubernetes Indexed Job, take disjoint, complete shares) and atomic
+//! per file (a crash leaves the old file or none, never half of one).
+//!
+//! Like the engine it never prints or exits: it returns a [`CatalogReport`].
+
+mod folder;
+mod item;
+pub mod schema;
+mod shard;
+mod table;
+
+pub use folder::escape as partition_value;
+pub use shard::{JOB_COMPLETION_INDEX, Shard};
+
+use folder::{CatalogFolder, Part};
+use item::{ObjectColumn, Stored, micros};
+use rayon::prelude::*;
+use schema::{BACKUPS, FINDINGS, ITEMS, VOLUMES};
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+use table::{Cell, Rows};
+use veloscope_core::audit::{Audit, audit};
+use veloscope_core::location::{BackupRow, Location};
+use veloscope_core::verify::Severity;
+use veloscope_core::{Error, Result, Session};
+
+/// What to catalogue and how.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogRequest<'a> {
+    /// Storage locations (folders, `s3://…` URLs) or single backups of one (`LOC/backups/NAME`).
+    pub sources: &'a [String],
+    pub out: &'a Path,
+    /// The `location` partition value for the one location given (default: derived from its
+    /// path or URL).
+    pub location_name: Option<&'a str>,
+    /// Add each item's stored object as JSON (managedFields left out, Secrets redacted).
+    pub with_objects: bool,
+    /// With `with_objects`: keep Secret values.
+    pub show_secrets: bool,
+    pub shard: Option<Shard>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Catalogued now (new or changed).
+    Written,
+    /// Already in the catalog with the same fingerprint.
+    Unchanged,
+    /// In the catalog but no longer in its location.
+    Removed,
+    /// Could not be read (or only in part): recorded with its error, retried by the next run.
+    Failed,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub location: String,
+    pub backup: String,
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub findings: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CatalogReport {
+    pub catalog: String,
+    pub backups: Vec<Outcome>,
+}
+
+impl CatalogReport {
+    pub fn failed(&self) -> usize {
+        self.backups
+            .iter()
+            .filter(|o| o.action == Action::Failed)
+            .count()
+    }
+}
+
+/// A source resolved: its location, the partition name, and the one backup it names, if any.
+struct Source {
+    location: Location,
+    /// The location's URL, or a local folder's absolute path (the `location_url` column).
+    url: String,
+    name: String,
+    only: Option<String>,
+}
+
+fn resolve(spec: &str, name: Option<&str>) -> Result<Source> {
+    let trimmed = spec.trim_end_matches('/');
+    let (root, only) = match trimmed.rsplit_once("/backups/") {
+        Some((root, backup)) if !backup.contains('/') && !backup.is_empty() => {
+            (root.to_string(), Some(backup.to_string()))
+        }
+        _ => (trimmed.to_string(), None),
+    };
+    let root = if root.is_empty() { "/".into() } else { root };
+    let location = Location::open(&root)?;
+    let url = match root.split_once("://") {
+        Some(_) if !root.starts_with("file://") => root.clone(),
+        _ => {
+            let local = Path::new(root.strip_prefix("file://").unwrap_or(&root));
+            local
+                .canonicalize()
+                .map_err(|e| Error::input(&root, e.to_string()))?
+                .display()
+                .to_string()
+        }
+    };
+    let name = match name {
+        Some(n) => n.to_string(),
+        None => derived_name(&url),
+    };
+    Ok(Source {
+        location,
+        url,
+        name,
+        only,
+    })
+}
+
+/// A location's default partition name: a URL's bucket and prefix joined with `-`
+/// (`s3://velero/prod` → `velero-prod`), a folder's own name.
+fn derived_name(root: &str) -> String {
+    if let Some((_, rest)) = root.split_once("://")
+        && !root.starts_with("file://")
+    {
+        return rest
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+    }
+    Path::new(root)
+        .file_name()
+        .map_or("root".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Catalogues every backup of the sources into `req.out`, one backup after another; a backup
+/// that fails is reported and the others still go in.
+pub fn catalog(req: &CatalogRequest<'_>, s: &Session<'_>) -> Result<CatalogReport> {
+    if req.location_name.is_some() && req.sources.len() != 1 {
+        return Err(Error::usage(
+            "--location-name names one location: give one source per run",
+        ));
+    }
+    let mut sources: Vec<Source> = Vec::new();
+    for spec in req.sources {
+        let source = resolve(spec, req.location_name)?;
+        if let Some(other) = sources
+            .iter()
+            .find(|o| o.name == source.name && o.url != source.url)
+        {
+            return Err(Error::usage(format!(
+                "{spec} and {} would both be catalogued as location {:?}; catalogue them in separate runs with --location-name",
+                other.url, source.name
+            )));
+        }
+        sources.push(source);
+    }
+    let folder = CatalogFolder::open(req.out)?;
+    let objects = ObjectColumn {
+        with_objects: req.with_objects,
+        show_secrets: req.show_secrets,
+    };
+    let mut outcomes = Vec::new();
+    for source in &sources {
+        catalog_location(&folder, source, req.shard, objects, s, &mut outcomes)?;
+    }
+    Ok(CatalogReport {
+        catalog: req.out.display().to_string(),
+        backups: outcomes,
+    })
+}
+
+fn catalog_location(
+    folder: &CatalogFolder,
+    source: &Source,
+    shard: Option<Shard>,
+    objects: ObjectColumn,
+    s: &Session<'_>,
+    outcomes: &mut Vec<Outcome>,
+) -> Result<()> {
+    let listing = source.location.each_backup()?;
+    for problem in &listing.problems {
+        s.observer.notice(&problem.to_string());
+    }
+    let mine = |backup: &str| shard.is_none_or(|sh| sh.takes(&source.name, backup));
+    let outcome = |backup: &str, action| Outcome {
+        location: source.name.clone(),
+        backup: backup.to_string(),
+        action,
+        items: None,
+        findings: None,
+        error: None,
+    };
+    let wanted: Vec<_> = listing
+        .rows
+        .into_iter()
+        .filter(|(name, _)| source.only.as_ref().is_none_or(|o| o == name) && mine(name))
+        .collect();
+    if let Some(only) = &source.only
+        && wanted.is_empty()
+        && shard.is_none()
+    {
+        return Err(Error::input(
+            source.location.url(),
+            format!("no backup named {only:?}"),
+        ));
+    }
+    let total = wanted.len() as u64;
+    let mut present = std::collections::BTreeSet::new();
+    for (done, (name, row)) in wanted.into_iter().enumerate() {
+        s.observer.work("cataloguing backups", done as u64, total);
+        match row {
+            Ok(Some(row)) => {
+                present.insert(name.clone());
+                outcomes.push(catalog_backup(folder, source, &row, objects, s));
+            }
+            // Not a backup (no velero-backup.json): gone from the catalog if it was there.
+            Ok(None) => {}
+            Err(e) => {
+                present.insert(name.clone());
+                outcomes.push(Outcome {
+                    error: Some(e.to_string()),
+                    ..outcome(&name, Action::Failed)
+                });
+            }
+        }
+    }
+    s.observer.work_finished();
+    if source.only.is_none() {
+        for gone in folder.catalogued(&source.name) {
+            if !present.contains(&gone) && mine(&gone) {
+                folder.remove(&source.name, &gone)?;
+                outcomes.push(outcome(&gone, Action::Removed));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Bodies handed to the row makers at once: enough to keep both cores busy, little memory.
+const CHUNK_ITEMS: usize = 2048;
+const CHUNK_BYTES: usize = 16 << 20;
+/// Rows per record batch written.
+const BATCH_ROWS: usize = 8192;
+
+fn catalog_backup(
+    folder: &CatalogFolder,
+    source: &Source,
+    row: &BackupRow,
+    objects: ObjectColumn,
+    s: &Session<'_>,
+) -> Outcome {
+    let mut outcome = Outcome {
+        location: source.name.clone(),
+        backup: row.name.clone(),
+        action: Action::Written,
+        items: None,
+        findings: None,
+        error: None,
+    };
+    let result = (|| -> Result<Action> {
+        let fingerprint = source.location.fingerprint(&row.name)?;
+        if folder.fingerprint(&source.name, &row.name).as_deref() == Some(fingerprint.as_str()) {
+            return Ok(Action::Unchanged);
+        }
+        let start = micros(row.started.as_deref());
+        let mut items = folder.part("items", &ITEMS, None)?;
+        let mut rows = Rows::new(&ITEMS);
+        let mut chunk: Vec<Stored> = Vec::new();
+        let mut chunk_bytes = 0usize;
+        let mut count = 0u64;
+        let mut flush = |chunk: &mut Vec<Stored>, rows: &mut Rows, last: bool| -> Result<()> {
+            let made: Vec<Vec<Cell>> = chunk
+                .par_iter()
+                .map(|i| item::row(i, start, objects))
+                .collect();
+            chunk.clear();
+            for r in made {
+                rows.push(r).map_err(internal)?;
+                count += 1;
+                if rows.len() >= BATCH_ROWS {
+                    items.write(&rows.take().map_err(internal)?)?;
+                }
+            }
+            if last && !rows.is_empty() {
+                items.write(&rows.take().map_err(internal)?)?;
+            }
+            Ok(())
+        };
+        let audited = audit(&source.location.backup_path(&row.name), s, &mut |b| {
+            chunk_bytes += b.body.len();
+            chunk.push(Stored::of(&b));
+            if chunk.len() >= CHUNK_ITEMS || chunk_bytes >= CHUNK_BYTES {
+                chunk_bytes = 0;
+                flush(&mut chunk, &mut rows, false)?;
+            }
+            Ok(())
+        });
+        let audited = match audited {
+            Ok(a) => a,
+            Err(e) => {
+                write_backup_row(folder, source, row, None, None, 0, Some(&e.to_string()))?;
+                return Err(e);
+            }
+        };
+        flush(&mut chunk, &mut rows, true)?;
+        if audited.versioned_only > 0 {
+            s.observer.notice(&format!(
+                "{}/{}: {} items are stored only under version directories (a restore reads the unversioned tree); they are not in the items table",
+                source.name, row.name, audited.versioned_only
+            ));
+        }
+        outcome.items = Some(count);
+        outcome.findings = Some(audited.report.problems.len() as u64);
+        let findings = findings_part(folder, &audited)?;
+        let volumes = volumes_part(folder, &audited)?;
+        if !audited.report.complete {
+            // Half an archive's items would read as the whole backup: keep its findings only.
+            let damage = audited
+                .report
+                .problems
+                .iter()
+                .find(|f| f.severity == Severity::Error)
+                .map_or("the archive is damaged".to_string(), |f| f.message.clone());
+            let message = format!("the archive could not be read to its end: {damage}");
+            folder.remove(&source.name, &row.name)?;
+            let backups =
+                backups_part(folder, source, row, Some(&audited), None, 0, Some(&message))?;
+            folder.commit(&source.name, &row.name, vec![findings, volumes, backups])?;
+            outcome.items = None;
+            outcome.error = Some(message.clone());
+            return Err(Error::input(
+                source.location.backup_path(&row.name).display(),
+                message,
+            ));
+        }
+        let backups = backups_part(
+            folder,
+            source,
+            row,
+            Some(&audited),
+            Some(&fingerprint),
+            count,
+            None,
+        )?;
+        folder.commit(
+            &source.name,
+            &row.name,
+            vec![items, findings, volumes, backups],
+        )?;
+        Ok(Action::Written)
+    })();
+    match result {
+        Ok(action) => outcome.action = action,
+        Err(e) => {
+            outcome.action = Action::Failed;
+            outcome.error.get_or_insert(e.to_string());
+        }
+    }
+    outcome
+}
+
+/// Records a backup that could not be read at all: its row with the error, no other table.
+fn write_backup_row(
+    folder: &CatalogFolder,
+    source: &Source,
+    row: &BackupRow,
+    audited: Option<&Audit>,
+    fingerprint: Option<&str>,
+    items: u64,
+    error: Option<&str>,
+) -> Result<()> {
+    folder.remove(&source.name, &row.name)?;
+    let part = backups_part(folder, source, row, audited, fingerprint, items, error)?;
+    folder.commit(&source.name, &row.name, vec![part])
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("building a table: {e}"))
+}
+
+fn one_batch(
+    folder: &CatalogFolder,
+    table: &'static str,
+    schema: &arrow_schema::SchemaRef,
+    fingerprint: Option<&str>,
+    rows: impl IntoIterator<Item = Vec<Cell>>,
+) -> Result<Part> {
+    let mut part = folder.part(table, schema, fingerprint)?;
+    let mut batch = Rows::new(schema);
+    for r in rows {
+        batch.push(r).map_err(internal)?;
+    }
+    part.write(&batch.take().map_err(internal)?)?;
+    Ok(part)
+}
+
+fn findings_part(folder: &CatalogFolder, audited: &Audit) -> Result<Part> {
+    let rows = audited.report.problems.iter().map(|f| {
+        vec![
+            Cell::Text(Some(f.severity.name().to_string())),
+            Cell::Text(Some(f.code.to_string())),
+            Cell::Text(Some(f.entry.clone())),
+            Cell::Text(Some(f.message.clone())),
+        ]
+    });
+    one_batch(folder, "findings", &FINDINGS, None, rows)
+}
+
+fn volumes_part(folder: &CatalogFolder, audited: &Audit) -> Result<Part> {
+    let mut rows = Vec::new();
+    if let Some(d) = &audited.details {
+        for v in &d.volumes {
+            let (ns, pvc) = match v.pvc.as_deref().and_then(|p| p.split_once('/')) {
+                Some((ns, n)) => (Some(ns.to_string()), Some(n.to_string())),
+                None => (None, None),
+            };
+            rows.push(vec![
+                Cell::Text(ns),
+                Cell::Text(pvc),
+                Cell::Text(v.pv.clone()),
+                Cell::Text(v.method.clone()),
+                Cell::Text(v.result.clone()),
+                Cell::Flag(Some(v.skipped.is_some())),
+                Cell::Text(v.skipped.clone()),
+                Cell::Text(v.snapshot.clone()),
+                Cell::Int(v.bytes),
+                Cell::Text(Some("volumeinfo".into())),
+            ]);
+        }
+        // Backups made before volume info (Velero < 1.13) record snapshots and pod volume
+        // backups in their own files.
+        if d.volumes.is_empty() {
+            for n in &d.native_snapshots {
+                rows.push(vec![
+                    Cell::Text(None),
+                    Cell::Text(None),
+                    Cell::Text(Some(n.pv.clone())),
+                    Cell::Text(Some("NativeSnapshot".into())),
+                    Cell::Text(n.phase.clone()),
+                    Cell::Flag(Some(false)),
+                    Cell::Text(None),
+                    Cell::Text(n.snapshot_id.clone()),
+                    Cell::Int(None),
+                    Cell::Text(Some("volumesnapshots".into())),
+                ]);
+            }
+            for p in &d.pod_volume_backups {
+                let ns = p.pod.split_once('/').map(|(ns, _)| ns.to_string());
+                rows.push(vec![
+                    Cell::Text(ns),
+                    Cell::Text(None),
+                    Cell::Text(None),
+                    Cell::Text(Some("PodVolumeBackup".into())),
+                    Cell::Text(Some(p.phase.clone())),
+                    Cell::Flag(Some(false)),
+                    Cell::Text(None),
+                    Cell::Text(None),
+                    Cell::Int(p.bytes.and_then(|b| i64::try_from(b).ok())),
+                    Cell::Text(Some("podvolumebackups".into())),
+                ]);
+            }
+        }
+    }
+    one_batch(folder, "volumes", &VOLUMES, None, rows)
+}
+
+fn strings(v: &Value, pointer: &str) -> Option<Vec<String>> {
+    v.pointer(pointer)?.as_array().map(|a| {
+        a.iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    })
+}
+
+fn text(v: &Value, pointer: &str) -> Option<String> {
+    v.pointer(pointer)?.as_str().map(str::to_string)
+}
+
+fn backups_part(
+    folder: &CatalogFolder,
+    source: &Source,
+    row: &BackupRow,
+    audited: Option<&Audit>,
+    fingerprint: Option<&str>,
+    items: u64,
+    error: Option<&str>,
+) -> Result<Part> {
+    let o = &row.object;
+    let severity = |sev| {
+        audited.map(|a| {
+            a.report
+                .problems
+                .iter()
+                .filter(|f| f.severity == sev)
+                .count() as i64
+        })
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
+    let cells = vec![
+        Cell::Text(Some(source.url.clone())),
+        Cell::Text(row.phase.clone()),
+        Cell::Time(micros(row.started.as_deref())),
+        Cell::Time(micros(row.completed.as_deref())),
+        Cell::Time(micros(row.expires.as_deref())),
+        Cell::Text(row.labels.get("velero.io/schedule-name").cloned()),
+        Cell::Text(text(o, "/spec/storageLocation")),
+        Cell::Text(text(o, "/spec/ttl")),
+        Cell::Int(Some(row.errors)),
+        Cell::Int(Some(row.warnings)),
+        Cell::Int(row.items),
+        Cell::Int(row.bytes.and_then(|b| i64::try_from(b).ok())),
+        Cell::Text(text(o, "/status/formatVersion")),
+        Cell::Texts(strings(o, "/spec/includedNamespaces")),
+        Cell::Texts(strings(o, "/spec/excludedNamespaces")),
+        Cell::Texts(strings(o, "/spec/includedResources")),
+        Cell::Texts(strings(o, "/spec/excludedResources")),
+        Cell::Text(o.pointer("/spec/labelSelector").map(Value::to_string)),
+        Cell::Map(Some(
+            row.labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )),
+        Cell::Int(Some(items as i64)),
+        Cell::Flag(audited.map(|a| a.report.complete)),
+        Cell::Flag(audited.map(|a| a.report.ok)),
+        Cell::Int(severity(Severity::Error)),
+        Cell::Int(severity(Severity::Warning)),
+        Cell::Text(error.map(str::to_string)),
+        Cell::Text(fingerprint.map(str::to_string)),
+        Cell::Time(Some(now)),
+    ];
+    one_batch(folder, "backups", &BACKUPS, fingerprint, [cells])
+}
