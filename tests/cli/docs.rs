@@ -25,7 +25,7 @@ fn help_names_every_command_and_each_has_a_man_page() {
     let names = commands();
     for want in [
         "inspect", "ls", "show", "preview", "plan", "diff", "verify", "validate", "backups",
-        "find", "restores", "index", "logs", "extract", "serve", "man",
+        "find", "restores", "index", "logs", "extract", "serve", "man", "catalog",
     ] {
         assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
     }

@@ -1146,3 +1146,51 @@ fn field_selectors_the_apiserver_supports() {
         ["app"]
     );
 }
+
+/// The Indexed Job of docs/fleet.md is a Job kubectl accepts: parsed, mapped to batch/v1 through
+/// discovery (served by `veloscope serve`, as kubectl needs a server even for a client dry run),
+/// with the Indexed completion mode and the `--shard N` that reads JOB_COMPLETION_INDEX.
+#[test]
+#[ignore = "needs kubectl (.ci/run installs Debian's kubernetes-client)"]
+fn the_fleet_docs_indexed_job_is_a_valid_job() {
+    require_kubectl();
+    let doc = std::fs::read_to_string(root().join("docs/fleet.md")).expect("docs/fleet.md");
+    let manifest = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a yaml block");
+    let s = serve(&backup("k3s-124"), &[]);
+    let file = s.dir.path().join("job.yaml");
+    std::fs::write(&file, manifest).expect("write");
+    let out = kubectl(
+        &s,
+        &[
+            "create",
+            "--dry-run=client",
+            "--validate=false",
+            "-f",
+            path_str(&file),
+            "-o",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let job: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(job["kind"], "Job");
+    assert_eq!(job["spec"]["completionMode"], "Indexed");
+    assert_eq!(job["spec"]["completions"], job["spec"]["parallelism"]);
+    let args = &job["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert_eq!(args[0], "catalog");
+    let shard = args
+        .as_array()
+        .and_then(|a| a.iter().position(|v| v == "--shard"))
+        .expect("--shard");
+    assert_eq!(
+        args[shard + 1].as_str(),
+        job["spec"]["completions"]
+            .as_u64()
+            .map(|n| n.to_string())
+            .as_deref()
+    );
+}

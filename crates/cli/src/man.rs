@@ -53,6 +53,15 @@ fn exit_status(command: &str) -> &'static [(&'static str, &'static str)] {
             ERROR,
             BUG,
         ],
+        "catalog" => &[
+            ("0", "Every backup was catalogued or found unchanged."),
+            (
+                "1",
+                "Some backup could not be read (it is recorded with its error; the others are catalogued).",
+            ),
+            ERROR,
+            BUG,
+        ],
         "backups" | "restores" => &[
             ("0", "Every record was read."),
             ("1", "Some could not be read (the others are still listed)."),
