@@ -493,3 +493,78 @@ fn remote_backups_are_indexed_into_the_cache() {
     assert_eq!(again, listed);
     assert!(!quiet.contains("stale"), "not rebuilt: {quiet}");
 }
+
+/// `catalog` of a bucket's location: every backup read from object storage, named after bucket
+/// and prefix, the same items as the local copy of the fixtures, and a second run that lists
+/// (ETags) instead of reading.
+#[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH); .ci/run runs it"]
+fn a_bucket_is_catalogued_like_a_folder() {
+    let s = s3();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("catalog");
+    let remote = ok_json(
+        s,
+        &[
+            "catalog",
+            "s3://velero/prod",
+            "--out",
+            path_str(&out),
+            "-o",
+            "json",
+        ],
+    );
+    let local = json(&[
+        "catalog",
+        path_str(&fixture("bsl")),
+        "--out",
+        path_str(&dir.path().join("local")),
+        "-o",
+        "json",
+    ]);
+    let rows = |r: &serde_json::Value| -> Vec<(String, String, u64)> {
+        r["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["backup"].as_str().unwrap().to_string(),
+                    o["action"].as_str().unwrap().to_string(),
+                    o["items"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let remote_rows = rows(&remote);
+    assert!(
+        remote["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["location"] == "velero-prod")
+    );
+    for row in rows(&local) {
+        assert!(remote_rows.contains(&row), "{row:?} in {remote_rows:?}");
+    }
+    assert!(
+        remote_rows
+            .iter()
+            .any(|(b, a, n)| b == "big" && a == "written" && *n == 20_000)
+    );
+    let again = ok_json(
+        s,
+        &[
+            "catalog",
+            "s3://velero/prod",
+            "--out",
+            path_str(&out),
+            "-o",
+            "json",
+        ],
+    );
+    assert!(
+        rows(&again).iter().all(|(_, a, _)| a == "unchanged"),
+        "{again}"
+    );
+}

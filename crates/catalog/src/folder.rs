@@ -27,7 +27,7 @@ const PARTITION_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_').r
 
 /// A row group is closed once its encoded pages reach this size, so a backup of large objects
 /// never holds more than this of a table in memory.
-const ROW_GROUP_BYTES: usize = 64 << 20;
+const ROW_GROUP_BYTES: usize = 16 << 20;
 
 pub struct CatalogFolder {
     root: PathBuf,

@@ -7,29 +7,90 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use veloscope_core::audit::ItemBody;
 
-/// An item entry copied out of the read, to be made into a row on another thread.
-pub struct Stored {
-    pub entry: String,
-    pub group_resource: String,
-    pub namespace: Option<String>,
-    pub name: String,
-    pub body: Vec<u8>,
-    pub sha256: [u8; 32],
+/// Item entries copied out of the read into one buffer (reused from chunk to chunk, so a
+/// million items cost no million allocations), to be made into rows on other threads.
+#[derive(Default)]
+pub struct Chunk {
+    bytes: Vec<u8>,
+    items: Vec<Stored>,
 }
 
-impl Stored {
-    pub fn of(b: &ItemBody<'_>) -> Stored {
-        Stored {
-            entry: b.entry.to_string(),
-            group_resource: b.group_resource.to_string(),
-            namespace: b.namespace.map(str::to_string),
-            name: b.name.to_string(),
-            body: b.body.to_vec(),
+/// Where one entry's strings and body are in its chunk's buffer.
+pub struct Stored {
+    entry: Range<usize>,
+    group_resource: Range<usize>,
+    namespace: Option<Range<usize>>,
+    name: Range<usize>,
+    body: Range<usize>,
+    sha256: [u8; 32],
+}
+
+impl Chunk {
+    pub fn push(&mut self, b: &ItemBody<'_>) {
+        let mut put = |data: &[u8]| {
+            let start = self.bytes.len();
+            self.bytes.extend_from_slice(data);
+            start..self.bytes.len()
+        };
+        let stored = Stored {
+            entry: put(b.entry.as_bytes()),
+            group_resource: put(b.group_resource.as_bytes()),
+            namespace: b.namespace.map(|n| put(n.as_bytes())),
+            name: put(b.name.as_bytes()),
+            body: put(b.body),
             sha256: b.sha256,
+        };
+        self.items.push(stored);
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.items.clear();
+    }
+
+    /// Each entry's row, made in parallel, in the chunk's order.
+    pub fn rows(&self, backup_start: Option<i64>, objects: ObjectColumn) -> Vec<Vec<Cell>> {
+        use rayon::prelude::*;
+        self.items
+            .par_iter()
+            .map(|s| row(&self.view(s), backup_start, objects))
+            .collect()
+    }
+
+    fn view<'a>(&'a self, s: &Stored) -> Entry<'a> {
+        // The ranges were cut at char boundaries of &str values.
+        let text =
+            |r: &Range<usize>| std::str::from_utf8(&self.bytes[r.clone()]).unwrap_or_default();
+        Entry {
+            entry: text(&s.entry),
+            group_resource: text(&s.group_resource),
+            namespace: s.namespace.as_ref().map(text),
+            name: text(&s.name),
+            body: &self.bytes[s.body.clone()],
+            sha256: s.sha256,
         }
     }
+}
+
+/// One entry of a chunk, borrowed.
+struct Entry<'a> {
+    entry: &'a str,
+    group_resource: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+    body: &'a [u8],
+    sha256: [u8; 32],
 }
 
 /// What `--with-objects` adds.
@@ -157,24 +218,24 @@ impl Spec {
 }
 
 /// The item's row, in the schema's order.
-pub fn row(item: &Stored, backup_start: Option<i64>, objects: ObjectColumn) -> Vec<Cell> {
+fn row(item: &Entry<'_>, backup_start: Option<i64>, objects: ObjectColumn) -> Vec<Cell> {
     // A key given twice is an error for serde's structs; Go keeps the last value, and so does
     // serde_json's Value: read such a body through it.
-    let canonical;
-    let body: &[u8] = match serde_json::from_slice::<Object<'_>>(&item.body) {
-        Ok(_) => &item.body,
-        Err(_) => {
-            canonical = serde_json::from_slice::<serde_json::Value>(&item.body)
-                .ok()
-                .and_then(|v| serde_json::to_vec(&v).ok())
-                .unwrap_or_default();
-            &canonical
-        }
-    };
-    let object: Option<Object<'_>> = serde_json::from_slice(body).ok();
+    let canonical: Vec<u8>;
+    let (object, body): (Option<Object<'_>>, &[u8]) =
+        match serde_json::from_slice::<Object<'_>>(item.body) {
+            Ok(o) => (Some(o), item.body),
+            Err(_) => {
+                canonical = serde_json::from_slice::<serde_json::Value>(item.body)
+                    .ok()
+                    .and_then(|v| serde_json::to_vec(&v).ok())
+                    .unwrap_or_default();
+                (serde_json::from_slice(&canonical).ok(), &canonical)
+            }
+        };
     let object = object.as_ref();
     let meta: Meta = lenient(object.and_then(|o| o.metadata));
-    let gr = item.group_resource.as_str();
+    let gr = item.group_resource;
     let spec: Spec = if SPEC_KINDS.contains(&gr) {
         lenient(object.and_then(|o| o.spec))
     } else {
@@ -210,7 +271,7 @@ pub fn row(item: &Stored, backup_start: Option<i64>, objects: ObjectColumn) -> V
         "persistentvolumeclaims" => (
             Some(format!(
                 "{}/{}",
-                item.namespace.as_deref().unwrap_or_default(),
+                item.namespace.unwrap_or_default(),
                 item.name
             )),
             spec.volume_name.clone(),
@@ -223,7 +284,7 @@ pub fn row(item: &Stored, backup_start: Option<i64>, objects: ObjectColumn) -> V
                     c.name.as_deref()?
                 ))
             }),
-            Some(item.name.clone()),
+            Some(item.name.to_string()),
         ),
         _ => (None, None),
     };
@@ -236,16 +297,16 @@ pub fn row(item: &Stored, backup_start: Option<i64>, objects: ObjectColumn) -> V
         Cell::Text(api_group),
         Cell::Text(version),
         Cell::Text(object.and_then(|o| o.kind.as_deref().map(str::to_string))),
-        Cell::Text(Some(item.group_resource.clone())),
-        Cell::Text(item.namespace.clone()),
-        Cell::Text(Some(item.name.clone())),
+        Cell::Text(Some(item.group_resource.to_string())),
+        Cell::Text(item.namespace.map(str::to_string)),
+        Cell::Text(Some(item.name.to_string())),
         Cell::Text(meta.uid),
         Cell::Time(micros(meta.creation_timestamp.as_deref())),
         Cell::Map(Some(meta.labels.into_iter().collect())),
         Cell::Text(owner.map(|o| o.kind.clone())),
         Cell::Text(owner.map(|o| o.name.clone())),
         Cell::Int(Some(item.body.len() as i64)),
-        Cell::Text(Some(hex(&item.sha256))),
+        Cell::Text(Some(hex::encode(item.sha256))),
         Cell::Texts((!images.is_empty()).then_some(images)),
         Cell::Text(pod.service_account_name.clone()),
         Cell::Text(pod.node_name.clone()),
@@ -254,7 +315,7 @@ pub fn row(item: &Stored, backup_start: Option<i64>, objects: ObjectColumn) -> V
         Cell::Text(pvc),
         Cell::Text(pv),
         Cell::Text(status.phase),
-        Cell::Text(Some(item.entry.clone())),
+        Cell::Text(Some(item.entry.to_string())),
         Cell::Text(object_json),
     ]
 }
@@ -270,8 +331,4 @@ fn object_text(gr: &str, body: &[u8], show_secrets: bool) -> Option<String> {
         veloscope_core::redact::redact(gr, &mut v);
     }
     serde_json::to_string(&v).ok()
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -17,8 +17,7 @@ pub use folder::escape as partition_value;
 pub use shard::{JOB_COMPLETION_INDEX, Shard};
 
 use folder::{CatalogFolder, Part};
-use item::{ObjectColumn, Stored, micros};
-use rayon::prelude::*;
+use item::{Chunk, ObjectColumn, micros};
 use schema::{BACKUPS, FINDINGS, ITEMS, VOLUMES};
 use serde::Serialize;
 use serde_json::Value;
@@ -252,7 +251,7 @@ fn catalog_location(
 
 /// Bodies handed to the row makers at once: enough to keep both cores busy, little memory.
 const CHUNK_ITEMS: usize = 2048;
-const CHUNK_BYTES: usize = 16 << 20;
+const CHUNK_BYTES: usize = 4 << 20;
 /// Rows per record batch written.
 const BATCH_ROWS: usize = 8192;
 
@@ -279,14 +278,10 @@ fn catalog_backup(
         let start = micros(row.started.as_deref());
         let mut items = folder.part("items", &ITEMS, None)?;
         let mut rows = Rows::new(&ITEMS);
-        let mut chunk: Vec<Stored> = Vec::new();
-        let mut chunk_bytes = 0usize;
+        let mut chunk = Chunk::default();
         let mut count = 0u64;
-        let mut flush = |chunk: &mut Vec<Stored>, rows: &mut Rows, last: bool| -> Result<()> {
-            let made: Vec<Vec<Cell>> = chunk
-                .par_iter()
-                .map(|i| item::row(i, start, objects))
-                .collect();
+        let mut flush = |chunk: &mut Chunk, rows: &mut Rows, last: bool| -> Result<()> {
+            let made = chunk.rows(start, objects);
             chunk.clear();
             for r in made {
                 rows.push(r).map_err(internal)?;
@@ -301,10 +296,8 @@ fn catalog_backup(
             Ok(())
         };
         let audited = audit(&source.location.backup_path(&row.name), s, &mut |b| {
-            chunk_bytes += b.body.len();
-            chunk.push(Stored::of(&b));
-            if chunk.len() >= CHUNK_ITEMS || chunk_bytes >= CHUNK_BYTES {
-                chunk_bytes = 0;
+            chunk.push(&b);
+            if chunk.len() >= CHUNK_ITEMS || chunk.bytes() >= CHUNK_BYTES {
                 flush(&mut chunk, &mut rows, false)?;
             }
             Ok(())
