@@ -165,6 +165,7 @@ fn engine_answers_as_ls(engine: &str) {
     let out = Command::new("python3")
         .arg(root().join("tests/cli/python/catalog_engines.py"))
         .args([engine, path_str(&f.out)])
+        .env("VELOSCOPE", env!("CARGO_BIN_EXE_veloscope"))
         .output()
         .expect("run python3");
     assert!(
@@ -249,6 +250,87 @@ fn duckdb_answers_what_ls_answers() {
 #[ignore = "needs pyspark and a Java runtime (.ci/run installs pyspark from PyPI and Debian's openjdk-17-jre-headless)"]
 fn spark_answers_what_ls_answers() {
     engine_answers_as_ls("spark");
+}
+
+/// `veloscope sql` (DataFusion) answers the same five questions as DuckDB and Spark do.
+#[cfg(feature = "sql")]
+#[test]
+fn veloscope_sql_answers_what_ls_answers() {
+    engine_answers_as_ls("veloscope");
+}
+
+/// `sql` over a catalog: kubectl-style table, JSON with every column, CSV with nested values as
+/// text; statements that would write are refused, and so is a folder that is not a catalog.
+#[cfg(feature = "sql")]
+#[test]
+fn sql_prints_tables_json_and_csv_and_never_writes() {
+    let f = fleet();
+    let cat = path_str(&f.out);
+    let q = "select backup, name, images from items where resource = 'pods' and location = 'shop' order by backup, name";
+    let table = veloscope(&["sql", q, "--catalog", cat]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = String::from_utf8_lossy(&table.stdout).into_owned();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+    assert_eq!(header, ["BACKUP", "NAME", "IMAGES"]);
+    assert_eq!(lines.count(), 4, "{text}");
+    let rows = json(&["sql", q, "--catalog", cat, "-o", "json"]);
+    assert_eq!(
+        rows[0],
+        json!({"backup": "nightly-1", "name": "web-1", "images": ["busybox:1.36", "nginx:1.25"]})
+    );
+    let csv = veloscope(&["sql", q, "--catalog", cat, "-o", "csv"]);
+    let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
+    assert!(
+        csv.starts_with("backup,name,images\nnightly-1,web-1,\"[busybox:1.36, nginx:1.25]\"\n"),
+        "{csv}"
+    );
+    let none = json(&[
+        "sql",
+        "select name from items where name = 'nothing'",
+        "--catalog",
+        cat,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(none, json!([]));
+    for write in [
+        "insert into findings values ('error', 'x', 'y', 'z', 'shop', 'nightly-1')",
+        "copy (select 1) to '/tmp/veloscope-sql-copy.csv'",
+        "create external table t stored as parquet location '/tmp'",
+    ] {
+        let out = veloscope(&["sql", write, "--catalog", cat]);
+        assert_eq!(out.status.code(), Some(2), "{write}");
+        assert!(
+            stderr(&out).starts_with("error: sql:"),
+            "{write}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(!Path::new("/tmp/veloscope-sql-copy.csv").exists());
+    let out = veloscope(&["sql", "select 1", "--catalog", path_str(&f.shop)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a veloscope catalog"),
+        "{}",
+        stderr(&out)
+    );
+    let out = veloscope(&["sql", "select nope from items", "--catalog", cat]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+/// Without the feature, `sql` says how to get it and what answers meanwhile.
+#[cfg(not(feature = "sql"))]
+#[test]
+fn sql_without_the_feature_names_the_way_to_it() {
+    let out = veloscope(&["sql", "select 1", "--catalog", "/nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--features sql") && err.contains("duckdb"),
+        "{err}"
+    );
 }
 
 #[test]

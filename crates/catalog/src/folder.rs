@@ -34,6 +34,35 @@ pub struct CatalogFolder {
     staging: tempfile::TempDir,
 }
 
+/// A catalog's manifest must name the schema version this veloscope reads and writes.
+fn same_version(root: &Path, manifest: &[u8]) -> Result<()> {
+    let version = serde_json::from_slice::<serde_json::Value>(manifest)
+        .ok()
+        .and_then(|v| v.get("schemaVersion")?.as_u64());
+    if version != Some(u64::from(SCHEMA_VERSION)) {
+        return Err(Error::usage(format!(
+            "{}: a catalog of schema version {}; this veloscope reads and writes version {SCHEMA_VERSION}: write a new catalog",
+            root.display(),
+            version.map_or("unknown".into(), |v| v.to_string())
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a folder that is not a catalog of this schema version.
+#[cfg_attr(not(feature = "sql"), allow(dead_code))]
+pub fn check_catalog(root: &Path) -> Result<()> {
+    match std::fs::read(root.join(MANIFEST)) {
+        Ok(bytes) => same_version(root, &bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::usage(format!(
+            "{}: not a veloscope catalog (no {MANIFEST}); make one with veloscope catalog SRC --out {}",
+            root.display(),
+            root.display()
+        ))),
+        Err(e) => Err(io_error(root, e)),
+    }
+}
+
 fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::input(path.display().to_string(), e.to_string())
 }
@@ -45,18 +74,7 @@ impl CatalogFolder {
         std::fs::create_dir_all(root).map_err(|e| io_error(root, e))?;
         let manifest = root.join(MANIFEST);
         match std::fs::read(&manifest) {
-            Ok(bytes) => {
-                let version = serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .ok()
-                    .and_then(|v| v.get("schemaVersion")?.as_u64());
-                if version != Some(u64::from(SCHEMA_VERSION)) {
-                    return Err(Error::usage(format!(
-                        "{}: a catalog of schema version {}; this veloscope writes version {SCHEMA_VERSION}: write a new catalog",
-                        root.display(),
-                        version.map_or("unknown".into(), |v| v.to_string())
-                    )));
-                }
-            }
+            Ok(bytes) => same_version(root, &bytes)?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let foreign = std::fs::read_dir(root)
                     .map_err(|e| io_error(root, e))?

@@ -11,6 +11,8 @@ mod folder;
 mod item;
 pub mod schema;
 mod shard;
+#[cfg(feature = "sql")]
+pub mod sql;
 mod table;
 
 pub use folder::escape as partition_value;

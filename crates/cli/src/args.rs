@@ -56,6 +56,8 @@ pub enum Format {
     Yaml,
     /// `TYPE/NAME` per line, as kubectl's `-o name`.
     Name,
+    /// Comma-separated values with a header line (`sql`'s rows).
+    Csv,
     /// kubectl's `-o jsonpath=…` and `-o custom-columns=…`: the template is in `Output`.
     Template,
 }
@@ -95,6 +97,9 @@ pub enum Command {
     /// items, volumes, findings) for SQL across backups: DuckDB, Spark, Trino. Incremental and
     /// shardable. Exit 0: all catalogued, 1: some backup failed.
     Catalog(crate::catalog::Args),
+    /// Query a catalog with SQL (Apache DataFusion): the tables backups, items, volumes and
+    /// findings, printed as a table, JSON or CSV. Built with `--features sql`.
+    Sql(crate::sql::Args),
     /// Write a persisted index (NAME.tar.gz.vsidx beside the tarball) that later commands read
     /// instead of the archive, with seek points for reading single items.
     Index(crate::index::Args),

@@ -40,7 +40,7 @@ pub fn run(a: &Args, g: &Global, out: &mut impl Write) -> Result<u8> {
                     .map_err(|e| veloscope_core::Error::Internal(e.to_string()))
             })?;
         }
-        Format::Yaml | Format::Name | Format::Template => {
+        Format::Yaml | Format::Name | Format::Template | Format::Csv => {
             anyhow::bail!("logs prints the lines, or -o json: one JSON object of fields per line")
         }
         Format::Json => {

@@ -17,6 +17,7 @@ mod plan;
 mod preview;
 mod serve;
 mod show;
+mod sql;
 mod terminal;
 mod validate;
 mod verify;
@@ -176,6 +177,7 @@ fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<u8> {
         Command::Find(a) => location::find(a, g, s, out),
         Command::Restores(a) => location::restores(a, g, out),
         Command::Catalog(a) => catalog::run(a, g, s, out),
+        Command::Sql(a) => sql::run(a, g, out),
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "veloscope", out);
             Ok(0)

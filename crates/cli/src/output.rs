@@ -55,7 +55,7 @@ pub enum Template {
     Columns(Vec<(String, veloscope_jsonpath::Path)>),
 }
 
-const FORMATS: &str = "table, wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, \
+const FORMATS: &str = "table, wide, json, yaml, name, csv, jsonpath=TEMPLATE, jsonpath-file=FILE, \
                        custom-columns=SPEC, custom-columns-file=FILE";
 
 /// Parses `-o`, with kubectl's spellings of its printers.
@@ -82,6 +82,7 @@ pub fn parse_output(text: &str) -> std::result::Result<Output, String> {
         "json" => return plain(Format::Json),
         "yaml" => return plain(Format::Yaml),
         "name" => return plain(Format::Name),
+        "csv" => return plain(Format::Csv),
         "jsonpath" | "jsonpath-file" => {
             let text = if kind == "jsonpath" {
                 arg.to_string()
@@ -152,6 +153,9 @@ pub fn emit<T: Serialize>(out: &mut impl Write, o: &Output, value: &T) -> Result
         (Format::Name, _) => anyhow::bail!(
             "-o name lists objects: use it with ls, show, find, backups, restores, preview or plan"
         ),
+        (Format::Csv, _) => {
+            anyhow::bail!("-o csv prints rows of sql; other commands print -o json")
+        }
         (Format::Template, Some(t)) => {
             let value = serde_json::to_value(value)?;
             match value {

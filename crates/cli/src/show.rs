@@ -82,6 +82,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             let typed = group.map_or(kind.clone(), |g| format!("{kind}.{g}"));
             crate::output::names(out, [format!("{typed}/{name}")])?;
         }
+        Format::Csv => anyhow::bail!("show prints one object: -o json, yaml or a template"),
     }
     Ok(0)
 }

@@ -1,6 +1,8 @@
 """Asks a veloscope catalog the fleet-audit questions with a real engine, as a user would.
 
-    python3 catalog_engines.py duckdb|spark CATALOG_DIR
+    python3 catalog_engines.py duckdb|spark|veloscope CATALOG_DIR
+
+(veloscope: `veloscope sql`, the binary named by $VELOSCOPE, built with --features sql.)
 
 Prints JSON: every item's key, and the answers of the five audit queries of docs/fleet.md.
 DuckDB reads the Hive partitions with hive_partitioning; Spark (local mode) discovers them from
@@ -47,8 +49,27 @@ elif engine == "spark":
     def rows(sql):
         return [list(r) for r in spark.sql(sql).collect()]
 
+elif engine == "veloscope":
+    import os
+    import subprocess
+
+    UNNEST, EPOCH = "unnest", "to_unixtime"
+
+    def JSON_PATH(column, path):
+        keys = ", ".join(f"'{k}'" for k in path.lstrip("$.").split("."))
+        return f"json_get_str({column}, {keys})"
+
+    def rows(sql):
+        out = subprocess.run([os.environ["VELOSCOPE"], "sql", sql, "--catalog", catalog, "-o", "json"],
+                             check=True, capture_output=True, text=True).stdout
+        return [list(r.values()) for r in json.loads(out)]
+
 else:
     sys.exit(f"unknown engine {engine}")
+
+if engine != "veloscope":
+    def JSON_PATH(column, path):
+        return f"{JSON}({column}, '{path}')"
 
 QUERIES = {
     # Which backups hold a TLS Secret, where.
@@ -65,7 +86,7 @@ QUERIES = {
     "cluster_admin_since": f"""
         select name, cast(min({EPOCH}(backup_start)) as bigint) as first_seen from items
         where resource = 'clusterrolebindings.rbac.authorization.k8s.io'
-          and {JSON}(object, '$.roleRef.name') = 'cluster-admin'
+          and {JSON_PATH('object', '$.roleRef.name')} = 'cluster-admin'
         group by name order by 1""",
     # How many objects each namespace had in each backup.
     "namespace_counts": """
