@@ -610,6 +610,20 @@ fn bad_requests_are_refused_with_one_line() {
         stderr(&out)
     );
     assert_eq!(std::fs::read_dir(&foreign).expect("dir").count(), 1);
+    // Nor a location it reads.
+    let out = veloscope(&[
+        "catalog",
+        path_str(&loc),
+        "--out",
+        path_str(&loc.join("catalog")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("inside the source"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!loc.join("catalog").exists());
     for (shard, says) in [
         ("3/3", "below the count"),
         ("x", "whole number"),

@@ -30,19 +30,26 @@ const PARTITION_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_').r
 const ROW_GROUP_BYTES: usize = 16 << 20;
 
 pub struct CatalogFolder {
-    root: PathBuf,
+    /// Where the catalog is: a local folder, or a bucket and prefix.
+    target: Target,
     staging: tempfile::TempDir,
 }
 
+enum Target {
+    Local(PathBuf),
+    /// Object storage: files are written to a local staging folder and uploaded, each object
+    /// visible only once whole.
+    Remote(veloscope_store::Location),
+}
+
 /// A catalog's manifest must name the schema version this veloscope reads and writes.
-fn same_version(root: &Path, manifest: &[u8]) -> Result<()> {
+fn same_version(root: &str, manifest: &[u8]) -> Result<()> {
     let version = serde_json::from_slice::<serde_json::Value>(manifest)
         .ok()
         .and_then(|v| v.get("schemaVersion")?.as_u64());
     if version != Some(u64::from(SCHEMA_VERSION)) {
         return Err(Error::usage(format!(
-            "{}: a catalog of schema version {}; this veloscope reads and writes version {SCHEMA_VERSION}: write a new catalog",
-            root.display(),
+            "{root}: a catalog of schema version {}; this veloscope reads and writes version {SCHEMA_VERSION}: write a new catalog",
             version.map_or("unknown".into(), |v| v.to_string())
         )));
     }
@@ -52,88 +59,139 @@ fn same_version(root: &Path, manifest: &[u8]) -> Result<()> {
 /// Refuses a folder that is not a catalog of this schema version.
 #[cfg_attr(not(feature = "sql"), allow(dead_code))]
 pub fn check_catalog(root: &Path) -> Result<()> {
+    let name = root.display().to_string();
     match std::fs::read(root.join(MANIFEST)) {
-        Ok(bytes) => same_version(root, &bytes),
+        Ok(bytes) => same_version(&name, &bytes),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::usage(format!(
-            "{}: not a veloscope catalog (no {MANIFEST}); make one with veloscope catalog SRC --out {}",
-            root.display(),
-            root.display()
+            "{name}: not a veloscope catalog (no {MANIFEST}); make one with veloscope catalog SRC --out {name}"
         ))),
-        Err(e) => Err(io_error(root, e)),
+        Err(e) => Err(io_error(root.display(), e)),
     }
 }
 
-fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::input(path.display().to_string(), e.to_string())
+fn io_error(path: impl std::fmt::Display, e: impl std::fmt::Display) -> Error {
+    Error::input(path, e)
+}
+
+fn manifest_text() -> String {
+    let text = serde_json::json!({
+        "schemaVersion": SCHEMA_VERSION,
+        "tables": TABLES,
+        "partitions": ["location", "backup"],
+        "writer": concat!("veloscope ", env!("CARGO_PKG_VERSION")),
+    });
+    format!("{text:#}\n")
+}
+
+/// Whether a name at a catalog's top level is one a catalog has.
+fn ours(name: &str) -> bool {
+    TABLES.contains(&name) || name == "_staging" || name == MANIFEST
+}
+
+fn not_a_catalog(root: &str) -> Error {
+    Error::usage(format!(
+        "{root}: not empty and not a veloscope catalog (no {MANIFEST}); give an empty or new folder"
+    ))
 }
 
 impl CatalogFolder {
-    /// Opens (or starts) the catalog at `root`. A folder that holds something else is refused
-    /// rather than written into, and so is a catalog of another schema version.
-    pub fn open(root: &Path) -> Result<CatalogFolder> {
-        std::fs::create_dir_all(root).map_err(|e| io_error(root, e))?;
+    /// Opens (or starts) the catalog at `out`: a folder, or an object-storage URL
+    /// (`s3://bucket/prefix`). One that holds something else is refused rather than written
+    /// into, and so is a catalog of another schema version.
+    pub fn open(out: &str) -> Result<CatalogFolder> {
+        if veloscope_store::is_url(out) && !out.starts_with("file://") {
+            return Self::open_remote(out);
+        }
+        let root = Path::new(out.strip_prefix("file://").unwrap_or(out));
+        std::fs::create_dir_all(root).map_err(|e| io_error(root.display(), e))?;
         let manifest = root.join(MANIFEST);
         match std::fs::read(&manifest) {
-            Ok(bytes) => same_version(root, &bytes)?,
+            Ok(bytes) => same_version(out, &bytes)?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let foreign = std::fs::read_dir(root)
-                    .map_err(|e| io_error(root, e))?
+                    .map_err(|e| io_error(root.display(), e))?
                     .filter_map(|e| e.ok())
-                    .any(|e| {
-                        let name = e.file_name();
-                        let name = name.to_string_lossy();
-                        !TABLES.contains(&name.as_ref()) && name != "_staging"
-                    });
+                    .any(|e| !ours(&e.file_name().to_string_lossy()));
                 if foreign {
-                    return Err(Error::usage(format!(
-                        "{}: not empty and not a veloscope catalog (no {MANIFEST}); give an empty or new folder",
-                        root.display()
-                    )));
+                    return Err(not_a_catalog(out));
                 }
-                let text = serde_json::json!({
-                    "schemaVersion": SCHEMA_VERSION,
-                    "tables": TABLES,
-                    "partitions": ["location", "backup"],
-                    "writer": concat!("veloscope ", env!("CARGO_PKG_VERSION")),
-                });
-                veloscope_core::atomic::write(&manifest, 0o644, format!("{text:#}\n").as_bytes())
-                    .map_err(|e| io_error(&manifest, e))?;
+                veloscope_core::atomic::write(&manifest, 0o644, manifest_text().as_bytes())
+                    .map_err(|e| io_error(manifest.display(), e))?;
             }
-            Err(e) => return Err(io_error(&manifest, e)),
+            Err(e) => return Err(io_error(manifest.display(), e)),
         }
         let staging_root = root.join("_staging");
-        std::fs::create_dir_all(&staging_root).map_err(|e| io_error(&staging_root, e))?;
+        std::fs::create_dir_all(&staging_root).map_err(|e| io_error(staging_root.display(), e))?;
         remove_abandoned(&staging_root);
         // One folder per writer: shards writing one catalog never touch each other's files.
         let staging = tempfile::Builder::new()
             .prefix(&format!("{}.", std::process::id()))
             .tempdir_in(&staging_root)
-            .map_err(|e| io_error(&staging_root, e))?;
+            .map_err(|e| io_error(staging_root.display(), e))?;
         Ok(CatalogFolder {
-            root: root.to_path_buf(),
+            target: Target::Local(root.to_path_buf()),
             staging,
         })
     }
 
-    fn location_dir(&self, table: &str, location: &str) -> PathBuf {
-        self.root
-            .join(table)
-            .join(format!("location={}", escape(location)))
+    fn open_remote(url: &str) -> Result<CatalogFolder> {
+        let store = veloscope_store::Location::open(url)?;
+        match store.get(MANIFEST)? {
+            Some(bytes) => same_version(url, &bytes)?,
+            None => {
+                let top = store.children("")?.names;
+                let files = store.files("")?;
+                if top.iter().any(|n| !ours(n)) || files.iter().any(|(n, _)| !ours(n)) {
+                    return Err(not_a_catalog(url));
+                }
+                store.put(MANIFEST, manifest_text().into())?;
+            }
+        }
+        let staging = tempfile::tempdir().map_err(|e| io_error("a temporary folder", e))?;
+        Ok(CatalogFolder {
+            target: Target::Remote(store),
+            staging,
+        })
     }
 
-    fn partition(&self, table: &str, location: &str, backup: &str) -> PathBuf {
-        self.location_dir(table, location)
-            .join(format!("backup={}", escape(backup)))
+    /// `table/location=…` relative to the catalog.
+    fn location_key(table: &str, location: &str) -> String {
+        format!("{table}/location={}", escape(location))
+    }
+
+    fn partition_key(table: &str, location: &str, backup: &str) -> String {
+        format!(
+            "{}/backup={}",
+            Self::location_key(table, location),
+            escape(backup)
+        )
     }
 
     /// The fingerprint recorded for a backup that was catalogued whole, from its `backups`
     /// file's metadata (None: not in the catalog, or catalogued with an error).
     pub fn fingerprint(&self, location: &str, backup: &str) -> Option<String> {
-        let path = self
-            .partition("backups", location, backup)
-            .join("part-0.parquet");
-        let reader = SerializedFileReader::new(File::open(path).ok()?).ok()?;
-        let kv = reader.metadata().file_metadata().key_value_metadata()?;
+        let key = format!(
+            "{}/part-0.parquet",
+            Self::partition_key("backups", location, backup)
+        );
+        let kv = match &self.target {
+            Target::Local(root) => {
+                let reader = SerializedFileReader::new(File::open(root.join(key)).ok()?).ok()?;
+                reader
+                    .metadata()
+                    .file_metadata()
+                    .key_value_metadata()?
+                    .clone()
+            }
+            Target::Remote(store) => {
+                let reader = SerializedFileReader::new(store.get(&key).ok()??).ok()?;
+                reader
+                    .metadata()
+                    .file_metadata()
+                    .key_value_metadata()?
+                    .clone()
+            }
+        };
         let value = |key: &str| {
             kv.iter()
                 .find(|k| k.key == key)
@@ -145,30 +203,42 @@ impl CatalogFolder {
     }
 
     /// The backups of `location` with a partition in any table.
-    pub fn catalogued(&self, location: &str) -> Vec<String> {
-        let mut names: Vec<String> = TABLES
-            .iter()
-            .filter_map(|t| std::fs::read_dir(self.location_dir(t, location)).ok())
-            .flatten()
-            .filter_map(|e| {
-                let name = e.ok()?.file_name();
-                let value = name.to_str()?.strip_prefix("backup=")?.to_string();
-                Some(percent_decode_str(&value).decode_utf8().ok()?.into_owned())
-            })
-            .collect();
+    pub fn catalogued(&self, location: &str) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        for table in TABLES {
+            let key = Self::location_key(table, location);
+            let children: Vec<String> = match &self.target {
+                Target::Local(root) => std::fs::read_dir(root.join(&key))
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| Some(e.ok()?.file_name().to_str()?.to_string()))
+                    .collect(),
+                Target::Remote(store) => store.children(&key)?.names,
+            };
+            names.extend(children.into_iter().filter_map(|name| {
+                let value = name.strip_prefix("backup=")?;
+                Some(percent_decode_str(value).decode_utf8().ok()?.into_owned())
+            }));
+        }
         names.sort();
         names.dedup();
-        names
+        Ok(names)
     }
 
     /// Removes a backup's partitions, `backups` first (so no backup row outlives its items).
     pub fn remove(&self, location: &str, backup: &str) -> Result<()> {
         for table in TABLES.iter().rev() {
-            let dir = self.partition(table, location, backup);
-            match std::fs::remove_dir_all(&dir) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_error(&dir, e)),
+            let key = Self::partition_key(table, location, backup);
+            match &self.target {
+                Target::Local(root) => {
+                    let dir = root.join(&key);
+                    match std::fs::remove_dir_all(&dir) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(io_error(dir.display(), e)),
+                    }
+                }
+                Target::Remote(store) => store.delete_under(&key)?,
             }
         }
         Ok(())
@@ -184,8 +254,10 @@ impl CatalogFolder {
         let tmp = tempfile::Builder::new()
             .prefix(table)
             .tempfile_in(self.staging.path())
-            .map_err(|e| io_error(self.staging.path(), e))?;
-        let file = tmp.reopen().map_err(|e| io_error(tmp.path(), e))?;
+            .map_err(|e| io_error(self.staging.path().display(), e))?;
+        let file = tmp
+            .reopen()
+            .map_err(|e| io_error(tmp.path().display(), e))?;
         let mut kv = vec![KeyValue::new(SCHEMA_KEY.into(), SCHEMA_VERSION.to_string())];
         if let Some(f) = fingerprint {
             kv.push(KeyValue::new(FINGERPRINT_KEY.into(), f.to_string()));
@@ -198,7 +270,8 @@ impl CatalogFolder {
         Ok(Part { table, writer, tmp })
     }
 
-    /// Renames a backup's finished files into their partitions, in [`TABLES`] order.
+    /// Moves a backup's finished files into their partitions, in [`TABLES`] order: renamed
+    /// within a local folder, uploaded to object storage.
     pub fn commit(&self, location: &str, backup: &str, mut parts: Vec<Part>) -> Result<()> {
         parts.sort_by_key(|p| TABLES.iter().position(|t| *t == p.table));
         let mut closed = Vec::new();
@@ -207,15 +280,25 @@ impl CatalogFolder {
             p.tmp
                 .as_file()
                 .sync_all()
-                .map_err(|e| io_error(p.tmp.path(), e))?;
+                .map_err(|e| io_error(p.tmp.path().display(), e))?;
             closed.push((p.table, p.tmp));
         }
         for (table, tmp) in closed {
-            let dir = self.partition(table, location, backup);
-            std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-            let target = dir.join("part-0.parquet");
-            tmp.persist(&target)
-                .map_err(|e| io_error(&target, e.error))?;
+            let key = format!(
+                "{}/part-0.parquet",
+                Self::partition_key(table, location, backup)
+            );
+            match &self.target {
+                Target::Local(root) => {
+                    let target = root.join(&key);
+                    if let Some(dir) = target.parent() {
+                        std::fs::create_dir_all(dir).map_err(|e| io_error(dir.display(), e))?;
+                    }
+                    tmp.persist(&target)
+                        .map_err(|e| io_error(target.display(), e.error))?;
+                }
+                Target::Remote(store) => store.put_file(&key, tmp.path())?,
+            }
         }
         Ok(())
     }

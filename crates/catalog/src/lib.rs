@@ -35,7 +35,8 @@ use veloscope_core::{Error, Result, Session};
 pub struct CatalogRequest<'a> {
     /// Storage locations (folders, `s3://…` URLs) or single backups of one (`LOC/backups/NAME`).
     pub sources: &'a [String],
-    pub out: &'a Path,
+    /// A folder, or an object-storage URL (`s3://bucket/prefix`).
+    pub out: &'a str,
     /// The `location` partition value for the one location given (default: derived from its
     /// path or URL).
     pub location_name: Option<&'a str>,
@@ -130,6 +131,48 @@ fn resolve(spec: &str, name: Option<&str>) -> Result<Source> {
     })
 }
 
+/// A path made absolute and cleaned of `.` and `..` without touching the disk (the catalog
+/// folder may not exist yet); a URL as it is, less trailing slashes.
+fn absolute(spec: &str) -> String {
+    if veloscope_store::is_url(spec) && !spec.starts_with("file://") {
+        return spec.trim_end_matches('/').to_string();
+    }
+    let path = Path::new(spec.strip_prefix("file://").unwrap_or(spec));
+    let joined = std::env::current_dir()
+        .map(|d| d.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mut clean = std::path::PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    // Resolve links in the part that exists, as the sources' paths are.
+    let mut existing = clean.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (
+            existing.file_name().map(|n| n.to_owned()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut resolved = existing.canonicalize().unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        resolved.push(name);
+    }
+    resolved.display().to_string()
+}
+
 /// A location's default partition name: a URL's bucket and prefix joined with `-`
 /// (`s3://velero/prod` → `velero-prod`), a folder's own name.
 fn derived_name(root: &str) -> String {
@@ -169,6 +212,16 @@ pub fn catalog(req: &CatalogRequest<'_>, s: &Session<'_>) -> Result<CatalogRepor
         }
         sources.push(source);
     }
+    let out_at = absolute(req.out);
+    if let Some(inside) = sources
+        .iter()
+        .find(|s| out_at == s.url || out_at.starts_with(&format!("{}/", s.url)))
+    {
+        return Err(Error::usage(format!(
+            "--out {}: inside the source {}; write the catalog elsewhere (a catalog never writes into a location it reads)",
+            req.out, inside.url
+        )));
+    }
     let folder = CatalogFolder::open(req.out)?;
     let objects = ObjectColumn {
         with_objects: req.with_objects,
@@ -179,7 +232,7 @@ pub fn catalog(req: &CatalogRequest<'_>, s: &Session<'_>) -> Result<CatalogRepor
         catalog_location(&folder, source, req.shard, objects, s, &mut outcomes)?;
     }
     Ok(CatalogReport {
-        catalog: req.out.display().to_string(),
+        catalog: req.out.to_string(),
         backups: outcomes,
     })
 }
@@ -241,7 +294,7 @@ fn catalog_location(
     }
     s.observer.work_finished();
     if source.only.is_none() {
-        for gone in folder.catalogued(&source.name) {
+        for gone in folder.catalogued(&source.name)? {
             if !present.contains(&gone) && mine(&gone) {
                 folder.remove(&source.name, &gone)?;
                 outcomes.push(outcome(&gone, Action::Removed));
@@ -307,7 +360,7 @@ fn catalog_backup(
         let audited = match audited {
             Ok(a) => a,
             Err(e) => {
-                write_backup_row(folder, source, row, None, None, 0, Some(&e.to_string()))?;
+                write_failed_row(folder, source, row, &e.to_string())?;
                 return Err(e);
             }
         };
@@ -332,8 +385,13 @@ fn catalog_backup(
                 .map_or("the archive is damaged".to_string(), |f| f.message.clone());
             let message = format!("the archive could not be read to its end: {damage}");
             folder.remove(&source.name, &row.name)?;
-            let backups =
-                backups_part(folder, source, row, Some(&audited), None, 0, Some(&message))?;
+            let recorded = Recorded {
+                audited: Some(&audited),
+                fingerprint: None,
+                items: 0,
+                error: Some(&message),
+            };
+            let backups = backups_part(folder, source, row, recorded)?;
             folder.commit(&source.name, &row.name, vec![findings, volumes, backups])?;
             outcome.items = None;
             outcome.error = Some(message.clone());
@@ -342,15 +400,13 @@ fn catalog_backup(
                 message,
             ));
         }
-        let backups = backups_part(
-            folder,
-            source,
-            row,
-            Some(&audited),
-            Some(&fingerprint),
-            count,
-            None,
-        )?;
+        let recorded = Recorded {
+            audited: Some(&audited),
+            fingerprint: Some(&fingerprint),
+            items: count,
+            error: None,
+        };
+        let backups = backups_part(folder, source, row, recorded)?;
         folder.commit(
             &source.name,
             &row.name,
@@ -368,18 +424,31 @@ fn catalog_backup(
     outcome
 }
 
+/// What a backup's row records of how it was catalogued.
+#[derive(Clone, Copy)]
+struct Recorded<'a> {
+    audited: Option<&'a Audit>,
+    /// Only for a backup catalogued whole: a failed one is tried again by the next run.
+    fingerprint: Option<&'a str>,
+    items: u64,
+    error: Option<&'a str>,
+}
+
 /// Records a backup that could not be read at all: its row with the error, no other table.
-fn write_backup_row(
+fn write_failed_row(
     folder: &CatalogFolder,
     source: &Source,
     row: &BackupRow,
-    audited: Option<&Audit>,
-    fingerprint: Option<&str>,
-    items: u64,
-    error: Option<&str>,
+    error: &str,
 ) -> Result<()> {
     folder.remove(&source.name, &row.name)?;
-    let part = backups_part(folder, source, row, audited, fingerprint, items, error)?;
+    let recorded = Recorded {
+        audited: None,
+        fingerprint: None,
+        items: 0,
+        error: Some(error),
+    };
+    let part = backups_part(folder, source, row, recorded)?;
     folder.commit(&source.name, &row.name, vec![part])
 }
 
@@ -489,11 +558,14 @@ fn backups_part(
     folder: &CatalogFolder,
     source: &Source,
     row: &BackupRow,
-    audited: Option<&Audit>,
-    fingerprint: Option<&str>,
-    items: u64,
-    error: Option<&str>,
+    recorded: Recorded<'_>,
 ) -> Result<Part> {
+    let Recorded {
+        audited,
+        fingerprint,
+        items,
+        error,
+    } = recorded;
     let o = &row.object;
     let severity = |sev| {
         audited.map(|a| {

@@ -5,7 +5,6 @@ use crate::args::{Format, Global};
 use crate::output::{Colour, Table, emit};
 use anyhow::Result;
 use std::io::Write;
-use std::path::PathBuf;
 use veloscope_catalog::{Action, CatalogRequest, Shard};
 use veloscope_core::Session;
 
@@ -16,9 +15,10 @@ pub struct Args {
     /// backups of one (`LOCATION/backups/NAME`).
     #[arg(required = true, value_name = "SRC")]
     pub sources: Vec<String>,
-    /// The catalog folder (created when missing; a folder holding anything else is refused).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// The catalog: a folder, or an object-storage URL (`s3://bucket/prefix`, `gs://…`, `az://…`),
+    /// created when missing; one holding anything else is refused.
+    #[arg(long, value_name = "DIR|URL")]
+    pub out: String,
     /// The `location` partition value for the one location given (default: a folder's name,
     /// or a URL's bucket and prefix joined with `-`).
     #[arg(long, value_name = "NAME")]

@@ -315,6 +315,65 @@ impl Location {
             .collect())
     }
 
+    /// Writes the local file `file` to `rel`, streamed in parts (never whole in memory): object
+    /// storage makes the object visible only once complete, so a reader sees the old object or
+    /// the new one. For the catalog's output; reading commands never write.
+    pub fn put_file(&self, rel: &str, file: &std::path::Path) -> Result<(), StoreError> {
+        let key = self.key(rel);
+        let io = |e: std::io::Error| StoreError::Access(file.display().to_string(), e.to_string());
+        let mut f = std::fs::File::open(file).map_err(io)?;
+        self.rt.block_on(async {
+            let upload = self
+                .store
+                .put_multipart(&key)
+                .await
+                .map_err(|e| self.err(&e))?;
+            let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, 8 << 20);
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = f.read(&mut buf).map_err(io)?;
+                if n == 0 {
+                    break;
+                }
+                writer
+                    .wait_for_capacity(2)
+                    .await
+                    .map_err(|e| self.err(&e))?;
+                writer.write(&buf[..n]);
+            }
+            writer.finish().await.map_err(|e| self.err(&e))?;
+            Ok(())
+        })
+    }
+
+    /// Writes `bytes` to `rel` in one request.
+    pub fn put(&self, rel: &str, bytes: Bytes) -> Result<(), StoreError> {
+        let key = self.key(rel);
+        self.rt
+            .block_on(self.store.put(&key, bytes.into()))
+            .map(|_| ())
+            .map_err(|e| self.err(&e))
+    }
+
+    /// Deletes every object under `dir/`.
+    pub fn delete_under(&self, dir: &str) -> Result<(), StoreError> {
+        let key = self.key(dir);
+        self.rt.block_on(async {
+            let mut listing = self.store.list(Some(&key));
+            let mut keys = Vec::new();
+            while let Some(meta) = listing.next().await {
+                keys.push(meta.map_err(|e| self.err(&e))?.location);
+            }
+            for k in keys {
+                match self.store.delete(&k).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(self.err(&e)),
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// One object, whole; None when it does not exist.
     pub fn get(&self, rel: &str) -> Result<Option<Bytes>, StoreError> {
         let key = self.key(rel);
