@@ -63,8 +63,13 @@ def main():
     ap.add_argument("--copies", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-q", "--features", "sql", "-p", "veloscope",
-                    "-p", "fixture-gen"], cwd=ROOT, check=True)
+    # The same command as the README's install of the feature (another set of packages would
+    # unify features differently and build DataFusion again); fixture-gen only when missing.
+    subprocess.run(["cargo", "build", "--release", "--locked", "-q", "--features", "sql"],
+                   cwd=ROOT, check=True)
+    if not os.path.exists(os.path.join(ROOT, "target/release/fixture-gen")):
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "fixture-gen"], cwd=ROOT,
+                       check=True)
     try:
         import duckdb  # noqa: F401
     except ImportError:
