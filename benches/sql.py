@@ -23,8 +23,9 @@ QUERIES = {
                          "group by backup order by backup",
     "namespace counts": "select backup, namespace, count(*) as n from items "
                         "where namespace is not null group by backup, namespace order by backup, namespace",
-    "one item's history": "select backup, sha256 from items where resource = 'configmaps' "
-                          "and namespace = 'ns-3' and name like 'cm-1%' order by backup limit 50",
+    "one item's history": "select backup, sha256 from items where resource = "
+                          "'roles.rbac.authorization.k8s.io' and namespace = 'ns-0003' "
+                          "and name = 'kube-proxy-0000003' order by backup",
     "findings join": "select b.backup, count(f.code) as n from backups b left join findings f "
                      "on f.location = b.location and f.backup = b.backup group by b.backup order by b.backup",
 }
