@@ -308,6 +308,16 @@ fn sql_prints_tables_json_and_csv_and_never_writes() {
         );
     }
     assert!(!Path::new("/tmp/veloscope-sql-copy.csv").exists());
+    // Read only, even of a damaged catalog: a missing table is an error, never made.
+    std::fs::remove_dir_all(f.out.join("volumes")).expect("remove");
+    let out = veloscope(&["sql", "select 1", "--catalog", cat]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no volumes/ folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!f.out.join("volumes").exists());
     let out = veloscope(&["sql", "select 1", "--catalog", path_str(&f.shop)]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -396,16 +406,27 @@ fn a_damaged_backup_is_reported_and_the_others_are_catalogued() {
     let tarball = loc.join("backups/nightly-2/nightly-2.tar.gz");
     let bytes = std::fs::read(&tarball).expect("tarball");
     std::fs::write(&tarball, &bytes[..bytes.len() / 2]).expect("truncate");
+    // A folder whose name object storage could not hold: not catalogued, so a failure too.
+    std::fs::create_dir_all(loc.join("backups/bad\u{1}name")).expect("dir");
     let out = dir.path().join("catalog");
     let (report, code) = catalog(&[path_str(&loc), "--out", path_str(&out)]);
     assert_eq!(code, 1, "a failed backup makes the exit status 1: {report}");
+    let unreadable: Vec<&Value> = report["backups"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|o| o["backup"] == "")
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{report}");
+    assert_eq!(unreadable[0]["action"], "failed");
     let failed: Vec<&Value> = report["backups"]
         .as_array()
         .expect("rows")
         .iter()
         .filter(|o| o["action"] == "failed")
         .collect();
-    assert_eq!(failed.len(), 1, "{report}");
+    assert_eq!(failed.len(), 2, "{report}");
+    let failed: Vec<&Value> = failed.into_iter().filter(|o| o["backup"] != "").collect();
     assert_eq!(failed[0]["backup"], "nightly-2");
     assert!(
         failed[0]["error"]

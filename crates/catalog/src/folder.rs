@@ -10,7 +10,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
-use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use std::fs::File;
 use std::io;
@@ -120,6 +120,11 @@ impl CatalogFolder {
             }
             Err(e) => return Err(io_error(manifest.display(), e)),
         }
+        // Every table's folder, so readers meet an empty table rather than a missing one.
+        for table in TABLES {
+            let dir = root.join(table);
+            std::fs::create_dir_all(&dir).map_err(|e| io_error(dir.display(), e))?;
+        }
         let staging_root = root.join("_staging");
         std::fs::create_dir_all(&staging_root).map_err(|e| io_error(staging_root.display(), e))?;
         remove_abandoned(&staging_root);
@@ -174,23 +179,17 @@ impl CatalogFolder {
             "{}/part-0.parquet",
             Self::partition_key("backups", location, backup)
         );
+        fn footer<R: ChunkReader + 'static>(file: R) -> Option<Vec<KeyValue>> {
+            let reader = SerializedFileReader::new(file).ok()?;
+            reader
+                .metadata()
+                .file_metadata()
+                .key_value_metadata()
+                .cloned()
+        }
         let kv = match &self.target {
-            Target::Local(root) => {
-                let reader = SerializedFileReader::new(File::open(root.join(key)).ok()?).ok()?;
-                reader
-                    .metadata()
-                    .file_metadata()
-                    .key_value_metadata()?
-                    .clone()
-            }
-            Target::Remote(store) => {
-                let reader = SerializedFileReader::new(store.get(&key).ok()??).ok()?;
-                reader
-                    .metadata()
-                    .file_metadata()
-                    .key_value_metadata()?
-                    .clone()
-            }
+            Target::Local(root) => footer(File::open(root.join(key)).ok()?)?,
+            Target::Remote(store) => footer(store.get(&key).ok()??)?,
         };
         let value = |key: &str| {
             kv.iter()

@@ -14,11 +14,13 @@ use veloscope_core::audit::ItemBody;
 /// million items cost no million allocations), to be made into rows on other threads.
 #[derive(Default)]
 pub struct Chunk {
-    bytes: Vec<u8>,
+    /// The entries' names, paths and group-resources, one after another.
+    text: String,
+    bodies: Vec<u8>,
     items: Vec<Stored>,
 }
 
-/// Where one entry's strings and body are in its chunk's buffer.
+/// Where one entry's strings and body are in its chunk's buffers.
 pub struct Stored {
     entry: Range<usize>,
     group_resource: Range<usize>,
@@ -30,20 +32,24 @@ pub struct Stored {
 
 impl Chunk {
     pub fn push(&mut self, b: &ItemBody<'_>) {
-        let mut put = |data: &[u8]| {
-            let start = self.bytes.len();
-            self.bytes.extend_from_slice(data);
-            start..self.bytes.len()
+        let mut put = |data: &str| {
+            let start = self.text.len();
+            self.text.push_str(data);
+            start..self.text.len()
         };
-        let stored = Stored {
-            entry: put(b.entry.as_bytes()),
-            group_resource: put(b.group_resource.as_bytes()),
-            namespace: b.namespace.map(|n| put(n.as_bytes())),
-            name: put(b.name.as_bytes()),
-            body: put(b.body),
+        let (entry, group_resource) = (put(b.entry), put(b.group_resource));
+        let namespace = b.namespace.map(&mut put);
+        let name = put(b.name);
+        let start = self.bodies.len();
+        self.bodies.extend_from_slice(b.body);
+        self.items.push(Stored {
+            entry,
+            group_resource,
+            namespace,
+            name,
+            body: start..self.bodies.len(),
             sha256: b.sha256,
-        };
-        self.items.push(stored);
+        });
     }
 
     pub fn len(&self) -> usize {
@@ -51,11 +57,12 @@ impl Chunk {
     }
 
     pub fn bytes(&self) -> usize {
-        self.bytes.len()
+        self.bodies.len()
     }
 
     pub fn clear(&mut self) {
-        self.bytes.clear();
+        self.text.clear();
+        self.bodies.clear();
         self.items.clear();
     }
 
@@ -69,15 +76,13 @@ impl Chunk {
     }
 
     fn view<'a>(&'a self, s: &Stored) -> Entry<'a> {
-        // The ranges were cut at char boundaries of &str values.
-        let text =
-            |r: &Range<usize>| std::str::from_utf8(&self.bytes[r.clone()]).unwrap_or_default();
+        let text = |r: &Range<usize>| &self.text[r.clone()];
         Entry {
             entry: text(&s.entry),
             group_resource: text(&s.group_resource),
             namespace: s.namespace.as_ref().map(text),
             name: text(&s.name),
-            body: &self.bytes[s.body.clone()],
+            body: &self.bodies[s.body.clone()],
             sha256: s.sha256,
         }
     }

@@ -246,9 +246,6 @@ fn catalog_location(
     outcomes: &mut Vec<Outcome>,
 ) -> Result<()> {
     let listing = source.location.each_backup()?;
-    for problem in &listing.problems {
-        s.observer.notice(&problem.to_string());
-    }
     let mine = |backup: &str| shard.is_none_or(|sh| sh.takes(&source.name, backup));
     let outcome = |backup: &str, action| Outcome {
         location: source.name.clone(),
@@ -258,6 +255,16 @@ fn catalog_location(
         findings: None,
         error: None,
     };
+    // A folder whose name cannot be read is a backup this run did not catalogue: a failure, not
+    // a notice (the exit status must say the catalog is incomplete). No shard can own it.
+    if source.only.is_none() && shard.is_none_or(|sh| sh.index == 0) {
+        for problem in &listing.problems {
+            outcomes.push(Outcome {
+                error: Some(problem.to_string()),
+                ..outcome("", Action::Failed)
+            });
+        }
+    }
     let wanted: Vec<_> = listing
         .rows
         .into_iter()

@@ -65,8 +65,16 @@ pub fn query(catalog: &Path, query: &str) -> Result<Rows> {
         .map_err(|e| Error::input(catalog.display(), e))?;
     let bad = |e: datafusion::error::DataFusionError| Error::usage(format!("sql: {e}"));
     for table in TABLES {
+        // Read only: a catalog writer makes every table's folder, so a missing one is damage.
         let folder = absolute.join(table);
-        std::fs::create_dir_all(&folder).map_err(|e| Error::input(folder.display(), e))?;
+        if !folder.is_dir() {
+            return Err(Error::input(
+                catalog.display(),
+                format!(
+                    "the catalog has no {table}/ folder; write it again with veloscope catalog"
+                ),
+            ));
+        }
         let url = ListingTableUrl::parse(format!("{}/", folder.display())).map_err(bad)?;
         let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
             .with_file_extension(".parquet")
