@@ -11,6 +11,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+use parquet::schema::types::ColumnPath;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use std::fs::File;
 use std::io;
@@ -28,6 +29,13 @@ const PARTITION_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'.').remove(b'_').r
 /// A row group is closed once its encoded pages reach this size, so a backup of large objects
 /// never holds more than this of a table in memory.
 const ROW_GROUP_BYTES: usize = 16 << 20;
+
+/// The encoded values a column holds before they are compressed into a page: each column of a
+/// table being written holds up to this much.
+const PAGE_BYTES: usize = 256 << 10;
+
+/// Columns whose values are (nearly) all different.
+const UNIQUE_COLUMNS: &[&str] = &["uid", "sha256", "entry", "object"];
 
 pub struct CatalogFolder {
     /// Where the catalog is: a local folder, or a bucket and prefix.
@@ -261,10 +269,16 @@ impl CatalogFolder {
         if let Some(f) = fingerprint {
             kv.push(KeyValue::new(FINGERPRINT_KEY.into(), f.to_string()));
         }
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(internal)?))
-            .set_key_value_metadata(Some(kv))
-            .build();
+            .set_data_page_size_limit(PAGE_BYTES)
+            .set_key_value_metadata(Some(kv));
+        // A dictionary of values that hardly repeat only costs time and memory until the
+        // writer gives it up.
+        for column in UNIQUE_COLUMNS {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(*column), false);
+        }
+        let props = props.build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(internal)?;
         Ok(Part { table, writer, tmp })
     }

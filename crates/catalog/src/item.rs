@@ -2,11 +2,16 @@
 //! identity and labels (from its metadata), and the kind-specific facts auditors filter on,
 //! read leniently — a field of an unexpected shape is left empty, never an error.
 
-use crate::table::Cell;
+use crate::schema::ITEMS;
+use crate::table::{Cell, Rows};
+use arrow_array::RecordBatch;
+use arrow_schema::ArrowError;
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::ops::Range;
 use veloscope_core::audit::ItemBody;
 
@@ -66,12 +71,25 @@ impl Chunk {
         self.items.clear();
     }
 
-    /// Each entry's row, made in parallel, in the chunk's order.
-    pub fn rows(&self, backup_start: Option<i64>, objects: ObjectColumn) -> Vec<Vec<Cell>> {
+    /// The entries' rows as record batches, made in parallel, in the chunk's order.
+    pub fn batches(
+        &self,
+        backup_start: Option<i64>,
+        objects: ObjectColumn,
+    ) -> Result<Vec<RecordBatch>, ArrowError> {
         use rayon::prelude::*;
+        // A few parts per thread, so a slow part (large bodies) does not leave a core idle.
+        let parts = rayon::current_num_threads().max(1) * 4;
+        let per = self.items.len().div_ceil(parts).max(1);
         self.items
-            .par_iter()
-            .map(|s| row(&self.view(s), backup_start, objects))
+            .par_chunks(per)
+            .map(|part| {
+                let mut rows = Rows::new(&ITEMS);
+                for s in part {
+                    push_row(&self.view(s), backup_start, objects, &mut rows)?;
+                }
+                rows.take()
+            })
             .collect()
     }
 
@@ -105,37 +123,65 @@ pub struct ObjectColumn {
     pub show_secrets: bool,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The fields the row reads, in one pass over the body. A string field of another shape is left
+/// empty; a list or map of another shape, or a key given twice, sends the body to
+/// [`Sections`]'s slower reading.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
 struct Object<'a> {
-    #[serde(borrow, default)]
-    api_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
+    api_version: Lenient<'a>,
+    #[serde(borrow)]
+    kind: Lenient<'a>,
+    #[serde(borrow)]
+    metadata: Option<Meta<'a>>,
+    #[serde(borrow)]
+    spec: Option<Spec<'a>>,
+    #[serde(borrow)]
+    status: Option<Status<'a>>,
+    #[serde(borrow, rename = "type")]
+    secret_type: Lenient<'a>,
+}
+
+/// The same fields section by section, each read on its own and left empty when it has
+/// another shape than expected (a custom resource may put anything under `spec`).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct Sections<'a> {
+    #[serde(borrow)]
+    api_version: Lenient<'a>,
+    #[serde(borrow)]
+    kind: Lenient<'a>,
+    #[serde(borrow)]
     metadata: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     spec: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     status: Option<&'a RawValue>,
-    #[serde(borrow, default, rename = "type")]
-    secret_type: Option<&'a RawValue>,
+    #[serde(borrow, rename = "type")]
+    secret_type: Lenient<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
-struct Meta {
-    uid: Option<String>,
-    creation_timestamp: Option<String>,
-    labels: BTreeMap<String, String>,
-    owner_references: Vec<Owner>,
+struct Meta<'a> {
+    #[serde(borrow)]
+    uid: Lenient<'a>,
+    #[serde(borrow)]
+    creation_timestamp: Lenient<'a>,
+    #[serde(borrow)]
+    labels: Option<BTreeMap<Text<'a>, Text<'a>>>,
+    #[serde(borrow)]
+    owner_references: Option<Vec<Owner<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Owner {
-    kind: String,
-    name: String,
+struct Owner<'a> {
+    #[serde(borrow)]
+    kind: Lenient<'a>,
+    #[serde(borrow)]
+    name: Lenient<'a>,
     controller: Option<bool>,
 }
 
@@ -143,42 +189,134 @@ struct Owner {
 /// persistent volume claim's and of a persistent volume's that the table has columns for.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
-struct Spec {
-    containers: Vec<Container>,
-    init_containers: Vec<Container>,
-    ephemeral_containers: Vec<Container>,
-    service_account_name: Option<String>,
-    node_name: Option<String>,
-    storage_class_name: Option<String>,
-    volume_name: Option<String>,
-    claim_ref: Option<ClaimRef>,
-    template: Option<Box<Template>>,
-    job_template: Option<Box<Template>>,
+struct Spec<'a> {
+    #[serde(borrow)]
+    containers: Option<Vec<Container<'a>>>,
+    #[serde(borrow)]
+    init_containers: Option<Vec<Container<'a>>>,
+    #[serde(borrow)]
+    ephemeral_containers: Option<Vec<Container<'a>>>,
+    #[serde(borrow)]
+    service_account_name: Lenient<'a>,
+    #[serde(borrow)]
+    node_name: Lenient<'a>,
+    #[serde(borrow)]
+    storage_class_name: Lenient<'a>,
+    #[serde(borrow)]
+    volume_name: Lenient<'a>,
+    #[serde(borrow)]
+    claim_ref: Option<ClaimRef<'a>>,
+    #[serde(borrow)]
+    template: Option<Box<Template<'a>>>,
+    #[serde(borrow)]
+    job_template: Option<Box<Template<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Template {
-    spec: Option<Spec>,
+struct Template<'a> {
+    #[serde(borrow)]
+    spec: Option<Spec<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Container {
-    image: Option<String>,
+struct Container<'a> {
+    #[serde(borrow)]
+    image: Lenient<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct ClaimRef {
-    namespace: Option<String>,
-    name: Option<String>,
+struct ClaimRef<'a> {
+    #[serde(borrow)]
+    namespace: Lenient<'a>,
+    #[serde(borrow)]
+    name: Lenient<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Status {
-    phase: Option<String>,
+struct Status<'a> {
+    #[serde(borrow)]
+    phase: Lenient<'a>,
+}
+
+/// A JSON string, borrowed from the body unless it holds escapes.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(TextVisitor).map(Text)
+    }
+}
+
+/// A string field read leniently: any other JSON value is skipped and leaves it empty.
+#[derive(Default)]
+struct Lenient<'a>(Option<Cow<'a, str>>);
+
+impl Lenient<'_> {
+    fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AnyValue;
+        impl<'de> Visitor<'de> for AnyValue {
+            type Value = Option<Cow<'de, str>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+        }
+        d.deserialize_any(AnyValue).map(Lenient)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
 }
 
 /// The built-in kinds whose `spec` has the columns' fields.
@@ -207,9 +345,9 @@ pub fn micros(text: Option<&str>) -> Option<i64> {
     (micros.is_finite() && micros.abs() < 9.0e18).then_some(micros as i64)
 }
 
-impl Spec {
+impl<'a> Spec<'a> {
     /// The pod spec this spec is or holds (a workload's template, a CronJob's job's template).
-    fn pod(&self) -> &Spec {
+    fn pod(&self) -> &Spec<'a> {
         let inner = self
             .template
             .as_ref()
@@ -222,55 +360,82 @@ impl Spec {
     }
 }
 
-/// The item's row, in the schema's order.
-fn row(item: &Entry<'_>, backup_start: Option<i64>, objects: ObjectColumn) -> Vec<Cell> {
-    // A key given twice is an error for serde's structs; Go keeps the last value, and so does
-    // serde_json's Value: read such a body through it.
-    let canonical: Vec<u8>;
-    let (object, body): (Option<Object<'_>>, &[u8]) =
-        match serde_json::from_slice::<Object<'_>>(item.body) {
-            Ok(o) => (Some(o), item.body),
-            Err(_) => {
-                canonical = serde_json::from_slice::<serde_json::Value>(item.body)
-                    .ok()
-                    .and_then(|v| serde_json::to_vec(&v).ok())
-                    .unwrap_or_default();
-                (serde_json::from_slice(&canonical).ok(), &canonical)
-            }
+impl<'a> Object<'a> {
+    /// The body's fields: in one pass where the body has the expected shapes, else section by
+    /// section from `canonical`, the body re-encoded with each key once at its last value (as
+    /// Go's decoder reads a key given twice).
+    /// Also the body read: `body` or `canonical`.
+    fn read(body: &'a [u8], canonical: &'a mut Vec<u8>) -> (Object<'a>, &'a [u8]) {
+        if let Ok(o) = serde_json::from_slice::<Object<'_>>(body) {
+            return (o, body);
+        }
+        *canonical = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| serde_json::to_vec(&v).ok())
+            .unwrap_or_default();
+        let canonical: &'a Vec<u8> = canonical;
+        let Ok(s) = serde_json::from_slice::<Sections<'_>>(canonical) else {
+            return (Object::default(), canonical);
         };
-    let object = object.as_ref();
-    let meta: Meta = lenient(object.and_then(|o| o.metadata));
+        let object = Object {
+            api_version: s.api_version,
+            kind: s.kind,
+            metadata: lenient(s.metadata),
+            spec: lenient(s.spec),
+            status: lenient(s.status),
+            secret_type: s.secret_type,
+        };
+        (object, canonical)
+    }
+}
+
+/// Appends the item's row to `rows`.
+fn push_row(
+    item: &Entry<'_>,
+    backup_start: Option<i64>,
+    objects: ObjectColumn,
+    rows: &mut Rows,
+) -> Result<(), ArrowError> {
+    let mut canonical = Vec::new();
+    let (object, body) = Object::read(item.body, &mut canonical);
     let gr = item.group_resource;
-    let spec: Spec = if SPEC_KINDS.contains(&gr) {
-        lenient(object.and_then(|o| o.spec))
-    } else {
-        Spec::default()
+    let no_spec = Spec::default();
+    let spec = match &object.spec {
+        Some(s) if SPEC_KINDS.contains(&gr) => s,
+        _ => &no_spec,
     };
-    let status: Status = lenient(object.and_then(|o| o.status));
-    let secret_type: Option<String> = (gr == "secrets")
-        .then(|| lenient::<Option<String>>(object.and_then(|o| o.secret_type)))
+    let meta = object.metadata.unwrap_or_default();
+    let secret_type = (gr == "secrets")
+        .then(|| object.secret_type.get())
         .flatten();
-    let (api_group, version) = match object.and_then(|o| o.api_version.as_deref()) {
+    let (api_group, version) = match object.api_version.get() {
         Some(av) => match av.rsplit_once('/') {
-            Some((g, v)) => (Some(g.to_string()), Some(v.to_string())),
-            None => (Some(String::new()), Some(av.to_string())),
+            Some((g, v)) => (Some(g), Some(v)),
+            None => (Some(""), Some(av)),
         },
         None => (None, None),
     };
-    let owner = meta
-        .owner_references
+    let owners = meta.owner_references.as_deref().unwrap_or_default();
+    let owner = owners
         .iter()
         .find(|o| o.controller == Some(true))
-        .or(meta.owner_references.first());
+        .or(owners.first());
+    let labels: Vec<(&str, &str)> = meta
+        .labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| (&*k.0, &*v.0))
+        .collect();
     let pod = spec.pod();
-    let images: Vec<String> = [
+    let images: Vec<&str> = [
         &pod.init_containers,
         &pod.containers,
         &pod.ephemeral_containers,
     ]
     .into_iter()
     .flatten()
-    .filter_map(|c| c.image.clone())
+    .flatten()
+    .filter_map(|c| c.image.get())
     .collect();
     let (pvc, pv) = match gr {
         "persistentvolumeclaims" => (
@@ -279,17 +444,17 @@ fn row(item: &Entry<'_>, backup_start: Option<i64>, objects: ObjectColumn) -> Ve
                 item.namespace.unwrap_or_default(),
                 item.name
             )),
-            spec.volume_name.clone(),
+            spec.volume_name.get(),
         ),
         "persistentvolumes" => (
             spec.claim_ref.as_ref().and_then(|c| {
                 Some(format!(
                     "{}/{}",
-                    c.namespace.as_deref().unwrap_or_default(),
-                    c.name.as_deref()?
+                    c.namespace.get().unwrap_or_default(),
+                    c.name.get()?
                 ))
             }),
-            Some(item.name.to_string()),
+            Some(item.name),
         ),
         _ => (None, None),
     };
@@ -297,32 +462,35 @@ fn row(item: &Entry<'_>, backup_start: Option<i64>, objects: ObjectColumn) -> Ve
         .with_objects
         .then(|| object_text(gr, body, objects.show_secrets))
         .flatten();
-    vec![
+    let mut digest = [0u8; 64];
+    hex::encode_to_slice(item.sha256, &mut digest)
+        .map_err(|e| ArrowError::ExternalError(e.into()))?;
+    rows.push([
         Cell::Time(backup_start),
-        Cell::Text(api_group),
-        Cell::Text(version),
-        Cell::Text(object.and_then(|o| o.kind.as_deref().map(str::to_string))),
-        Cell::Text(Some(item.group_resource.to_string())),
-        Cell::Text(item.namespace.map(str::to_string)),
-        Cell::Text(Some(item.name.to_string())),
-        Cell::Text(meta.uid),
-        Cell::Time(micros(meta.creation_timestamp.as_deref())),
-        Cell::Map(Some(meta.labels.into_iter().collect())),
-        Cell::Text(owner.map(|o| o.kind.clone())),
-        Cell::Text(owner.map(|o| o.name.clone())),
+        Cell::Str(api_group),
+        Cell::Str(version),
+        Cell::Str(object.kind.get()),
+        Cell::Str(Some(item.group_resource)),
+        Cell::Str(item.namespace),
+        Cell::Str(Some(item.name)),
+        Cell::Str(meta.uid.get()),
+        Cell::Time(micros(meta.creation_timestamp.get())),
+        Cell::Pairs(Some(&labels)),
+        Cell::Str(owner.and_then(|o| o.kind.get())),
+        Cell::Str(owner.and_then(|o| o.name.get())),
         Cell::Int(Some(item.body.len() as i64)),
-        Cell::Text(Some(hex::encode(item.sha256))),
-        Cell::Texts((!images.is_empty()).then_some(images)),
-        Cell::Text(pod.service_account_name.clone()),
-        Cell::Text(pod.node_name.clone()),
-        Cell::Text(secret_type),
-        Cell::Text(spec.storage_class_name.clone()),
+        Cell::Str(std::str::from_utf8(&digest).ok()),
+        Cell::Strs((!images.is_empty()).then_some(&images)),
+        Cell::Str(pod.service_account_name.get()),
+        Cell::Str(pod.node_name.get()),
+        Cell::Str(secret_type),
+        Cell::Str(spec.storage_class_name.get()),
         Cell::Text(pvc),
-        Cell::Text(pv),
-        Cell::Text(status.phase),
-        Cell::Text(Some(item.entry.to_string())),
+        Cell::Str(pv),
+        Cell::Str(object.status.as_ref().and_then(|s| s.phase.get())),
+        Cell::Str(Some(item.entry)),
         Cell::Text(object_json),
-    ]
+    ])
 }
 
 /// The stored object as JSON, managedFields left out and a Secret's values redacted (the
@@ -336,4 +504,151 @@ fn object_text(gr: &str, body: &[u8], show_secrets: bool) -> Option<String> {
         veloscope_core::redact::redact(gr, &mut v);
     }
     serde_json::to_string(&v).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::cast::AsArray;
+    use arrow_array::{Array, MapArray};
+
+    /// The row of one item of `gr` whose stored body is `body`.
+    fn row(gr: &str, body: &str) -> RecordBatch {
+        let item = Entry {
+            entry: "resources/x/namespaces/ns/x.json",
+            group_resource: gr,
+            namespace: Some("ns"),
+            name: "x",
+            body: body.as_bytes(),
+            sha256: [7; 32],
+        };
+        let mut rows = Rows::new(&ITEMS);
+        let objects = ObjectColumn {
+            with_objects: true,
+            show_secrets: false,
+        };
+        push_row(&item, None, objects, &mut rows).expect("a row");
+        rows.take().expect("a batch")
+    }
+
+    fn text(batch: &RecordBatch, column: &str) -> Option<String> {
+        let c = batch
+            .column_by_name(column)
+            .expect(column)
+            .as_string::<i32>();
+        (!c.is_null(0)).then(|| c.value(0).to_string())
+    }
+
+    fn labels(batch: &RecordBatch) -> Vec<(String, String)> {
+        let m: &MapArray = batch.column_by_name("labels").expect("labels").as_map();
+        let entries = m.value(0);
+        let keys = entries.column(0).as_string::<i32>();
+        let values = entries.column(1).as_string::<i32>();
+        (0..entries.len())
+            .map(|i| (keys.value(i).to_string(), values.value(i).to_string()))
+            .collect()
+    }
+
+    fn images(batch: &RecordBatch) -> Vec<String> {
+        let l = batch
+            .column_by_name("images")
+            .expect("images")
+            .as_list::<i32>();
+        if l.is_null(0) {
+            return Vec::new();
+        }
+        let v = l.value(0);
+        let s = v.as_string::<i32>();
+        (0..s.len()).map(|i| s.value(i).to_string()).collect()
+    }
+
+    #[test]
+    fn a_workload_row_has_its_pod_templates_facts() {
+        let b = row(
+            "cronjobs.batch",
+            r#"{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"uid":"u1",
+            "labels":{"b":"2","a":"1"},"ownerReferences":[{"kind":"X","name":"n"},
+            {"kind":"Y","name":"m","controller":true}]},
+            "spec":{"jobTemplate":{"spec":{"template":{"spec":{"serviceAccountName":"sa",
+            "initContainers":[{"image":"i0"}],"containers":[{"image":"i1"},{"image":"i\u0032"}]}}}}}}"#,
+        );
+        assert_eq!(text(&b, "api_group").as_deref(), Some("batch"));
+        assert_eq!(text(&b, "version").as_deref(), Some("v1"));
+        assert_eq!(text(&b, "kind").as_deref(), Some("CronJob"));
+        assert_eq!(text(&b, "uid").as_deref(), Some("u1"));
+        assert_eq!(text(&b, "owner_kind").as_deref(), Some("Y"));
+        assert_eq!(text(&b, "service_account").as_deref(), Some("sa"));
+        assert_eq!(images(&b), ["i0", "i1", "i2"]);
+        assert_eq!(
+            labels(&b),
+            [("a".into(), "1".into()), ("b".into(), "2".into())]
+        );
+        assert_eq!(text(&b, "sha256").as_deref(), Some(&*"07".repeat(32)));
+    }
+
+    #[test]
+    fn a_key_given_twice_keeps_its_last_value_as_go_does() {
+        let b = row(
+            "configmaps",
+            r#"{"kind":"ConfigMap","metadata":{"uid":"old","uid":"new",
+            "labels":{"k":"1","k":"2"}}}"#,
+        );
+        assert_eq!(text(&b, "uid").as_deref(), Some("new"));
+        assert_eq!(labels(&b), [("k".into(), "2".into())]);
+        let object = text(&b, "object").expect("the object");
+        assert!(object.contains(r#""uid":"new""#), "{object}");
+        assert!(!object.contains("old"), "{object}");
+    }
+
+    #[test]
+    fn a_field_of_another_shape_is_left_empty_and_the_rest_is_read() {
+        // A number for uid, null labels, a custom resource whose spec has containers of its own.
+        let b = row(
+            "widgets.example.com",
+            r#"{"kind":"Widget","metadata":{"uid":7,"labels":null,
+            "creationTimestamp":"2024-01-02T03:04:05Z"},"spec":{"containers":"many"},
+            "status":{"phase":{"at":1}}}"#,
+        );
+        assert_eq!(text(&b, "uid"), None);
+        assert_eq!(text(&b, "kind").as_deref(), Some("Widget"));
+        assert!(labels(&b).is_empty());
+        assert_eq!(text(&b, "phase"), None);
+        let created = b
+            .column_by_name("creation_timestamp")
+            .expect("creation_timestamp")
+            .as_primitive::<arrow_array::types::TimestampMicrosecondType>();
+        assert_eq!(created.value(0), 1_704_164_645_000_000);
+        // Labels of another shape cost the metadata section only, not the kind.
+        let b = row(
+            "configmaps",
+            r#"{"kind":"ConfigMap","metadata":{"labels":[1]}}"#,
+        );
+        assert_eq!(text(&b, "kind").as_deref(), Some("ConfigMap"));
+        assert!(labels(&b).is_empty());
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_gives_a_row_of_its_path_only() {
+        let b = row("pods", "[1,2");
+        assert_eq!(text(&b, "kind"), None);
+        assert_eq!(text(&b, "name").as_deref(), Some("x"));
+        assert_eq!(text(&b, "object"), None);
+    }
+
+    #[test]
+    fn a_secrets_type_is_read_and_its_values_are_redacted() {
+        let b = row(
+            "secrets",
+            r#"{"kind":"Secret","type":"kubernetes.io/tls","data":{"tls.key":"c2VjcmV0"}}"#,
+        );
+        assert_eq!(
+            text(&b, "secret_type").as_deref(),
+            Some("kubernetes.io/tls")
+        );
+        let object = text(&b, "object").expect("the object");
+        assert!(!object.contains("c2VjcmV0"), "{object}");
+        // Other kinds use `type` for their own fields: not a Secret type.
+        let b = row("events", r#"{"kind":"Event","type":"Normal"}"#);
+        assert_eq!(text(&b, "secret_type"), None);
+    }
 }

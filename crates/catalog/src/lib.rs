@@ -312,10 +312,59 @@ fn catalog_location(
 }
 
 /// Bodies handed to the row makers at once: enough to keep both cores busy, little memory.
-const CHUNK_ITEMS: usize = 2048;
+const CHUNK_ITEMS: usize = 8192;
 const CHUNK_BYTES: usize = 4 << 20;
-/// Rows per record batch written.
-const BATCH_ROWS: usize = 8192;
+
+/// Reads the backup once: its items become rows of the `items` table on a second thread, so
+/// that reading and row making overlap; the rest is the audit. Also the `items` part written
+/// and its row count.
+fn read_backup(
+    path: &Path,
+    s: &Session<'_>,
+    mut items: Part,
+    start: Option<i64>,
+    objects: ObjectColumn,
+) -> Result<(Audit, Part, u64)> {
+    use std::sync::mpsc::{channel, sync_channel};
+    // Two chunks travel: one filled by the read while the other's rows are made.
+    let (full_tx, full_rx) = sync_channel::<Chunk>(1);
+    let (empty_tx, empty_rx) = channel::<Chunk>();
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<(Part, u64)> {
+            let mut count = 0u64;
+            for mut chunk in full_rx {
+                for batch in chunk.batches(start, objects).map_err(internal)? {
+                    count += batch.num_rows() as u64;
+                    items.write(&batch)?;
+                }
+                chunk.clear();
+                let _ = empty_tx.send(chunk);
+            }
+            Ok((items, count))
+        });
+        let mut chunk = Chunk::default();
+        let stopped = || Error::Internal("the items table's writer stopped".into());
+        let audited = audit(path, s, &mut |b| {
+            chunk.push(&b);
+            if chunk.len() >= CHUNK_ITEMS || chunk.bytes() >= CHUNK_BYTES {
+                let next = empty_rx.try_recv().unwrap_or_default();
+                full_tx
+                    .send(std::mem::replace(&mut chunk, next))
+                    .map_err(|_| stopped())?;
+            }
+            Ok(())
+        });
+        let last = full_tx.send(chunk);
+        drop(full_tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal("the items table's writer panicked".into())));
+        // The writer's own error explains a failed hand-over better than the hand-over does.
+        let (items, count) = written?;
+        last.map_err(|_| stopped())?;
+        Ok((audited?, items, count))
+    })
+}
 
 fn catalog_backup(
     folder: &CatalogFolder,
@@ -338,40 +387,15 @@ fn catalog_backup(
             return Ok(Action::Unchanged);
         }
         let start = micros(row.started.as_deref());
-        let mut items = folder.part("items", &ITEMS, None)?;
-        let mut rows = Rows::new(&ITEMS);
-        let mut chunk = Chunk::default();
-        let mut count = 0u64;
-        let mut flush = |chunk: &mut Chunk, rows: &mut Rows, last: bool| -> Result<()> {
-            let made = chunk.rows(start, objects);
-            chunk.clear();
-            for r in made {
-                rows.push(r).map_err(internal)?;
-                count += 1;
-                if rows.len() >= BATCH_ROWS {
-                    items.write(&rows.take().map_err(internal)?)?;
-                }
-            }
-            if last && !rows.is_empty() {
-                items.write(&rows.take().map_err(internal)?)?;
-            }
-            Ok(())
-        };
-        let audited = audit(&source.location.backup_path(&row.name), s, &mut |b| {
-            chunk.push(&b);
-            if chunk.len() >= CHUNK_ITEMS || chunk.bytes() >= CHUNK_BYTES {
-                flush(&mut chunk, &mut rows, false)?;
-            }
-            Ok(())
-        });
-        let audited = match audited {
-            Ok(a) => a,
+        let items = folder.part("items", &ITEMS, None)?;
+        let path = source.location.backup_path(&row.name);
+        let (audited, items, count) = match read_backup(&path, s, items, start, objects) {
+            Ok(read) => read,
             Err(e) => {
                 write_failed_row(folder, source, row, &e.to_string())?;
                 return Err(e);
             }
         };
-        flush(&mut chunk, &mut rows, true)?;
         if audited.versioned_only > 0 {
             s.observer.notice(&format!(
                 "{}/{}: {} items are stored only under version directories (a restore reads the unversioned tree); they are not in the items table",
@@ -463,12 +487,12 @@ fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("building a table: {e}"))
 }
 
-fn one_batch(
+fn one_batch<'a>(
     folder: &CatalogFolder,
     table: &'static str,
     schema: &arrow_schema::SchemaRef,
     fingerprint: Option<&str>,
-    rows: impl IntoIterator<Item = Vec<Cell>>,
+    rows: impl IntoIterator<Item = Vec<Cell<'a>>>,
 ) -> Result<Part> {
     let mut part = folder.part(table, schema, fingerprint)?;
     let mut batch = Rows::new(schema);

@@ -9,15 +9,19 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, SchemaRef};
 use std::sync::Arc;
 
-/// One value of a row, in the column's type.
-pub enum Cell {
+/// One value of a row, in the column's type. The borrowed forms let a row point into the body
+/// it was read from, so a million rows cost no million strings.
+pub enum Cell<'a> {
     Text(Option<String>),
+    Str(Option<&'a str>),
     Int(Option<i64>),
     Flag(Option<bool>),
     /// Microseconds since the epoch, UTC.
     Time(Option<i64>),
     Texts(Option<Vec<String>>),
+    Strs(Option<&'a [&'a str]>),
     Map(Option<Vec<(String, String)>>),
+    Pairs(Option<&'a [(&'a str, &'a str)]>),
 }
 
 enum Column {
@@ -52,31 +56,17 @@ impl Column {
     }
 
     /// Appends `cell`; a cell of another type than the column's is a bug in the caller's row.
-    fn push(&mut self, cell: Cell) -> Result<(), ArrowError> {
+    fn push(&mut self, cell: Cell<'_>) -> Result<(), ArrowError> {
         match (self, cell) {
             (Column::Text(b), Cell::Text(v)) => b.append_option(v),
+            (Column::Text(b), Cell::Str(v)) => b.append_option(v),
+            (Column::Texts(b), Cell::Strs(v)) => list(b, v),
+            (Column::Map(b), Cell::Pairs(v)) => map(b, v.map(|p| p.iter().copied()))?,
             (Column::Int(b), Cell::Int(v)) => b.append_option(v),
             (Column::Flag(b), Cell::Flag(v)) => b.append_option(v),
             (Column::Time(b), Cell::Time(v)) => b.append_option(v),
-            (Column::Texts(b), Cell::Texts(v)) => match v {
-                Some(values) => {
-                    for value in values {
-                        b.values().append_value(value);
-                    }
-                    b.append(true);
-                }
-                None => b.append(false),
-            },
-            (Column::Map(b), Cell::Map(v)) => match v {
-                Some(pairs) => {
-                    for (k, v) in pairs {
-                        b.keys().append_value(k);
-                        b.values().append_value(v);
-                    }
-                    b.append(true)?;
-                }
-                None => b.append(false)?,
-            },
+            (Column::Texts(b), Cell::Texts(v)) => list(b, v),
+            (Column::Map(b), Cell::Map(v)) => map(b, v)?,
             _ => {
                 return Err(ArrowError::SchemaError(
                     "a row's value does not match its column's type".into(),
@@ -95,6 +85,37 @@ impl Column {
             Column::Texts(b) => Arc::new(b.finish()),
             Column::Map(b) => Arc::new(b.finish()),
         }
+    }
+}
+
+fn list<S: AsRef<str>>(
+    b: &mut ListBuilder<StringBuilder>,
+    values: Option<impl IntoIterator<Item = S>>,
+) {
+    match values {
+        Some(values) => {
+            for value in values {
+                b.values().append_value(value);
+            }
+            b.append(true);
+        }
+        None => b.append(false),
+    }
+}
+
+fn map<K: AsRef<str>, V: AsRef<str>>(
+    b: &mut MapBuilder<StringBuilder, StringBuilder>,
+    pairs: Option<impl IntoIterator<Item = (K, V)>>,
+) -> Result<(), ArrowError> {
+    match pairs {
+        Some(pairs) => {
+            for (k, v) in pairs {
+                b.keys().append_value(k);
+                b.values().append_value(v);
+            }
+            b.append(true)
+        }
+        None => b.append(false),
     }
 }
 
@@ -118,16 +139,8 @@ impl Rows {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Appends one row: a cell per column, in the schema's order.
-    pub fn push(&mut self, row: impl IntoIterator<Item = Cell>) -> Result<(), ArrowError> {
+    pub fn push<'a>(&mut self, row: impl IntoIterator<Item = Cell<'a>>) -> Result<(), ArrowError> {
         let mut n = 0;
         for (column, cell) in self.columns.iter_mut().zip(row) {
             column.push(cell)?;
