@@ -8,7 +8,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
+use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -124,8 +124,8 @@ pub struct ObjectColumn {
 }
 
 /// The fields the row reads, in one pass over the body. A string field of another shape is left
-/// empty; a list or map of another shape, or a key given twice, sends the body to
-/// [`Sections`]'s slower reading.
+/// empty; a list or map of another shape, or a key given twice, sends the body to the slower
+/// reading of [`Object::read`].
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct Object<'a> {
@@ -139,25 +139,6 @@ struct Object<'a> {
     spec: Option<Spec<'a>>,
     #[serde(borrow)]
     status: Option<Status<'a>>,
-    #[serde(borrow, rename = "type")]
-    secret_type: Lenient<'a>,
-}
-
-/// The same fields section by section, each read on its own and left empty when it has
-/// another shape than expected (a custom resource may put anything under `spec`).
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct Sections<'a> {
-    #[serde(borrow)]
-    api_version: Lenient<'a>,
-    #[serde(borrow)]
-    kind: Lenient<'a>,
-    #[serde(borrow)]
-    metadata: Option<&'a RawValue>,
-    #[serde(borrow)]
-    spec: Option<&'a RawValue>,
-    #[serde(borrow)]
-    status: Option<&'a RawValue>,
     #[serde(borrow, rename = "type")]
     secret_type: Lenient<'a>,
 }
@@ -248,7 +229,10 @@ struct Text<'a>(Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(TextVisitor).map(Text)
+        match Lenient::deserialize(d)? {
+            Lenient(Some(text)) => Ok(Text(text)),
+            Lenient(None) => Err(de::Error::custom("expected a string")),
+        }
     }
 }
 
@@ -304,21 +288,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
     }
 }
 
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Cow<'de, str>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
-    }
-}
-
 /// The built-in kinds whose `spec` has the columns' fields.
 const SPEC_KINDS: &[&str] = &[
     "pods",
@@ -333,8 +302,9 @@ const SPEC_KINDS: &[&str] = &[
     "persistentvolumes",
 ];
 
-fn lenient<'a, T: Deserialize<'a> + Default>(raw: Option<&'a RawValue>) -> T {
-    raw.and_then(|r| serde_json::from_str(r.get()).ok())
+fn lenient<'a, T: Deserialize<'a> + Default>(value: Option<&'a Value>) -> T {
+    value
+        .and_then(|v| T::deserialize(v).ok())
         .unwrap_or_default()
 }
 
@@ -362,30 +332,26 @@ impl<'a> Spec<'a> {
 
 impl<'a> Object<'a> {
     /// The body's fields: in one pass where the body has the expected shapes, else section by
-    /// section from `canonical`, the body re-encoded with each key once at its last value (as
-    /// Go's decoder reads a key given twice).
-    /// Also the body read: `body` or `canonical`.
-    fn read(body: &'a [u8], canonical: &'a mut Vec<u8>) -> (Object<'a>, &'a [u8]) {
+    /// section from the body decoded into `decoded`, where each key is once, at its last value
+    /// (as Go's decoder reads a key given twice), and a section of another shape is left empty
+    /// (a custom resource may put anything under `spec`). Also that decoded body, if it was.
+    fn read(body: &'a [u8], decoded: &'a mut Option<Value>) -> (Object<'a>, Option<&'a Value>) {
         if let Ok(o) = serde_json::from_slice::<Object<'_>>(body) {
-            return (o, body);
+            return (o, None);
         }
-        *canonical = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| serde_json::to_vec(&v).ok())
-            .unwrap_or_default();
-        let canonical: &'a Vec<u8> = canonical;
-        let Ok(s) = serde_json::from_slice::<Sections<'_>>(canonical) else {
-            return (Object::default(), canonical);
+        *decoded = serde_json::from_slice(body).ok();
+        let Some(v) = decoded.as_ref() else {
+            return (Object::default(), None);
         };
         let object = Object {
-            api_version: s.api_version,
-            kind: s.kind,
-            metadata: lenient(s.metadata),
-            spec: lenient(s.spec),
-            status: lenient(s.status),
-            secret_type: s.secret_type,
+            api_version: lenient(v.get("apiVersion")),
+            kind: lenient(v.get("kind")),
+            metadata: lenient(v.get("metadata")),
+            spec: lenient(v.get("spec")),
+            status: lenient(v.get("status")),
+            secret_type: lenient(v.get("type")),
         };
-        (object, canonical)
+        (object, Some(v))
     }
 }
 
@@ -396,8 +362,8 @@ fn push_row(
     objects: ObjectColumn,
     rows: &mut Rows,
 ) -> Result<(), ArrowError> {
-    let mut canonical = Vec::new();
-    let (object, body) = Object::read(item.body, &mut canonical);
+    let mut decoded = None;
+    let (object, decoded) = Object::read(item.body, &mut decoded);
     let gr = item.group_resource;
     let no_spec = Spec::default();
     let spec = match &object.spec {
@@ -460,7 +426,13 @@ fn push_row(
     };
     let object_json = objects
         .with_objects
-        .then(|| object_text(gr, body, objects.show_secrets))
+        .then(|| {
+            let value = match decoded {
+                Some(v) => v.clone(),
+                None => serde_json::from_slice(item.body).ok()?,
+            };
+            Some(object_text(gr, value, objects.show_secrets))
+        })
         .flatten();
     let mut digest = [0u8; 64];
     hex::encode_to_slice(item.sha256, &mut digest)
@@ -495,15 +467,14 @@ fn push_row(
 
 /// The stored object as JSON, managedFields left out and a Secret's values redacted (the
 /// engine's one redaction) unless `show_secrets`.
-fn object_text(gr: &str, body: &[u8], show_secrets: bool) -> Option<String> {
-    let mut v: serde_json::Value = serde_json::from_slice(body).ok()?;
+fn object_text(gr: &str, mut v: Value, show_secrets: bool) -> String {
     if let Some(m) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
         m.remove("managedFields");
     }
     if !show_secrets {
         veloscope_core::redact::redact(gr, &mut v);
     }
-    serde_json::to_string(&v).ok()
+    v.to_string()
 }
 
 #[cfg(test)]
