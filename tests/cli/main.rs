@@ -4,6 +4,7 @@
 
 mod catalog;
 mod common;
+mod contracts;
 mod diff;
 mod docs;
 mod errors;

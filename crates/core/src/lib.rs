@@ -3,22 +3,22 @@
 //! touches a terminal: progress and notices go to an [`Observer`] the caller implements, and
 //! failures are [`Error`]s whose [`ErrorKind`] a front end maps to an exit code or an HTTP status.
 //!
-//! ```no_run
+//! ```
 //! use std::path::Path;
-//! use veloscope_core::{Backup, BackupFilters, Options, Quiet, Session};
+//! use veloscope_core::{Backup, BackupFilters, Options, Quiet, Session, VeleroVersion};
 //!
+//! # let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/bsl/backups");
 //! let session = Session::new(Options::default(), &Quiet);
-//! let backup = Backup::open(Path::new("fixtures/bsl/backups/k3s-124"), &session)?;
+//! let backup = Backup::open(&fixtures.join("k3s-124"), &session)?;
 //! let summary = backup.summary()?;
-//! println!("{} items in {} namespaces", summary.items, summary.namespaces.len());
+//! assert_eq!(summary.items, 210);
 //! let kube_system = BackupFilters {
 //!     include_namespaces: vec!["kube-system".into()],
 //!     ..BackupFilters::default()
 //! };
-//! let version = veloscope_core::velero_version("1.18")?;
-//! for item in backup.items(&kube_system, version, &session)? {
-//!     println!("{} {}", item.resource, item.name);
-//! }
+//! let rows = backup.items(&kube_system, VeleroVersion::LATEST, &session)?;
+//! assert!(rows.iter().all(|row| row.namespace.is_none_or(|ns| ns == "kube-system")));
+//! assert!(rows.iter().any(|row| row.resource == "deployments.apps" && row.name == "coredns"));
 //! # Ok::<(), veloscope_core::Error>(())
 //! ```
 //!
@@ -55,6 +55,7 @@ pub use sidecar::{IndexReport, Part, index};
 pub use veloscope_index::atomic;
 pub use veloscope_model::{json, redact, timestamp, yaml};
 pub use veloscope_restore::Action;
+pub use veloscope_select::VeleroVersion;
 
 /// How sources are read: byte budgets that keep a hostile archive from exhausting memory, and
 /// whether a sidecar index may answer.
@@ -115,7 +116,6 @@ pub struct Quiet;
 
 impl Observer for Quiet {}
 
-/// A `--velero-version` value (`MAJOR.MINOR`).
 /// The first document of a YAML or JSON text (a request body, a manifest).
 pub fn manifest_value(text: &str) -> Result<serde_json::Value> {
     veloscope_model::manifest::first_document(text).map_err(|e| Error::usage(e.to_string()))
@@ -128,6 +128,7 @@ pub fn builtin_kind(group_resource: &str) -> Option<String> {
         .map(|i| i.kind.clone())
 }
 
+/// A `--velero-version` value (`MAJOR.MINOR`).
 pub fn velero_version(text: &str) -> Result<veloscope_select::VeleroVersion> {
     text.parse().map_err(Error::Usage)
 }
