@@ -25,7 +25,7 @@ pub type OpenStream =
     Arc<dyn Fn() -> Result<(Box<dyn std::io::Read + Send>, u64), ArchiveError> + Send + Sync>;
 
 /// Reads `len` bytes of the tarball object from `offset` (a ranged GET); fewer at its end.
-pub type ReadRange = Arc<dyn Fn(u64, u64) -> Result<Vec<u8>, String> + Send + Sync>;
+pub type ReadRange = Arc<dyn Fn(u64, u64) -> std::io::Result<Vec<u8>> + Send + Sync>;
 
 /// What identifies one version of the tarball object: a changed object has another.
 #[derive(Debug, Clone, PartialEq, Eq)]

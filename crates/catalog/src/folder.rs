@@ -334,8 +334,8 @@ impl Part {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("writing Parquet: {e}"))
+fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::internal_from("writing Parquet", e)
 }
 
 pub fn escape(value: &str) -> String {

@@ -468,9 +468,7 @@ fn push_row(
 /// The stored object as JSON, managedFields left out and a Secret's values redacted (the
 /// engine's one redaction) unless `show_secrets`.
 fn object_text(gr: &str, mut v: Value, show_secrets: bool) -> String {
-    if let Some(m) = v.get_mut("metadata").and_then(|m| m.as_object_mut()) {
-        m.remove("managedFields");
-    }
+    veloscope_core::json::drop_managed_fields(&mut v);
     if !show_secrets {
         veloscope_core::redact::redact(gr, &mut v);
     }

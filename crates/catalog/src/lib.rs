@@ -114,7 +114,7 @@ fn resolve(spec: &str, name: Option<&str>) -> Result<Source> {
             let local = Path::new(root.strip_prefix("file://").unwrap_or(&root));
             local
                 .canonicalize()
-                .map_err(|e| Error::input(&root, e.to_string()))?
+                .map_err(|e| Error::input_from(&root, e))?
                 .display()
                 .to_string()
         }
@@ -343,7 +343,7 @@ fn read_backup(
             Ok((items, count))
         });
         let mut chunk = Chunk::default();
-        let stopped = || Error::Internal("the items table's writer stopped".into());
+        let stopped = || Error::internal("the items table's writer stopped");
         let audited = audit(path, s, &mut |b| {
             chunk.push(&b);
             if chunk.len() >= CHUNK_ITEMS || chunk.bytes() >= CHUNK_BYTES {
@@ -358,7 +358,7 @@ fn read_backup(
         drop(full_tx);
         let written = writer
             .join()
-            .unwrap_or_else(|_| Err(Error::Internal("the items table's writer panicked".into())));
+            .unwrap_or_else(|_| Err(Error::internal("the items table's writer panicked")));
         // The writer's own error explains a failed hand-over better than the hand-over does.
         let (items, count) = written?;
         last.map_err(|_| stopped())?;
@@ -483,8 +483,8 @@ fn write_failed_row(
     folder.commit(&source.name, &row.name, vec![part])
 }
 
-fn internal(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("building a table: {e}"))
+fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::internal_from("building a table", e)
 }
 
 fn one_batch<'a>(

@@ -56,13 +56,13 @@ pub fn query(catalog: &Path, query: &str) -> Result<Rows> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Internal(format!("sql: {e}")))?;
+        .map_err(|e| Error::internal_from("sql", e))?;
     let mut ctx = SessionContext::new();
     datafusion_functions_json::register_all(&mut ctx)
-        .map_err(|e| Error::Internal(format!("sql: {e}")))?;
+        .map_err(|e| Error::internal_from("sql", e))?;
     let absolute = catalog
         .canonicalize()
-        .map_err(|e| Error::input(catalog.display(), e))?;
+        .map_err(|e| Error::input_from(catalog.display(), e))?;
     let bad = |e: datafusion::error::DataFusionError| Error::usage(format!("sql: {e}"));
     for table in TABLES {
         // Read only: a catalog writer makes every table's folder, so a missing one is damage.

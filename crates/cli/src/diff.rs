@@ -5,6 +5,7 @@ use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
 use veloscope_core::Session;
+use veloscope_core::VeleroVersion;
 use veloscope_core::diff::{Change, DiffReport, DiffRequest, LineOp, line_diff};
 
 /// The arguments of `veloscope diff`.
@@ -19,8 +20,8 @@ pub struct Args {
     #[command(flatten)]
     pub diff: DiffOptions,
     /// Velero release whose filter rules apply (MAJOR.MINOR).
-    #[arg(long, default_value = "1.18", value_name = "X.Y")]
-    pub velero_version: String,
+    #[arg(long, default_value_t = VeleroVersion::LATEST, value_name = "X.Y")]
+    pub velero_version: VeleroVersion,
 }
 
 /// Returns the exit code: 0 no differences, 1 differences.
@@ -30,7 +31,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         b: &a.b,
         filters: &a.filters,
         diff: &a.diff,
-        velero_version: veloscope_core::velero_version(&a.velero_version)?,
+        velero_version: a.velero_version,
     };
     let diff = veloscope_core::diff::diff(&request, s)?;
     let report = diff.report();

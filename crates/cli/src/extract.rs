@@ -3,6 +3,7 @@ use crate::output::emit;
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
+use veloscope_core::VeleroVersion;
 use veloscope_core::{Backup, Session};
 
 /// The arguments of `veloscope extract`.
@@ -15,8 +16,8 @@ pub struct Args {
     #[command(flatten)]
     pub filters: BackupFilters,
     /// Velero release whose rules the filters follow (MAJOR.MINOR).
-    #[arg(long, default_value = "1.18", value_name = "X.Y")]
-    pub velero_version: String,
+    #[arg(long, default_value_t = VeleroVersion::LATEST, value_name = "X.Y")]
+    pub velero_version: VeleroVersion,
     /// Drop status, managedFields, uid, resourceVersion and creationTimestamp, so that
     /// `kubectl apply -f DIR -R` takes the files.
     #[arg(long)]
@@ -24,7 +25,7 @@ pub struct Args {
 }
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
-    let version = veloscope_core::velero_version(&a.velero_version)?;
+    let version = a.velero_version;
     let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
     let report = backup.extract(&a.filters, version, &a.dir, a.clean, s)?;
     match g.output.format {

@@ -37,7 +37,7 @@ pub fn run(a: &Args, g: &Global, out: &mut impl Write) -> Result<u8> {
                 n += 1;
                 warn_cut(&l, n, g);
                 writeln!(out, "{}", crate::output::escape(&l.line))
-                    .map_err(|e| veloscope_core::Error::Internal(e.to_string()))
+                    .map_err(|e| veloscope_core::Error::internal_from("writing a log line", e))
             })?;
         }
         Format::Yaml | Format::Name | Format::Template | Format::Csv => {
@@ -51,7 +51,7 @@ pub fn run(a: &Args, g: &Global, out: &mut impl Write) -> Result<u8> {
                 warn_cut(&l, n, g);
                 serde_json::to_writer(&mut *out, &l.fields)
                     .and_then(|()| writeln!(out).map_err(serde_json::Error::io))
-                    .map_err(|e| veloscope_core::Error::Internal(e.to_string()))
+                    .map_err(|e| veloscope_core::Error::internal_from("writing a log line", e))
             })?;
         }
     }

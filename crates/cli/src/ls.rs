@@ -4,6 +4,7 @@ use anyhow::Result;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use veloscope_core::VeleroVersion;
 use veloscope_core::items::ItemRow;
 use veloscope_core::{Backup, Session};
 use veloscope_jsonpath::ItemPieces;
@@ -19,8 +20,8 @@ pub struct Args {
     #[command(flatten)]
     pub filters: BackupFilters,
     /// Velero release whose rules apply (MAJOR.MINOR).
-    #[arg(long, default_value = "1.18", value_name = "X.Y")]
-    pub velero_version: String,
+    #[arg(long, default_value_t = VeleroVersion::LATEST, value_name = "X.Y")]
+    pub velero_version: VeleroVersion,
     /// Only items whose name matches this glob (`web-*`).
     #[arg(long, value_name = "GLOB")]
     pub name: Option<String>,
@@ -130,12 +131,7 @@ fn templated(
     // Calls `each` with each object (managedFields left out) and its row, as they are read.
     let objects = |each: &mut dyn FnMut(usize, serde_json::Value)| {
         each_object(backup, rows, s, &mut |i, mut v| {
-            if let Some(m) = v
-                .get_mut("metadata")
-                .and_then(serde_json::Value::as_object_mut)
-            {
-                m.remove("managedFields");
-            }
+            veloscope_core::json::drop_managed_fields(&mut v);
             each(i, v);
         })
     };
@@ -171,7 +167,7 @@ fn templated(
 }
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
-    let version = veloscope_core::velero_version(&a.velero_version)?;
+    let version = a.velero_version;
     let mut filters = a.filters.clone();
     filters.include_resources.extend(a.types.iter().cloned());
     let backup = Backup::open_for_items(&a.source, &filters, s)?;

@@ -223,6 +223,10 @@ fn one_line(e: &anyhow::Error) -> String {
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
+        // The engine's message is the whole line; its sources are kept for programs.
+        if cause.downcast_ref::<veloscope_core::Error>().is_some() {
+            break;
+        }
     }
     parts.join(": ").replace('\n', " ")
 }
@@ -233,7 +237,7 @@ mod exit_tests {
 
     #[test]
     fn internal_errors_are_three_and_the_rest_two() {
-        let bug = anyhow::Error::new(veloscope_core::Error::Internal("a bug".into()));
+        let bug = anyhow::Error::new(veloscope_core::Error::internal("a bug"));
         assert_eq!(exit_status(&bug), 3);
         let usage = anyhow::Error::new(veloscope_core::Error::usage("bad flag"));
         assert_eq!(exit_status(&usage), 2);

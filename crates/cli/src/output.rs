@@ -422,20 +422,7 @@ pub fn warnings_footer(out: &mut impl Write, warnings: &[String]) -> Result<()> 
     Ok(())
 }
 
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub use veloscope_core::human_bytes;
 
 /// `1 item`, `2 items`, `1 entry`, `3 entries`: a count and its noun, singular or plural.
 pub fn count(n: impl Into<u64>, noun: &str) -> String {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use veloscope_core::SpecOrigin;
+use veloscope_core::VeleroVersion;
 use veloscope_core::preview::{ItemOut, PreviewReport, PreviewRequest};
 use veloscope_core::{Backup, Session};
 
@@ -22,8 +23,8 @@ pub struct Args {
     #[arg(long, requires = "spec")]
     pub as_stored: bool,
     /// Velero release whose rules apply (MAJOR.MINOR).
-    #[arg(long, default_value = "1.18", value_name = "X.Y")]
-    pub velero_version: String,
+    #[arg(long, default_value_t = VeleroVersion::LATEST, value_name = "X.Y")]
+    pub velero_version: VeleroVersion,
     /// List every item with the rule that decided it.
     #[arg(long)]
     pub explain: bool,
@@ -34,7 +35,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         filters: &a.filters,
         spec: a.spec.as_deref(),
         as_stored: a.as_stored,
-        velero_version: veloscope_core::velero_version(&a.velero_version)?,
+        velero_version: a.velero_version,
         explain: a.explain,
     };
     let backup = Backup::open_for_preview(&a.source, &request, s)?;

@@ -179,7 +179,6 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
             let s = Session::new(veloscope_core::Options::default(), &Quiet);
             Backup::open_for_serving(Path::new(path), &s)
                 .map(|b| Mount::new(PathBuf::from(path), b))
-                .map_err(|e| e.to_string())
         });
         let serving = Serving::Location {
             root: source.clone(),

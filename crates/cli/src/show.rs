@@ -41,12 +41,8 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     let c = Backup::open_for_item(&a.source, q, s)?.item(q, s)?;
     let value = || -> Result<serde_json::Value> {
         let mut v = c.value()?;
-        if !a.show_managed_fields
-            && let Some(m) = v
-                .get_mut("metadata")
-                .and_then(serde_json::Value::as_object_mut)
-        {
-            m.remove("managedFields");
+        if !a.show_managed_fields {
+            veloscope_core::json::drop_managed_fields(&mut v);
         }
         Ok(v)
     };

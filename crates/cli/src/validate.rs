@@ -4,6 +4,7 @@ use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
 use veloscope_core::Session;
+use veloscope_core::VeleroVersion;
 use veloscope_core::validate::{FieldValidation, Severity, ValidateRequest};
 
 /// The arguments of `veloscope validate`.
@@ -20,8 +21,8 @@ pub struct Args {
     #[arg(long, value_name = "SRC")]
     pub against: Option<PathBuf>,
     /// Velero release whose rules apply (MAJOR.MINOR).
-    #[arg(long, default_value = "1.18", value_name = "X.Y")]
-    pub velero_version: String,
+    #[arg(long, default_value_t = VeleroVersion::LATEST, value_name = "X.Y")]
+    pub velero_version: VeleroVersion,
     /// Also write the findings as JUnit XML.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -37,7 +38,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             FieldValidationArg::Ignore => FieldValidation::Ignore,
         },
         against: a.against.as_deref(),
-        velero_version: veloscope_core::velero_version(&a.velero_version)?,
+        velero_version: a.velero_version,
         junit: a.junit.as_deref(),
     };
     let report = veloscope_core::validate::validate(&request, s)?;

@@ -303,7 +303,7 @@ pub fn load_packed(
     let seek_points = std::mem::take(
         &mut *points
             .lock()
-            .map_err(|_| Error::Internal("seek point collector poisoned".into()))?,
+            .map_err(|_| Error::internal("seek point collector poisoned"))?,
     );
     Ok(Backup {
         named_as: source.tarball().display().to_string(),

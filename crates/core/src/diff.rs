@@ -116,7 +116,7 @@ pub fn diff(a: &DiffRequest<'_>, s: &Session<'_>) -> Result<Diff> {
         defaults(a.diff.include_status)
     };
     for p in &a.diff.ignore {
-        ignore.push(IgnoreRule::parse(p).map_err(Error::usage)?);
+        ignore.push(IgnoreRule::parse(p).map_err(Error::usage_from)?);
     }
     let matcher = Matcher::new(Options {
         ignore,
@@ -227,14 +227,14 @@ fn scan_both(
                             }
                         })
                     });
-                spawned.map_err(|e| Error::Internal(format!("cannot start a reader: {e}")))
+                spawned.map_err(|e| Error::internal_from("cannot start a reader", e))
             })
             .collect::<Result<Vec<_>>>()?;
         handles
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| Err(Error::Internal("a reader thread panicked".into())))
+                    .unwrap_or_else(|_| Err(Error::internal("a reader thread panicked")))
             })
             .collect::<Result<Vec<_>>>()
     })

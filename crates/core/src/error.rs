@@ -19,10 +19,21 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// The typed error an [`Error`] was made from, kept as its `source()` so a caller can inspect it
+/// (downcast) rather than parse the message.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The message (`Display`) is the whole one line a user reads, the cause's text included, so a
+/// front end that shows one string shows all of it; `source()` keeps the typed cause. (The CLI
+/// walks the chain and leaves out a cause whose text the line already holds.)
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{0}")]
-    Usage(String),
+    #[error("{message}")]
+    Usage {
+        message: String,
+        #[source]
+        cause: Option<Cause>,
+    },
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     /// An unreadable input other than the archive's own stream (a spec, a dump, a side file, a
@@ -32,6 +43,8 @@ pub enum Error {
         file: String,
         entry: Option<String>,
         message: String,
+        #[source]
+        cause: Option<Cause>,
     },
     #[error("{file}: {message}{}", nearest_text(nearest))]
     NotFound {
@@ -44,8 +57,13 @@ pub enum Error {
     /// An item body that could not be compared.
     #[error(transparent)]
     Diff(#[from] veloscope_diff::DiffError),
-    #[error("{0}")]
-    Internal(String),
+    /// A bug or an impossible state (exit 3 in the CLI, 500 over HTTP).
+    #[error("{message}")]
+    Internal {
+        message: String,
+        #[source]
+        cause: Option<Cause>,
+    },
 }
 
 fn nearest_text(nearest: &[String]) -> String {
@@ -59,25 +77,99 @@ fn nearest_text(nearest: &[String]) -> String {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Usage(_) => ErrorKind::Usage,
+            Error::Usage { .. } => ErrorKind::Usage,
             Error::Archive(_) | Error::Input { .. } | Error::Diff(_) => ErrorKind::Input,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Store(StoreError::BackupNotFound { .. }) => ErrorKind::NotFound,
             Error::Store(_) => ErrorKind::Store,
-            Error::Internal(_) => ErrorKind::Internal,
+            Error::Internal { .. } => ErrorKind::Internal,
         }
     }
 
     pub fn usage(message: impl std::fmt::Display) -> Error {
-        Error::Usage(message.to_string())
+        Error::Usage {
+            message: message.to_string(),
+            cause: None,
+        }
     }
 
-    /// An unreadable or unusable input file.
+    /// A request that is wrong because of what this file says (a spec, a policy): the file and
+    /// the typed cause.
+    pub fn usage_in<E>(file: impl std::fmt::Display, cause: E) -> Error
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        Error::Usage {
+            message: format!("{file}: {cause}"),
+            cause: Some(Box::new(cause)),
+        }
+    }
+
+    /// A wrong request whose reason is a typed error (a selector, a version, a filter).
+    pub fn usage_from<E>(cause: E) -> Error
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        Error::Usage {
+            message: cause.to_string(),
+            cause: Some(Box::new(cause)),
+        }
+    }
+
+    /// An unreadable or unusable input file, said in our own words.
     pub fn input(file: impl std::fmt::Display, message: impl std::fmt::Display) -> Error {
         Error::Input {
             file: file.to_string(),
             entry: None,
             message: message.to_string(),
+            cause: None,
+        }
+    }
+
+    /// An unreadable or unusable input file: the file and the typed cause.
+    pub fn input_from<E>(file: impl std::fmt::Display, cause: E) -> Error
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        Error::Input {
+            file: file.to_string(),
+            entry: None,
+            message: cause.to_string(),
+            cause: Some(Box::new(cause)),
+        }
+    }
+
+    /// An unreadable part of an input file: what it is (`restore r1: results`), and the typed
+    /// cause.
+    pub fn input_part(
+        file: impl std::fmt::Display,
+        part: impl std::fmt::Display,
+        cause: impl Into<Cause>,
+    ) -> Error {
+        let cause = cause.into();
+        Error::Input {
+            file: file.to_string(),
+            entry: None,
+            message: format!("{part}: {cause}"),
+            cause: Some(cause),
+        }
+    }
+
+    /// A bug or an impossible state, said in our own words.
+    pub fn internal(message: impl std::fmt::Display) -> Error {
+        Error::Internal {
+            message: message.to_string(),
+            cause: None,
+        }
+    }
+
+    /// A bug or an impossible state reached through a typed error (a writer, a thread): what
+    /// failed and the cause.
+    pub fn internal_from(what: impl std::fmt::Display, cause: impl Into<Cause>) -> Error {
+        let cause = cause.into();
+        Error::Internal {
+            message: format!("{what}: {cause}"),
+            cause: Some(cause),
         }
     }
 
@@ -91,6 +183,7 @@ impl Error {
             file: file.to_string(),
             entry: Some(entry.to_string()),
             message: message.to_string(),
+            cause: None,
         }
     }
 }
@@ -113,8 +206,11 @@ pub trait InFile<T> {
     fn in_file(self, file: impl std::fmt::Display) -> Result<T>;
 }
 
-impl<T, E: std::fmt::Display> InFile<T> for std::result::Result<T, E> {
+impl<T, E> InFile<T> for std::result::Result<T, E>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
     fn in_file(self, file: impl std::fmt::Display) -> Result<T> {
-        self.map_err(|e| Error::input(file, e))
+        self.map_err(|e| Error::input_from(file, e))
     }
 }

@@ -3,6 +3,7 @@
 //! from a request.
 
 use std::path::PathBuf;
+use veloscope_select::VeleroVersion;
 
 /// The filter flags of `velero backup create`, with Velero's names and meanings.
 #[derive(Debug, Clone, Default)]
@@ -182,9 +183,9 @@ pub struct RestoreFilters {
     /// Velero release whose rules apply (MAJOR.MINOR).
     #[cfg_attr(
         feature = "clap",
-        arg(long, default_value = "1.18", value_name = "X.Y")
+        arg(long, default_value_t = VeleroVersion::LATEST, value_name = "X.Y")
     )]
-    pub velero_version: String,
+    pub velero_version: VeleroVersion,
     /// The server's --restore-resource-priorities: high,...,-,low,... (default: the release's).
     #[cfg_attr(feature = "clap", arg(long, value_name = "LIST"))]
     pub restore_resource_priorities: Option<String>,

@@ -48,14 +48,15 @@ pub mod validate;
 pub mod verify;
 
 pub use backup::{Backup, Captured, WARNINGS_PER_KIND};
-pub use error::{Error, ErrorKind, InFile, Result};
+pub use error::{Cause, Error, ErrorKind, InFile, Result};
 pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
 pub use selection::SpecOrigin;
 pub use sidecar::{IndexReport, Part, index};
 pub use veloscope_index::atomic;
+pub use veloscope_model::quantity::human_bytes;
 pub use veloscope_model::{json, redact, timestamp, yaml};
 pub use veloscope_restore::Action;
-pub use veloscope_select::VeleroVersion;
+pub use veloscope_select::{VeleroVersion, VersionError};
 
 /// How sources are read: byte budgets that keep a hostile archive from exhausting memory, and
 /// whether a sidecar index may answer.
@@ -118,7 +119,7 @@ impl Observer for Quiet {}
 
 /// The first document of a YAML or JSON text (a request body, a manifest).
 pub fn manifest_value(text: &str) -> Result<serde_json::Value> {
-    veloscope_model::manifest::first_document(text).map_err(|e| Error::usage(e.to_string()))
+    veloscope_model::manifest::first_document(text).map_err(Error::usage_from)
 }
 
 /// The kind of a built-in group-resource (`deployments.apps` → `Deployment`), from the catalogue.
@@ -130,7 +131,7 @@ pub fn builtin_kind(group_resource: &str) -> Option<String> {
 
 /// A `--velero-version` value (`MAJOR.MINOR`).
 pub fn velero_version(text: &str) -> Result<veloscope_select::VeleroVersion> {
-    text.parse().map_err(Error::Usage)
+    text.parse().map_err(Error::usage_from)
 }
 
 #[cfg(test)]

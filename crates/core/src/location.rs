@@ -2,7 +2,7 @@
 //! cluster), its restores, and which backups hold matching items.
 
 use crate::filters::BackupFilters;
-use crate::{Backup, Error, Result, Session};
+use crate::{Backup, Cause, Error, Result, Session};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
@@ -162,7 +162,7 @@ impl Location {
         let selector = selector
             .map(Selector::parse)
             .transpose()
-            .map_err(|e| Error::usage(e.to_string()))?;
+            .map_err(Error::usage_from)?;
         let Listing { rows, problems } = self.rows()?;
         let rows = rows
             .into_iter()
@@ -286,8 +286,8 @@ impl Location {
         let name_glob = name.map(GlobPattern::new);
         let kind_gr = kind.and_then(|k| catalogue.resolve(k)).map(|r| r.gr());
         let selectors = match (&f.selector, &f.or_selector) {
-            (Some(s), _) => vec![Selector::parse(s).map_err(|e| Error::usage(e.to_string()))?],
-            (None, Some(s)) => Selector::parse_or(s).map_err(|e| Error::usage(e.to_string()))?,
+            (Some(s), _) => vec![Selector::parse(s).map_err(Error::usage_from)?],
+            (None, Some(s)) => Selector::parse_or(s).map_err(Error::usage_from)?,
             (None, None) => vec![],
         };
         let keep = |gr: &str, k: &str, ns: Option<&str>, n: &str| {
@@ -318,10 +318,10 @@ impl Location {
                 if let Some(gz) = list {
                     // Fast path: the resource list names every item without reading the tarball.
                     let list: ResourceList = gunzip(&gz)
-                        .map_err(|e| e.to_string())
-                        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+                        .map_err(Cause::from)
+                        .and_then(|b| serde_json::from_slice(&b).map_err(Cause::from))
                         .map_err(|e| {
-                            Error::input(&loc.url, format!("{} resource list: {e}", row.name))
+                            Error::input_part(&loc.url, format!("{} resource list", row.name), e)
                         })?;
                     for (gvk, names) in &list {
                         let (api, k) = gvk.rsplit_once('/').unwrap_or(("", gvk));
@@ -432,12 +432,13 @@ impl Location {
             let results = (|| -> Result<BackupResults> {
                 Ok(loc
                     .get(&format!("restores/{name}/restore-{name}-results.gz"))?
-                    .map(|gz| -> Result<BackupResults, String> {
-                        let bytes = gunzip(&gz).map_err(|e| e.to_string())?;
-                        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+                    .map(|gz| -> Result<BackupResults, Cause> {
+                        Ok(serde_json::from_slice(&gunzip(&gz)?)?)
                     })
                     .transpose()
-                    .map_err(|e| Error::input(&loc.url, format!("restore {name}: results: {e}")))?
+                    .map_err(|e| {
+                        Error::input_part(&loc.url, format!("restore {name}: results"), e)
+                    })?
                     .unwrap_or_default())
             })();
             let results = match results {

@@ -205,16 +205,16 @@ impl Backup {
 
     /// What a restore with these flags (or `--spec`) would do with this backup.
     pub fn plan(&self, a: &RestoreFilters, s: &Session<'_>) -> Result<PlanReport<'_>> {
-        let version = crate::velero_version(&a.velero_version)?;
+        let version = a.velero_version;
         let priorities = match &a.restore_resource_priorities {
-            Some(p) => restore::parse_priorities(p).map_err(Error::usage)?,
+            Some(p) => restore::parse_priorities(p).map_err(Error::usage_from)?,
             None => restore::default_priorities(version),
         };
         let (raw, spec_name) = match &a.spec {
             Some(f) => {
                 let doc = crate::spec::read_document(f, self.input_limit)?;
                 let spec = RestoreSpec::from_document(&doc)
-                    .map_err(|e| Error::usage(format!("{}: {e}", f.display())))?;
+                    .map_err(|e| Error::usage_in(f.display(), e))?;
                 (spec, veloscope_model::spec_document::name_of(&doc))
             }
             None => (spec_from_flags(a)?, None),
@@ -251,7 +251,7 @@ impl Backup {
             &progress,
         );
         s.observer.work_finished();
-        let mut plan = plan.map_err(|e| Error::usage(format!("{file}: {e}")))?;
+        let mut plan = plan.map_err(|e| Error::usage_in(&file, e))?;
         warnings.append(&mut plan.warnings);
         drop_undecodable(idx, &mut plan, &mut warnings);
         let restored: HashSet<&str> = plan.steps.iter().map(|s| s.resource.as_str()).collect();
@@ -378,7 +378,7 @@ impl Existing {
                 );
             }
         })
-        .map_err(|e| Error::input(format!("--existing {}", path.display()), e))?;
+        .map_err(|e| Error::input_from(format!("--existing {}", path.display()), e))?;
         Ok(Existing { keys })
     }
 

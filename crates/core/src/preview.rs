@@ -195,7 +195,7 @@ impl Backup {
             &pods,
             &mut warnings,
         )
-        .map_err(|e| crate::Error::usage(format!("{}: {e}", loaded.source.tarball().display())))?;
+        .map_err(|e| crate::Error::usage_in(loaded.source.tarball().display(), e))?;
         let volumes = match policy.as_ref() {
             None => None,
             Some(p) => {

@@ -104,7 +104,7 @@ pub fn run(
     }
     let resolver = Resolver::for_index(&loaded.index);
     let preview = preview(&loaded.index, &resolver, &spec, version, policy)
-        .map_err(|e| Error::usage(format!("{file}: {e}")))?;
+        .map_err(|e| Error::usage_in(&file, e))?;
     Ok(Selection {
         spec,
         origin,

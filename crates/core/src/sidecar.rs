@@ -730,7 +730,7 @@ fn read_window(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Resul
                 buf.truncate(got);
                 Ok(buf)
             }
-            ArchiveRef::Remote(r) => (r.read_range)(start, want).map_err(std::io::Error::other),
+            ArchiveRef::Remote(r) => (r.read_range)(start, want),
         }
     };
     let (body, read) = match archive {

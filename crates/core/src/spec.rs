@@ -51,7 +51,7 @@ pub fn label_selectors(
     let single = selector
         .map(|s| Selector::parse(s).and_then(|s| s.to_label_selector()))
         .transpose()
-        .map_err(Error::usage)?;
+        .map_err(Error::usage_from)?;
     let any = or_selector
         .map(|s| {
             Selector::parse_or(s)?
@@ -60,7 +60,7 @@ pub fn label_selectors(
                 .collect::<Result<Vec<_>, _>>()
         })
         .transpose()
-        .map_err(Error::usage)?;
+        .map_err(Error::usage_from)?;
     Ok((single, any))
 }
 
@@ -98,12 +98,13 @@ pub fn from_flags(f: &BackupFilters) -> Result<BackupSpec> {
 /// Reads YAML or JSON; the first document of a multi-document YAML file.
 pub fn read_document(path: &Path, limit: u64) -> Result<serde_json::Value> {
     let text = veloscope_archive::read_text(path, limit)?;
-    veloscope_model::manifest::first_document(&text).map_err(|e| Error::input(path.display(), e))
+    veloscope_model::manifest::first_document(&text)
+        .map_err(|e| Error::input_from(path.display(), e))
 }
 
 pub fn from_file(path: &Path, limit: u64) -> Result<BackupSpec> {
     let doc = read_document(path, limit)?;
-    BackupSpec::from_document(&doc).map_err(|e| Error::usage(format!("{}: {e}", path.display())))
+    BackupSpec::from_document(&doc).map_err(|e| Error::usage_in(path.display(), e))
 }
 
 /// The resource policy file, and the reference the spec would carry to it.
@@ -113,8 +114,7 @@ pub fn policy(
     limit: u64,
 ) -> Result<(ResourcePolicies, TypedLocalObjectReference)> {
     let text = veloscope_archive::read_text(path, limit)?;
-    let policy = parse_policy(&text, version)
-        .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
+    let policy = parse_policy(&text, version).map_err(|e| Error::usage_in(path.display(), e))?;
     let name = veloscope_model::manifest::first_document(&text)
         .ok()
         .and_then(|v| {

@@ -103,7 +103,8 @@ pub fn validate(a: &ValidateRequest<'_>, session: &Session<'_>) -> Result<Valida
                 veloscope_archive::read_text(f, session.options.max_entry_bytes)?,
             )
         };
-        let documents = check_text(&text, schemas, &opts).map_err(|e| Error::input(&name, e))?;
+        let documents =
+            check_text(&text, schemas, &opts).map_err(|e| Error::input_from(&name, e))?;
         reports.push(FileReport {
             file: name,
             documents,
@@ -159,7 +160,7 @@ fn junit(reports: &[FileReport]) -> Result<String> {
     }
     report
         .to_string()
-        .map_err(|e| Error::Internal(e.to_string()))
+        .map_err(|e| Error::internal_from("rendering JUnit XML", e))
 }
 
 /// The embedded CRD schemas, parsed once per process (a server checks many manifests).
@@ -180,7 +181,7 @@ pub fn check_document(
         against: None,
     };
     let report = check_text(text, schemas(), &opts)
-        .map_err(|e| Error::usage(e.to_string()))?
+        .map_err(Error::usage_from)?
         .into_iter()
         .next()
         .ok_or_else(|| Error::usage("not a velero.io/v1 Backup, Restore or Schedule"))?;

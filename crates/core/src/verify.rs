@@ -79,7 +79,7 @@ pub(crate) fn verify_reading(
         .policy
         .map(|p| {
             let text = veloscope_archive::read_text(p, s.options.max_entry_bytes)?;
-            Policy::parse(&text).map_err(|e| Error::usage(format!("{}: {e}", p.display())))
+            Policy::parse(&text).map_err(|e| Error::usage_in(p.display(), e))
         })
         .transpose()?;
     let source = backup::open(a.source)?;
@@ -90,7 +90,7 @@ pub(crate) fn verify_reading(
     let old_manifest = (!a.write_manifest && manifest_path.is_file())
         .then(|| manifest::read(&manifest_path))
         .transpose()
-        .map_err(|e| Error::usage(e.to_string()))?;
+        .map_err(Error::usage_from)?;
     let mut inputs = crate::output::inputs_of(&source);
     if let Some(p) = a.policy {
         inputs.push(p.to_path_buf());
@@ -128,11 +128,7 @@ pub(crate) fn verify_reading(
         match archive::stop_finding(&file, stop) {
             Some(f) => findings.push(f),
             None => {
-                return Err(Error::Input {
-                    file: file.clone(),
-                    entry: None,
-                    message: stop.to_string(),
-                });
+                return Err(Error::input(&file, stop));
             }
         }
     }
@@ -183,7 +179,7 @@ pub(crate) fn verify_reading(
                 ));
             }
             let text = serde_json::to_string_pretty(&now)
-                .map_err(|e| Error::Internal(e.to_string()))?
+                .map_err(|e| Error::internal_from("rendering the manifest", e))?
                 + "\n";
             crate::output::write_atomically(&manifest_path, text.as_bytes())?;
             manifest_note = Some(format!("wrote {}", manifest_path.display()));
@@ -201,7 +197,8 @@ pub(crate) fn verify_reading(
         .filter(|f| f.severity == Severity::Error)
         .count();
     if let Some(j) = a.junit {
-        let xml = junit::render(&file, &findings).map_err(|e| Error::Internal(e.to_string()))?;
+        let xml = junit::render(&file, &findings)
+            .map_err(|e| Error::internal_from("rendering JUnit XML", e))?;
         crate::output::write_atomically(j, xml.as_bytes())?;
     }
     let report = VerifyReport {

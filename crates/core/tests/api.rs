@@ -9,7 +9,8 @@ use veloscope_core::diff::DiffRequest;
 use veloscope_core::items::ItemQuery;
 use veloscope_core::verify::{VerifyRequest, verify};
 use veloscope_core::{
-    Backup, BackupFilters, DiffOptions, ErrorKind, Observer, Options, Quiet, Session, VeleroVersion,
+    Backup, BackupFilters, DiffOptions, ErrorKind, Observer, Options, Quiet, Session,
+    VeleroVersion, VersionError,
 };
 
 fn backup_dir(name: &str) -> PathBuf {
@@ -114,6 +115,25 @@ fn one_item_as_stored_and_typed_errors_for_what_is_not_there() {
 
     let e = veloscope_core::velero_version("one.eighteen").expect_err("not X.Y");
     assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+    // The typed cause is kept: a caller inspects it instead of reading the message.
+    let cause = std::error::Error::source(&e).and_then(|c| c.downcast_ref::<VersionError>());
+    assert_eq!(
+        cause,
+        Some(&VersionError::Invalid("one.eighteen".into())),
+        "{e}"
+    );
+
+    // An unreadable spec names its file, and its cause is the manifest reader's typed error.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("spec.yaml");
+    std::fs::write(&spec, "spec: [unclosed").expect("write");
+    let filters = veloscope_core::RestoreFilters {
+        spec: Some(spec.clone()),
+        ..Default::default()
+    };
+    let e = backup.plan(&filters, &session).expect_err("a broken spec");
+    assert!(e.to_string().contains("spec.yaml"), "{e}");
+    assert!(std::error::Error::source(&e).is_some(), "{e:?}");
 }
 
 #[test]

@@ -60,20 +60,48 @@ pub fn too_deep_message() -> String {
     )
 }
 
+/// Leaves out `metadata.managedFields`, as kubectl does when it shows an object; says whether
+/// there were any.
+pub fn drop_managed_fields(object: &mut serde_json::Value) -> bool {
+    object
+        .get_mut("metadata")
+        .and_then(serde_json::Value::as_object_mut)
+        .is_some_and(|m| m.remove("managedFields").is_some())
+}
+
+/// Why a body is not JSON Velero could decode.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    #[error("{}", too_deep_message())]
+    TooDeep,
+    #[error(transparent)]
+    Syntax(#[from] serde_json::Error),
+}
+
 /// Parses a body nested up to [`MAX_DEPTH`] levels.
-pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
     if too_deep(bytes) {
-        return Err(too_deep_message());
+        return Err(JsonError::TooDeep);
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     de.disable_recursion_limit();
-    let value = T::deserialize(&mut de).map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+    let value = T::deserialize(&mut de)?;
+    de.end()?;
     Ok(value)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn managed_fields_are_left_out_and_reported() {
+        let mut v = serde_json::json!({"metadata": {"name": "a", "managedFields": [{}]}});
+        assert!(drop_managed_fields(&mut v));
+        assert_eq!(v, serde_json::json!({"metadata": {"name": "a"}}));
+        assert!(!drop_managed_fields(&mut v));
+        let mut odd = serde_json::json!({"metadata": "not an object"});
+        assert!(!drop_managed_fields(&mut odd));
+    }
+
     use super::*;
 
     fn nested(levels: usize) -> String {
@@ -107,7 +135,8 @@ mod tests {
                 assert!(ok.is_ok());
                 let deep: Result<serde_json::Value, _> =
                     from_slice(nested(MAX_DEPTH + 1).as_bytes());
-                assert!(deep.unwrap_err().contains("exceeded max depth"));
+                assert!(matches!(deep, Err(JsonError::TooDeep)));
+                assert!(too_deep_message().contains("exceeded max depth"));
             })
             .unwrap()
             .join()

@@ -1,6 +1,22 @@
 //! Kubernetes resource quantities (`5Gi`, `100M`, `1.5G`, `500m`, `1e3`) as exact rationals
 //! scaled to milli-units, enough to compare PV capacities against resource-policy bounds.
 
+/// A byte count as people read it: binary units, one decimal (`512 B`, `1.5 KiB`, `2.0 GiB`).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
 /// A quantity in thousandths of a unit (so `500m` is 500 and `1Ki` is 1_024_000).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Quantity(pub i128);
@@ -85,6 +101,18 @@ impl Quantity {
 
 #[cfg(test)]
 mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn byte_counts_in_binary_units() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(5 << 30), "5.0 GiB");
+        assert_eq!(human_bytes(3 << 40), "3.0 TiB");
+        assert_eq!(human_bytes(u64::MAX), "16777216.0 TiB");
+    }
+
     use super::*;
 
     /// Exponents and mantissas at the edges of the integer types are errors, never a panic.

@@ -22,7 +22,7 @@ pub use includes::{GlobSet, IncludesExcludes};
 pub use preview::{Decision, Preview, Via, preview};
 pub use reason::Reason;
 pub use resolve::{Resolution, Resolver};
-pub use version::{Feature, VeleroVersion};
+pub use version::{Feature, VeleroVersion, VersionError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {

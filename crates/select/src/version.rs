@@ -32,11 +32,25 @@ impl Default for VeleroVersion {
     }
 }
 
+/// A `--velero-version` veloscope cannot model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    #[error("Velero {0} is older than 1.0, which veloscope does not model")]
+    TooOld(VeleroVersion),
+    #[error(
+        "Velero {0} is newer than {latest}, the latest release veloscope models (its rules may differ); use --velero-version {latest} to plan with {latest}'s rules",
+        latest = VeleroVersion::LATEST
+    )]
+    TooNew(VeleroVersion),
+    #[error("invalid Velero version {0:?}: expected MAJOR.MINOR, e.g. {latest}", latest = VeleroVersion::LATEST)]
+    Invalid(String),
+}
+
 impl FromStr for VeleroVersion {
-    type Err = String;
+    type Err = VersionError;
 
     /// `1.18`, `v1.18`, `1.18.1` (the patch level does not change rules).
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, VersionError> {
         let t = s.trim().trim_start_matches('v');
         let mut parts = t.split('.');
         let parse = |p: Option<&str>| p.and_then(|x| x.parse::<u32>().ok());
@@ -44,21 +58,14 @@ impl FromStr for VeleroVersion {
             (Some(major), Some(minor)) if parts.clone().all(|p| p.parse::<u32>().is_ok()) => {
                 let v = VeleroVersion { major, minor };
                 if v < VeleroVersion::OLDEST {
-                    return Err(format!(
-                        "Velero {v} is older than 1.0, which veloscope does not model"
-                    ));
+                    return Err(VersionError::TooOld(v));
                 }
                 if v > VeleroVersion::LATEST {
-                    let latest = VeleroVersion::LATEST;
-                    return Err(format!(
-                        "Velero {v} is newer than {latest}, the latest release veloscope models (its rules may differ); use --velero-version {latest} to plan with {latest}'s rules"
-                    ));
+                    return Err(VersionError::TooNew(v));
                 }
                 Ok(v)
             }
-            _ => Err(format!(
-                "invalid Velero version {s:?}: expected MAJOR.MINOR, e.g. 1.18"
-            )),
+            _ => Err(VersionError::Invalid(s.to_string())),
         }
     }
 }

@@ -659,10 +659,10 @@ async fn mount_of(app: &Arc<App>, name: &str) -> Result<Arc<Mount>, Status> {
         .get_or_try_init(|| async move {
             tokio::task::spawn_blocking(move || open(&source).map(Arc::new))
                 .await
-                .map_err(|e| format!("opening the backup failed: {e}"))?
+                .map_err(|e| veloscope_core::Error::internal_from("opening the backup", e))?
         })
         .await
-        .map_err(Status::internal)?;
+        .map_err(Status::from)?;
     Ok(mount.clone())
 }
 

@@ -84,7 +84,7 @@ pub struct Ready {
 }
 
 /// Opens (and indexes, if need be) the backup at a path or URL, for a location's mounts.
-pub type Opener = Arc<dyn Fn(&str) -> Result<Mount, String> + Send + Sync>;
+pub type Opener = Arc<dyn Fn(&str) -> Result<Mount, veloscope_core::Error> + Send + Sync>;
 
 /// What is served.
 pub enum Serving {

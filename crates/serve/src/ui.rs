@@ -59,15 +59,6 @@ fn enc(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
-fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
-        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{n} B"),
-    }
-}
-
 fn page(title: &str, body: Markup) -> String {
     page_with(title, html! {}, body, true)
 }
@@ -354,7 +345,7 @@ impl Ui {
                             @if expired { " " span.muted { "(expired)" } }
                         }
                         td { (r.items.map_or(String::new(), |n| n.to_string())) }
-                        td { (r.bytes.map_or(String::new(), human_bytes)) }
+                        td { (r.bytes.map_or(String::new(), veloscope_core::human_bytes)) }
                         td { (r.errors) " / " (r.warnings) }
                     }
                 }
@@ -446,7 +437,7 @@ impl Ui {
             ..BackupFilters::default()
         };
         let b = Backup::open_for_items(&self.backup_path(name), &filters, &s)?;
-        let version = veloscope_core::velero_version("1.18")?;
+        let version = veloscope_core::VeleroVersion::LATEST;
         let rows = b.items(&filters, version, &s)?;
         let page_no = q
             .get("page")
@@ -506,9 +497,7 @@ impl Ui {
         let stored = Backup::open_for_item(&path, &query, &s)?.item(&query, &s)?;
         let mut value = stored.value()?;
         let mut notes = Vec::new();
-        if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut)
-            && m.remove("managedFields").is_some()
-        {
+        if veloscope_core::json::drop_managed_fields(&mut value) {
             notes.push("metadata.managedFields folded");
         }
         // Decided by the item as stored, whatever the URL called its resource.
@@ -598,7 +587,7 @@ impl Ui {
             namespace_mappings: get("namespace-mappings"),
             selector: get("selector"),
             include_cluster_resources: get("include-cluster-resources").map(|v| v == "true"),
-            velero_version: "1.18".into(),
+            velero_version: veloscope_core::VeleroVersion::LATEST,
             ..veloscope_core::RestoreFilters::default()
         };
         let fields = [
@@ -832,7 +821,7 @@ impl Ui {
                 b: &pb,
                 filters,
                 diff: &options,
-                velero_version: veloscope_core::velero_version("1.18")?,
+                velero_version: veloscope_core::VeleroVersion::LATEST,
             },
             &Session::new(veloscope_core::Options::default(), job),
         )?;

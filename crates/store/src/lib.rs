@@ -25,8 +25,13 @@ pub enum StoreError {
         name: String,
         nearest: Vec<String>,
     },
-    #[error("{0}: {1}")]
-    Access(String, String),
+    /// Object storage (or the local file being uploaded) failed: the URL or file, and why.
+    #[error("{url}: {cause}")]
+    Access {
+        url: String,
+        #[source]
+        cause: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error(transparent)]
     Archive(#[from] ArchiveError),
 }
@@ -92,31 +97,68 @@ pub struct Location {
     local: Option<PathBuf>,
 }
 
-/// A one-line description of an object-store error: credentials, missing bucket, network.
-fn describe(e: &object_store::Error) -> String {
-    let text = format!("{e}");
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("invalidaccesskeyid")
-        || lower.contains("signaturedoesnotmatch")
-        || lower.contains("403")
-        || lower.contains("accessdenied")
-        || lower.contains("unauthorized")
-    {
-        format!(
-            "access denied: check the credentials ({})",
-            first_line(&text)
-        )
-    } else if lower.contains("nosuchbucket") {
-        "bucket not found".into()
-    } else if lower.contains("connect")
-        || lower.contains("dns")
-        || lower.contains("timed out")
-        || lower.contains("error sending request")
-    {
-        format!("cannot reach the object store: {}", first_line(&text))
-    } else {
-        first_line(&text)
+/// An object store's failure as a user needs it said (the credentials, a missing bucket or
+/// object, the network), told apart by the store's typed error and its HTTP error's kind; the
+/// store's own error is kept as the source. One exception reads text: object_store 0.12 wraps a
+/// failed list request's HTTP status in a private type (`RetryError`), so for a `Generic` error
+/// the status is read from the message it writes (`status code: 403 Forbidden`).
+#[derive(Debug, thiserror::Error)]
+#[error("{summary}")]
+pub struct Failure {
+    summary: String,
+    #[source]
+    source: object_store::Error,
+}
+
+impl From<object_store::Error> for Failure {
+    fn from(e: object_store::Error) -> Failure {
+        use object_store::Error as E;
+        use object_store::client::HttpErrorKind as Http;
+        let detail = first_line(&e.to_string());
+        let status = match &e {
+            E::Generic { .. } => status_in(&detail),
+            _ => None,
+        };
+        let summary = match &e {
+            _ if matches!(status, Some(401 | 403)) => {
+                format!("access denied: check the credentials ({detail})")
+            }
+            _ if status == Some(404) => {
+                format!("not found (no such bucket or object): {detail}")
+            }
+            E::PermissionDenied { .. } | E::Unauthenticated { .. } => {
+                format!("access denied: check the credentials ({detail})")
+            }
+            E::NotFound { .. } => format!("not found (no such bucket or object): {detail}"),
+            _ if matches!(
+                http_kind(&e),
+                Some(Http::Connect | Http::Request | Http::Timeout | Http::Interrupted)
+            ) =>
+            {
+                format!("cannot reach the object store: {detail}")
+            }
+            _ => detail,
+        };
+        Failure { summary, source: e }
     }
+}
+
+/// The HTTP status object_store wrote into a `Generic` error's message.
+fn status_in(message: &str) -> Option<u16> {
+    let (_, after) = message.split_once("status code: ")?;
+    after.get(..3)?.parse().ok()
+}
+
+/// The kind of the HTTP error under an object-store error, if one is in its chain.
+fn http_kind(e: &object_store::Error) -> Option<object_store::client::HttpErrorKind> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(http) = c.downcast_ref::<object_store::client::HttpError>() {
+            return Some(http.kind());
+        }
+        cause = c.source();
+    }
+    None
 }
 
 fn first_line(s: &str) -> String {
@@ -175,7 +217,7 @@ impl Location {
                 return Err(invalid("not a folder"));
             }
             let store = object_store::local::LocalFileSystem::new_with_prefix(&root)
-                .map_err(|e| invalid(&describe(&e)))?;
+                .map_err(|e| invalid(&Failure::from(e).to_string()))?;
             return Ok(Location {
                 url: spec.into(),
                 store: Arc::new(store),
@@ -217,7 +259,10 @@ impl Location {
                 {
                     b = b.with_region("us-east-1");
                 }
-                Arc::new(b.build().map_err(|e| invalid(&describe(&e)))?)
+                Arc::new(
+                    b.build()
+                        .map_err(|e| invalid(&Failure::from(e).to_string()))?,
+                )
             }
             "gs" => Arc::new(
                 object_store::gcp::GoogleCloudStorageBuilder::from_env()
@@ -225,7 +270,7 @@ impl Location {
                     .with_retry(retry)
                     .with_client_options(client)
                     .build()
-                    .map_err(|e| invalid(&describe(&e)))?,
+                    .map_err(|e| invalid(&Failure::from(e).to_string()))?,
             ),
             "az" | "azure" => Arc::new(
                 object_store::azure::MicrosoftAzureBuilder::from_env()
@@ -233,7 +278,7 @@ impl Location {
                     .with_retry(retry)
                     .with_client_options(client)
                     .build()
-                    .map_err(|e| invalid(&describe(&e)))?,
+                    .map_err(|e| invalid(&Failure::from(e).to_string()))?,
             ),
             other => return Err(invalid(&format!("unsupported scheme {other}://"))),
         };
@@ -254,8 +299,11 @@ impl Location {
         }
     }
 
-    fn err(&self, e: &object_store::Error) -> StoreError {
-        StoreError::Access(self.url.clone(), describe(e))
+    fn err(&self, e: object_store::Error) -> StoreError {
+        StoreError::Access {
+            url: self.url.clone(),
+            cause: Box::new(Failure::from(e)),
+        }
     }
 
     /// The names under `backups/` (or `restores/`): the common prefixes, as Velero lists them.
@@ -269,7 +317,7 @@ impl Location {
         let listing = self
             .rt
             .block_on(self.store.list_with_delimiter(Some(&key)))
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         let mut names: Vec<String> = listing
             .common_prefixes
             .iter()
@@ -297,7 +345,7 @@ impl Location {
         let listing = self
             .rt
             .block_on(self.store.list_with_delimiter(Some(&key)))
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         Ok(listing
             .objects
             .iter()
@@ -320,14 +368,17 @@ impl Location {
     /// the new one. For the catalog's output; reading commands never write.
     pub fn put_file(&self, rel: &str, file: &std::path::Path) -> Result<(), StoreError> {
         let key = self.key(rel);
-        let io = |e: std::io::Error| StoreError::Access(file.display().to_string(), e.to_string());
+        let io = |e: std::io::Error| StoreError::Access {
+            url: file.display().to_string(),
+            cause: Box::new(e),
+        };
         let mut f = std::fs::File::open(file).map_err(io)?;
         self.rt.block_on(async {
             let upload = self
                 .store
                 .put_multipart(&key)
                 .await
-                .map_err(|e| self.err(&e))?;
+                .map_err(|e| self.err(e))?;
             let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, 8 << 20);
             let mut buf = vec![0u8; 1 << 20];
             loop {
@@ -335,13 +386,10 @@ impl Location {
                 if n == 0 {
                     break;
                 }
-                writer
-                    .wait_for_capacity(2)
-                    .await
-                    .map_err(|e| self.err(&e))?;
+                writer.wait_for_capacity(2).await.map_err(|e| self.err(e))?;
                 writer.write(&buf[..n]);
             }
-            writer.finish().await.map_err(|e| self.err(&e))?;
+            writer.finish().await.map_err(|e| self.err(e))?;
             Ok(())
         })
     }
@@ -352,7 +400,7 @@ impl Location {
         self.rt
             .block_on(self.store.put(&key, bytes.into()))
             .map(|_| ())
-            .map_err(|e| self.err(&e))
+            .map_err(|e| self.err(e))
     }
 
     /// Deletes every object under `dir/`.
@@ -362,12 +410,12 @@ impl Location {
             let mut listing = self.store.list(Some(&key));
             let mut keys = Vec::new();
             while let Some(meta) = listing.next().await {
-                keys.push(meta.map_err(|e| self.err(&e))?.location);
+                keys.push(meta.map_err(|e| self.err(e))?.location);
             }
             for k in keys {
                 match self.store.delete(&k).await {
                     Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                    Err(e) => return Err(self.err(&e)),
+                    Err(e) => return Err(self.err(e)),
                 }
             }
             Ok(())
@@ -383,7 +431,7 @@ impl Location {
         {
             Ok(b) => Ok(Some(b)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(self.err(&e)),
+            Err(e) => Err(self.err(e)),
         }
     }
 
@@ -405,7 +453,7 @@ impl Location {
             .block_on(futures::stream::iter(futures).buffered(8).collect());
         results
             .into_iter()
-            .map(|r| r.map_err(|e| self.err(&e)))
+            .map(|r| r.map_err(|e| self.err(e)))
             .collect()
     }
 
@@ -483,12 +531,12 @@ impl Location {
                 }
                 rt.block_on(store.get_range(&key, offset..end))
                     .map(|b| b.to_vec())
-                    .map_err(|e| describe(&e))
+                    .map_err(|e| std::io::Error::other(Failure::from(e)))
             })
         };
         let (store, rt, shown) = (self.store.clone(), self.rt.clone(), url.clone());
         let open: veloscope_archive::OpenStream = Arc::new(move || {
-            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(16);
+            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, Failure>>(16);
             let (store, key) = (store.clone(), key.clone());
             rt.spawn(async move {
                 match store.get(&key).await {
@@ -496,13 +544,13 @@ impl Location {
                         let mut s = r.into_stream();
                         while let Some(chunk) = s.next().await {
                             let end = chunk.is_err();
-                            if tx.send(chunk.map_err(|e| describe(&e))).await.is_err() || end {
+                            if tx.send(chunk.map_err(Failure::from)).await.is_err() || end {
                                 break;
                             }
                         }
                     }
                     Err(e) => {
-                        let _ = tx.send(Err(describe(&e))).await;
+                        let _ = tx.send(Err(Failure::from(e))).await;
                     }
                 }
             });
@@ -531,7 +579,7 @@ impl Location {
 
 /// The sync end of the bounded channel the async download fills.
 struct ChannelReader {
-    rx: tokio::sync::mpsc::Receiver<Result<Bytes, String>>,
+    rx: tokio::sync::mpsc::Receiver<Result<Bytes, Failure>>,
     current: Bytes,
 }
 
@@ -601,5 +649,51 @@ mod tests {
         assert!(open_source("s3://bucket/prefix/nobackups").is_err());
         assert!(Location::open("s3:///prefix").is_err());
         assert!(Location::open("ftp://x/y").is_err());
+    }
+
+    /// The summary follows the store's typed error, whatever its text says, and the store's
+    /// error stays reachable as the source.
+    #[test]
+    fn failures_are_told_apart_by_type() {
+        use object_store::client::{HttpError, HttpErrorKind};
+        use std::error::Error as _;
+        let io = || std::io::Error::other("text that names no cause");
+        let denied = Failure::from(object_store::Error::PermissionDenied {
+            path: "backups".into(),
+            source: Box::new(io()),
+        });
+        assert!(denied.to_string().starts_with("access denied"), "{denied}");
+        assert!(
+            denied
+                .source()
+                .is_some_and(|s| s.downcast_ref::<object_store::Error>().is_some())
+        );
+        let missing = Failure::from(object_store::Error::NotFound {
+            path: "backups".into(),
+            source: Box::new(io()),
+        });
+        assert!(missing.to_string().starts_with("not found"), "{missing}");
+        let offline = Failure::from(object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(HttpError::new(HttpErrorKind::Connect, io())),
+        });
+        assert!(
+            offline
+                .to_string()
+                .starts_with("cannot reach the object store"),
+            "{offline}"
+        );
+        let other = Failure::from(object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(HttpError::new(HttpErrorKind::Decode, io())),
+        });
+        assert!(!other.to_string().contains("cannot reach"), "{other}");
+        let listed = Failure::from(object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(std::io::Error::other(
+                "Error performing list request: Server returned non-2xx status code: 403 Forbidden: <?xml",
+            )),
+        });
+        assert!(listed.to_string().starts_with("access denied"), "{listed}");
     }
 }
