@@ -629,3 +629,62 @@ fn a_catalog_is_written_to_a_bucket() {
         stderr(&out)
     );
 }
+
+/// `serve` over a location in object storage: the server and the store share one runtime, and a
+/// backup opened on a request (its archive fetched with ranged GETs from a blocking thread)
+/// answers kubectl as the same backup read from its folder does.
+#[test]
+#[ignore = "needs a SeaweedFS server (weed on PATH) and kubectl; .ci/run runs it"]
+fn serve_answers_kubectl_from_object_storage() {
+    let s = s3();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_veloscope"));
+    command
+        .args(["serve", "s3://velero/prod", "--listen", "127.0.0.1:0"])
+        .arg("--write-kubeconfig")
+        .arg(&kubeconfig)
+        .env("AWS_ACCESS_KEY_ID", KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{}", s.port))
+        .env("AWS_ALLOW_HTTP", "true")
+        .env("AWS_REGION", "us-east-1");
+    let mut served = spawn_serve(&mut command);
+    let kubectl = |args: &[&str]| {
+        Command::new("kubectl")
+            .args(args)
+            .arg(format!(
+                "--cache-dir={}",
+                dir.path().join("cache").display()
+            ))
+            .arg("--request-timeout=60s")
+            .env("KUBECONFIG", &kubeconfig)
+            .output()
+            .expect("run kubectl")
+    };
+    let out = kubectl(&["--context", "k3s-124", "get", "namespaces", "-o", "name"]);
+    let _ = served.child.kill();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim_start_matches("namespace/").to_string())
+        .collect();
+    got.sort();
+    let local = json(&[
+        "ls",
+        path_str(&backup("k3s-124")),
+        "--include-resources",
+        "namespaces",
+        "-o",
+        "json",
+    ]);
+    let mut want: Vec<String> = local
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect();
+    want.sort();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+}

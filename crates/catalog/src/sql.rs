@@ -22,7 +22,7 @@ pub use datafusion::arrow;
 
 /// A query's answer, read batch by batch.
 pub struct Rows {
-    runtime: tokio::runtime::Runtime,
+    runtime: &'static tokio::runtime::Runtime,
     stream: SendableRecordBatchStream,
 }
 
@@ -53,10 +53,7 @@ fn table_schema(table: &str) -> SchemaRef {
 /// Runs `query` over the catalog at `catalog` (a folder `catalog` wrote).
 pub fn query(catalog: &Path, query: &str) -> Result<Rows> {
     crate::folder::check_catalog(catalog)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::internal_from("sql", e))?;
+    let runtime = veloscope_core::runtime().map_err(|e| Error::internal_from("sql", e))?;
     let mut ctx = SessionContext::new();
     datafusion_functions_json::register_all(&mut ctx)
         .map_err(|e| Error::internal_from("sql", e))?;

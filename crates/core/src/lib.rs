@@ -57,6 +57,7 @@ pub use veloscope_model::quantity::human_bytes;
 pub use veloscope_model::{json, redact, timestamp, yaml};
 pub use veloscope_restore::Action;
 pub use veloscope_select::{VeleroVersion, VersionError};
+pub use veloscope_store::runtime;
 
 /// How sources are read: byte budgets that keep a hostile archive from exhausting memory, and
 /// whether a sidecar index may answer.

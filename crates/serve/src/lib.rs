@@ -35,9 +35,6 @@ use std::sync::Arc;
 /// Requests worked on at once; more are told to retry (429).
 const CONCURRENT_REQUESTS: usize = 64;
 
-/// Threads for blocking work.
-const BLOCKING_THREADS: usize = 8;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// A setting that would expose the backup: a non-loopback address without token and TLS.
@@ -194,17 +191,10 @@ pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Resul
         show_secrets: config.show_secrets,
     });
     let router = axum::Router::new().fallback(http::handle).with_state(app);
-    // Blocking work (reading bodies, rendering pages) on a few threads: each thread keeps memory
-    // of its own in the allocator, so a burst of requests must not start dozens of them. More
-    // requests wait in the queue (and past CONCURRENT_REQUESTS are told to retry).
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(BLOCKING_THREADS)
-        // Objects nest up to 10,000 levels (Go's limit): their trees need room to be built,
-        // printed and dropped. Only the pages used are committed.
-        .thread_stack_size(veloscope_core::json::TREE_STACK)
-        .build()?;
-    runtime.block_on(async move {
+    // The process's one runtime, shared with object storage. Its blocking work (reading bodies,
+    // rendering pages) runs on a few threads; more requests wait in the queue (and past
+    // CONCURRENT_REQUESTS are told to retry).
+    veloscope_core::runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| ServeError::Bind {

@@ -10,10 +10,11 @@ use object_store::path::Path as ObjPath;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::runtime::Runtime;
+use tokio::runtime::{Handle, Runtime};
 use veloscope_archive::ObjectVersion;
 use veloscope_archive::{ArchiveError, BackupFolder, RemoteBackup, Source};
+
+mod cloud;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -86,13 +87,36 @@ pub fn is_url(s: &str) -> bool {
         .any(|p| s.starts_with(p))
 }
 
+/// Threads `serve` lets blocking work (reading bodies, rendering pages) take: each keeps memory
+/// of its own in the allocator, so a burst of requests must not start dozens of them.
+pub const BLOCKING_THREADS: usize = 8;
+
+/// The process's one async runtime, built on first use: object storage's requests run on it, and
+/// `serve` runs its server on it. (A location's synchronous calls block on it from threads that
+/// are not its workers: the CLI's, or `serve`'s blocking pool.) Its threads have room for
+/// objects nested as deep as Go reads them ([`veloscope_model::json::TREE_STACK`]; only the
+/// pages used are committed).
+pub fn runtime() -> std::io::Result<&'static Runtime> {
+    static RUNTIME: std::sync::OnceLock<Runtime> = std::sync::OnceLock::new();
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let built = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .thread_stack_size(veloscope_model::json::TREE_STACK)
+        .build()?;
+    // Two first callers at once: one runtime is kept, the other dropped unused.
+    Ok(RUNTIME.get_or_init(|| built))
+}
+
 /// A BackupStorageLocation: a bucket (or folder) and a prefix.
 #[derive(Clone)]
 pub struct Location {
     pub url: String,
     store: Arc<dyn ObjectStore>,
     prefix: String,
-    rt: Arc<Runtime>,
+    rt: Handle,
     /// For `file://` and plain paths: the folder itself.
     local: Option<PathBuf>,
 }
@@ -113,7 +137,6 @@ pub struct Failure {
 impl From<object_store::Error> for Failure {
     fn from(e: object_store::Error) -> Failure {
         use object_store::Error as E;
-        use object_store::client::HttpErrorKind as Http;
         let detail = first_line(&e.to_string());
         let status = match &e {
             E::Generic { .. } => status_in(&detail),
@@ -130,13 +153,7 @@ impl From<object_store::Error> for Failure {
                 format!("access denied: check the credentials ({detail})")
             }
             E::NotFound { .. } => format!("not found (no such bucket or object): {detail}"),
-            _ if matches!(
-                http_kind(&e),
-                Some(Http::Connect | Http::Request | Http::Timeout | Http::Interrupted)
-            ) =>
-            {
-                format!("cannot reach the object store: {detail}")
-            }
+            _ if unreachable(&e) => format!("cannot reach the object store: {detail}"),
             _ => detail,
         };
         Failure { summary, source: e }
@@ -149,16 +166,28 @@ fn status_in(message: &str) -> Option<u16> {
     after.get(..3)?.parse().ok()
 }
 
-/// The kind of the HTTP error under an object-store error, if one is in its chain.
-fn http_kind(e: &object_store::Error) -> Option<object_store::client::HttpErrorKind> {
+/// Whether an HTTP error under an object-store error says the store was not reached (connect,
+/// request, timeout), by its kind.
+#[cfg(feature = "cloud")]
+fn unreachable(e: &object_store::Error) -> bool {
+    use object_store::client::{HttpError, HttpErrorKind as Http};
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
-        if let Some(http) = c.downcast_ref::<object_store::client::HttpError>() {
-            return Some(http.kind());
+        if let Some(http) = c.downcast_ref::<HttpError>() {
+            return matches!(
+                http.kind(),
+                Http::Connect | Http::Request | Http::Timeout | Http::Interrupted
+            );
         }
         cause = c.source();
     }
-    None
+    false
+}
+
+/// Without a cloud store there is no HTTP to fail.
+#[cfg(not(feature = "cloud"))]
+fn unreachable(_: &object_store::Error) -> bool {
+    false
 }
 
 fn first_line(s: &str) -> String {
@@ -199,13 +228,13 @@ impl Location {
     /// `s3://bucket/prefix`, `gs://…`, `az://container/prefix`, `file:///path`, or a path. Bucket
     /// and prefix are trimmed of slashes and the prefix cleaned, as Velero does.
     pub fn open(spec: &str) -> Result<Location, StoreError> {
-        let rt = Arc::new(
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .map_err(|e| StoreError::Invalid(spec.into(), e.to_string()))?,
-        );
+        let rt = runtime()
+            .map_err(|e| StoreError::Access {
+                url: spec.into(),
+                cause: Box::new(e),
+            })?
+            .handle()
+            .clone();
         let invalid = |m: &str| StoreError::Invalid(spec.into(), m.into());
         let local_path = match spec.strip_prefix("file://") {
             Some(p) => Some(PathBuf::from(p)),
@@ -234,54 +263,7 @@ impl Location {
         }
         let prefix: Vec<&str> = prefix.split('/').filter(|p| !p.is_empty()).collect();
         let prefix = prefix.join("/");
-        let retry = object_store::RetryConfig {
-            max_retries: 3,
-            retry_timeout: Duration::from_secs(60),
-            backoff: object_store::BackoffConfig::default(),
-        };
-        let client = object_store::ClientOptions::new()
-            .with_timeout(Duration::from_secs(60))
-            .with_connect_timeout(Duration::from_secs(10));
-        let store: Arc<dyn ObjectStore> = match scheme {
-            "s3" => {
-                let mut b = object_store::aws::AmazonS3Builder::from_env()
-                    .with_bucket_name(bucket)
-                    .with_retry(retry)
-                    .with_client_options(client);
-                if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
-                    b = b.with_endpoint(endpoint);
-                }
-                if std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v == "true" || v == "1") {
-                    b = b.with_allow_http(true);
-                }
-                if std::env::var("AWS_REGION").is_err()
-                    && std::env::var("AWS_DEFAULT_REGION").is_err()
-                {
-                    b = b.with_region("us-east-1");
-                }
-                Arc::new(
-                    b.build()
-                        .map_err(|e| invalid(&Failure::from(e).to_string()))?,
-                )
-            }
-            "gs" => Arc::new(
-                object_store::gcp::GoogleCloudStorageBuilder::from_env()
-                    .with_bucket_name(bucket)
-                    .with_retry(retry)
-                    .with_client_options(client)
-                    .build()
-                    .map_err(|e| invalid(&Failure::from(e).to_string()))?,
-            ),
-            "az" | "azure" => Arc::new(
-                object_store::azure::MicrosoftAzureBuilder::from_env()
-                    .with_container_name(bucket)
-                    .with_retry(retry)
-                    .with_client_options(client)
-                    .build()
-                    .map_err(|e| invalid(&Failure::from(e).to_string()))?,
-            ),
-            other => return Err(invalid(&format!("unsupported scheme {other}://"))),
-        };
+        let store = cloud::store(spec, scheme, bucket)?;
         Ok(Location {
             url: spec.into(),
             store,
@@ -653,6 +635,7 @@ mod tests {
 
     /// The summary follows the store's typed error, whatever its text says, and the store's
     /// error stays reachable as the source.
+    #[cfg(feature = "cloud")]
     #[test]
     fn failures_are_told_apart_by_type() {
         use object_store::client::{HttpError, HttpErrorKind};
