@@ -14,6 +14,9 @@ use veloscope_diff::{IgnoreRule, Matcher, Options};
 use veloscope_model::RestoreSpec;
 use veloscope_model::sidefiles::{BackupVolumeInfo, NativeSnapshot, ObjectList, SideFile};
 use veloscope_restore::checks::{crd_warnings, drop_undecodable, without_restore_labels};
+use veloscope_restore::existing::{
+    ExistingPolicy, PvRenames, decide_existing, rename_clashing_pvs,
+};
 use veloscope_restore::hooks::{RestoreHook, restore_hooks};
 use veloscope_restore::{self as restore, Action, Plan, RenderContext, VolumeFacts, render};
 use veloscope_select::resources::resolve_old;
@@ -388,58 +391,6 @@ impl Existing {
     }
 }
 
-/// Velero's `shouldRenamePV`: a PV restored from a native snapshot whose claim's namespace is
-/// remapped, while a PV of its name exists in the cluster, is created under a new name
-/// (`velero-clone-` and a random UUID, a placeholder here) with `velero.io/original-pv-name`, and
-/// its claim points at it. Returns old name → new name, and renames the steps.
-fn rename_clashing_pvs(
-    idx: &veloscope_index::Index,
-    plan: &mut Plan,
-    spec: &RestoreSpec,
-    existing: &Existing,
-) -> HashMap<String, String> {
-    let mut renamed = HashMap::new();
-    for step in &mut plan.steps {
-        let Some(at) = step.item else { continue };
-        if step.resource != "persistentvolumes" || !plan.from_snapshot.contains(&at) {
-            continue;
-        }
-        let veloscope_archive::Details::Pv(pv) = &idx.items[at].details else {
-            continue;
-        };
-        let remapped = pv
-            .claim
-            .as_ref()
-            .is_some_and(|(ns, _)| spec.namespace_mapping.contains_key(&**ns));
-        if !remapped
-            || existing
-                .has("persistentvolumes", None, &step.name)
-                .is_none()
-        {
-            continue;
-        }
-        let new = format!("velero-clone-<uuid-{}>", renamed.len() + 1);
-        renamed.insert(step.name.clone(), new.clone());
-        step.note = Some(format!(
-            "renamed: a PV named {} exists and its claim's namespace is remapped, so Velero restores it as velero-clone-<random UUID> (the name here is a placeholder) with velero.io/original-pv-name; its claim follows",
-            step.name
-        ));
-        step.target_name = Some(new);
-    }
-    for step in &mut plan.steps {
-        let claimed = step.item.and_then(|at| match &idx.items[at].details {
-            veloscope_archive::Details::Pvc(p) => p.volume_name.as_deref(),
-            _ => None,
-        });
-        if step.resource == "persistentvolumeclaims"
-            && let Some(new) = claimed.and_then(|v| renamed.get(v))
-        {
-            step.note = Some(format!("bound to the renamed PV {new}"));
-        }
-    }
-    renamed
-}
-
 /// Reads the planned items' bodies: renders them in apply order, and against the target cluster
 /// turns steps whose object exists into `skip` (policy none or no difference) or `update`.
 fn second_pass(
@@ -453,7 +404,11 @@ fn second_pass(
 ) -> Result<()> {
     let idx = &loaded.index;
     let mut render_to = render_dir.map(crate::output::RenderDir::open).transpose()?;
-    let renamed = existing.map_or_else(HashMap::new, |e| rename_clashing_pvs(idx, plan, spec, e));
+    let renames = existing.map_or_else(PvRenames::default, |e| {
+        rename_clashing_pvs(idx, plan, spec, |pv| {
+            e.has("persistentvolumes", None, pv).is_some()
+        })
+    });
     let width = plan.steps.len().to_string().len().max(4);
     let mut wanted: HashMap<usize, Vec<usize>> = HashMap::new();
     for (order, step) in plan.steps.iter().enumerate() {
@@ -526,29 +481,7 @@ fn second_pass(
                 ctx,
                 clear,
             );
-            let renamed_pv = step.resource == "persistentvolumes" && renamed.contains_key(name);
-            if (step.resource == "namespaces" || renamed_pv)
-                && let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut)
-            {
-                m.insert(
-                    "name".into(),
-                    Value::String(step.created_name().to_string()),
-                );
-                if renamed_pv {
-                    let notes = m
-                        .entry("annotations")
-                        .or_insert_with(|| serde_json::json!({}));
-                    if let Some(notes) = notes.as_object_mut() {
-                        notes.insert("velero.io/original-pv-name".into(), name.into());
-                    }
-                }
-            }
-            if step.resource == "persistentvolumeclaims"
-                && let Some(volume) = obj.pointer_mut("/spec/volumeName")
-                && let Some(new) = volume.as_str().and_then(|v| renamed.get(v))
-            {
-                *volume = Value::String(new.clone());
-            }
+            renames.rename(step, &mut obj);
             if let Some(out) = render_to.as_mut() {
                 let ns = step
                     .target_namespace
@@ -616,7 +549,7 @@ fn second_pass(
     let Some(existing) = existing else {
         return Ok(());
     };
-    let update = spec.existing_resource_policy.as_deref() == Some("update");
+    let policy = ExistingPolicy::of(spec);
     for (order, step) in plan.steps.iter_mut().enumerate() {
         let Some(current) = existing.has(
             &step.resource,
@@ -625,7 +558,8 @@ fn second_pass(
         ) else {
             continue;
         };
-        let differs = rendered.get(&order).is_none_or(|obj| {
+        let ours = rendered.get(&order);
+        let differs = ours.is_none_or(|obj| {
             let ours = serde_json::to_vec(&without_restore_labels(obj)).unwrap_or_default();
             let key = (
                 step.resource.clone(),
@@ -634,45 +568,14 @@ fn second_pass(
             );
             !matches!(compare.compare(&key, current, &ours), Ok(None))
         });
-        if step.resource == "serviceaccounts" && differs {
-            let merged = serde_json::from_slice::<Value>(current)
+        let merged = || {
+            serde_json::from_slice::<Value>(current)
                 .ok()
-                .zip(rendered.get(&order))
+                .zip(ours)
                 .map(|(c, ours)| restore::merge_service_account::merged_fields(&c, ours))
-                .unwrap_or_default();
-            (step.action, step.note) = if merged.is_empty() {
-                (Action::Skip, Some("exists; nothing to merge".into()))
-            } else {
-                (
-                    Action::Update,
-                    Some(format!(
-                        "exists: Velero merges into it whatever existingResourcePolicy says: {}",
-                        merged.join("; ")
-                    )),
-                )
-            };
-            continue;
-        }
-        (step.action, step.note) = match (update, differs) {
-            (true, true) => (
-                Action::Update,
-                Some("exists and differs: patched (existingResourcePolicy update)".into()),
-            ),
-            // Velero patches its backup and restore-name labels onto an unchanged object when
-            // the policy is update (restore.go: updateBackupRestoreLabels).
-            (true, false) => (
-                Action::Update,
-                Some("exists, unchanged: Velero patches its backup/restore-name labels onto it (existingResourcePolicy update)".into()),
-            ),
-            (false, false) => (Action::Skip, Some("exists, unchanged".into())),
-            (false, true) => (
-                Action::Skip,
-                Some(
-                    "exists and differs: left as is (existingResourcePolicy none); Velero warns"
-                        .into(),
-                ),
-            ),
+                .unwrap_or_default()
         };
+        decide_existing(step, policy, differs, merged);
     }
     Ok(())
 }

@@ -4,11 +4,14 @@
 //! - [`planner`]: validation, filters, priorities and order, namespace mapping, skips, PV
 //!   decisions (`pkg/restore/restore.go`);
 //! - [`render`]: the generic rewrite every object gets (metadata reset, labels, status);
+//! - [`existing`]: the target cluster's own objects: `shouldRenamePV` and
+//!   `existingResourcePolicy` (`pkg/restore/restore.go`);
 //! - [`actions`]: one module per restore item action Velero registers
 //!   (`pkg/restore/actions/`).
 
 pub mod actions;
 pub mod checks;
+pub mod existing;
 pub mod hooks;
 pub mod merge_service_account;
 pub mod planner;
