@@ -21,10 +21,10 @@ shot() {
 }
 shot backups /ui/
 shot backup /ui/backups/k3s-124
-shot items '/ui/backups/k3s-124/items?namespace=kube-system'
+shot items '/ui/backups/k3s-124/items?include-namespaces=kube-system'
 shot item /ui/backups/k3s-124/items/deployments.apps/kube-system/coredns
-shot search '/ui/search?resource=clusterroles&name=system:aggregate-to-*'
-shot diff '/ui/diff?a=sonobuoy-k8s114&b=k3s-124&namespaces=kube-system'
+shot search '/ui/search?include-resources=clusterroles&name=system:aggregate-to-*'
+shot diff '/ui/diff?a=sonobuoy-k8s114&b=k3s-124&include-namespaces=kube-system'
 shot verify /ui/backups/k3s-124/verify
 shot plan '/ui/backups/k3s-124/plan?include-namespaces=kube-system&namespace-mappings=kube-system:kube-system-copy'
 ls docs/ui/*.png

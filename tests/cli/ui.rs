@@ -122,10 +122,10 @@ fn auditors_browse_search_and_compare_in_a_browser() {
     let backup = page("/ui/backups/tuesday");
     assert!(
         backup.contains("Items per namespace")
-            && backup.contains("/ui/backups/tuesday/items?namespace=app"),
+            && backup.contains("/ui/backups/tuesday/items?include-namespaces=app"),
         "{backup}"
     );
-    let items = page("/ui/backups/tuesday/items?namespace=app");
+    let items = page("/ui/backups/tuesday/items?include-namespaces=app");
     assert!(
         items.contains("/ui/backups/tuesday/items/secrets/app/creds"),
         "{items}"
@@ -140,7 +140,7 @@ fn auditors_browse_search_and_compare_in_a_browser() {
         secret.contains("monday</a>: differs"),
         "the other backup's copy: {secret}"
     );
-    let found = page("/ui/search?resource=secrets&name=creds");
+    let found = page("/ui/search?include-resources=secrets&name=creds");
     assert!(
         found.contains("/ui/backups/monday/items/secrets/app/creds"),
         "{found}"
@@ -160,7 +160,7 @@ fn auditors_browse_search_and_compare_in_a_browser() {
     }
     assert!(diff.contains("configmaps ops/flags"), "{diff}");
     // What changed in one namespace.
-    let in_app = page("/ui/diff?a=monday&b=tuesday&namespaces=app");
+    let in_app = page("/ui/diff?a=monday&b=tuesday&include-namespaces=app");
     assert!(in_app.contains("configmaps app/settings"), "{in_app}");
     assert!(!in_app.contains("ops/flags"), "{in_app}");
     // Verify, and its badge on the Backups page; the restore plan form.
@@ -174,6 +174,17 @@ fn auditors_browse_search_and_compare_in_a_browser() {
         "{plan}"
     );
     assert!(plan.contains("Not restored"), "{plan}");
+    // A query cannot make the server write or read its own files (plan's --render, --spec).
+    let target = std::env::temp_dir().join(format!("veloscope-ui-render-{}", std::process::id()));
+    let refused = page(&format!(
+        "/ui/backups/tuesday/plan?render={}",
+        path_str(&target).replace('/', "%2F")
+    ));
+    assert!(
+        refused.contains("400") && refused.contains("names a file or folder"),
+        "{refused}"
+    );
+    assert!(!target.exists(), "nothing rendered");
     let missing = page("/ui/backups/nope");
     assert!(missing.contains("404"), "{missing}");
 }

@@ -200,3 +200,92 @@ pub struct RestoreFilters {
     #[cfg_attr(feature = "clap", arg(long, value_name = "NAME"))]
     pub restore_name: Option<String>,
 }
+
+/// Filters from a query string (`include-namespaces=a,b&selector=app%3Dweb`), keyed by the
+/// flags' own names and parsed by the same definitions as the command line, so that a URL means
+/// exactly what the flags mean. Keys that are not flags of `T` are left to the caller (a page
+/// number); a flag that names a file or folder (`spec`, `render`, `existing`,
+/// `resource-policy-file`) is refused: a request must not make the server read or write its
+/// files. Empty values count as not given.
+#[cfg(feature = "clap")]
+pub fn filters_from_query<'a, T>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> crate::Result<T>
+where
+    T: clap::Args + clap::FromArgMatches,
+{
+    let command = T::augment_args(clap::Command::new("query").no_binary_name(true));
+    let mut argv = Vec::new();
+    for (key, value) in pairs {
+        let Some(arg) = command.get_arguments().find(|a| a.get_long() == Some(key)) else {
+            continue;
+        };
+        let names_a_path = arg
+            .get_value_names()
+            .is_some_and(|n| n.iter().any(|n| n.contains("FILE") || n.contains("DIR")));
+        if names_a_path {
+            return Err(crate::Error::usage(format!(
+                "{key}: names a file or folder on the server, which a request cannot do"
+            )));
+        }
+        if !value.is_empty() {
+            argv.push(format!("--{key}={value}"));
+        }
+    }
+    let matches = command
+        .try_get_matches_from(argv)
+        .map_err(|e| crate::Error::usage(query_error(&e)))?;
+    T::from_arg_matches(&matches).map_err(|e| crate::Error::usage(query_error(&e)))
+}
+
+/// clap's message as one line, without its usage and help lines.
+#[cfg(feature = "clap")]
+fn query_error(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("invalid query");
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+#[cfg(all(test, feature = "clap"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_means_what_the_flags_mean() {
+        let f: RestoreFilters = filters_from_query([
+            ("include-namespaces", "a,b"),
+            ("namespace-mappings", "a:c"),
+            ("include-cluster-resources", "false"),
+            ("page", "3"),
+            ("selector", ""),
+        ])
+        .expect("parses");
+        assert_eq!(f.include_namespaces, ["a", "b"]);
+        assert_eq!(f.namespace_mappings.as_deref(), Some("a:c"));
+        assert_eq!(f.include_cluster_resources, Some(false));
+        assert_eq!(f.selector, None);
+        assert_eq!(f.velero_version, VeleroVersion::LATEST);
+
+        let b: BackupFilters =
+            filters_from_query([("include-resources", "secrets"), ("selector", "app=web")])
+                .expect("parses");
+        assert_eq!(b.include_resources, ["secrets"]);
+        assert_eq!(b.selector.as_deref(), Some("app=web"));
+    }
+
+    #[test]
+    fn a_query_cannot_name_the_servers_files_or_break_the_rules() {
+        for key in ["spec", "render", "existing"] {
+            let e =
+                filters_from_query::<RestoreFilters>([(key, "/etc/passwd")]).expect_err("refused");
+            assert_eq!(e.kind(), crate::ErrorKind::Usage, "{key}: {e}");
+        }
+        let e = filters_from_query::<BackupFilters>([("resource-policy-file", "/etc/passwd")])
+            .expect_err("refused");
+        assert_eq!(e.kind(), crate::ErrorKind::Usage, "{e}");
+        let e =
+            filters_from_query::<RestoreFilters>([("velero-version", "9.9")]).expect_err("refused");
+        assert!(e.to_string().contains("newer than"), "{e}");
+        assert!(!e.to_string().contains('\n'), "{e}");
+    }
+}

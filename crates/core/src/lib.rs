@@ -49,6 +49,8 @@ pub mod verify;
 
 pub use backup::{Backup, Captured, WARNINGS_PER_KIND};
 pub use error::{Cause, Error, ErrorKind, InFile, Result};
+#[cfg(feature = "clap")]
+pub use filters::filters_from_query;
 pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
 pub use selection::SpecOrigin;
 pub use sidecar::{IndexReport, Part, index};

@@ -146,7 +146,25 @@ fn item_key(resource: &str, ns: Option<&str>, name: &str) -> String {
 }
 
 /// "Items per namespace" (or resource): each linked to its items.
-fn item_counts<'a>(backup: &str, by: &str, counts: impl Iterator<Item = (&'a str, u64)>) -> Markup {
+/// A page's filters from its query, keyed by the CLI's flag names and parsed by the same
+/// definitions (the engine's one way), so a link means what the flags mean.
+fn query_filters<T>(q: &HashMap<String, String>) -> Result<T, Status>
+where
+    T: clap::Args + clap::FromArgMatches,
+{
+    Ok(veloscope_core::filters_from_query(
+        q.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )?)
+}
+
+/// Items per namespace or resource, each linking to its items (`flag`: the filter flag a link
+/// sets).
+fn item_counts<'a>(
+    backup: &str,
+    by: &str,
+    flag: &str,
+    counts: impl Iterator<Item = (&'a str, u64)>,
+) -> Markup {
     let mut heading = by.to_string();
     heading[..1].make_ascii_uppercase();
     html! {
@@ -156,7 +174,7 @@ fn item_counts<'a>(backup: &str, by: &str, counts: impl Iterator<Item = (&'a str
             @for (value, items) in counts {
                 tr {
                     td {
-                        a href={ "/ui/backups/" (enc(backup)) "/items?" (by) "=" (enc(value)) } {
+                        a href={ "/ui/backups/" (enc(backup)) "/items?" (flag) "=" (enc(value)) } {
                             (value)
                         }
                     }
@@ -422,20 +440,15 @@ impl Ui {
                     }
                 }
             }
-            (item_counts(name, "namespace", summary.namespaces.iter().map(|n| (n.namespace.as_str(), n.items))))
-            (item_counts(name, "resource", summary.resources.iter().map(|r| (r.resource.as_str(), r.items))))
+            (item_counts(name, "namespace", "include-namespaces", summary.namespaces.iter().map(|n| (n.namespace.as_str(), n.items))))
+            (item_counts(name, "resource", "include-resources", summary.resources.iter().map(|r| (r.resource.as_str(), r.items))))
         };
         Ok(self.page(&format!("Backup {name}"), body))
     }
 
     fn items(&self, name: &str, q: &HashMap<String, String>) -> Result<String, Status> {
         let s = session();
-        let given = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
-        let filters = BackupFilters {
-            include_namespaces: given("namespace").into_iter().collect(),
-            include_resources: given("resource").into_iter().collect(),
-            ..BackupFilters::default()
-        };
+        let filters: BackupFilters = query_filters(q)?;
         let b = Backup::open_for_items(&self.backup_path(name), &filters, &s)?;
         let version = veloscope_core::VeleroVersion::LATEST;
         let rows = b.items(&filters, version, &s)?;
@@ -446,7 +459,7 @@ impl Ui {
         let start = page_no.saturating_mul(PAGE);
         let next = (start.saturating_add(PAGE) < rows.len()).then(|| {
             let mut next = format!("/ui/backups/{}/items?page={}", enc(name), page_no + 1);
-            for k in ["namespace", "resource"] {
+            for k in ["include-namespaces", "include-resources"] {
                 if let Some(v) = q.get(k) {
                     next.push_str(&format!("&{k}={}", enc(v)));
                 }
@@ -574,22 +587,7 @@ impl Ui {
 
     fn plan(&self, name: &str, q: &HashMap<String, String>) -> Result<String, Status> {
         let get = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
-        let list = |k: &str| -> Vec<String> {
-            get(k)
-                .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
-                .unwrap_or_default()
-        };
-        let filters = veloscope_core::RestoreFilters {
-            include_namespaces: list("include-namespaces"),
-            exclude_namespaces: list("exclude-namespaces"),
-            include_resources: list("include-resources"),
-            exclude_resources: list("exclude-resources"),
-            namespace_mappings: get("namespace-mappings"),
-            selector: get("selector"),
-            include_cluster_resources: get("include-cluster-resources").map(|v| v == "true"),
-            velero_version: veloscope_core::VeleroVersion::LATEST,
-            ..veloscope_core::RestoreFilters::default()
-        };
+        let filters: veloscope_core::RestoreFilters = query_filters(q)?;
         let fields = [
             "include-namespaces",
             "exclude-namespaces",
@@ -696,8 +694,8 @@ impl Ui {
     fn search(&self, q: &HashMap<String, String>) -> Result<String, Status> {
         let get = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
         let inputs = [
-            ("resource", "resource"),
-            ("namespace", "namespace"),
+            ("include-resources", "resource"),
+            ("include-namespaces", "namespace"),
             ("name", "name glob"),
             ("selector", "label selector"),
         ];
@@ -712,12 +710,7 @@ impl Ui {
         if inputs.iter().all(|(k, _)| get(k).is_none()) {
             return Ok(self.page("Search", form));
         }
-        let filters = BackupFilters {
-            include_namespaces: get("namespace").into_iter().collect(),
-            include_resources: get("resource").into_iter().collect(),
-            selector: get("selector"),
-            ..BackupFilters::default()
-        };
+        let filters: BackupFilters = query_filters(q)?;
         let name = get("name");
         let found = Location::open(self.root()?)?.find(
             &FindQuery {
@@ -762,7 +755,7 @@ impl Ui {
             q.get("b").cloned().unwrap_or_default(),
         );
         // Namespaces narrow the diff as `diff --include-namespaces` does (globs, comma-separated).
-        let namespaces = q.get("namespaces").cloned().unwrap_or_default();
+        let namespaces = q.get("include-namespaces").cloned().unwrap_or_default();
         let choose = |field: &str, selected: &str| {
             html! {
                 select name=(field) {
@@ -773,7 +766,7 @@ impl Ui {
         let form = html! {
             form method="get" action="/ui/diff" {
                 (choose("a", &a)) " → " (choose("b", &b)) " "
-                label { "namespaces " input name="namespaces" value=(namespaces) placeholder="all"; }
+                label { "namespaces " input name="include-namespaces" value=(namespaces) placeholder="all"; }
                 " " button { "Compare" }
             }
         };
@@ -787,15 +780,7 @@ impl Ui {
         }
         let ui = self.clone();
         let title = format!("Diff {a} → {b}");
-        let filters = BackupFilters {
-            include_namespaces: namespaces
-                .split(',')
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(str::to_string)
-                .collect(),
-            ..BackupFilters::default()
-        };
+        let filters: BackupFilters = query_filters(q)?;
         let key = format!("diff/{a}/{b}/{namespaces}");
         self.background(&key, &title, move |job| {
             ui.diff_page(&a, &b, &filters, form, job)
