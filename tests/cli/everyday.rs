@@ -434,6 +434,32 @@ fn label_columns_and_sorting() {
         .collect();
     assert!(times.len() > 3, "{times:?}");
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    // A label path is answered from the index: rows without the label first, then by value.
+    let out = veloscope(&[
+        "ls",
+        src,
+        "-n",
+        "kube-system",
+        "--sort-by",
+        ".metadata.labels.k8s-app",
+        "-o",
+        "custom-columns=L:.metadata.labels.k8s-app",
+        "--no-headers",
+    ]);
+    let labels: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect();
+    let first_set = labels.iter().position(|l| l != "<none>").unwrap_or(0);
+    assert!(first_set > 0, "{labels:?}");
+    assert!(
+        labels[first_set..].iter().all(|l| l != "<none>"),
+        "{labels:?}"
+    );
+    assert!(
+        labels[first_set..].windows(2).all(|w| w[0] <= w[1]),
+        "{labels:?}"
+    );
     let out = veloscope(&["ls", src, "--sort-by", ".spec[?(@"]);
     assert_eq!(out.status.code(), Some(2), "a malformed path is refused");
 }

@@ -68,12 +68,11 @@ pub fn backups(a: &BackupsArgs, g: &Global, out: &mut impl Write) -> Result<u8> 
     let code = report(&problems);
     if let Some(path) = &sort_by {
         // Each row's key once, not once per comparison.
-        let mut keyed: Vec<(Option<serde_json::Value>, _)> = rows
-            .into_iter()
-            .map(|r| (path.eval(&r.object).first().map(|v| (*v).clone()), r))
+        let keys = rows
+            .iter()
+            .map(|r| path.eval(&r.object).first().map(|v| (*v).clone()))
             .collect();
-        keyed.sort_by(|x, y| veloscope_jsonpath::compare(x.0.as_ref(), y.0.as_ref()));
-        rows = keyed.into_iter().map(|(_, r)| r).collect();
+        veloscope_jsonpath::sort_by_keys(&mut rows, keys);
     }
     if g.output.format == Format::Name {
         crate::output::names(out, rows.iter().map(|r| format!("backup/{}", r.name)))?;

@@ -38,34 +38,32 @@ pub struct Args {
     pub sort_by: Option<String>,
 }
 
-/// What a row sorts by.
-type SortKey<'a> = Box<dyn Fn(&veloscope_core::items::ItemRow<'a>) -> String + 'a>;
+/// The fields of an object the index holds for each row: a `--sort-by` path that reads only
+/// these is answered from them, any other from the stored objects.
+const INDEXED_FIELDS: [&str; 5] = [
+    ".apiVersion",
+    ".kind",
+    ".metadata.name",
+    ".metadata.namespace",
+    ".metadata.labels",
+];
 
-/// The sort key of a row for a `--sort-by` path the index answers (names, kinds, labels), or
-/// None for a path only the stored objects answer.
-fn index_sort_key<'a>(path: &str) -> Option<SortKey<'a>> {
-    let p = path.trim().trim_start_matches('{').trim_end_matches('}');
-    let p = p.strip_prefix('.').unwrap_or(p).to_string();
-    Some(match p.as_str() {
-        "metadata.name" | "name" => Box::new(|r| r.name.to_string()),
-        "metadata.namespace" | "namespace" => Box::new(|r| r.namespace.unwrap_or("").to_string()),
-        "kind" => Box::new(|r| r.kind.unwrap_or("").to_string()),
-        "apiVersion" => Box::new(|r| r.api_version.unwrap_or("").to_string()),
-        "resource" => Box::new(|r| r.resource.to_string()),
-        other => {
-            let key = other.strip_prefix("metadata.labels.")?;
-            let key = key.trim_matches(['\'', '"']).to_string();
-            if key.contains(['[', ']', '*']) {
-                return None;
-            }
-            Box::new(move |r| {
-                r.labels
-                    .get(key.as_str())
-                    .copied()
-                    .unwrap_or("")
-                    .to_string()
-            })
-        }
+/// Whether the index answers `path` (it reads one of [`INDEXED_FIELDS`] or below it).
+fn indexed(path: &veloscope_jsonpath::Path) -> bool {
+    let p = path.source();
+    let p = p.strip_prefix(['$', '@']).unwrap_or(p);
+    INDEXED_FIELDS.iter().any(|f| {
+        p.strip_prefix(f)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+    })
+}
+
+/// The part of a row's object the index holds, for a path over [`INDEXED_FIELDS`].
+fn indexed_object(r: &ItemRow<'_>) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": r.api_version,
+        "kind": r.kind,
+        "metadata": { "name": r.name, "namespace": r.namespace, "labels": r.labels },
     })
 }
 
@@ -95,22 +93,24 @@ fn each_object(
     Ok(())
 }
 
-/// Sorts rows by any JSONPath over the stored objects, as kubectl's `--sort-by` does (missing
-/// values first, numbers by value), reading each object once and keeping only its key.
-fn sort_by_objects(
+/// Sorts rows by a JSONPath as kubectl's `--sort-by` does (missing values first, numbers by
+/// value): from the index when it holds what the path reads, else reading each stored object
+/// once and keeping only its key.
+fn sort_rows(
     backup: &Backup,
     rows: &mut Vec<ItemRow<'_>>,
     path: &veloscope_jsonpath::Path,
     s: &Session<'_>,
 ) -> Result<()> {
-    let mut keys: Vec<Option<serde_json::Value>> = vec![None; rows.len()];
-    each_object(backup, rows, s, &mut |i, v| {
-        keys[i] = path.eval(&v).first().map(|k| (*k).clone());
-    })?;
-    let mut keyed: Vec<(Option<serde_json::Value>, ItemRow<'_>)> =
-        keys.into_iter().zip(rows.drain(..)).collect();
-    keyed.sort_by(|x, y| veloscope_jsonpath::compare(x.0.as_ref(), y.0.as_ref()));
-    rows.extend(keyed.into_iter().map(|(_, r)| r));
+    let first = |v: &serde_json::Value| path.eval(v).first().map(|k| (*k).clone());
+    let keys = if indexed(path) {
+        rows.iter().map(|r| first(&indexed_object(r))).collect()
+    } else {
+        let mut keys: Vec<Option<serde_json::Value>> = vec![None; rows.len()];
+        each_object(backup, rows, s, &mut |i, v| keys[i] = first(&v))?;
+        keys
+    };
+    veloscope_jsonpath::sort_by_keys(rows, keys);
     Ok(())
 }
 
@@ -176,14 +176,9 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         veloscope_core::items::retain_named(&mut rows, glob);
     }
     if let Some(path) = &a.sort_by {
-        match index_sort_key(path) {
-            Some(key) => rows.sort_by_cached_key(|r| key(r)),
-            None => {
-                let parsed = veloscope_jsonpath::Path::parse_relaxed(path)
-                    .map_err(|e| anyhow::anyhow!("--sort-by: {e}"))?;
-                sort_by_objects(&backup, &mut rows, &parsed, s)?;
-            }
-        }
+        let parsed = veloscope_jsonpath::Path::parse_relaxed(path)
+            .map_err(|e| anyhow::anyhow!("--sort-by: {e}"))?;
+        sort_rows(&backup, &mut rows, &parsed, s)?;
     }
     if g.output.format == Format::Name {
         crate::output::names(

@@ -43,6 +43,14 @@ pub fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     }
 }
 
+/// kubectl's `--sort-by`: orders `rows` by their keys (each row's first value of the path, or
+/// None), stably, as [`compare`] orders two values. Every command sorts through it.
+pub fn sort_by_keys<T>(rows: &mut Vec<T>, keys: Vec<Option<Value>>) {
+    let mut keyed: Vec<(Option<Value>, T)> = keys.into_iter().zip(rows.drain(..)).collect();
+    keyed.sort_by(|x, y| compare(x.0.as_ref(), y.0.as_ref()));
+    rows.extend(keyed.into_iter().map(|(_, r)| r));
+}
+
 /// A result as `-o jsonpath` prints it: strings as they are, objects and arrays as compact JSON,
 /// other scalars as their JSON text.
 pub fn template_text(v: &Value) -> String {
