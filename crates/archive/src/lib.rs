@@ -2,6 +2,17 @@
 //! compression from magic bytes, walks the tar stream on one thread with byte budgets on extension
 //! headers and entries, classifies each path by the Velero path grammar, and parses item metadata
 //! in batches on a rayon pool. Never writes to disk, never prints.
+//!
+//! ```
+//! use veloscope_archive::path::{EntryPath, classify};
+//!
+//! let entry = "resources/deployments.apps/v1-preferredversion/namespaces/shop/web.json";
+//! let Ok(EntryPath::Item(item)) = classify(entry) else {
+//!     panic!("not an item");
+//! };
+//! assert_eq!((item.gr, item.namespace, item.name), ("deployments.apps", Some("shop"), "web"));
+//! assert_eq!(item.to_string(), entry);
+//! ```
 
 // Calls zlib (gzip seek points): the one crate of the workspace with unsafe code.
 #![allow(unsafe_code)]

@@ -6,6 +6,19 @@
 //! per file (a crash leaves the old file or none, never half of one).
 //!
 //! Like the engine it never prints or exits: it returns a [`CatalogReport`].
+//!
+//! ```
+//! use veloscope_catalog::Shard;
+//!
+//! // Four pods of an Indexed Job: each backup is written by exactly one of them.
+//! let shards: Vec<Shard> = (0..4)
+//!     .map(|i| Shard::parse(&format!("{i}/4"), None))
+//!     .collect::<Result<_, _>>()?;
+//! for backup in ["nightly-1", "nightly-2", "weekly-1"] {
+//!     assert_eq!(shards.iter().filter(|s| s.takes("prod", backup)).count(), 1);
+//! }
+//! # Ok::<(), veloscope_core::Error>(())
+//! ```
 
 mod folder;
 mod item;

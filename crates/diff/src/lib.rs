@@ -2,6 +2,17 @@
 //! name), compared by hash first, and parsed and compared field by field only when the hashes
 //! differ. Items arrive from both sides concurrently through a [`Matcher`]; bodies wait for their
 //! counterpart within a byte budget, past which only their keys are kept for a targeted re-read.
+//!
+//! ```
+//! use serde_json::json;
+//!
+//! let before = json!({"spec": {"replicas": 2, "paused": false}});
+//! let after = json!({"spec": {"replicas": 3, "paused": false}});
+//! let changes = veloscope_diff::diff(&before, &after);
+//! assert_eq!(changes.len(), 1);
+//! assert_eq!(changes[0].path, "spec.replicas");
+//! assert_eq!((&changes[0].old, &changes[0].new), (&json!(2), &json!(3)));
+//! ```
 
 mod compare;
 mod ignore;

@@ -2,6 +2,23 @@
 //! name) with the metadata selection needs, its entries (unversioned, `-preferredversion` twin,
 //! other versions), per-resource and per-namespace counts, and the reader's warnings.
 //! Repeated strings are interned; items are sorted by key so output order is deterministic.
+//!
+//! ```
+//! use std::path::Path;
+//! use veloscope_archive::{ScanOptions, scan_archive};
+//! use veloscope_index::IndexBuilder;
+//!
+//! let tarball = Path::new(env!("CARGO_MANIFEST_DIR"))
+//!     .join("../../fixtures/bsl/backups/edge-cases/edge-cases.tar");
+//! let mut builder = IndexBuilder::new();
+//! let stats = scan_archive(&tarball, &ScanOptions::default(), &|_, _| {}, |event| {
+//!     builder.add(event)
+//! })?;
+//! let index = builder.finish(stats).into_index();
+//! assert_eq!(index.items.len(), 13);
+//! assert!(index.position("pods", Some("edge"), "skip-me").is_some());
+//! # Ok::<(), veloscope_archive::ArchiveError>(())
+//! ```
 
 pub mod atomic;
 mod build;

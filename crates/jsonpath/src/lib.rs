@@ -3,6 +3,18 @@
 //! `['a.b']`, `[?(@.x=="y")]`, `kubernetes\.io/name`) translated to RFC 9535 queries that
 //! `serde_json_path` evaluates. Missing keys print nothing, as `kubectl get` does by default
 //! (`--allow-missing-template-keys=true`).
+//!
+//! ```
+//! use veloscope_jsonpath::Template;
+//!
+//! let pod = serde_json::json!({
+//!     "metadata": {"name": "web"},
+//!     "spec": {"containers": [{"image": "nginx"}, {"image": "envoy"}]},
+//! });
+//! let template = Template::parse("{.metadata.name}: {.spec.containers[*].image}")?;
+//! assert_eq!(template.render(&pod), "web: nginx envoy");
+//! # Ok::<(), veloscope_jsonpath::ParseError>(())
+//! ```
 
 mod path;
 mod template;

@@ -8,6 +8,19 @@
 //!   `existingResourcePolicy` (`pkg/restore/restore.go`);
 //! - [`actions`]: one module per restore item action Velero registers
 //!   (`pkg/restore/actions/`).
+//!
+//! ```
+//! use veloscope_restore::{default_priorities, parse_priorities};
+//! use veloscope_select::VeleroVersion;
+//!
+//! // The server's --restore-resource-priorities: before `-` first and in order, after it last.
+//! let (high, low) = parse_priorities("customresourcedefinitions,namespaces,-,pods")?;
+//! assert_eq!(high, ["customresourcedefinitions", "namespaces"]);
+//! assert_eq!(low, ["pods"]);
+//! let (high, _) = default_priorities(VeleroVersion::LATEST);
+//! assert_eq!(&high[..2], ["customresourcedefinitions", "namespaces"]);
+//! # Ok::<(), veloscope_select::SelectError>(())
+//! ```
 
 pub mod actions;
 pub mod checks;

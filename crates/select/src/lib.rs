@@ -1,6 +1,16 @@
 //! Velero's selection semantics over an [`Index`](veloscope_index::Index): include/exclude lists
 //! with gobwas-style globs, resource-name resolution against the offline discovery, label
 //! selectors, backup previews (with hooks and volume policies). `ls` filters with the same engine.
+//!
+//! ```
+//! use veloscope_select::IncludesExcludes;
+//!
+//! // `velero backup create --include-namespaces 'kube-*' --exclude-namespaces kube-public`
+//! let namespaces = IncludesExcludes::new(&["kube-*"], &["kube-public"]);
+//! assert!(namespaces.should_include("kube-system"));
+//! assert!(!namespaces.should_include("kube-public"));
+//! assert!(!namespaces.should_include("default"));
+//! ```
 
 pub mod backup;
 mod filter;

@@ -8,6 +8,24 @@
 //! of the one-time login link, and must name the server by a host it answers to (no DNS
 //! rebinding); Secret values are redacted in every answer unless `--show-secrets`; every
 //! client's time and memory are bounded (see `server`); it never writes to its source.
+//!
+//! ```
+//! use veloscope_serve::{Config, Limits};
+//!
+//! // Beyond loopback, backups (which hold Secrets) are served only with a token and TLS.
+//! let open = Config {
+//!     listen: "0.0.0.0:8443".parse()?,
+//!     token: None,
+//!     tls: None,
+//!     allow_hosts: Vec::new(),
+//!     show_secrets: false,
+//!     limits: Limits::default(),
+//! };
+//! assert!(open.check().is_err());
+//! let local = Config { listen: "127.0.0.1:8443".parse()?, ..open };
+//! assert!(local.check().is_ok());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod access;
 mod budget;

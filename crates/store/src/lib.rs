@@ -2,6 +2,17 @@
 //! listing backups and restores, fetching side files, and streaming a backup's tarball into the
 //! archive reader without a temporary copy. Credentials and endpoints come from each cloud's usual
 //! environment variables.
+//!
+//! ```
+//! use std::path::Path;
+//! use veloscope_store::Location;
+//!
+//! let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/bsl");
+//! let location = Location::open(&folder.display().to_string())?;
+//! let backups = location.children("backups")?.names;
+//! assert_eq!(backups, ["edge-cases", "k3s-124", "sonobuoy-k8s114"]);
+//! # Ok::<(), veloscope_store::StoreError>(())
+//! ```
 
 use bytes::Bytes;
 use futures::StreamExt;

@@ -2,6 +2,13 @@
 //! CRDs' OpenAPI schemas (with the API server's messages), unknown and duplicate fields under a
 //! field-validation mode, Velero's own admission rules, and optionally what each Backup would
 //! select from an archive.
+//!
+//! ```
+//! // A Schedule's cron expression as Velero's robfig/cron parser reads it.
+//! assert!(veloscope_validate::cron::check("0 3 * * 1-5").is_ok());
+//! assert!(veloscope_validate::cron::check("@every 6h").is_ok());
+//! assert!(veloscope_validate::cron::check("61 * * * *").is_err());
+//! ```
 
 pub mod cron;
 pub mod rules;
