@@ -17,11 +17,8 @@ pub struct Backup<I = Index> {
     pub(crate) named_as: String,
     pub(crate) source: Source,
     pub(crate) index: I,
+    /// The bodies the read that opened it was asked to keep (its [`crate::Scope`]).
     pub(crate) captured: Vec<Captured>,
-    /// The damage that ended the read early (only with `LoadOptions::tolerate_damage`).
-    pub(crate) stop: Option<ArchiveError>,
-    /// gzip seek points recorded during the read (only with `LoadOptions::seek_span`).
-    pub(crate) seek_points: Vec<SeekPoint>,
     /// How to read entries at their seek points, when the index came from (or was written to) a
     /// sidecar.
     pub(crate) access: Option<veloscope_archive::Access>,
@@ -209,7 +206,17 @@ pub fn load_with(
     capture: Option<CaptureFn<'_>>,
     also: &mut dyn FnMut(&ScanEvent<'_>),
 ) -> Result<Backup> {
-    Ok(load_packed(source, g, lo, capture, also)?.unpack())
+    Ok(read(source, g, lo, capture, also)?.backup.unpack())
+}
+
+/// What one read of an archive gives besides the backup: what only the command that asked for
+/// it uses, so that a [`Backup`] holds no command's state.
+pub struct Read {
+    pub backup: Backup<PackedIndex>,
+    /// The damage that ended the read early (only with `LoadOptions::tolerate_damage`: verify).
+    pub damage: Option<ArchiveError>,
+    /// gzip seek points recorded during the read (only with `LoadOptions::seek_span`: index).
+    pub seek_points: Vec<SeekPoint>,
 }
 
 impl Backup<PackedIndex> {
@@ -229,22 +236,21 @@ impl Backup<PackedIndex> {
             named_as: self.named_as,
             source: self.source,
             captured: self.captured,
-            stop: self.stop,
-            seek_points: self.seek_points,
             access: self.access,
             input_limit: self.input_limit,
         }
     }
 }
 
-/// Like [`load_with`], keeping the index packed (what a sidecar is written from).
-pub fn load_packed(
+/// Like [`load_with`], keeping the index packed (what a sidecar is written from), with the
+/// read's damage and seek points.
+pub fn read(
     source: Source,
     g: &Session<'_>,
     lo: LoadOptions,
     capture: Option<CaptureFn<'_>>,
     also: &mut dyn FnMut(&ScanEvent<'_>),
-) -> Result<Backup<PackedIndex>> {
+) -> Result<Read> {
     let mut builder = IndexBuilder::new();
     let mut captured = Vec::new();
     let points = SeekPoints::default();
@@ -305,15 +311,17 @@ pub fn load_packed(
             .lock()
             .map_err(|_| Error::internal("seek point collector poisoned"))?,
     );
-    Ok(Backup {
-        named_as: source.tarball().display().to_string(),
-        input_limit: g.options.max_entry_bytes,
-        source,
-        index,
-        captured,
-        stop,
+    Ok(Read {
+        backup: Backup {
+            named_as: source.tarball().display().to_string(),
+            input_limit: g.options.max_entry_bytes,
+            source,
+            index,
+            captured,
+            access: None,
+        },
+        damage: stop,
         seek_points,
-        access: None,
     })
 }
 

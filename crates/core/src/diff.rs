@@ -325,8 +325,6 @@ fn from_sidecars(
             source: source.clone(),
             index,
             captured: Vec::new(),
-            stop: None,
-            seek_points: Vec::new(),
             access: None,
             input_limit: s.options.max_entry_bytes,
         })

@@ -82,9 +82,10 @@ fn build(
         seek_span: Some(span),
         ..LoadOptions::default()
     };
-    let mut loaded = backup::load_packed(source, g, lo, capture, &mut |_| {})?;
+    let read = backup::read(source, g, lo, capture, &mut |_| {})?;
+    let mut loaded = read.backup;
     let access = match loaded.index.summary.stats.compression {
-        Some(Compression::Gzip) => Access::Gzip(std::mem::take(&mut loaded.seek_points)),
+        Some(Compression::Gzip) => Access::Gzip(read.seek_points),
         Some(Compression::Zstd) => match archive {
             ArchiveRef::Local(tarball) => {
                 let file = std::fs::File::open(tarball).in_file(tarball.display())?;
@@ -329,8 +330,8 @@ pub fn load_part(
     part: Part<'_>,
 ) -> Result<Backup> {
     let scan = |source| {
-        backup::load_packed(source, g, LoadOptions::default(), capture, &mut |_| {})
-            .map(|b| b.unpack_part(part))
+        backup::read(source, g, LoadOptions::default(), capture, &mut |_| {})
+            .map(|r| r.backup.unpack_part(part))
     };
     if g.options.no_index {
         return scan(source);
@@ -377,8 +378,6 @@ pub fn load_part(
                 source,
                 index,
                 captured,
-                stop: None,
-                seek_points: Vec::new(),
                 access: Some(access),
             })
         }

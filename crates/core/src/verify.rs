@@ -114,17 +114,19 @@ pub(crate) fn verify_reading(
         sha256: sha256 || digests_wanted,
         ..LoadOptions::default()
     };
-    let loaded = backup::load_with(source, s, lo, None, &mut |ev| {
+    let read = backup::read(source, s, lo, None, &mut |ev| {
         if let veloscope_archive::ScanEvent::Item(e) = ev {
             visit(e);
         }
         observer.borrow_mut().observe(ev)
     })?;
+    let damage = read.damage;
+    let loaded = read.backup.unpack();
     let (mut findings, digests) = observer.into_inner().into_parts();
     let index = &loaded.index;
     let resolver = Resolver::for_index(index);
-    let complete = loaded.stop.is_none();
-    if let Some(stop) = &loaded.stop {
+    let complete = damage.is_none();
+    if let Some(stop) = &damage {
         match archive::stop_finding(&file, stop) {
             Some(f) => findings.push(f),
             None => {
