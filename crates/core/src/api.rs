@@ -200,10 +200,10 @@ impl Backup {
     ) -> Result<Vec<Option<Vec<u8>>>> {
         let idx = &self.index;
         if let (Some(access), Some(archive)) =
-            (&self.access, crate::sidecar::ArchiveRef::of(&self.source))
+            (&self.access, crate::indexed::ArchiveRef::of(&self.source))
         {
             // From the sidecar: straight to the entries, without walking the other items.
-            let found = crate::sidecar::bodies_at(idx, access, &archive, positions, version, s)?;
+            let found = crate::indexed::bodies_at(idx, access, &archive, positions, version, s)?;
             let mut found = found.into_iter().peekable();
             return Ok(positions
                 .iter()

@@ -1,7 +1,7 @@
 //! Opening a source and indexing it: from its sidecar when a valid one exists, else by one read
 //! of the archive.
 
-use crate::sidecar::Part;
+use crate::indexed::Part;
 use crate::{Error, Observer, Options, Result, Session};
 use std::path::Path;
 use veloscope_archive::zran::{SeekPoint, SeekPoints};
@@ -78,7 +78,7 @@ impl Backup {
         part: Part<'_>,
         capture: Option<CaptureFn<'_>>,
     ) -> Result<Backup> {
-        let mut backup = crate::sidecar::load_part(open(path)?, s, capture, part)?;
+        let mut backup = crate::indexed::load_part(open(path)?, s, capture, part)?;
         backup.named_as = path.display().to_string();
         Ok(backup)
     }
@@ -201,12 +201,12 @@ impl Default for LoadOptions {
 /// to `also` first (diff matches bodies there).
 pub fn load_with(
     source: Source,
-    g: &Session<'_>,
+    s: &Session<'_>,
     lo: LoadOptions,
     capture: Option<CaptureFn<'_>>,
     also: &mut dyn FnMut(&ScanEvent<'_>),
 ) -> Result<Backup> {
-    Ok(read(source, g, lo, capture, also)?.backup.unpack())
+    Ok(read(source, s, lo, capture, also)?.backup.unpack())
 }
 
 /// What one read of an archive gives besides the backup: what only the command that asked for
@@ -246,7 +246,7 @@ impl Backup<PackedIndex> {
 /// read's damage and seek points.
 pub fn read(
     source: Source,
-    g: &Session<'_>,
+    s: &Session<'_>,
     lo: LoadOptions,
     capture: Option<CaptureFn<'_>>,
     also: &mut dyn FnMut(&ScanEvent<'_>),
@@ -258,10 +258,10 @@ pub fn read(
         parse_metadata: lo.parse_metadata,
         sha256: lo.sha256,
         seek_points: lo.seek_span.map(|span| (span, points.clone())),
-        ..scan_options(&g.options)
+        ..scan_options(&s.options)
     };
     let quiet = crate::Quiet;
-    let observer: &dyn Observer = if lo.progress_bar { g.observer } else { &quiet };
+    let observer: &dyn Observer = if lo.progress_bar { s.observer } else { &quiet };
     let items = std::sync::atomic::AtomicU64::new(0);
     let scanned = source.scan(
         &opts,
@@ -314,7 +314,7 @@ pub fn read(
     Ok(Read {
         backup: Backup {
             named_as: source.tarball().display().to_string(),
-            input_limit: g.options.max_entry_bytes,
+            input_limit: s.options.max_entry_bytes,
             source,
             index,
             captured,
@@ -338,19 +338,19 @@ pub fn require_valid(loaded: &Backup) -> Result<()> {
 }
 
 /// Tells the observer the reader's warnings, one line each naming the file and entry.
-pub fn report_warnings(loaded: &Backup, g: &Session<'_>) {
-    report_scan_warnings(&loaded.source, &loaded.index.warnings, g);
+pub fn report_warnings(loaded: &Backup, s: &Session<'_>) {
+    report_scan_warnings(&loaded.source, &loaded.index.warnings, s);
 }
 
 /// Warnings of one kind shown before the rest of that kind are counted.
 pub const WARNINGS_PER_KIND: usize = 10;
 
-pub fn report_scan_warnings(source: &Source, warnings: &[ScanWarning], g: &Session<'_>) {
+pub fn report_scan_warnings(source: &Source, warnings: &[ScanWarning], s: &Session<'_>) {
     let file = source.tarball().display();
     for line in capped_lines(warnings, |w| {
         format!("{file}: entry {}: {}", w.entry, w.message)
     }) {
-        g.observer.notice(&line);
+        s.observer.notice(&line);
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::backup::{self, Backup};
 use crate::filters::{BackupFilters, DiffOptions};
-use crate::{Error, Result, Session, selection as select, sidecar, spec};
+use crate::{Error, Result, Session, indexed, selection as select, spec};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -254,10 +254,10 @@ fn from_sidecars(
     // Both indexes are decoded whole; past this many items together they would take more memory
     // than the scan they save (≈ 330 bytes an item each, against the RSS budget of one).
     const MOST_ITEMS: u64 = 200_000;
-    let Some(a) = sidecar::valid(source_a, s, MOST_ITEMS) else {
+    let Some(a) = indexed::valid(source_a, s, MOST_ITEMS) else {
         return Ok(None);
     };
-    let Some(b) = sidecar::valid(source_b, s, MOST_ITEMS - a.0.item_count()) else {
+    let Some(b) = indexed::valid(source_b, s, MOST_ITEMS - a.0.item_count()) else {
         return Ok(None);
     };
     let unversioned = |(index, ..): &(veloscope_index::Index, _, _)| -> BTreeMap<Key, u64> {
@@ -295,7 +295,7 @@ fn from_sidecars(
     let bodies: Vec<BTreeMap<Key, Vec<u8>>> = [&a, &b]
         .into_iter()
         .map(|(index, access, archive)| {
-            Ok(sidecar::bodies(index, access, archive, &want, s)?
+            Ok(indexed::bodies(index, access, archive, &want, s)?
                 .into_iter()
                 .map(|c| ((c.gr, c.namespace, c.name), c.body))
                 .collect())

@@ -94,7 +94,7 @@ impl Backup {
     /// Opens a backup for `ls` with these filters: from a sidecar, only the namespaces they can
     /// include and the cluster scope are decoded.
     pub fn open_for_items(path: &Path, filters: &BackupFilters, s: &Session<'_>) -> Result<Backup> {
-        let scope = crate::sidecar::NamespaceScope::of(filters);
+        let scope = crate::indexed::NamespaceScope::of(filters);
         let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|sc| sc.accepts(idx, gr, ns));
         let part = match scope {
             Some(_) => Part::Sections(&in_scope),
@@ -295,9 +295,9 @@ impl Backup {
             p.version == VersionDir::Unversioned && wanted.contains(&(p.gr, p.namespace, p.name))
         };
         if let (Some(access), Some(archive)) =
-            (&self.access, crate::sidecar::ArchiveRef::of(&self.source))
+            (&self.access, crate::indexed::ArchiveRef::of(&self.source))
         {
-            return crate::sidecar::each_body(&self.index, access, &archive, &want, s, visit);
+            return crate::indexed::each_body(&self.index, access, &archive, &want, s, visit);
         }
         let lo = crate::backup::LoadOptions {
             parse_metadata: false,
@@ -321,9 +321,9 @@ impl Backup {
     /// else by another read of the archive.
     pub fn bodies(&self, want: CaptureFn<'_>, s: &Session<'_>) -> Result<Vec<Captured>> {
         if let (Some(access), Some(archive)) =
-            (&self.access, crate::sidecar::ArchiveRef::of(&self.source))
+            (&self.access, crate::indexed::ArchiveRef::of(&self.source))
         {
-            return crate::sidecar::bodies(&self.index, access, &archive, want, s);
+            return crate::indexed::bodies(&self.index, access, &archive, want, s);
         }
         let lo = crate::backup::LoadOptions {
             parse_metadata: false,

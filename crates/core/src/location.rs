@@ -346,7 +346,7 @@ impl Location {
                     // Labels, or no resource list (older releases, a lost side file): the archive
                     // itself (its sidecar where there is one; remote ones are streamed).
                     let source = loc.backup(&row.name)?;
-                    let loaded: Backup = crate::sidecar::load(source, s, None)?;
+                    let loaded: Backup = crate::indexed::load(source, s, None)?;
                     let idx = &loaded.index;
                     // What the backup holds, once per resource (not per item).
                     for r in &idx.resources {

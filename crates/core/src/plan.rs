@@ -4,7 +4,7 @@
 
 use crate::backup::{self, LoadOptions};
 use crate::filters::RestoreFilters;
-use crate::{Backup, Error, Result, Session, sidecar};
+use crate::{Backup, Error, Result, Session, indexed};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -196,12 +196,12 @@ impl Backup {
         s: &Session<'_>,
     ) -> Result<Backup> {
         let scope = (!every_item && filters.spec.is_none())
-            .then(|| sidecar::NamespaceScope::of_included(&filters.include_namespaces))
+            .then(|| indexed::NamespaceScope::of_included(&filters.include_namespaces))
             .flatten();
         let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|sc| sc.accepts(idx, gr, ns));
         let part = match scope {
-            Some(_) => crate::sidecar::Part::Sections(&in_scope),
-            None => crate::sidecar::Part::All,
+            Some(_) => crate::indexed::Part::Sections(&in_scope),
+            None => crate::indexed::Part::All,
         };
         Backup::open_with(path, s, part, None)
     }
@@ -508,7 +508,7 @@ fn second_pass(
         .access
         .as_ref()
         .filter(|access| wanted.len() <= access.seek_points().max(16) / 2)
-        .zip(sidecar::ArchiveRef::of(&loaded.source));
+        .zip(indexed::ArchiveRef::of(&loaded.source));
     match reader {
         Some((access, archive)) => {
             let want = |p: &ItemPath<'_>| {
@@ -517,7 +517,7 @@ fn second_pass(
                         .position(p.gr, p.namespace, p.name)
                         .is_some_and(|at| wanted.contains_key(&at))
             };
-            for c in sidecar::bodies(idx, access, &archive, &want, s)? {
+            for c in indexed::bodies(idx, access, &archive, &want, s)? {
                 handle(&c.entry, &c.gr, c.namespace.as_deref(), &c.name, &c.body);
             }
         }

@@ -131,7 +131,7 @@ impl Backup {
     ) -> Result<Backup> {
         let with_policy = r.filters.resource_policy_file.is_some();
         let scope = (r.spec.is_none() && !r.explain)
-            .then(|| crate::sidecar::NamespaceScope::of(r.filters))
+            .then(|| crate::indexed::NamespaceScope::of(r.filters))
             .flatten();
         let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|sc| sc.accepts(idx, gr, ns));
         let part = match scope {

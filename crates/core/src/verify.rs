@@ -140,7 +140,7 @@ pub(crate) fn verify_reading(
         index,
         &resolver,
     ));
-    if complete && let Some(why) = crate::sidecar::disagreement(&loaded.source, index) {
+    if complete && let Some(why) = crate::indexed::disagreement(&loaded.source, index) {
         findings.push(veloscope_verify::finding("index-disagrees", &file, why));
     }
     if complete {

@@ -38,7 +38,7 @@ pub struct IndexReport {
 
 /// Reads a backup once and writes its sidecar to `to` (default: beside the tarball, or the cache
 /// folder for a backup in object storage), with gzip seek points `span` output bytes apart.
-pub fn index(path: &Path, to: Option<&Path>, span: u64, g: &Session<'_>) -> Result<IndexReport> {
+pub fn index(path: &Path, to: Option<&Path>, span: u64, s: &Session<'_>) -> Result<IndexReport> {
     let source = backup::open(path)?;
     let Some(archive) = ArchiveRef::of(&source) else {
         return Err(Error::input(
@@ -53,10 +53,10 @@ pub fn index(path: &Path, to: Option<&Path>, span: u64, g: &Session<'_>) -> Resu
     crate::output::refuse_input(&target, &crate::output::inputs_of(&source), "--out")?;
     // The packed layout: less memory than the in-memory index, and nothing here needs items.
     let before = archive.fingerprint()?;
-    let (loaded, written) = build(&archive, before, source.clone(), g, span, &target, None)?;
+    let (loaded, written) = build(&archive, before, source.clone(), s, span, &target, None)?;
     let bytes = written?;
     let summary = &loaded.index.summary;
-    backup::report_scan_warnings(&loaded.source, &summary.warnings, g);
+    backup::report_scan_warnings(&loaded.source, &summary.warnings, s);
     Ok(IndexReport {
         sidecar: target.display().to_string(),
         items: loaded.index.item_count(),
@@ -73,7 +73,7 @@ fn build(
     archive: &ArchiveRef,
     before: Fingerprint,
     source: Source,
-    g: &Session<'_>,
+    s: &Session<'_>,
     span: u64,
     target: &Path,
     capture: Option<CaptureFn<'_>>,
@@ -82,7 +82,7 @@ fn build(
         seek_span: Some(span),
         ..LoadOptions::default()
     };
-    let read = backup::read(source, g, lo, capture, &mut |_| {})?;
+    let read = backup::read(source, s, lo, capture, &mut |_| {})?;
     let mut loaded = read.backup;
     let access = match loaded.index.summary.stats.compression {
         Some(Compression::Gzip) => Access::Gzip(read.seek_points),
@@ -226,10 +226,10 @@ impl ArchiveRef {
 /// way). The head is decoded once, and the items only when they are few enough.
 pub fn valid(
     source: &Source,
-    g: &Session<'_>,
+    s: &Session<'_>,
     most_items: u64,
 ) -> Option<(Index, Access, ArchiveRef)> {
-    if g.options.no_index {
+    if s.options.no_index {
         return None;
     }
     let archive = ArchiveRef::of(source)?;
@@ -286,9 +286,9 @@ pub fn bodies(
     access: &Access,
     archive: &ArchiveRef,
     want: CaptureFn<'_>,
-    g: &Session<'_>,
+    s: &Session<'_>,
 ) -> Result<Vec<Captured>> {
-    read_entries(archive, index, access, want, g)
+    read_entries(archive, index, access, want, s)
 }
 
 /// Where sidecars of archives in object storage live: `$VELOSCOPE_CACHE_DIR`, else
@@ -309,8 +309,8 @@ fn cache_dir() -> Result<PathBuf> {
 
 /// Indexes a source: from its sidecar when valid, else by reading the archive (rebuilding a
 /// sidecar that exists but no longer matches).
-pub fn load(source: Source, g: &Session<'_>, capture: Option<CaptureFn<'_>>) -> Result<Backup> {
-    load_part(source, g, capture, Part::All)
+pub fn load(source: Source, s: &Session<'_>, capture: Option<CaptureFn<'_>>) -> Result<Backup> {
+    load_part(source, s, capture, Part::All)
 }
 
 /// Which items a command needs decoded, from a sidecar or from a read of the archive; the rest of
@@ -325,15 +325,15 @@ pub enum Part<'a> {
 /// Like [`load`], decoding from a sidecar only the part of the items named.
 pub fn load_part(
     source: Source,
-    g: &Session<'_>,
+    s: &Session<'_>,
     capture: Option<CaptureFn<'_>>,
     part: Part<'_>,
 ) -> Result<Backup> {
     let scan = |source| {
-        backup::read(source, g, LoadOptions::default(), capture, &mut |_| {})
+        backup::read(source, s, LoadOptions::default(), capture, &mut |_| {})
             .map(|r| r.backup.unpack_part(part))
     };
-    if g.options.no_index {
+    if s.options.no_index {
         return scan(source);
     }
     let Some(archive) = ArchiveRef::of(&source) else {
@@ -367,14 +367,14 @@ pub fn load_part(
     });
     match read {
         Ok((access, index)) => {
-            g.observer.answered_from(&side.display().to_string());
+            s.observer.answered_from(&side.display().to_string());
             let captured = match capture {
-                Some(want) => read_entries(&archive, &index, &access, want, g)?,
+                Some(want) => read_entries(&archive, &index, &access, want, s)?,
                 None => Vec::new(),
             };
             Ok(Backup {
                 named_as: source.tarball().display().to_string(),
-                input_limit: g.options.max_entry_bytes,
+                input_limit: s.options.max_entry_bytes,
                 source,
                 index,
                 captured,
@@ -382,13 +382,13 @@ pub fn load_part(
             })
         }
         Err(e) => {
-            g.observer.notice(&format!(
+            s.observer.notice(&format!(
                 "{e}; reading the archive and rebuilding the index"
             ));
             let (loaded, written) =
-                build(&archive, current, source, g, DEFAULT_SPAN, &side, capture)?;
+                build(&archive, current, source, s, DEFAULT_SPAN, &side, capture)?;
             if let Err(e) = written {
-                g.observer
+                s.observer
                     .notice(&format!("{}: not rebuilt: {e}", side.display()));
             }
             Ok(loaded.unpack_part(part))
@@ -403,13 +403,13 @@ fn read_entries(
     index: &Index,
     access: &Access,
     want: CaptureFn<'_>,
-    g: &Session<'_>,
+    s: &Session<'_>,
 ) -> Result<Vec<Captured>> {
     let Some(compression) = index.stats.compression else {
         return Ok(Vec::new());
     };
     let mut wanted = wanted_entries(index, want);
-    read_grouped(archive, compression, access, &mut wanted, g)?;
+    read_grouped(archive, compression, access, &mut wanted, s)?;
     Ok(wanted.into_iter().map(|(c, _)| c).collect())
 }
 
@@ -419,7 +419,7 @@ pub fn each_body(
     access: &Access,
     archive: &ArchiveRef,
     want: CaptureFn<'_>,
-    g: &Session<'_>,
+    s: &Session<'_>,
     visit: &mut dyn FnMut(Captured) -> Result<()>,
 ) -> Result<()> {
     let Some(compression) = index.stats.compression else {
@@ -431,7 +431,7 @@ pub fn each_body(
         compression,
         access,
         &mut wanted,
-        g,
+        s,
         &mut |c, body| {
             visit(Captured {
                 body,
@@ -506,7 +506,7 @@ pub fn bodies_at(
     archive: &ArchiveRef,
     positions: &[usize],
     version: Option<&str>,
-    g: &Session<'_>,
+    s: &Session<'_>,
 ) -> Result<Vec<Captured>> {
     let Some(compression) = index.stats.compression else {
         return Ok(Vec::new());
@@ -548,7 +548,7 @@ pub fn bodies_at(
         };
         wanted.push((captured, entry));
     }
-    read_grouped(archive, compression, access, &mut wanted, g)?;
+    read_grouped(archive, compression, access, &mut wanted, s)?;
     Ok(wanted.into_iter().map(|(c, _)| c).collect())
 }
 
@@ -565,9 +565,9 @@ fn read_grouped(
     compression: Compression,
     access: &Access,
     wanted: &mut [(Captured, EntryRef)],
-    g: &Session<'_>,
+    s: &Session<'_>,
 ) -> Result<()> {
-    read_grouped_each(archive, compression, access, wanted, g, &mut |c, body| {
+    read_grouped_each(archive, compression, access, wanted, s, &mut |c, body| {
         c.body = body;
         Ok(())
     })
@@ -580,16 +580,16 @@ fn read_grouped_each(
     compression: Compression,
     access: &Access,
     wanted: &mut [(Captured, EntryRef)],
-    g: &Session<'_>,
+    s: &Session<'_>,
     deliver: &mut dyn FnMut(&mut Captured, Vec<u8>) -> Result<()>,
 ) -> Result<()> {
     let mut order: Vec<usize> = (0..wanted.len()).collect();
     order.sort_by_key(|&i| wanted[i].1.offset);
-    let window_max = WINDOW_MAX.min(g.options.max_entry_bytes);
+    let window_max = WINDOW_MAX.min(s.options.max_entry_bytes);
     let total = wanted.len() as u64;
     let mut rest = order.as_slice();
     while let Some(&first) = rest.first() {
-        g.observer
+        s.observer
             .work("reading items", total - rest.len() as u64, total);
         let start = wanted[first].1.offset;
         let mut end = start + wanted[first].1.size;
@@ -613,7 +613,7 @@ fn read_grouped_each(
                 entry,
                 name: &c.entry,
             };
-            let body = read_body(archive, &at, g)?;
+            let body = read_body(archive, &at, s)?;
             deliver(c, body)?;
             continue;
         }
@@ -629,7 +629,7 @@ fn read_grouped_each(
             entry: &span,
             name: &first_name,
         };
-        let (window, read) = read_window(archive, &at, g)?;
+        let (window, read) = read_window(archive, &at, s)?;
         for (k, &i) in group.iter().enumerate() {
             let (c, entry) = &mut wanted[i];
             let from = usize::try_from(entry.offset - start).unwrap_or(usize::MAX);
@@ -642,7 +642,7 @@ fn read_grouped_each(
             } else {
                 format!("read 0 bytes (in the window of {first_name})")
             };
-            g.observer
+            s.observer
                 .trace(&format!("{}: {note} of {}", c.entry, archive.name()));
             if xxhash_rust::xxh3::xxh3_64(body) != entry.hash {
                 return Err(Error::entry(
@@ -654,7 +654,7 @@ fn read_grouped_each(
             deliver(c, body.to_vec())?;
         }
     }
-    g.observer.work_finished();
+    s.observer.work_finished();
     Ok(())
 }
 
@@ -666,9 +666,9 @@ struct EntryAt<'a> {
     name: &'a str,
 }
 
-fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Result<Vec<u8>> {
-    let (body, read) = read_window(archive, at, g)?;
-    g.observer.trace(&format!(
+fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, s: &Session<'_>) -> Result<Vec<u8>> {
+    let (body, read) = read_window(archive, at, s)?;
+    s.observer.trace(&format!(
         "{}: read {read} bytes of {}",
         at.name,
         archive.name()
@@ -685,10 +685,10 @@ fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Result<
 
 /// The `entry.size` bytes at `entry.offset` of the tar stream, read from the seek point before
 /// them, and how many bytes of the file that took (the hash is not checked here).
-fn read_window(archive: &ArchiveRef, at: &EntryAt<'_>, g: &Session<'_>) -> Result<(Vec<u8>, u64)> {
+fn read_window(archive: &ArchiveRef, at: &EntryAt<'_>, s: &Session<'_>) -> Result<(Vec<u8>, u64)> {
     let size = archive.size()?;
     let (name, entry) = (at.name, at.entry);
-    let max_entry_bytes = g.options.max_entry_bytes;
+    let max_entry_bytes = s.options.max_entry_bytes;
     // The same budget as a scan: a crafted sidecar must not make us allocate what it likes.
     if entry.size > max_entry_bytes {
         return Err(Error::entry(
