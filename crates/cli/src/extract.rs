@@ -3,6 +3,7 @@ use crate::output::emit;
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
+use veloscope_core::Scope;
 use veloscope_core::VeleroVersion;
 use veloscope_core::{Backup, Session};
 
@@ -26,7 +27,7 @@ pub struct Args {
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     let version = a.velero_version;
-    let backup = Backup::open_for_items(&a.source, &a.filters, s)?;
+    let backup = Backup::open_in(&a.source, &Scope::items(&a.filters), s)?;
     let report = backup.extract(&a.filters, version, &a.dir, a.clean, s)?;
     match g.output.format {
         // -q: the files are the answer, and the exit code says it went well.

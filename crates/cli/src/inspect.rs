@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use veloscope_core::details::{BackupDetails, Describe};
 use veloscope_core::summary::Summary;
-use veloscope_core::{Backup, Part, Session};
+use veloscope_core::{Backup, Scope, Session};
 
 /// The arguments of `veloscope inspect`.
 #[derive(Debug, clap::Args)]
@@ -47,7 +47,7 @@ struct Basics<'a> {
 
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     // A summary needs no item from a sidecar: its head has every count.
-    let backup = Backup::open_with(&a.source, s, Part::Sections(&|_, _, _| false), None)?;
+    let backup = Backup::open_in(&a.source, &Scope::head(), s)?;
     let report = backup.summary()?;
     // The side files are read only for the sections shown.
     let describe = if a.details {

@@ -4,6 +4,7 @@ use anyhow::Result;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use veloscope_core::Scope;
 use veloscope_core::VeleroVersion;
 use veloscope_core::items::ItemRow;
 use veloscope_core::{Backup, Session};
@@ -170,7 +171,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     let version = a.velero_version;
     let mut filters = a.filters.clone();
     filters.include_resources.extend(a.types.iter().cloned());
-    let backup = Backup::open_for_items(&a.source, &filters, s)?;
+    let backup = Backup::open_in(&a.source, &Scope::items(&filters), s)?;
     let mut rows = backup.items(&filters, version, s)?;
     if let Some(glob) = &a.name {
         veloscope_core::items::retain_named(&mut rows, glob);

@@ -3,6 +3,7 @@ use crate::output::Table;
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
+use veloscope_core::Scope;
 use veloscope_core::plan::PlanReport;
 use veloscope_core::{Action, Backup, Session};
 
@@ -20,7 +21,7 @@ pub struct Args {
 pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Result<u8> {
     // The table counts what is not restored; JSON and --show-skipped list every item.
     let every_item = !matches!(g.output.format, Format::Table | Format::Wide) || a.show_skipped;
-    let backup = Backup::open_for_plan(&a.source, &a.restore, every_item, s)?;
+    let backup = Backup::open_in(&a.source, &Scope::restore(&a.restore, every_item), s)?;
     let report = backup.plan(&a.restore, s)?;
     match g.output.format {
         Format::Table | Format::Wide => table(&report, a.show_skipped, out)?,

@@ -4,6 +4,7 @@ use anyhow::Result;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
+use veloscope_core::Scope;
 use veloscope_core::SpecOrigin;
 use veloscope_core::VeleroVersion;
 use veloscope_core::preview::{ItemOut, PreviewReport, PreviewRequest};
@@ -38,7 +39,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         velero_version: a.velero_version,
         explain: a.explain,
     };
-    let backup = Backup::open_for_preview(&a.source, &request, s)?;
+    let backup = Backup::open_in(&a.source, &Scope::preview(&request), s)?;
     let report = backup.preview(&request, s)?;
     match g.output.format {
         Format::Table | Format::Wide => table(&report, out)?,

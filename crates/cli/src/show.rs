@@ -2,6 +2,7 @@ use crate::args::{Format, Global};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
+use veloscope_core::Scope;
 use veloscope_core::items::ItemQuery;
 use veloscope_core::{Backup, Session};
 
@@ -38,7 +39,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         namespace: a.namespace.as_deref(),
         api_version: a.api_version.as_deref(),
     };
-    let c = Backup::open_for_item(&a.source, q, s)?.item(q, s)?;
+    let c = Backup::open_in(&a.source, &Scope::item(q), s)?.item(q, s)?;
     let value = || -> Result<serde_json::Value> {
         let mut v = c.value()?;
         if !a.show_managed_fields {

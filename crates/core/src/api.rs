@@ -64,9 +64,7 @@ impl Backup {
     /// what a request needs; without one the archive is indexed first; if that fails, the whole
     /// index is kept from a scan.
     pub fn open_for_serving(path: &std::path::Path, s: &Session<'_>) -> Result<Backup> {
-        let head = |s: &Session<'_>| {
-            Backup::open_with(path, s, crate::Part::Sections(&|_, _, _| false), None)
-        };
+        let head = |s: &Session<'_>| Backup::open_in(path, &crate::Scope::head(), s);
         if s.options.no_index {
             // Nothing read at seek points: every request answers from the whole index.
             return Backup::open(path, s);
@@ -99,10 +97,7 @@ impl Backup {
         if !self.reads_at_seek_points() {
             return Ok(None);
         }
-        let wanted = |idx: &veloscope_index::Index, g, ns: Option<veloscope_index::Sym>| {
-            idx.str(g) == gr && namespace.is_none_or(|want| ns.is_some_and(|n| idx.str(n) == want))
-        };
-        Backup::open_with(path, s, crate::Part::Sections(&wanted), None).map(Some)
+        Backup::open_in(path, &crate::Scope::resource(gr, namespace), s).map(Some)
     }
 
     /// How many items this backup's index holds decoded (a section's, for a server).

@@ -1,7 +1,7 @@
 //! Opening a source and indexing it: from its sidecar when a valid one exists, else by one read
 //! of the archive.
 
-use crate::indexed::Part;
+use crate::Scope;
 use crate::{Error, Observer, Options, Result, Session};
 use std::path::Path;
 use veloscope_archive::zran::{SeekPoint, SeekPoints};
@@ -67,18 +67,13 @@ impl Backup {
     /// Opens a backup by path or URL and indexes all of it: from its sidecar when a valid one
     /// exists, else by one read of the archive (rebuilding a sidecar that exists but is stale).
     pub fn open(path: &Path, s: &Session<'_>) -> Result<Backup> {
-        Backup::open_with(path, s, Part::All, None)
+        Backup::open_in(path, &Scope::everything(), s)
     }
 
-    /// Like [`Backup::open`], decoding from a sidecar only the `part` of the items a question
-    /// needs, and keeping the bodies `capture` asks for when the archive is read.
-    pub fn open_with(
-        path: &Path,
-        s: &Session<'_>,
-        part: Part<'_>,
-        capture: Option<CaptureFn<'_>>,
-    ) -> Result<Backup> {
-        let mut backup = crate::indexed::load_part(open(path)?, s, capture, part)?;
+    /// Like [`Backup::open`], reading what `scope` says a command needs: from a sidecar only its
+    /// sections are decoded; as the archive is read, the bodies it asks for are kept.
+    pub fn open_in(path: &Path, scope: &Scope<'_>, s: &Session<'_>) -> Result<Backup> {
+        let mut backup = crate::indexed::load_part(open(path)?, s, scope.bodies(), scope.part())?;
         backup.named_as = path.display().to_string();
         Ok(backup)
     }
@@ -222,14 +217,14 @@ pub struct Read {
 impl Backup<PackedIndex> {
     /// The same backup with its index decoded for queries.
     pub(crate) fn unpack(self) -> Backup {
-        self.unpack_part(crate::Part::All)
+        self.unpack_part(crate::indexed::Part::All)
     }
 
     /// The same backup with only the part of its items a command needs decoded.
-    pub(crate) fn unpack_part(self, part: crate::Part<'_>) -> Backup {
+    pub(crate) fn unpack_part(self, part: crate::indexed::Part<'_>) -> Backup {
         let index = match part {
-            crate::Part::All => self.index.into_index(),
-            crate::Part::Sections(keep) => self.index.into_index_where(keep),
+            crate::indexed::Part::All => self.index.into_index(),
+            crate::indexed::Part::Sections(keep) => self.index.into_index_where(keep),
         };
         Backup {
             index,

@@ -3,12 +3,11 @@
 
 use crate::backup::CaptureFn;
 use crate::filters::BackupFilters;
-use crate::{Backup, Captured, Error, Part, Result, Session, selection, spec};
+use crate::{Backup, Captured, Error, Result, Session, selection, spec};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 use veloscope_archive::{ItemPath, VersionDir};
-use veloscope_index::{Index, Item, Sym};
+use veloscope_index::{Index, Item};
 use veloscope_select::{Decision, Resolution, Resolver, VeleroVersion};
 
 /// One row of `ls`.
@@ -91,18 +90,6 @@ impl StoredItem {
 }
 
 impl Backup {
-    /// Opens a backup for `ls` with these filters: from a sidecar, only the namespaces they can
-    /// include and the cluster scope are decoded.
-    pub fn open_for_items(path: &Path, filters: &BackupFilters, s: &Session<'_>) -> Result<Backup> {
-        let scope = crate::indexed::NamespaceScope::of(filters);
-        let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|sc| sc.accepts(idx, gr, ns));
-        let part = match scope {
-            Some(_) => Part::Sections(&in_scope),
-            None => Part::All,
-        };
-        Backup::open_with(path, s, part, None)
-    }
-
     /// Without filters every item; with them, exactly the items `preview` includes for the same
     /// filters (related items and CRDs among them, marked `via`). A resource name that resolves
     /// to nothing is an error here: a typo should not list nothing.
@@ -144,25 +131,6 @@ impl Backup {
                 Some(row(idx, i, via))
             })
             .collect())
-    }
-
-    /// Opens a backup for `show`: from a sidecar only the named resource's items (in the named
-    /// namespace) are decoded; from the archive, the item's bodies are kept as they pass.
-    pub fn open_for_item(path: &Path, q: &ItemQuery<'_>, s: &Session<'_>) -> Result<Backup> {
-        let resolved: std::cell::OnceCell<Option<Sym>> = std::cell::OnceCell::new();
-        let in_scope = |idx: &Index, gr, ns: Option<Sym>| {
-            let want_gr = *resolved.get_or_init(|| {
-                let name = match Resolver::for_index(idx).resolve(q.resource) {
-                    Resolution::Resource(gr) | Resolution::Pattern(gr) => gr,
-                };
-                idx.strings.get(&name)
-            });
-            want_gr == Some(gr)
-                && q.namespace
-                    .is_none_or(|n| ns.is_some_and(|s| idx.str(s) == n))
-        };
-        let want = |p: &ItemPath<'_>| q.matches(p);
-        Backup::open_with(path, s, Part::Sections(&in_scope), Some(&want))
     }
 
     /// One item's stored bytes: the unversioned copy, or the one under `--api-version`.
@@ -342,7 +310,7 @@ pub fn retain_named(rows: &mut Vec<ItemRow<'_>>, glob: &str) {
 
 impl ItemQuery<'_> {
     /// Whether a path is a copy this query asks for (by name, namespace and version directory).
-    fn matches(&self, p: &ItemPath<'_>) -> bool {
+    pub(crate) fn matches(&self, p: &ItemPath<'_>) -> bool {
         let version = match (p.version, self.api_version) {
             (VersionDir::Unversioned, None) => true,
             // Kept as the fallback for items stored only under version directories.

@@ -41,6 +41,7 @@ pub mod logs;
 mod output;
 pub mod plan;
 pub mod preview;
+mod scope;
 mod selection;
 mod spec;
 pub mod summary;
@@ -52,7 +53,8 @@ pub use error::{Cause, Error, ErrorKind, InFile, Result};
 #[cfg(feature = "clap")]
 pub use filters::filters_from_query;
 pub use filters::{BackupFilters, DiffOptions, RestoreFilters};
-pub use indexed::{IndexReport, Part, index};
+pub use indexed::{IndexReport, index};
+pub use scope::Scope;
 pub use selection::SpecOrigin;
 pub use veloscope_index::atomic;
 pub use veloscope_model::quantity::human_bytes;

@@ -64,7 +64,7 @@ pub struct PlanReport<'a> {
     /// Claims that will be re-provisioned empty (also the first warnings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub empty_claims: Vec<String>,
-    /// Items not decoded (see [`Backup::open_for_plan`]), not restored: namespace excluded.
+    /// Items not decoded (see [`crate::Scope::restore`]), not restored: namespace excluded.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub omitted: Vec<OmittedOut<'a>>,
     pub warnings: Vec<String>,
@@ -185,27 +185,6 @@ pub struct OmittedOut<'a> {
 }
 
 impl Backup {
-    /// Opens a backup for `plan`. With `every_item` false and a namespace filter on the
-    /// command line, a sidecar decodes only those namespaces and the cluster scope: the items of
-    /// the others are only counted ([`PlanReport::omitted`]), as no restore of those namespaces
-    /// can create them.
-    pub fn open_for_plan(
-        path: &Path,
-        filters: &RestoreFilters,
-        every_item: bool,
-        s: &Session<'_>,
-    ) -> Result<Backup> {
-        let scope = (!every_item && filters.spec.is_none())
-            .then(|| indexed::NamespaceScope::of_included(&filters.include_namespaces))
-            .flatten();
-        let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|sc| sc.accepts(idx, gr, ns));
-        let part = match scope {
-            Some(_) => crate::indexed::Part::Sections(&in_scope),
-            None => crate::indexed::Part::All,
-        };
-        Backup::open_with(path, s, part, None)
-    }
-
     /// What a restore with these flags (or `--spec`) would do with this backup.
     pub fn plan(&self, a: &RestoreFilters, s: &Session<'_>) -> Result<PlanReport<'_>> {
         let version = a.velero_version;

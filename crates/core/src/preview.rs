@@ -1,10 +1,10 @@
 //! `preview`: what a Backup with a spec would have captured from the archive, item by item, with
 //! the rule that decided, its hooks and its volume policies.
 
-use crate::backup::{self, CaptureFn};
+use crate::backup;
 use crate::filters::BackupFilters;
 use crate::selection::{self, Selection, SpecOrigin, via_text};
-use crate::{Backup, Part, Result, Session, spec};
+use crate::{Backup, Result, Session, spec};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -121,27 +121,6 @@ fn is_unversioned_pv(p: &ItemPath<'_>) -> bool {
 }
 
 impl Backup {
-    /// Opens a backup for a preview: excluded items are only counted unless `explain` lists them
-    /// or a stored spec is audited, so a sidecar need decode only the namespaces the filters can
-    /// include. With a resource policy, PV bodies are kept for its conditions.
-    pub fn open_for_preview(
-        path: &Path,
-        r: &PreviewRequest<'_>,
-        s: &Session<'_>,
-    ) -> Result<Backup> {
-        let with_policy = r.filters.resource_policy_file.is_some();
-        let scope = (r.spec.is_none() && !r.explain)
-            .then(|| crate::indexed::NamespaceScope::of(r.filters))
-            .flatten();
-        let in_scope = |idx: &_, gr, ns| scope.as_ref().is_none_or(|sc| sc.accepts(idx, gr, ns));
-        let part = match scope {
-            Some(_) => Part::Sections(&in_scope),
-            None => Part::All,
-        };
-        let want_pv: CaptureFn<'_> = &is_unversioned_pv;
-        Backup::open_with(path, s, part, with_policy.then_some(want_pv))
-    }
-
     /// What a Backup with this spec would have captured from the archive.
     pub fn preview(&self, r: &PreviewRequest<'_>, s: &Session<'_>) -> Result<PreviewReport<'_>> {
         let version = r.velero_version;

@@ -9,7 +9,7 @@ use veloscope_core::diff::DiffRequest;
 use veloscope_core::items::ItemQuery;
 use veloscope_core::verify::{VerifyRequest, verify};
 use veloscope_core::{
-    Backup, BackupFilters, DiffOptions, ErrorKind, Observer, Options, Quiet, Session,
+    Backup, BackupFilters, DiffOptions, ErrorKind, Observer, Options, Quiet, Scope, Session,
     VeleroVersion, VersionError,
 };
 
@@ -61,7 +61,7 @@ fn items_follow_velero_namespace_filters() {
         include_namespaces: vec!["kube-system".into()],
         ..BackupFilters::default()
     };
-    let backup = Backup::open_for_items(&path, &filters, &session).expect("opens");
+    let backup = Backup::open_in(&path, &Scope::items(&filters), &session).expect("opens");
     let rows = backup
         .items(&filters, VeleroVersion::LATEST, &session)
         .expect("items");
@@ -91,7 +91,7 @@ fn one_item_as_stored_and_typed_errors_for_what_is_not_there() {
         namespace: None,
         api_version: None,
     };
-    let backup = Backup::open_for_item(&path, &query, &session).expect("opens");
+    let backup = Backup::open_in(&path, &Scope::item(&query), &session).expect("opens");
     let item = backup
         .item(&query, &session)
         .expect("the default namespace");

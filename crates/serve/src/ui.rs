@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use veloscope_core::diff::{DiffRequest, LineOp, diff};
 use veloscope_core::items::ItemQuery;
 use veloscope_core::location::{BackupRow, FindQuery, Location};
-use veloscope_core::{Backup, BackupFilters, DiffOptions, Part, Quiet, Session};
+use veloscope_core::{Backup, BackupFilters, DiffOptions, Quiet, Session};
 
 /// Items listed on one page.
 const PAGE: usize = 200;
@@ -383,7 +383,7 @@ impl Ui {
     fn backup_page(&self, name: &str, job: &crate::jobs::Job) -> Result<String, Status> {
         let s = Session::new(veloscope_core::Options::default(), job);
         let path = self.backup_path(name);
-        let b = Backup::open_with(&path, &s, Part::Sections(&|_, _, _| false), None)?;
+        let b = Backup::open_in(&path, &veloscope_core::Scope::head(), &s)?;
         let summary = b.summary()?;
         let details = b.details(veloscope_core::details::Describe::Details)?;
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -449,7 +449,11 @@ impl Ui {
     fn items(&self, name: &str, q: &HashMap<String, String>) -> Result<String, Status> {
         let s = session();
         let filters: BackupFilters = query_filters(q)?;
-        let b = Backup::open_for_items(&self.backup_path(name), &filters, &s)?;
+        let b = Backup::open_in(
+            &self.backup_path(name),
+            &veloscope_core::Scope::items(&filters),
+            &s,
+        )?;
         let version = veloscope_core::VeleroVersion::LATEST;
         let rows = b.items(&filters, version, &s)?;
         let page_no = q
@@ -507,7 +511,8 @@ impl Ui {
             api_version: None,
         };
         let path = self.backup_path(backup);
-        let stored = Backup::open_for_item(&path, &query, &s)?.item(&query, &s)?;
+        let stored =
+            Backup::open_in(&path, &veloscope_core::Scope::item(&query), &s)?.item(&query, &s)?;
         let mut value = stored.value()?;
         let mut notes = Vec::new();
         if veloscope_core::json::drop_managed_fields(&mut value) {
@@ -597,7 +602,11 @@ impl Ui {
             "selector",
         ];
         let s = session();
-        let backup = Backup::open_for_plan(&self.backup_path(name), &filters, false, &s)?;
+        let backup = Backup::open_in(
+            &self.backup_path(name),
+            &veloscope_core::Scope::restore(&filters, false),
+            &s,
+        )?;
         let report = backup.plan(&filters, &s)?;
         let mut by_reason: std::collections::BTreeMap<&str, u64> =
             std::collections::BTreeMap::new();
@@ -673,7 +682,7 @@ impl Ui {
             ul {
                 @for r in rows.iter().filter(|r| r.name != here).take(20) {
                     @let path = self.backup_path(&r.name);
-                    @let there = Backup::open_for_item(&path, query, &s).and_then(|b| b.item(query, &s));
+                    @let there = Backup::open_in(&path, &veloscope_core::Scope::item(query), &s).and_then(|b| b.item(query, &s));
                     li {
                         a href={ "/ui/backups/" (enc(&r.name)) } { (r.name) } ": "
                         @match there {
