@@ -17,6 +17,10 @@
 // Calls zlib (gzip seek points): the one crate of the workspace with unsafe code.
 #![allow(unsafe_code)]
 
+// The Unix file APIs this crate uses are listed in docs/architecture.md ("Platform").
+#[cfg(not(unix))]
+compile_error!("veloscope builds on Unix (Linux, macOS): see docs/architecture.md, \"Platform\"");
+
 use std::path::Path;
 
 pub mod access;

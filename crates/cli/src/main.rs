@@ -1,6 +1,10 @@
 //! The veloscope binary: parses the command line, runs one command, renders its result, and maps
-//! failures to exit codes (0 ok, 1 a finding, 2 usage error or unreadable input). The only crate
+//! failures to exit codes (0 ok, 1 a finding, 2 usage error or unreadable input, 3 a bug). The only crate
 //! of the workspace that prints or exits.
+
+// The Unix file APIs this crate uses are listed in docs/architecture.md ("Platform").
+#[cfg(not(unix))]
+compile_error!("veloscope builds on Unix (Linux, macOS): see docs/architecture.md, \"Platform\"");
 
 mod args;
 mod catalog;

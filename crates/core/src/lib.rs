@@ -26,6 +26,10 @@
 //! archive) and its access to single entries (seek points, ranged GETs, or another read). It is
 //! `Send + Sync`: a server opens it once and answers many requests at once.
 
+// The Unix file APIs this crate uses are listed in docs/architecture.md ("Platform").
+#[cfg(not(unix))]
+compile_error!("veloscope builds on Unix (Linux, macOS): see docs/architecture.md, \"Platform\"");
+
 pub mod api;
 pub mod audit;
 mod backup;

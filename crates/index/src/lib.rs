@@ -20,6 +20,10 @@
 //! # Ok::<(), veloscope_archive::ArchiveError>(())
 //! ```
 
+// The Unix file APIs this crate uses are listed in docs/architecture.md ("Platform").
+#[cfg(not(unix))]
+compile_error!("veloscope builds on Unix (Linux, macOS): see docs/architecture.md, \"Platform\"");
+
 pub mod atomic;
 mod build;
 mod interner;
