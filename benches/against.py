@@ -4,7 +4,10 @@ that should not alter speed (a refactor), every command's median time and peak R
 new/old in one interleaved run. Builds the revision in a worktree under target/baseline/.
 
 Usage: benches/against.py REV [--sizes 100000,1000000] [--runs 3] [--skip COMMAND]...
-(--skip leaves out a command by its row name, e.g. one the old revision takes minutes on.)
+                          [--old-binary PATH] [--new-binary PATH]
+(--skip leaves out a command by its row name, e.g. one the old revision takes minutes on;
+--old-binary and --new-binary use release binaries built elsewhere, REV then only names the
+baseline; the generated backups must already be under target/bench/ when --new-binary is given.)
 """
 import argparse
 import os
@@ -31,13 +34,13 @@ def baseline(rev):
     return binary
 
 
-def bench(items, runs, old, skip=()):
+def bench(items, runs, old, new, skip=()):
     name = f"{items // 1000}k"
     a = synth(items, f"{name}.tar.gz")
     b = synth(items, f"{name}-changed1pct.tar.gz", mutate_percent=1)
     # Each binary indexes its own copy: their sidecar formats may differ.
     copies = {}
-    for label, binary in (("new", VELOSCOPE), ("old", old)):
+    for label, binary in (("new", new), ("old", old)):
         for side, src in (("", a), ("-changed1pct", b)):
             copy = os.path.join(BENCH, f"{name}{side}-{label}.tar.gz")
             if not os.path.exists(copy):
@@ -46,7 +49,7 @@ def bench(items, runs, old, skip=()):
             copies[label + side] = copy
     ns = "ns-0000"
     commands = {}
-    for label, binary in (("new", VELOSCOPE), ("old", old)):
+    for label, binary in (("new", new), ("old", old)):
         v = [binary, "--no-progress", "-q"]
         c = copies[label]
         runs_of = {
@@ -86,11 +89,15 @@ def main():
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip", action="append", default=[])
+    ap.add_argument("--old-binary")
+    ap.add_argument("--new-binary")
     args = ap.parse_args()
-    build()
-    old = baseline(args.rev)
+    if args.new_binary is None:
+        build()
+    new = args.new_binary or VELOSCOPE
+    old = args.old_binary or baseline(args.rev)
     for items in map(int, args.sizes.split(",")):
-        bench(items, args.runs, old, args.skip)
+        bench(items, args.runs, old, new, args.skip)
 
 
 if __name__ == "__main__":
