@@ -96,6 +96,7 @@ fn type_of(gr: &str) -> (&'static str, &'static str) {
             ("snapshot.storage.k8s.io/v1", "VolumeSnapshotContent")
         }
         "widgets.example.com" => ("example.com/v1", "Widget"),
+        "gadgets.example.com" => ("example.com/v1", "Gadget"),
         "apiservices.apiregistration.k8s.io" => ("apiregistration.k8s.io/v1", "APIService"),
         "validatingwebhookconfigurations.admissionregistration.k8s.io" => (
             "admissionregistration.k8s.io/v1",

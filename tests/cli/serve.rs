@@ -147,6 +147,16 @@ fn small_cluster() -> TestArchive {
             "app/w1",
             json!({"spec": {"size": 3}}),
         ),
+        // A CRD in the `all` category: `kubectl get all` lists its objects.
+        obj(
+            "customresourcedefinitions.apiextensions.k8s.io",
+            "gadgets.example.com",
+            json!({"spec": {"group": "example.com", "scope": "Namespaced",
+                "names": {"plural": "gadgets", "kind": "Gadget", "singular": "gadget",
+                    "categories": ["all", "toys"]},
+                "versions": [{"name": "v1", "served": true, "storage": true}]}}),
+        ),
+        obj("gadgets.example.com", "app/g1", json!({"spec": {}})),
     ])
 }
 
@@ -156,6 +166,19 @@ fn kubectl_browses_a_backup_as_a_cluster() {
     require_kubectl();
     let a = small_cluster();
     let s = serve(&a.path, &[]);
+    // `get all` and `get toys` follow discovery's categories: the built-ins kubectl's `all`
+    // holds, and a CRD's own.
+    let all = ok(&s, &["get", "all", "-n", "app", "-o", "name"]);
+    assert!(
+        all.contains("pod/web") && all.contains("gadget.example.com/g1"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("widget") && !all.contains("configmap"),
+        "{all}"
+    );
+    let toys = ok(&s, &["get", "toys", "-A", "-o", "name"]);
+    assert_eq!(toys.trim(), "gadget.example.com/g1");
     // Tables with the columns kubectl users expect, across namespaces.
     let table = ok(&s, &["get", "pods", "-A"]);
     let header: Vec<&str> = table

@@ -25,6 +25,8 @@ pub struct ApiResource {
     pub kind: String,
     pub namespaced: bool,
     pub short_names: Vec<String>,
+    /// The categories its CRD names (`all` for `kubectl get all`).
+    pub categories: Vec<String>,
     /// The version directories the archive holds, the preferred one first.
     pub versions: Vec<String>,
 }
@@ -138,6 +140,7 @@ impl Backup {
                     gr: r.resource.clone(),
                     singular: info.map_or_else(|| kind.to_lowercase(), |i| i.singular.clone()),
                     short_names: info.map(|i| i.short_names.clone()).unwrap_or_default(),
+                    categories: info.map(|i| i.categories.clone()).unwrap_or_default(),
                     namespaced: r.namespaced,
                     group,
                     plural,
@@ -160,6 +163,7 @@ impl Backup {
                 kind: info.kind.clone(),
                 namespaced: info.namespaced,
                 short_names: info.short_names.clone(),
+                categories: info.categories.clone(),
                 versions: vec![info.version.clone()],
             });
         }

@@ -25,6 +25,10 @@ pub struct ResourceInfo {
     pub version: String,
     pub namespaced: bool,
     pub origin: Origin,
+    /// The categories a CRD names (`spec.names.categories`: `kubectl get all` lists those in
+    /// `all`); the built-ins' are discovery's business (see `serve`).
+    #[serde(default)]
+    pub categories: Vec<String>,
 }
 
 impl ResourceInfo {
@@ -498,6 +502,7 @@ impl Catalogue {
                     version: version.to_string(),
                     namespaced: *namespaced,
                     origin: Origin::Builtin,
+                    categories: Vec::new(),
                 },
             )
             .collect();
@@ -539,15 +544,19 @@ impl Catalogue {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .unwrap_or_else(|| kind.to_ascii_lowercase());
-        let short_names = names
-            .get("shortNames")
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let strings = |field: &str| -> Vec<String> {
+            names
+                .get(field)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let short_names = strings("shortNames");
+        let categories = strings("categories");
         let namespaced = spec.get("scope").and_then(|v| v.as_str()) != Some("Cluster");
         let mut versions: Vec<&str> = spec
             .get("versions")
@@ -572,6 +581,7 @@ impl Catalogue {
             version: versions.first().copied().unwrap_or_default().to_string(),
             namespaced,
             origin: Origin::Crd,
+            categories,
         })
     }
 

@@ -66,6 +66,7 @@ impl Resolver {
                 version: r.preferred_version.clone().unwrap_or_default(),
                 namespaced: r.namespaced,
                 origin: Origin::Archive,
+                categories: Vec::new(),
             });
         }
         Resolver {

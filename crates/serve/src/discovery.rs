@@ -105,8 +105,12 @@ impl Discovery {
                 if !r.short_names.is_empty() {
                     v["shortNames"] = json!(r.short_names);
                 }
-                if CATEGORY_ALL.contains(&r.gr.as_str()) {
-                    v["categories"] = json!(["all"]);
+                let mut categories = r.categories.clone();
+                if CATEGORY_ALL.contains(&r.gr.as_str()) && !categories.iter().any(|c| c == "all") {
+                    categories.push("all".into());
+                }
+                if !categories.is_empty() {
+                    v["categories"] = json!(categories);
                 }
                 v
             })
