@@ -157,6 +157,12 @@ fn small_cluster() -> TestArchive {
                 "versions": [{"name": "v1", "served": true, "storage": true}]}}),
         ),
         obj("gadgets.example.com", "app/g1", json!({"spec": {}})),
+        obj(
+            "deployments.apps",
+            "app/front",
+            json!({"spec": {"replicas": 3, "selector": {"matchLabels": {"app": "front"}}},
+                "status": {"replicas": 2, "readyReplicas": 2}}),
+        ),
     ])
 }
 
@@ -179,6 +185,62 @@ fn kubectl_browses_a_backup_as_a_cluster() {
     );
     let toys = ok(&s, &["get", "toys", "-A", "-o", "name"]);
     assert_eq!(toys.trim(), "gadget.example.com/g1");
+    // The status and scale subresources, as kubectl --subresource asks for them.
+    let scale = ok(
+        &s,
+        &["get", "deploy", "front", "-n", "app", "--subresource=scale"],
+    );
+    let mut lines = scale.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+    assert_eq!(header, ["NAME", "DESIRED", "AVAILABLE", "AGE"], "{scale}");
+    let row: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+    assert_eq!(&row[..3], ["front", "3", "2"], "{scale}");
+    let scale: serde_json::Value = serde_json::from_str(&ok(
+        &s,
+        &[
+            "get",
+            "deploy",
+            "front",
+            "-n",
+            "app",
+            "--subresource=scale",
+            "-o",
+            "json",
+        ],
+    ))
+    .expect("a Scale");
+    assert_eq!(scale["kind"], "Scale");
+    assert_eq!(scale["spec"]["replicas"], 3);
+    assert_eq!(scale["status"]["selector"], "app=front");
+    let phase = ok(
+        &s,
+        &[
+            "get",
+            "pod",
+            "web",
+            "-n",
+            "app",
+            "--subresource=status",
+            "-o",
+            "jsonpath={.status.phase}",
+        ],
+    );
+    assert_eq!(phase, "Running");
+    let out = kubectl(
+        &s,
+        &[
+            "get",
+            "configmap",
+            "settings",
+            "-n",
+            "app",
+            "--subresource=status",
+        ],
+    );
+    assert!(
+        !out.status.success(),
+        "configmaps have no status subresource"
+    );
     // Tables with the columns kubectl users expect, across namespaces.
     let table = ok(&s, &["get", "pods", "-A"]);
     let header: Vec<&str> = table
@@ -726,8 +788,8 @@ fn kubectl_preflight_calls_answer_as_an_apiserver() {
     require_kubectl();
     let a = small_cluster();
     let s = serve(&a.path, &[]);
-    // The backup holds no Secret, no Deployment: empty lists, not "no such resource type".
-    for kind in ["secrets", "deployments", "ingresses", "storageclasses"] {
+    // The backup holds no Secret, no DaemonSet: empty lists, not "no such resource type".
+    for kind in ["secrets", "daemonsets", "ingresses", "storageclasses"] {
         let out = kubectl(&s, &["get", kind, "-A"]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{kind}: {err}");

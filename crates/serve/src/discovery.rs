@@ -2,6 +2,7 @@
 //! version directory of a resource is its own group-version; kinds, scope and short names come
 //! from the archive and the catalogue, so kubectl resolves `po`, `deploy` or `widgets.example.com`.
 
+use crate::subresource::Subresource;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use veloscope_core::api::ApiResource;
@@ -94,7 +95,7 @@ impl Discovery {
             .resources
             .iter()
             .filter(|r| r.group == group && r.versions.iter().any(|v| v == version))
-            .map(|r| {
+            .flat_map(|r| {
                 let mut v = json!({
                     "name": r.plural,
                     "singularName": r.singular,
@@ -112,7 +113,23 @@ impl Discovery {
                 if !categories.is_empty() {
                     v["categories"] = json!(categories);
                 }
-                v
+                // Subresources follow their resource, read-only (`get` only).
+                let subs = Subresource::all_of(&r.gr).map(|s| {
+                    let mut sub = json!({
+                        "name": format!("{}/{}", r.plural, s.name()),
+                        "singularName": "",
+                        "namespaced": r.namespaced,
+                        "kind": r.kind,
+                        "verbs": ["get"],
+                    });
+                    if s == Subresource::Scale {
+                        sub["group"] = json!("autoscaling");
+                        sub["version"] = json!("v1");
+                        sub["kind"] = json!("Scale");
+                    }
+                    sub
+                });
+                std::iter::once(v).chain(subs).collect::<Vec<_>>()
             })
             .collect();
         if resources.is_empty() && !(group.is_empty() && version == "v1") {

@@ -7,6 +7,7 @@
 use crate::budget::{Budget, Reservation};
 use crate::objects::{self, Mount, Request};
 use crate::status::Status;
+use crate::subresource::Subresource;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
@@ -561,12 +562,14 @@ fn route(
         ["apis", g, v, tail @ ..] => (g, v, tail),
         _ => return Err(Status::no_resource(path)),
     };
-    // [ns-scoped] namespaces/NS/RES[/NAME]; [cluster or all namespaces] RES[/NAME].
-    let (namespace, plural, name) = match tail {
-        ["namespaces", ns, res] => (Some(*ns), *res, None),
-        ["namespaces", ns, res, name] => (Some(*ns), *res, Some(*name)),
-        [res] => (None, *res, None),
-        [res, name] => (None, *res, Some(*name)),
+    // [ns-scoped] namespaces/NS/RES[/NAME[/SUB]]; [cluster or all namespaces] RES[/NAME[/SUB]].
+    let (namespace, plural, name, sub) = match tail {
+        ["namespaces", ns, res] => (Some(*ns), *res, None, None),
+        ["namespaces", ns, res, name] => (Some(*ns), *res, Some(*name), None),
+        ["namespaces", ns, res, name, sub] => (Some(*ns), *res, Some(*name), Some(*sub)),
+        [res] => (None, *res, None, None),
+        [res, name] => (None, *res, Some(*name), None),
+        [res, name, sub] => (None, *res, Some(*name), Some(*sub)),
         _ => return Err(Status::no_resource(path)),
     };
     let resource = d
@@ -578,6 +581,10 @@ fn route(
     if name.is_some() && namespace.is_none() && resource.namespaced {
         return Err(Status::no_resource(path));
     }
+    let sub = match sub {
+        Some(s) => Some(Subresource::of(&resource.gr, s).ok_or_else(|| Status::no_resource(path))?),
+        None => None,
+    };
     let r = Request {
         resource,
         version,
@@ -588,6 +595,12 @@ fn route(
         redact,
         budget,
     };
+    if let Some(sub) = sub {
+        if watch {
+            return Err(Status::bad_request("a subresource cannot be watched"));
+        }
+        return subresource(m, &r, sub).map(|(v, held)| Routed::Json(v, held));
+    }
     if watch {
         if name.is_some() {
             return Err(Status::bad_request(
@@ -600,6 +613,39 @@ fn route(
         return objects::list_text(m, &r).map(|(t, held)| Routed::Text(t, held));
     }
     objects::get(m, &r).map(|(v, held)| Routed::Json(v, held))
+}
+
+/// `…/NAME/status`: the object as a GET of it answers; `…/NAME/scale`: its Scale, as JSON or as
+/// a Table (NAME, DESIRED, AVAILABLE, AGE, as the apiserver prints a Scale).
+fn subresource(
+    m: &Mount,
+    r: &Request<'_>,
+    sub: Subresource,
+) -> Result<(Value, Reservation), Status> {
+    match sub {
+        Subresource::Status => objects::get(m, r),
+        Subresource::Scale => {
+            let object = Request {
+                as_table: false,
+                ..*r
+            };
+            let (object, held) = objects::get(m, &object)?;
+            let scale = crate::subresource::scale(&object);
+            let answer = if r.as_table {
+                crate::table::table(
+                    crate::subresource::SCALE_TABLE,
+                    &[scale],
+                    &m.ages,
+                    objects::include(r),
+                    None,
+                    &[],
+                )
+            } else {
+                scale
+            };
+            Ok((answer, held))
+        }
+    }
 }
 
 /// The ADDED events, then nothing until the watch times out: a backup does not change. The

@@ -36,6 +36,7 @@ mod objects;
 mod review;
 mod server;
 mod status;
+mod subresource;
 mod table;
 mod tls;
 mod ui;

@@ -141,6 +141,7 @@ impl Mount {
 }
 
 /// What a request asks for, once its path is understood.
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     pub resource: &'a ApiResource,
     pub version: &'a str,
@@ -406,7 +407,7 @@ fn group_version(r: &Request<'_>) -> String {
     }
 }
 
-fn include<'a>(r: &'a Request<'a>) -> &'a str {
+pub fn include<'a>(r: &'a Request<'a>) -> &'a str {
     r.query
         .get("includeObject")
         .map_or("PartialObjectMetadata", String::as_str)

@@ -719,6 +719,15 @@ fn columns(gr: &str) -> Vec<Column> {
                 ))
             })]
         }
+        // kubectl get --subresource=scale (the apiserver's printScale).
+        "scales.autoscaling" => vec![
+            c("Desired", "integer", false, |v, _| {
+                json!(int(v, "/spec/replicas"))
+            }),
+            c("Available", "integer", false, |v, _| {
+                json!(int(v, "/status/replicas"))
+            }),
+        ],
         "leases.coordination.k8s.io" => vec![c("Holder", "string", false, |v, _| {
             json!(text(v, "/spec/holderIdentity"))
         })],
