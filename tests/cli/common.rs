@@ -73,6 +73,7 @@ fn type_of(gr: &str) -> (&'static str, &'static str) {
         "deployments.apps" => ("apps/v1", "Deployment"),
         "deployments.extensions" => ("extensions/v1beta1", "Deployment"),
         "jobs.batch" => ("batch/v1", "Job"),
+        "replicasets.apps" => ("apps/v1", "ReplicaSet"),
         "clusterroles.rbac.authorization.k8s.io" => ("rbac.authorization.k8s.io/v1", "ClusterRole"),
         "clusterrolebindings.rbac.authorization.k8s.io" => {
             ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")

@@ -1179,7 +1179,8 @@ fn custom_resources_print_their_crds_columns() {
 }
 
 /// The field selectors the apiserver supports per kind (pods by IP, restart policy, service
-/// account, host network; nodes by schedulability; namespaces by phase) narrow lists here too.
+/// account, host network; nodes by schedulability; namespaces by phase; ReplicaSets by replicas;
+/// Jobs by successes) narrow lists here too.
 #[test]
 fn field_selectors_the_apiserver_supports() {
     let a = archive(&[
@@ -1203,9 +1204,42 @@ fn field_selectors_the_apiserver_supports() {
         ),
         obj("nodes", "n1", json!({"spec": {"unschedulable": true}})),
         obj("nodes", "n2", json!({"spec": {}})),
+        obj(
+            "replicasets.apps",
+            "app/web-1",
+            json!({"status": {"replicas": 2}}),
+        ),
+        obj(
+            "replicasets.apps",
+            "app/web-0",
+            json!({"status": {"replicas": 0}}),
+        ),
+        obj(
+            "jobs.batch",
+            "app/done",
+            json!({"status": {"succeeded": 1}}),
+        ),
+        obj(
+            "jobs.batch",
+            "app/running",
+            json!({"status": {"active": 1}}),
+        ),
     ]);
     let s = serve(&a.path, &[]);
     let names = |path: &str| listed_names(&s, path);
+    // A ReplicaSet by its replicas, a Job by its successes (status.succeeded; unset is 0).
+    assert_eq!(
+        names("/apis/apps/v1/replicasets?fieldSelector=status.replicas%3D2"),
+        ["web-1"]
+    );
+    assert_eq!(
+        names("/apis/batch/v1/jobs?fieldSelector=status.successful%3D1"),
+        ["done"]
+    );
+    assert_eq!(
+        names("/apis/batch/v1/jobs?fieldSelector=status.successful%3D0"),
+        ["running"]
+    );
     assert_eq!(
         names("/api/v1/pods?fieldSelector=status.podIP%3D10.0.0.8"),
         ["job"]

@@ -232,7 +232,13 @@ impl FieldSelector {
                     ))
                 || (gr == "nodes" && field == "spec.unschedulable")
                 || (gr == "namespaces" && field == "status.phase")
-                || (gr == "secrets" && field == "type");
+                || (gr == "secrets" && field == "type")
+                // The other kinds' selectable fields (their registry's SelectableFields).
+                || (matches!(gr, "replicasets.apps" | "replicationcontrollers")
+                    && field == "status.replicas")
+                || (gr == "jobs.batch" && field == "status.successful")
+                || (gr == "certificatesigningrequests.certificates.k8s.io"
+                    && field == "spec.signerName");
             if !supported {
                 return Err(Status::bad_request(format!(
                     "field label not supported: {field}"
@@ -265,6 +271,8 @@ impl FieldSelector {
         self.0.iter().all(|(f, want, equal)| {
             let pointer = match f.as_str() {
                 "source" => "/source/component".to_string(),
+                // A Job's field is named for what it counts: status.succeeded.
+                "status.successful" => "/status/succeeded".to_string(),
                 other => format!("/{}", other.replace('.', "/")),
             };
             let got = match body.pointer(&pointer) {
@@ -274,6 +282,12 @@ impl FieldSelector {
                     if matches!(f.as_str(), "spec.hostNetwork" | "spec.unschedulable") =>
                 {
                     "false".to_string()
+                }
+                // Counts it prints as 0 when unset.
+                Some(Value::Null) | None
+                    if matches!(f.as_str(), "status.replicas" | "status.successful") =>
+                {
+                    "0".to_string()
                 }
                 Some(Value::Null) | None => String::new(),
                 Some(v) => v.to_string(),
