@@ -493,6 +493,50 @@ fn get(s: &Server, path: &str) -> (u16, String) {
     )
 }
 
+/// A held watch that allows bookmarks gets one now and then (the apiserver's about once a
+/// minute; every 400 ms here), each with the backup's resourceVersion; one that does not allow
+/// them gets none.
+#[test]
+fn a_held_watch_gets_periodic_bookmarks_when_it_allows_them() {
+    let a = small_cluster();
+    let s = serve_with(
+        &a.path,
+        &[],
+        &[("VELOSCOPE_SERVE_LIMITS", "15000,30000,262144,400")],
+    );
+    let events = |path: &str| -> Vec<Value> {
+        let (code, body) = get(&s, path);
+        assert_eq!(code, 200, "{path}: {body}");
+        body.lines()
+            .filter_map(|l| {
+                serde_json::from_str(l.trim_start_matches(|c: char| c.is_ascii_hexdigit())).ok()
+            })
+            .collect()
+    };
+    let allowed =
+        events("/api/v1/namespaces/app/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=2");
+    let bookmarks: Vec<&Value> = allowed.iter().filter(|e| e["type"] == "BOOKMARK").collect();
+    assert!(bookmarks.len() >= 3, "{allowed:?}");
+    for b in &bookmarks {
+        assert_eq!(b["object"]["kind"], "Pod");
+        assert_eq!(b["object"]["apiVersion"], "v1");
+        assert!(
+            b["object"]["metadata"]["resourceVersion"].is_string(),
+            "{b}"
+        );
+    }
+    // The objects come first, then only bookmarks.
+    let first_bookmark = allowed.iter().position(|e| e["type"] == "BOOKMARK");
+    assert!(
+        allowed[..first_bookmark.unwrap_or(0)]
+            .iter()
+            .all(|e| e["type"] == "ADDED"),
+        "{allowed:?}"
+    );
+    let plain = events("/api/v1/namespaces/app/pods?watch=true&timeoutSeconds=1");
+    assert!(plain.iter().all(|e| e["type"] == "ADDED"), "{plain:?}");
+}
+
 /// Hostile and malformed requests get Status errors (or a refused connection for a header too
 /// large), and the server goes on serving.
 #[test]

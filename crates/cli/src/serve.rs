@@ -90,16 +90,20 @@ fn token(file: &Path) -> Result<String> {
     Ok(t)
 }
 
-/// The server's bounds; `VELOSCOPE_SERVE_LIMITS=HEAD_MS,STALL_MS,ANSWERS_KIB` narrows them (the
-/// tests of slow clients use it, so that they take seconds rather than minutes).
+/// The server's bounds; `VELOSCOPE_SERVE_LIMITS=HEAD_MS,STALL_MS,ANSWERS_KIB[,BOOKMARK_MS]`
+/// narrows them (the tests of slow clients and of held watches use it, so that they take seconds
+/// rather than minutes).
 fn limits() -> veloscope_serve::Limits {
     let mut l = veloscope_serve::Limits::default();
     if let Ok(v) = std::env::var("VELOSCOPE_SERVE_LIMITS") {
         let n: Vec<u64> = v.split(',').filter_map(|x| x.trim().parse().ok()).collect();
-        if let [head, stall, answers] = n[..] {
+        if let [head, stall, answers, ..] = n[..] {
             l.head = std::time::Duration::from_millis(head);
             l.stall = std::time::Duration::from_millis(stall);
             l.answers_kib = answers as usize;
+        }
+        if let [_, _, _, bookmarks] = n[..] {
+            l.bookmarks = std::time::Duration::from_millis(bookmarks);
         }
     }
     l

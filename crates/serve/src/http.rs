@@ -51,6 +51,8 @@ pub struct App {
     pub budget: Budget,
     /// How long a request body may take to arrive (the limit on heads).
     pub body_time: Duration,
+    /// How often a held watch that allows bookmarks gets one.
+    pub bookmarks: Duration,
     /// Secret values shown (`--show-secrets`) rather than redacted.
     pub show_secrets: bool,
 }
@@ -376,7 +378,9 @@ async fn answer(
                 .unwrap_or("")
                 .trim_end_matches("List");
             start.end(&mut events, kind, "velero.io/v1");
-            return watch_response(app, events, Reservation::default(), timeout);
+            let bookmark =
+                allows_bookmarks(&query).then(|| crate::objects::bookmark(kind, "velero.io/v1"));
+            return watch_response(app, events, Reservation::default(), timeout, bookmark);
         }
         return Ok(app.json(StatusCode::OK, &answer));
     };
@@ -394,6 +398,7 @@ async fn answer(
     let path = uri.path().to_string();
     // Body reads are blocking file reads: off the async threads.
     let redact = !app.show_secrets;
+    let bookmarks = allows_bookmarks(&query);
     let app2 = app.clone();
     let work = tokio::task::spawn_blocking(move || {
         route(
@@ -412,8 +417,9 @@ async fn answer(
         .await
         .map_err(|e| Status::internal(format!("request failed: {e}")))??;
     Ok(match (routed, answer_as) {
-        (Routed::Watch(events, reserved), _) => {
-            watch_response(app, events, reserved, watch.unwrap_or(WATCH_MAX))?
+        (Routed::Watch(events, reserved, bookmark), _) => {
+            let bookmark = bookmarks.then_some(bookmark);
+            watch_response(app, events, reserved, watch.unwrap_or(WATCH_MAX), bookmark)?
         }
         (Routed::Json(v, reserved), AnswerAs::Json) => {
             app.respond(StatusCode::OK, "application/json", v.to_string(), reserved)
@@ -519,7 +525,8 @@ enum Routed {
     Json(Value, Reservation),
     /// JSON already written out (a list of stored objects).
     Text(String, Reservation),
-    Watch(Vec<Value>, Reservation),
+    /// The events, what they hold, and the bookmark a held watch repeats (when it allows them).
+    Watch(Vec<Value>, Reservation, Value),
 }
 
 fn version() -> Value {
@@ -607,7 +614,8 @@ fn route(
                 "watch a list, with fieldSelector=metadata.name=NAME for one object",
             ));
         }
-        return objects::watch_events(m, &r).map(|(e, held)| Routed::Watch(e, held));
+        let bookmark = objects::bookmark(&r.resource.kind, &objects::group_version(&r));
+        return objects::watch_events(m, &r).map(|(e, held)| Routed::Watch(e, held, bookmark));
     }
     if r.name.is_none() && !r.as_table {
         return objects::list_text(m, &r).map(|(t, held)| Routed::Text(t, held));
@@ -648,13 +656,20 @@ fn subresource(
     }
 }
 
-/// The ADDED events, then nothing until the watch times out: a backup does not change. The
-/// events' memory counts against the budget of answers in flight until they are sent.
+/// Whether a watch asks for bookmarks (`allowWatchBookmarks=true`).
+fn allows_bookmarks(query: &HashMap<String, String>) -> bool {
+    query.get("allowWatchBookmarks").map(String::as_str) == Some("true")
+}
+
+/// The ADDED events, then nothing but a `bookmark` now and then (when the watch allows them)
+/// until the watch times out: a backup does not change. The events' memory counts against the
+/// budget of answers in flight until they are sent.
 fn watch_response(
     app: &App,
     events: Vec<Value>,
     mut permit: Reservation,
     timeout: Duration,
+    bookmark: Option<Value>,
 ) -> Result<Response, Status> {
     let mut text = String::new();
     for e in events {
@@ -666,10 +681,30 @@ fn watch_response(
     }
     let lines =
         futures::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from(text)) });
-    let hold = futures::stream::once(async move {
-        drop(permit);
-        tokio::time::sleep(timeout).await;
-        Ok::<_, std::io::Error>(bytes::Bytes::new())
+    let every = app.bookmarks.max(Duration::from_millis(100));
+    let line = bookmark.map(|b| format!("{b}\n"));
+    // Until the timeout: a bookmark every `every` when allowed, else one wait for all of it. The
+    // events' reservation ends once they are sent (when the hold starts).
+    let hold = futures::stream::unfold((timeout, Some(permit)), move |(left, permit)| {
+        let line = line.clone();
+        async move {
+            drop(permit);
+            if left.is_zero() {
+                return None;
+            }
+            let wait = if line.is_some() {
+                left.min(every)
+            } else {
+                left
+            };
+            tokio::time::sleep(wait).await;
+            let left = left.saturating_sub(wait);
+            let sent = match line {
+                Some(l) if !left.is_zero() => bytes::Bytes::from(l),
+                _ => bytes::Bytes::new(),
+            };
+            Some((Ok::<_, std::io::Error>(sent), (left, None)))
+        }
     });
     let body = Body::from_stream(lines.chain(hold));
     Ok((

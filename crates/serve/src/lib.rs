@@ -207,6 +207,7 @@ pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Resul
         busy: tokio::sync::Semaphore::new(CONCURRENT_REQUESTS),
         budget: budget::Budget::new(config.limits.answers_kib),
         body_time: config.limits.head,
+        bookmarks: config.limits.bookmarks,
         show_secrets: config.show_secrets,
     });
     let router = axum::Router::new().fallback(http::handle).with_state(app);

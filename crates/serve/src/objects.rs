@@ -413,7 +413,7 @@ pub fn list_text(m: &Mount, r: &Request<'_>) -> Result<(String, Reservation), St
     Ok((out, reserved))
 }
 
-fn group_version(r: &Request<'_>) -> String {
+pub fn group_version(r: &Request<'_>) -> String {
     if r.resource.group.is_empty() {
         r.version.to_string()
     } else {
@@ -521,6 +521,15 @@ impl WatchStart {
             }}));
         }
     }
+}
+
+/// A BOOKMARK event for a watch of `kind`: nothing changed up to the backup's one version.
+pub fn bookmark(kind: &str, api_version: &str) -> Value {
+    json!({"type": "BOOKMARK", "object": {
+        "kind": kind,
+        "apiVersion": api_version,
+        "metadata": {"resourceVersion": LIST_VERSION},
+    }})
 }
 
 /// The resourceVersion every list and bookmark carries: a backup is one version of its cluster.

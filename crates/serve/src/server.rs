@@ -33,6 +33,9 @@ pub struct Limits {
     pub connections: usize,
     /// KiB of answers built and not yet taken by their clients, at most; past it, 429.
     pub answers_kib: usize,
+    /// How often a watch that allows bookmarks gets one while it is held open (the apiserver
+    /// sends them about once a minute, so informers keep their resourceVersion fresh).
+    pub bookmarks: Duration,
 }
 
 impl Default for Limits {
@@ -42,6 +45,7 @@ impl Default for Limits {
             stall: Duration::from_secs(30),
             connections: 1024,
             answers_kib: 256 * 1024,
+            bookmarks: Duration::from_secs(60),
         }
     }
 }
