@@ -537,6 +537,45 @@ fn a_held_watch_gets_periodic_bookmarks_when_it_allows_them() {
     assert!(plain.iter().all(|e| e["type"] == "ADDED"), "{plain:?}");
 }
 
+/// A backup Velero uploads after the server started shows up once the listing is read again
+/// (every 10 s by default; 300 ms here): at Velero's root and as a backup to browse.
+#[test]
+fn a_backup_added_after_start_is_served_after_a_rescan() {
+    let made = tempfile::tempdir().expect("tempdir");
+    let root = made.path().join("bsl");
+    let ns = |name: &str| obj("namespaces", name, json!({"status": {"phase": "Active"}}));
+    write_backup(
+        &root,
+        "monday",
+        "2024-01-01T00:00:00Z",
+        vec![ns("app")],
+    );
+    let s = serve_with(
+        &root,
+        &[],
+        &[("VELOSCOPE_SERVE_LIMITS", "15000,30000,262144,60000,300")],
+    );
+    let backups = "/apis/velero.io/v1/namespaces/velero/backups";
+    assert_eq!(listed_names(&s, backups), ["monday"]);
+    let (code, _) = get(&s, "/backups/tuesday/api/v1/namespaces");
+    assert_eq!(code, 404, "not there yet");
+    // The server serves its own copy of the location: the new backup goes there.
+    write_backup(
+        &s.dir.path().join("bsl"),
+        "tuesday",
+        "2024-01-02T00:00:00Z",
+        vec![ns("app"), ns("shop")],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let mut names = listed_names(&s, backups);
+    names.sort();
+    assert_eq!(names, ["monday", "tuesday"]);
+    assert_eq!(
+        listed_names(&s, "/backups/tuesday/api/v1/namespaces"),
+        ["app", "shop"]
+    );
+}
+
 /// Hostile and malformed requests get Status errors (or a refused connection for a header too
 /// large), and the server goes on serving.
 #[test]

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use veloscope_core::location::Location;
 use veloscope_core::{Backup, Quiet, Session};
 use veloscope_serve::{Config, Mount, Ready, Serving};
 
@@ -90,9 +89,9 @@ fn token(file: &Path) -> Result<String> {
     Ok(t)
 }
 
-/// The server's bounds; `VELOSCOPE_SERVE_LIMITS=HEAD_MS,STALL_MS,ANSWERS_KIB[,BOOKMARK_MS]`
-/// narrows them (the tests of slow clients and of held watches use it, so that they take seconds
-/// rather than minutes).
+/// The server's bounds; `VELOSCOPE_SERVE_LIMITS=HEAD_MS,STALL_MS,ANSWERS_KIB[,BOOKMARK_MS
+/// [,RESCAN_MS]]` narrows them (the tests of slow clients, held watches and new backups use it, so
+/// that they take seconds rather than minutes).
 fn limits() -> veloscope_serve::Limits {
     let mut l = veloscope_serve::Limits::default();
     if let Ok(v) = std::env::var("VELOSCOPE_SERVE_LIMITS") {
@@ -102,8 +101,11 @@ fn limits() -> veloscope_serve::Limits {
             l.stall = std::time::Duration::from_millis(stall);
             l.answers_kib = answers as usize;
         }
-        if let [_, _, _, bookmarks] = n[..] {
+        if let [_, _, _, bookmarks, ..] = n[..] {
             l.bookmarks = std::time::Duration::from_millis(bookmarks);
+        }
+        if let [_, _, _, _, rescan] = n[..] {
+            l.rescan = std::time::Duration::from_millis(rescan);
         }
     }
     l
@@ -153,25 +155,11 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
     config.check()?;
     let location = is_location(&source);
     let (serving, contexts) = if location {
-        let location = Location::open(&source)?;
-        let listing = location.backups(None, None)?;
+        let listing = veloscope_serve::list_location(&source)?;
         for p in &listing.problems {
-            eprintln!("warning: {}", crate::output::Esc(&p.to_string()));
+            eprintln!("warning: {}", crate::output::Esc(p));
         }
-        let rows = listing.rows;
-        let names: Vec<String> = rows.iter().map(|r| r.name.clone()).collect();
-        let backups = rows.into_iter().map(|r| r.object).collect();
-        // Velero keeps no Restore object in the location: its results stand for it.
-        let restores = location
-            .restores()?
-            .rows
-            .into_iter()
-            .map(|r| {
-                serde_json::json!({"apiVersion": "velero.io/v1", "kind": "Restore",
-                    "metadata": {"name": r.name, "namespace": "velero"},
-                    "status": {"errors": r.errors, "warnings": r.warnings}})
-            })
-            .collect();
+        let names = listing.names.clone();
         // The newest backup's context first (the current one: `kubectl get pods -A` answers),
         // then the others, then Velero's API at the root.
         let contexts = names
@@ -186,10 +174,8 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
         });
         let serving = Serving::Location {
             root: source.clone(),
-            names,
             open,
-            backups,
-            restores,
+            listing,
         };
         (serving, contexts)
     } else {

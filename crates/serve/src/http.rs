@@ -30,7 +30,6 @@ pub enum Mounts {
     Location {
         /// The location as given (a folder or a URL); a backup is `ROOT/backups/NAME`.
         root: String,
-        names: Vec<String>,
         /// Backups opened so far. One that failed to open is not kept: the next request tries
         /// again (a file being copied in, a store that was unreachable for a moment).
         opened: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Mount>>>>>,
@@ -41,7 +40,7 @@ pub enum Mounts {
 pub struct App {
     pub mounts: Mounts,
     /// Velero's own API at the root, when a location is served.
-    pub velero: Option<crate::velero::VeleroApi>,
+    pub velero: Option<crate::velero::Rescanned>,
     /// The web UI at `/ui/`, when a location is served.
     pub ui: Option<Arc<crate::ui::Ui>>,
     pub access: crate::access::Access,
@@ -358,10 +357,11 @@ async fn answer(
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("");
-        let Some(api) = &app.velero else {
+        let Some(listed) = &app.velero else {
             return Err(Status::no_resource(uri.path()));
         };
-        let answer = velero_root(api, &rest, &query, host, uri.path())?;
+        let listing = listed.current().await;
+        let answer = velero_root(&listing.api, &rest, &query, host, uri.path())?;
         if let (Some(timeout), Some(items)) = (watch, answer["items"].as_array()) {
             // A watch of Velero's objects starts as a watch of any resource's.
             let start = crate::objects::WatchStart::of(&query);
@@ -718,16 +718,10 @@ fn watch_response(
 /// The mount of a location's backup, opened on first use (later requests wait for it); a
 /// failed open is an error for this request and tried again by the next.
 async fn mount_of(app: &Arc<App>, name: &str) -> Result<Arc<Mount>, Status> {
-    let Mounts::Location {
-        root,
-        names,
-        opened,
-        open,
-    } = &app.mounts
-    else {
+    let (Mounts::Location { root, opened, open }, Some(listed)) = (&app.mounts, &app.velero) else {
         return Err(Status::internal("not a location"));
     };
-    if !names.iter().any(|n| n == name) {
+    if !listed.current().await.names.iter().any(|n| n == name) {
         return Err(Status::not_found("backups", name));
     }
     let cell = {

@@ -45,6 +45,7 @@ mod velero;
 pub use access::random_hex;
 pub use objects::Mount;
 pub use server::Limits;
+pub use velero::{Listing, list as list_location};
 
 use http::{App, Mounts};
 use std::net::SocketAddr;
@@ -107,13 +108,12 @@ pub enum Serving {
     /// One backup, at the root.
     Backup(Box<Mount>),
     /// A location's backups, each under `/backups/NAME/`, opened on first use by `open`; and at
-    /// the root Velero's own API: these Backup objects (`velero-backup.json`) and Restores.
+    /// the root Velero's own API: its Backup objects (`velero-backup.json`) and Restores. The
+    /// listing is read again when a request comes after `Limits::rescan`.
     Location {
         root: String,
-        names: Vec<String>,
         open: Opener,
-        backups: Vec<serde_json::Value>,
-        restores: Vec<serde_json::Value>,
+        listing: velero::Listing,
     },
 }
 
@@ -179,18 +179,19 @@ pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Resul
         }
         Serving::Location {
             root,
-            names,
             open,
-            backups,
-            restores,
+            listing,
         } => (
             Mounts::Location {
                 root: root.clone(),
-                names,
                 opened: Default::default(),
                 open,
             },
-            Some(velero::VeleroApi { backups, restores }),
+            Some(velero::Rescanned::new(
+                root.clone(),
+                listing,
+                config.limits.rescan,
+            )),
             Some(ui_of(ui::Scope::Location(root))),
         ),
     };

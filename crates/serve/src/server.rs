@@ -36,6 +36,9 @@ pub struct Limits {
     /// How often a watch that allows bookmarks gets one while it is held open (the apiserver
     /// sends them about once a minute, so informers keep their resourceVersion fresh).
     pub bookmarks: Duration,
+    /// How old a location's listing may be before a request reads it again (a backup uploaded
+    /// after the server started shows up then).
+    pub rescan: Duration,
 }
 
 impl Default for Limits {
@@ -46,6 +49,7 @@ impl Default for Limits {
             connections: 1024,
             answers_kib: 256 * 1024,
             bookmarks: Duration::from_secs(60),
+            rescan: Duration::from_secs(10),
         }
     }
 }

@@ -19,7 +19,73 @@ const KINDS: [(&str, &str); 3] = [
     ("schedules", "Schedule"),
 ];
 
-/// The Backup and Restore objects of a location, read when the server started.
+/// A location's backups (names, and their Backup objects as stored) and Restores (one per
+/// restore's results: Velero keeps no Restore object in the location), and what could not be
+/// read of it.
+pub struct Listing {
+    pub names: Vec<String>,
+    pub api: VeleroApi,
+    pub problems: Vec<String>,
+}
+
+/// Lists a location as Velero's API shows it.
+pub fn list(root: &str) -> Result<Listing, veloscope_core::Error> {
+    let location = veloscope_core::location::Location::open(root)?;
+    let listing = location.backups(None, None)?;
+    let mut problems: Vec<String> = listing.problems.iter().map(|p| p.to_string()).collect();
+    let names = listing.rows.iter().map(|r| r.name.clone()).collect();
+    let backups = listing.rows.into_iter().map(|r| r.object).collect();
+    let restored = location.restores()?;
+    problems.extend(restored.problems.iter().map(|p| p.to_string()));
+    let restores = restored
+        .rows
+        .into_iter()
+        .map(|r| {
+            json!({"apiVersion": "velero.io/v1", "kind": "Restore",
+                "metadata": {"name": r.name, "namespace": "velero"},
+                "status": {"errors": r.errors, "warnings": r.warnings}})
+        })
+        .collect();
+    Ok(Listing {
+        names,
+        api: VeleroApi { backups, restores },
+        problems,
+    })
+}
+
+/// A location's listing, read again when a client asks once `every` has passed (a backup Velero
+/// uploaded after the server started shows up; the web UI lists on every page).
+pub struct Rescanned {
+    root: String,
+    every: std::time::Duration,
+    state: tokio::sync::Mutex<(std::time::Instant, std::sync::Arc<Listing>)>,
+}
+
+impl Rescanned {
+    pub fn new(root: String, first: Listing, every: std::time::Duration) -> Rescanned {
+        Rescanned {
+            root,
+            every,
+            state: tokio::sync::Mutex::new((std::time::Instant::now(), std::sync::Arc::new(first))),
+        }
+    }
+
+    /// The listing, read again first when it is older than `every`. A failed reading keeps the
+    /// last one (a store unreachable for a moment does not empty the API).
+    pub async fn current(&self) -> std::sync::Arc<Listing> {
+        let mut state = self.state.lock().await;
+        if state.0.elapsed() >= self.every {
+            let root = self.root.clone();
+            if let Ok(Ok(listing)) = tokio::task::spawn_blocking(move || list(&root)).await {
+                state.1 = std::sync::Arc::new(listing);
+            }
+            state.0 = std::time::Instant::now();
+        }
+        state.1.clone()
+    }
+}
+
+/// The Backup and Restore objects of a location.
 pub struct VeleroApi {
     pub backups: Vec<Value>,
     pub restores: Vec<Value>,
