@@ -544,12 +544,7 @@ fn a_backup_added_after_start_is_served_after_a_rescan() {
     let made = tempfile::tempdir().expect("tempdir");
     let root = made.path().join("bsl");
     let ns = |name: &str| obj("namespaces", name, json!({"status": {"phase": "Active"}}));
-    write_backup(
-        &root,
-        "monday",
-        "2024-01-01T00:00:00Z",
-        vec![ns("app")],
-    );
+    write_backup(&root, "monday", "2024-01-01T00:00:00Z", vec![ns("app")]);
     let s = serve_with(
         &root,
         &[],
@@ -811,6 +806,161 @@ fn velero_api_over_a_location_validates_dry_runs() {
         explained.contains("KIND:       Backup") || explained.contains("KIND:     Backup"),
         "{explained}"
     );
+}
+
+/// The rest of the write verbs at Velero's root, with `dryRun=All` only: `kubectl diff -f` of a
+/// stored Backup (a merge patch), `kubectl apply --server-side --dry-run=server` (an apply patch),
+/// `kubectl replace` and `kubectl delete` with `--dry-run=server`; nothing is written, and
+/// without the dry run each is refused (405). A strategic merge patch, which the apiserver takes
+/// only for built-in kinds, is 415.
+#[test]
+#[ignore = "needs the kubectl binary (.ci/run installs it)"]
+fn velero_api_answers_patch_replace_and_delete_dry_runs() {
+    require_kubectl();
+    let s = serve(&fixture("bsl"), &[]);
+    let ctx = ["--context", "velero"];
+    let stored: Value = serde_json::from_str(&ok(
+        &s,
+        &[
+            &ctx[..],
+            &["get", "backup", "k3s-124", "-n", "velero", "-o", "json"],
+        ]
+        .concat(),
+    ))
+    .expect("the stored Backup");
+    let mut changed = stored.clone();
+    changed["spec"]["ttl"] = json!("1h0m0s");
+    let path = s.dir.path().join("k3s-124.json");
+    std::fs::write(&path, changed.to_string()).expect("write");
+    let file = path_str(&path);
+    // kubectl diff: exit 1 and the ttl line changed.
+    let diff = kubectl(&s, &[&ctx[..], &["diff", "-f", file]].concat());
+    let shown = String::from_utf8_lossy(&diff.stdout);
+    assert_eq!(diff.status.code(), Some(1), "{shown}{}", stderr(&diff));
+    assert!(
+        shown.contains("+  ttl: 1h0m0s")
+            && shown.contains(&format!(
+                "-  ttl: {}",
+                stored["spec"]["ttl"].as_str().unwrap_or("")
+            )),
+        "{shown}"
+    );
+    // The same file unchanged: no difference.
+    let same = s.dir.path().join("same.json");
+    std::fs::write(&same, stored.to_string()).expect("write");
+    let diff = kubectl(&s, &[&ctx[..], &["diff", "-f", path_str(&same)]].concat());
+    assert_eq!(
+        diff.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
+    let applied = ok(
+        &s,
+        &[
+            &ctx[..],
+            &["apply", "--server-side", "--dry-run=server", "-f", file],
+        ]
+        .concat(),
+    );
+    assert!(
+        applied.contains("backup.velero.io/k3s-124 serverside-applied (server dry run)"),
+        "{applied}"
+    );
+    let replaced = ok(
+        &s,
+        &[&ctx[..], &["replace", "--dry-run=server", "-f", file]].concat(),
+    );
+    assert!(
+        replaced.contains("backup.velero.io/k3s-124 replaced (server dry run)"),
+        "{replaced}"
+    );
+    let deleted = ok(
+        &s,
+        &[
+            &ctx[..],
+            &[
+                "delete",
+                "backup",
+                "k3s-124",
+                "-n",
+                "velero",
+                "--dry-run=server",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(
+        deleted.contains("backup.velero.io \"k3s-124\" deleted (server dry run)"),
+        "{deleted}"
+    );
+    // Without the dry run: refused, and the backup is still there.
+    let real = kubectl(
+        &s,
+        &[&ctx[..], &["delete", "backup", "k3s-124", "-n", "velero"]].concat(),
+    );
+    assert!(!real.status.success());
+    assert!(
+        stderr(&real).contains("MethodNotAllowed"),
+        "{}",
+        stderr(&real)
+    );
+    ok(
+        &s,
+        &[&ctx[..], &["get", "backup", "k3s-124", "-n", "velero"]].concat(),
+    );
+    // A patch of a Backup the location lacks is NotFound; an invalid result is 422.
+    let missing = kubectl(
+        &s,
+        &[
+            &ctx[..],
+            &[
+                "patch",
+                "backup",
+                "nope",
+                "-n",
+                "velero",
+                "--type=merge",
+                "-p",
+                "{\"spec\":{}}",
+                "--dry-run=server",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(
+        stderr(&missing).contains("NotFound"),
+        "{}",
+        stderr(&missing)
+    );
+    let broken = kubectl(
+        &s,
+        &[
+            &ctx[..],
+            &[
+                "patch",
+                "backup",
+                "k3s-124",
+                "-n",
+                "velero",
+                "--type=merge",
+                "-p",
+                "{\"spec\":{\"ttl\":\"3 days\"}}",
+                "--dry-run=server",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(
+        stderr(&broken).contains("is invalid") && stderr(&broken).contains("spec.ttl"),
+        "{}",
+        stderr(&broken)
+    );
+    let strategic = raw(
+        &s,
+        "PATCH /apis/velero.io/v1/namespaces/velero/backups/k3s-124?dryRun=All HTTP/1.1\r\nContent-Type: application/strategic-merge-patch+json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+    );
+    assert_eq!(strategic.0, 415, "{}", strategic.1);
 }
 
 /// Long work in the UI (a verify, a diff) answers at once with its progress, reloading itself,

@@ -219,7 +219,7 @@ pub async fn handle(
             return Ok(app.json(StatusCode::CREATED, &crate::review::answer(kind, &bytes)?));
         }
         match velero_write(&app, &method, &segs) {
-            Some(Ok(target)) => dry_run(&app, target, query, body).await,
+            Some(Ok(target)) => dry_run(&app, &method, &headers, target, query, body).await,
             Some(Err(s)) => Err(s),
             None => answer(&app, &method, &uri, segs, query, &headers).await,
         }
@@ -260,48 +260,103 @@ fn login(app: &App, uri: &Uri) -> Result<Response, Status> {
     }
 }
 
-/// A write to Velero's API at a location's root: (plural, namespace). None for anything else.
+/// A write to Velero's API at a location's root: (plural, namespace, the object's name for a
+/// write to one object). None for anything else.
+type VeleroTarget = (String, String, Option<String>);
+
 fn velero_write(
     app: &Arc<App>,
     method: &Method,
     segs: &[String],
-) -> Option<Result<(String, String), Status>> {
-    if app.velero.is_none() || !matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
+) -> Option<Result<VeleroTarget, Status>> {
+    if app.velero.is_none()
+        || !matches!(
+            *method,
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        )
+    {
         return None;
     }
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let ["apis", "velero.io", "v1", "namespaces", ns, plural] = segs.as_slice() else {
-        return None;
+    let (ns, plural, name) = match segs.as_slice() {
+        ["apis", "velero.io", "v1", "namespaces", ns, plural] => (*ns, *plural, None),
+        ["apis", "velero.io", "v1", "namespaces", ns, plural, name] => (*ns, *plural, Some(*name)),
+        _ => return None,
     };
-    if *method != Method::POST {
+    // POST creates in a collection; PUT, PATCH and DELETE name one object.
+    if (*method == Method::POST) != name.is_none() {
         return Some(Err(Status::method_not_allowed(method.as_str())));
     }
-    Some(Ok((plural.to_string(), ns.to_string())))
+    Some(Ok((
+        plural.to_string(),
+        ns.to_string(),
+        name.map(str::to_string),
+    )))
 }
 
 async fn dry_run(
     app: &Arc<App>,
-    (plural, ns): (String, String),
+    method: &Method,
+    headers: &HeaderMap,
+    (plural, ns, name): VeleroTarget,
     query: HashMap<String, String>,
     body: Body,
 ) -> Result<Response, Status> {
+    use crate::velero::{PatchKind, Write};
     // The body first, within its time: no request permit is held while it trickles in.
     let bytes = app.read_body(body).await?;
     let _permit = app.permit()?;
     let text = String::from_utf8(bytes.to_vec())
         .map_err(|_| Status::bad_request("the request body is not UTF-8"))?;
-    let created = tokio::task::spawn_blocking(move || {
-        crate::velero::dry_run_create(
-            &plural,
-            &ns,
-            query.get("dryRun").map(String::as_str),
-            query.get("fieldValidation").map(String::as_str),
-            &text,
-        )
+    let write = match *method {
+        Method::PUT => Some(Write::Replace(text.clone())),
+        Method::PATCH => {
+            let content_type = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
+            Some(Write::Patch(PatchKind::of(content_type)?, text.clone()))
+        }
+        Method::DELETE => Some(Write::Delete),
+        _ => None,
+    };
+    let listing = match (&app.velero, &write) {
+        (Some(listed), Some(_)) => Some(listed.current().await),
+        _ => None,
+    };
+    // A delete may say dryRun in its DeleteOptions body rather than the query (kubectl does).
+    let options_dry_run = (*method == Method::DELETE)
+        .then(|| serde_json::from_str::<Value>(&text).ok())
+        .flatten()
+        .and_then(|o| {
+            o["dryRun"]
+                .get(0)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    let (code, created) = tokio::task::spawn_blocking(move || {
+        let dry_run = query
+            .get("dryRun")
+            .map(String::as_str)
+            .or(options_dry_run.as_deref());
+        let field_validation = query.get("fieldValidation").map(String::as_str);
+        match (write, name, listing) {
+            (Some(write), Some(name), Some(listing)) => crate::velero::dry_run_write(
+                &listing.api,
+                &plural,
+                &ns,
+                &name,
+                write,
+                dry_run,
+                field_validation,
+            ),
+            _ => crate::velero::dry_run_create(&plural, &ns, dry_run, field_validation, &text)
+                .map(|c| (StatusCode::CREATED, c)),
+        }
     })
     .await
     .map_err(|e| Status::internal(format!("request failed: {e}")))??;
-    let mut response = app.json(StatusCode::CREATED, &created.object);
+    let mut response = app.json(code, &created.object);
     for w in created.warnings {
         let value = format!("299 - \"{}\"", w.replace('"', "'"));
         if let Ok(v) = header::HeaderValue::from_str(&value) {

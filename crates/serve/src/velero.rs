@@ -256,6 +256,139 @@ pub struct Created {
     pub warnings: Vec<String>,
 }
 
+/// A write is answered only with `dryRun=All`: nothing is ever written.
+fn require_dry_run(method: &str, dry_run: Option<&str>) -> Result<(), Status> {
+    match dry_run {
+        Some("All") => Ok(()),
+        Some(other) => Err(Status::bad_request(format!(
+            "unsupported dryRun value {other:?}: only All"
+        ))),
+        None => Err(Status {
+            message: format!(
+                "{method} without dryRun=All: veloscope serves a location read-only and only validates writes (kubectl --dry-run=server, kubectl diff)"
+            ),
+            ..Status::method_not_allowed(method)
+        }),
+    }
+}
+
+/// A write to one named object at the root, answered as the apiserver would with `dryRun=All`.
+pub enum Write {
+    /// PUT: the whole object.
+    Replace(String),
+    /// PATCH, of the kind its Content-Type names.
+    Patch(PatchKind, String),
+    Delete,
+}
+
+/// The patches the apiserver takes for a custom resource (a strategic merge patch is only for
+/// built-in kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchKind {
+    /// RFC 6902 (`application/json-patch+json`).
+    Json,
+    /// RFC 7386 (`application/merge-patch+json`): what `kubectl apply` and `kubectl diff` send.
+    Merge,
+    /// Server-side apply (`application/apply-patch+yaml`): the applied configuration's fields
+    /// set over the object's, as a merge (one field manager; no ownership is tracked).
+    Apply,
+}
+
+impl PatchKind {
+    pub fn of(content_type: &str) -> Result<PatchKind, Status> {
+        match content_type.split(';').next().unwrap_or("").trim() {
+            "application/json-patch+json" => Ok(PatchKind::Json),
+            "application/merge-patch+json" => Ok(PatchKind::Merge),
+            "application/apply-patch+yaml" | "application/apply-patch+cbor" => Ok(PatchKind::Apply),
+            other => Err(Status {
+                code: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                reason: "UnsupportedMediaType",
+                message: format!(
+                    "the body of the request was in an unknown format ({other}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+                ),
+                details: None,
+            }),
+        }
+    }
+}
+
+/// A PUT, PATCH or DELETE of `plural`/`name` in `namespace` with `dryRun=All`: the object as it
+/// would be (validated as a create is) and the status code the apiserver would answer with;
+/// nothing is written. A patch of an object the location lacks is NotFound, except an apply,
+/// which creates.
+pub fn dry_run_write(
+    api: &VeleroApi,
+    plural: &str,
+    namespace: &str,
+    name: &str,
+    write: Write,
+    dry_run: Option<&str>,
+    field_validation: Option<&str>,
+) -> Result<(StatusCode, Created), Status> {
+    let method = match &write {
+        Write::Replace(_) => "PUT",
+        Write::Patch(..) => "PATCH",
+        Write::Delete => "DELETE",
+    };
+    kind_of(plural).ok_or_else(|| Status::no_resource(plural))?;
+    require_dry_run(method, dry_run)?;
+    let existing = get(api, plural, Some(namespace), Some(name), false);
+    let (code, text) = match write {
+        Write::Delete => {
+            let object = existing?;
+            return Ok((
+                StatusCode::OK,
+                Created {
+                    object,
+                    warnings: Vec::new(),
+                },
+            ));
+        }
+        Write::Replace(body) => {
+            existing?;
+            (StatusCode::OK, body)
+        }
+        Write::Patch(kind, body) => {
+            let (code, mut object) = match (existing, kind) {
+                (Ok(o), _) => (StatusCode::OK, o),
+                (Err(_), PatchKind::Apply) => (StatusCode::CREATED, json!({})),
+                (Err(e), _) => return Err(e),
+            };
+            let invalid = |e: &dyn std::fmt::Display| {
+                Status::bad_request(format!("the patch cannot be applied: {e}"))
+            };
+            match kind {
+                PatchKind::Json => {
+                    let patch: json_patch::Patch =
+                        serde_json::from_str(&body).map_err(|e| invalid(&e))?;
+                    json_patch::patch(&mut object, &patch).map_err(|e| invalid(&e))?;
+                }
+                PatchKind::Merge => {
+                    let patch: Value = serde_json::from_str(&body).map_err(|e| invalid(&e))?;
+                    json_patch::merge(&mut object, &patch);
+                }
+                PatchKind::Apply => {
+                    let patch = veloscope_core::manifest_value(&body).map_err(|e| invalid(&e))?;
+                    json_patch::merge(&mut object, &patch);
+                }
+            }
+            (code, object.to_string())
+        }
+    };
+    let created = dry_run_create(plural, namespace, dry_run, field_validation, &text)?;
+    let named = created
+        .object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str);
+    if named != Some(name) {
+        return Err(Status::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            named.unwrap_or("")
+        )));
+    }
+    Ok((code, created))
+}
+
 /// A create of `plural` in `namespace`: only with `dryRun=All`, validated as the apiserver with
 /// Velero's CRDs and webhooks would.
 pub fn dry_run_create(
@@ -266,20 +399,7 @@ pub fn dry_run_create(
     body: &str,
 ) -> Result<Created, Status> {
     let kind = kind_of(plural).ok_or_else(|| Status::no_resource(plural))?;
-    match dry_run {
-        Some("All") => {}
-        Some(other) => {
-            return Err(Status::bad_request(format!(
-                "unsupported dryRun value {other:?}: only All"
-            )));
-        }
-        None => {
-            return Err(Status {
-                message: "POST without dryRun=All: veloscope serves a location read-only and only validates creates (kubectl --dry-run=server)".into(),
-                ..Status::method_not_allowed("POST")
-            });
-        }
-    }
+    require_dry_run("POST", dry_run)?;
     let mode = match field_validation.unwrap_or("Strict") {
         "Strict" => FieldValidation::Strict,
         "Warn" => FieldValidation::Warn,
