@@ -116,7 +116,8 @@ impl PreviewRequest<'_> {
     }
 }
 
-fn is_unversioned_pv(p: &ItemPath<'_>) -> bool {
+/// The PV bodies a resource policy's conditions read.
+pub(crate) fn is_unversioned_pv(p: &ItemPath<'_>) -> bool {
     p.gr == "persistentvolumes" && p.version == VersionDir::Unversioned
 }
 

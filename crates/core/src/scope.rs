@@ -10,7 +10,7 @@ use crate::filters::{BackupFilters, RestoreFilters};
 use crate::indexed::{NamespaceScope, Part};
 use crate::items::ItemQuery;
 use crate::preview::PreviewRequest;
-use veloscope_archive::{ItemPath, VersionDir};
+use veloscope_archive::ItemPath;
 use veloscope_index::{Index, Sym};
 use veloscope_select::{Resolution, Resolver};
 
@@ -76,7 +76,7 @@ impl<'a> Scope<'a> {
             .flatten();
         let scope = Scope::of_namespaces(namespaces);
         if request.filters.resource_policy_file.is_some() {
-            scope.keeping(|p| p.gr == "persistentvolumes" && p.version == VersionDir::Unversioned)
+            scope.keeping(crate::preview::is_unversioned_pv)
         } else {
             scope
         }

@@ -141,37 +141,28 @@ fn a_backup_does_not_differ_from_itself_and_differs_from_another() {
     let session = Session::new(archive_only(), &Quiet);
     let filters = BackupFilters::default();
     let options = DiffOptions::default();
-    let request = |a: &'static str, b: &'static str| (backup_dir(a), backup_dir(b));
-    let (a, b) = request("k3s-124", "k3s-124");
-    let same = veloscope_core::diff::diff(
-        &DiffRequest {
-            a: &a,
-            b: &b,
-            filters: &filters,
-            diff: &options,
-            velero_version: VeleroVersion::LATEST,
-        },
-        &session,
-    )
-    .expect("diff");
+    let diff = |a: &str, b: &str| {
+        let (a, b) = (backup_dir(a), backup_dir(b));
+        veloscope_core::diff::diff(
+            &DiffRequest {
+                a: &a,
+                b: &b,
+                filters: &filters,
+                diff: &options,
+                velero_version: VeleroVersion::LATEST,
+            },
+            &session,
+        )
+        .expect("diff")
+    };
+    let same = diff("k3s-124", "k3s-124");
     assert!(!same.report().differs());
     assert_eq!(
         Some(same.report().unchanged as u64),
         expected("k3s-124")["items"].as_u64()
     );
 
-    let (a, b) = request("k3s-124", "edge-cases");
-    let other = veloscope_core::diff::diff(
-        &DiffRequest {
-            a: &a,
-            b: &b,
-            filters: &filters,
-            diff: &options,
-            velero_version: VeleroVersion::LATEST,
-        },
-        &session,
-    )
-    .expect("diff");
+    let other = diff("k3s-124", "edge-cases");
     assert!(other.report().differs());
     let report = other.report();
     let added = report.added.len() as u64 + report.changed.len() as u64;
