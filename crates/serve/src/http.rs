@@ -776,7 +776,7 @@ async fn mount_of(app: &Arc<App>, name: &str) -> Result<Arc<Mount>, Status> {
     let (Mounts::Location { root, opened, open }, Some(listed)) = (&app.mounts, &app.velero) else {
         return Err(Status::internal("not a location"));
     };
-    if !listed.current().await.names.iter().any(|n| n == name) {
+    if !listed.holds(name).await {
         return Err(Status::not_found("backups", name));
     }
     let cell = {

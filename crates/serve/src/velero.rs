@@ -70,6 +70,16 @@ impl Rescanned {
         }
     }
 
+    /// Whether the location holds backup `name`: a backup already listed costs nothing (a
+    /// request for a backup's objects must not pay a listing of the whole location); an unknown
+    /// name is looked for in a fresh listing once the last one is older than `every`.
+    pub async fn holds(&self, name: &str) -> bool {
+        let listed = |l: &Listing| l.names.iter().any(|n| n == name);
+        // The lock is let go before `current` takes it again.
+        let known = listed(&self.state.lock().await.1);
+        known || listed(self.current().await.as_ref())
+    }
+
     /// The listing, read again first when it is older than `every`. A failed reading keeps the
     /// last one (a store unreachable for a moment does not empty the API).
     pub async fn current(&self) -> std::sync::Arc<Listing> {
