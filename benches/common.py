@@ -17,7 +17,7 @@ def build():
     os.makedirs(BENCH, exist_ok=True)
 
 
-def synth(items, name, mutate_percent=0, velero_order=False):
+def synth(items, name, mutate_percent=0, velero_order=False, pod_percent=None):
     """A generated backup under target/bench/, made once. With velero_order, items are grouped by
     resource, then namespace, as Velero writes them (else every namespace is spread over the
     whole archive, the worst case for reading one namespace's objects)."""
@@ -29,6 +29,8 @@ def synth(items, name, mutate_percent=0, velero_order=False):
             cmd += ["--mutate-percent", str(mutate_percent)]
         if velero_order:
             cmd += ["--velero-order"]
+        if pod_percent is not None:
+            cmd += ["--pod-percent", str(pod_percent)]
         subprocess.run(cmd, check=True)
     return path
 

@@ -127,6 +127,7 @@ fn start() -> S3 {
         codec: fixture_gen::Codec::Gzip,
         mutate_percent: 0,
         velero_order: false,
+        pod_percent: None,
     }
     .write(&templates, &big)
     .unwrap();

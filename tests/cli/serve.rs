@@ -961,6 +961,33 @@ fn velero_api_answers_patch_replace_and_delete_dry_runs() {
         "PATCH /apis/velero.io/v1/namespaces/velero/backups/k3s-124?dryRun=All HTTP/1.1\r\nContent-Type: application/strategic-merge-patch+json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
     );
     assert_eq!(strategic.0, 415, "{}", strategic.1);
+    // deletecollection: with the dry run, the Backups the selector picks, as a list; without
+    // it, 405; and every Backup is still there.
+    let all_backups = listed_names(&s, "/apis/velero.io/v1/namespaces/velero/backups");
+    assert!(all_backups.len() > 1, "{all_backups:?}");
+    let (code, body) = raw(
+        &s,
+        "DELETE /apis/velero.io/v1/namespaces/velero/backups?dryRun=All&fieldSelector=metadata.name%3Dk3s-124 HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(code, 200, "{body}");
+    let list: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(list["kind"], "BackupList");
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|o| o["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["k3s-124"]);
+    let (code, body) = raw(
+        &s,
+        "DELETE /apis/velero.io/v1/namespaces/velero/backups HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(code, 405, "{body}");
+    assert_eq!(
+        listed_names(&s, "/apis/velero.io/v1/namespaces/velero/backups"),
+        all_backups
+    );
 }
 
 /// Long work in the UI (a verify, a diff) answers at once with its progress, reloading itself,
@@ -1053,10 +1080,78 @@ fn a_list_without_limit_carries_everything() {
     let list: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(list["items"].as_array().map(Vec::len), Some(10_050));
     assert!(list["metadata"].get("continue").is_none());
+    // Streamed in chunks, yet every object once, in order.
+    let names = listed_names(&s, "/api/v1/namespaces/bulk/configmaps");
+    let want: Vec<String> = (0..10_050).map(|i| format!("cm-{i:05}")).collect();
+    assert_eq!(names, want);
     let (_, body) = get(&s, "/api/v1/namespaces/bulk/configmaps?limit=500");
     let page: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(page["items"].as_array().map(Vec::len), Some(500));
     assert!(page["metadata"]["continue"].is_string());
+    // As metadata only (what metadata informers list), streamed the same way.
+    let (code, body) = raw(
+        &s,
+        "GET /api/v1/namespaces/bulk/configmaps HTTP/1.1\r\n\
+         Accept: application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1\r\n\
+         Connection: close\r\n\r\n",
+    );
+    assert_eq!(code, 200);
+    let list: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(list["kind"], "PartialObjectMetadataList");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 10_050);
+    assert_eq!(items[10_049]["kind"], "PartialObjectMetadata");
+    assert_eq!(items[10_049]["metadata"]["name"], "cm-10049");
+}
+
+/// A field selector on a field the index lacks pages as the apiserver's does: each page carries
+/// at most `limit` matching objects and a token to go on from, the pages together are exactly
+/// the matching objects, and a list without `limit` carries them all.
+#[test]
+fn field_selected_pages_are_complete_and_disjoint() {
+    let objects: Vec<_> = (0..1_200)
+        .map(|i| {
+            let phase = if i % 3 == 0 { "Pending" } else { "Running" };
+            obj(
+                "pods",
+                &format!("big/p-{i:04}"),
+                json!({"status": {"phase": phase}}),
+            )
+        })
+        .collect();
+    let a = archive(&objects);
+    let s = serve(&a.path, &[]);
+    let want: Vec<String> = (0..1_200)
+        .filter(|i| i % 3 != 0)
+        .map(|i| format!("p-{i:04}"))
+        .collect();
+    let selector = "fieldSelector=status.phase%3DRunning";
+    assert_eq!(listed_names(&s, &format!("/api/v1/pods?{selector}")), want);
+    let mut paged = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let (code, body) = get(
+            &s,
+            &format!("/api/v1/pods?{selector}&limit=250&continue={token}"),
+        );
+        assert_eq!(code, 200, "{body}");
+        let page: Value = serde_json::from_str(&body).expect("JSON");
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= 250);
+        paged.extend(
+            items
+                .iter()
+                .map(|o| o["metadata"]["name"].as_str().unwrap().to_string()),
+        );
+        pages += 1;
+        match page["metadata"]["continue"].as_str() {
+            Some(t) => token = t.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(paged, want);
+    assert_eq!(pages, 4, "800 matches in pages of 250");
 }
 
 /// A watch of Velero's Backups at a location's root streams events, as any watch does (client

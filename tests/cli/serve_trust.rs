@@ -436,14 +436,26 @@ fn slow_or_hostile_clients_cannot_stall_or_fill_it() {
     }
     drop((heads, bodies));
 
-    // 40 clients ask for the 6 MB list and never read.
+    // 40 clients ask for the 6 MB list and never read: as one page (built whole, so reserved
+    // whole), and streamed (no `limit`: one chunk at a time is read, when the client takes
+    // the one before).
     let before = rss_kib(s.spawned.child.id());
-    let big =
+    let paged = format!(
+        "GET /backups/tuesday/api/v1/namespaces/bulk/configmaps?limit=10000 HTTP/1.1\r\n{auth}\r\n"
+    );
+    let streamed =
         format!("GET /backups/tuesday/api/v1/namespaces/bulk/configmaps HTTP/1.1\r\n{auth}\r\n");
     let mut unread: Vec<TcpStream> = (0..40)
         .map(|_| {
             let mut c = TcpStream::connect(&addr).expect("connect");
-            let _ = c.write_all(big.as_bytes());
+            let _ = c.write_all(paged.as_bytes());
+            c
+        })
+        .collect();
+    let unread_streams: Vec<TcpStream> = (0..40)
+        .map(|_| {
+            let mut c = TcpStream::connect(&addr).expect("connect");
+            let _ = c.write_all(streamed.as_bytes());
             c
         })
         .collect();
@@ -453,7 +465,7 @@ fn slow_or_hostile_clients_cannot_stall_or_fill_it() {
         held = held.max(rss_kib(s.spawned.child.id()).saturating_sub(before));
     }
     // Unbounded, the 40 answers of 6 MB (and what building each takes) held over 500 MB here;
-    // bounded, one answer and the few threads that build them.
+    // bounded, one answer and the few threads that build them, and a chunk per stream.
     assert!(held < 160 * 1024, "{held} KiB held for unread answers");
     let mut codes = Vec::new();
     for c in &mut unread {
@@ -472,7 +484,7 @@ fn slow_or_hostile_clients_cannot_stall_or_fill_it() {
         codes.iter().any(|(c, retry)| c == "429" && *retry),
         "over budget: 429 with Retry-After: {codes:?}"
     );
-    drop(unread);
+    drop((unread, unread_streams));
     // The unread answers are dropped after the stall limit: the budget is free again.
     std::thread::sleep(Duration::from_secs(4));
     let (code, _, body) = get(&s, "/backups/tuesday/api/v1/namespaces/bulk/configmaps");

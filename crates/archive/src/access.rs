@@ -253,6 +253,27 @@ pub fn first_byte(compression: Compression, access: &Access, at: u64) -> u64 {
     }
 }
 
+/// A bound on the compressed file's bytes a read of the decompressed range ending at `end` needs,
+/// from its [`first_byte`]: up to the first seek point (or frame) at or past `end`, whose input
+/// offset a decoder reaches only after it has written everything before it. None when no point
+/// lies past `end` (the read may need the rest of the file). Reading less than the whole entry's
+/// size in compressed bytes is what makes a page of neighbouring objects cheap to fetch.
+pub fn last_byte(compression: Compression, access: &Access, end: u64) -> Option<u64> {
+    match (compression, access) {
+        (Compression::None, _) | (_, Access::Direct) => Some(end),
+        (Compression::Gzip, Access::Gzip(points)) => {
+            let after = points.partition_point(|p| p.out < end);
+            // The byte at `inp` may still hold the end's last bits.
+            points.get(after).map(|p| p.inp.saturating_add(1))
+        }
+        (Compression::Zstd, Access::ZstdFrames(frames)) => {
+            let after = frames.partition_point(|f| f.0 < end);
+            frames.get(after).map(|f| f.1)
+        }
+        _ => None,
+    }
+}
+
 /// A byte slice reader that counts what was taken from it.
 struct Counted<'a> {
     inner: &'a [u8],

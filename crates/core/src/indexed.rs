@@ -747,7 +747,12 @@ fn read_window(archive: &ArchiveRef, at: &EntryAt<'_>, s: &Session<'_>) -> Resul
         _ => {
             // One read from the seek point, grown while the entry runs past its end.
             let start = veloscope_archive::first_byte(at.compression, at.access, entry.offset);
-            let mut want = entry.size.saturating_add(256 << 10);
+            // Up to the next seek point past the entry when there is one (a fraction of the
+            // entry's decompressed size), else the entry's size and some: grown below if short.
+            let end = entry.offset.saturating_add(entry.size);
+            let mut want = veloscope_archive::last_byte(at.compression, at.access, end)
+                .map(|last| last.saturating_sub(start).saturating_add(64))
+                .unwrap_or_else(|| entry.size.saturating_add(256 << 10));
             loop {
                 let bytes =
                     fetch(start, want).map_err(|e| Error::entry(archive.name(), name, e))?;

@@ -31,6 +31,7 @@ fn main() -> Result<()> {
                 codec,
                 mutate_percent: get("--mutate-percent").unwrap_or("0".into()).parse()?,
                 velero_order: args.iter().any(|a| a == "--velero-order"),
+                pod_percent: get("--pod-percent").map(|p| p.parse()).transpose()?,
             };
             let templates =
                 fixture_gen::synth::templates(&root.join("sources/sonobuoy-k8s-v1.14.2.tar.gz"))?;
@@ -38,7 +39,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         _ => bail!(
-            "usage: fixture-gen fixtures | synth --items N --out FILE [--codec gzip|zstd|tar] [--namespaces N] [--mutate-percent P] [--velero-order]"
+            "usage: fixture-gen fixtures | synth --items N --out FILE [--codec gzip|zstd|tar] [--namespaces N] [--mutate-percent P] [--velero-order] [--pod-percent P]"
         ),
     }
 }

@@ -16,6 +16,9 @@ pub struct Synth {
     /// Write items grouped by resource, then namespace, as Velero's item collector does,
     /// instead of spreading every namespace over the whole archive.
     pub velero_order: bool,
+    /// Percentage of items made from the corpus's pod templates (a cluster's usual share is
+    /// larger than the corpus's); None keeps the corpus's own mix.
+    pub pod_percent: Option<u32>,
 }
 
 /// Namespaced templates from the corpus: (gr, body).
@@ -58,16 +61,24 @@ impl Synth {
     fn write_tar<W: Write>(&self, templates: &[(String, Value)], w: W) -> Result<W> {
         let mut b = tar::Builder::new(w);
         append_file(&mut b, "metadata/version", b"1.1.0\n")?;
+        let (pods, others): (Vec<_>, Vec<_>) = templates.iter().partition(|(gr, _)| gr == "pods");
+        let template_of = |i: usize| -> &(String, Value) {
+            match self.pod_percent {
+                Some(p) if !pods.is_empty() && (i % 100) < p as usize => pods[i % pods.len()],
+                Some(_) if !others.is_empty() => others[i % others.len()],
+                _ => &templates[i % templates.len()],
+            }
+        };
         let mut order: Vec<usize> = (0..self.items).collect();
         if self.velero_order {
             let ns_of = |i: usize| i % self.namespaces.max(1);
             order.sort_by(|&a, &b| {
-                let key = |i: usize| (&templates[i % templates.len()].0, ns_of(i), i);
+                let key = |i: usize| (&template_of(i).0, ns_of(i), i);
                 key(a).cmp(&key(b))
             });
         }
         for i in order {
-            let (gr, template) = &templates[i % templates.len()];
+            let (gr, template) = template_of(i);
             let mut body = template.clone();
             let ns = format!("ns-{:04}", i % self.namespaces.max(1));
             let base = body["metadata"]["name"]

@@ -283,8 +283,9 @@ fn velero_write(
         ["apis", "velero.io", "v1", "namespaces", ns, plural, name] => (*ns, *plural, Some(*name)),
         _ => return None,
     };
-    // POST creates in a collection; PUT, PATCH and DELETE name one object.
-    if (*method == Method::POST) != name.is_none() {
+    // POST creates in a collection; PUT and PATCH name one object; DELETE either (a collection's
+    // is deletecollection).
+    if *method != Method::DELETE && (*method == Method::POST) != name.is_none() {
         return Some(Err(Status::method_not_allowed(method.as_str())));
     }
     Some(Ok((
@@ -341,6 +342,14 @@ async fn dry_run(
             .or(options_dry_run.as_deref());
         let field_validation = query.get("fieldValidation").map(String::as_str);
         match (write, name, listing) {
+            (Some(Write::Delete), None, Some(listing)) => crate::velero::dry_run_delete_collection(
+                &listing.api,
+                &plural,
+                &ns,
+                dry_run,
+                &query,
+            )
+            .map(|list| (StatusCode::OK, crate::velero::Created::plain(list))),
             (Some(write), Some(name), Some(listing)) => crate::velero::dry_run_write(
                 &listing.api,
                 &plural,
@@ -444,23 +453,22 @@ async fn answer(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     let answer_as = negotiate(accept)?;
-    let as_table = matches!(answer_as, AnswerAs::Table(_));
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_string();
     let path = uri.path().to_string();
-    // Body reads are blocking file reads: off the async threads.
     let redact = !app.show_secrets;
     let bookmarks = allows_bookmarks(&query);
-    let app2 = app.clone();
+    let (app2, mount2) = (app.clone(), mount.clone());
+    // Body reads are blocking file reads: off the async threads.
     let work = tokio::task::spawn_blocking(move || {
         route(
-            &mount,
+            &mount2,
             &rest,
             &query,
-            as_table,
+            answer_as,
             watch.is_some(),
             redact,
             &app2.budget,
@@ -479,22 +487,23 @@ async fn answer(
         (Routed::Json(v, reserved), AnswerAs::Json) => {
             app.respond(StatusCode::OK, "application/json", v.to_string(), reserved)
         }
-        (Routed::Text(text, reserved), AnswerAs::Json) => {
+        (Routed::Text(text, reserved), AnswerAs::Json | AnswerAs::Partial) => {
             app.respond(StatusCode::OK, "application/json", text, reserved)
         }
+        (Routed::Stream(list, first), _) => list_stream(app.clone(), mount, list, first),
         (Routed::Json(mut v, reserved), AnswerAs::Table(version)) => {
             v["apiVersion"] = json!(format!("meta.k8s.io/{version}"));
             app.respond(StatusCode::OK, "application/json", v.to_string(), reserved)
         }
         (routed, how) => {
-            let (v, reserved) = match routed {
+            let (mut v, reserved) = match routed {
                 Routed::Json(v, r) => (v, r),
                 Routed::Text(t, r) => (
                     serde_json::from_str(&t)
                         .map_err(|e| Status::internal(format!("an answer is not JSON: {e}")))?,
                     r,
                 ),
-                Routed::Watch(..) => unreachable_watch()?,
+                Routed::Watch(..) | Routed::Stream(..) => unreachable_watch()?,
             };
             match how {
                 AnswerAs::Yaml => app.respond(
@@ -506,7 +515,7 @@ async fn answer(
                 _ => app.respond(
                     StatusCode::OK,
                     "application/json",
-                    partial_metadata(&v).to_string(),
+                    objects::partial_object(&mut v).to_string(),
                     reserved,
                 ),
             }
@@ -515,7 +524,56 @@ async fn answer(
 }
 
 fn unreachable_watch() -> Result<(Value, Reservation), Status> {
-    Err(Status::internal("a watch answered as a document"))
+    Err(Status::internal(
+        "a watch or a streamed list answered as a document",
+    ))
+}
+
+/// A list without `limit`, sent as it is read: its head and first chunk, then one chunk after
+/// another, each read on a blocking thread only when the client has taken the one before (the
+/// memory of one chunk at a time, whatever the collection's size). A chunk that fails to read
+/// ends the connection without the list's closing bracket, so the client sees an error, never
+/// a short list.
+fn list_stream(
+    app: Arc<App>,
+    mount: Arc<Mount>,
+    list: Box<objects::Continued>,
+    first: objects::Chunk,
+) -> Response {
+    let head = bytes::Bytes::from(first.text);
+    let list: Arc<objects::Continued> = Arc::from(list);
+    let rest = futures::stream::unfold(
+        Some((first.next, first.any, first.reserved)),
+        move |state| {
+            let (app, mount, list) = (app.clone(), mount.clone(), list.clone());
+            async move {
+                let (token, any, held) = state?;
+                drop(held);
+                let Some(token) = token else {
+                    return Some((Ok(bytes::Bytes::from_static(b"]}")), None));
+                };
+                let read = tokio::task::spawn_blocking(move || {
+                    list.chunk(&mount, &app.budget, &token, any)
+                })
+                .await
+                .map_err(|e| Status::internal(format!("request failed: {e}")));
+                match read.and_then(|chunk| chunk) {
+                    Ok(c) => Some((
+                        Ok(bytes::Bytes::from(c.text)),
+                        Some((c.next, c.any, c.reserved)),
+                    )),
+                    Err(status) => Some((Err(std::io::Error::other(status.message)), None)),
+                }
+            }
+        },
+    );
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(rest);
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(body),
+    )
+        .into_response()
 }
 
 /// What a client takes, from its `Accept` (the first media range served wins, as the
@@ -562,26 +620,14 @@ fn negotiate(accept: &str) -> Result<AnswerAs, Status> {
     Err(Status::not_acceptable(accept))
 }
 
-/// An object or a list as `PartialObjectMetadata(List)`: each object's metadata alone.
-fn partial_metadata(v: &Value) -> Value {
-    let one = |o: &Value| {
-        json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata",
-            "metadata": o.get("metadata").cloned().unwrap_or_else(|| json!({}))})
-    };
-    match v.get("items").and_then(Value::as_array) {
-        Some(items) => json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList",
-            "metadata": v.get("metadata").cloned().unwrap_or_else(|| json!({})),
-            "items": items.iter().map(one).collect::<Vec<_>>()}),
-        None => one(v),
-    }
-}
-
 enum Routed {
     Json(Value, Reservation),
     /// JSON already written out (a list of stored objects).
     Text(String, Reservation),
     /// The events, what they hold, and the bookmark a held watch repeats (when it allows them).
     Watch(Vec<Value>, Reservation, Value),
+    /// A list without `limit`: its head and first chunk, and how to read the rest.
+    Stream(Box<objects::Continued>, objects::Chunk),
 }
 
 fn version() -> Value {
@@ -603,13 +649,14 @@ fn route(
     m: &Mount,
     rest: &[String],
     query: &HashMap<String, String>,
-    as_table: bool,
+    answer_as: AnswerAs,
     watch: bool,
     redact: bool,
     budget: &Budget,
     host: &str,
     path: &str,
 ) -> Result<Routed, Status> {
+    let as_table = matches!(answer_as, AnswerAs::Table(_));
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     let d = &m.discovery;
     let json = |v: Value| Routed::Json(v, Reservation::default());
@@ -673,7 +720,19 @@ fn route(
         return objects::watch_events(m, &r).map(|(e, held)| Routed::Watch(e, held, bookmark));
     }
     if r.name.is_none() && !r.as_table {
-        return objects::list_text(m, &r).map(|(t, held)| Routed::Text(t, held));
+        let form = match answer_as {
+            AnswerAs::Partial => objects::ItemForm::Metadata,
+            _ => objects::ItemForm::Stored,
+        };
+        let paged = query.get("limit").is_some_and(|l| l != "0");
+        if paged || matches!(answer_as, AnswerAs::Yaml) {
+            // One page (or, as YAML, a document made from the whole list's tree).
+            let trees = matches!(answer_as, AnswerAs::Yaml);
+            return objects::list_text(m, &r, form, trees).map(|(t, held)| Routed::Text(t, held));
+        }
+        let list = objects::Continued::of(&r, form);
+        let first = list.first(m, &r)?;
+        return Ok(Routed::Stream(Box::new(list), first));
     }
     objects::get(m, &r).map(|(v, held)| Routed::Json(v, held))
 }
@@ -697,7 +756,7 @@ fn subresource(
             let answer = if r.as_table {
                 crate::table::table(
                     crate::subresource::SCALE_TABLE,
-                    &[scale],
+                    vec![scale],
                     &m.ages,
                     objects::include(r),
                     None,

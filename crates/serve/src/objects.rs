@@ -297,11 +297,14 @@ impl FieldSelector {
     }
 }
 
-/// The stored bodies of a list's objects (and the continue token), in the index's order; whoever
-/// answers with them leaves out a body that is not JSON.
 /// A list's selected bodies, the continue token, and the memory reserved for the answer.
 type Selected = (Vec<Vec<u8>>, Option<String>, Reservation);
 
+/// The objects of a list page in the index's order (a body that is not JSON is left out by
+/// whoever answers with them). The continue token names the candidate (an object the label
+/// selector and the index's fields keep) to go on from, as the apiserver's names the key after
+/// the last one it looked at: a field the index lacks is checked on the bodies a batch at a time
+/// until the page is full, never on the whole collection per page.
 fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Selected, Status> {
     let labels = label_selector(r.query)?;
     let fields = FieldSelector::parse(
@@ -316,57 +319,76 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Select
         .filter(|i| fields.matches_item(i))
         .collect();
     let version = (r.version != r.resource.preferred_version()).then_some(r.version);
-    let read = |items: &[ApiItem<'_>]| -> Result<Vec<Vec<u8>>, Status> {
+    let read = |items: &[ApiItem<'_>]| -> Result<Vec<Option<Vec<u8>>>, Status> {
         let positions: Vec<usize> = items.iter().map(|i| i.position).collect();
         let session = Session::new(veloscope_core::Options::default(), &Quiet);
-        let bodies = held.api_bodies(&positions, version, &session)?;
         // Not checked here: each answer parses or checks a body once, as it uses it.
-        Ok(bodies.into_iter().flatten().collect())
+        Ok(held.api_bodies(&positions, version, &session)?)
     };
     let (start, limit) = if paged {
-        let start = match r.query.get("continue") {
-            Some(token) if !token.is_empty() => token
-                .strip_prefix("veloscope:")
-                .and_then(|n| n.parse::<usize>().ok())
-                .ok_or_else(|| Status::bad_request(format!("invalid continue token {token:?}")))?,
-            _ => 0,
-        };
-        // Without a limit, everything, as the apiserver answers (informers and k9s list so);
-        // the memory budget, not a silent cut, bounds what an answer may hold.
-        let limit = r
-            .query
-            .get("limit")
-            .and_then(|l| l.parse::<usize>().ok())
-            .filter(|&l| l > 0)
-            .map_or(usize::MAX, |l| l.min(MAX_PAGE));
-        (start, limit)
+        page_of(r.query)?
     } else {
         (0, usize::MAX)
     };
+    let start = start.min(items.len());
     let stored = |items: &[ApiItem<'_>]| items.iter().map(ApiItem::size).sum::<u64>();
+    let token = |end: usize| (end < items.len()).then(|| format!("veloscope:{end}"));
     if fields.on_metadata_only() {
         let end = start.saturating_add(limit).min(items.len());
-        let page = items.get(start.min(items.len())..end).unwrap_or_default();
-        let next = (end < items.len()).then(|| format!("veloscope:{end}"));
+        let page = &items[start..end];
         let reserved = r.reserve(stored(page), trees)?;
-        return Ok((read(page)?, next, reserved));
+        let bodies = read(page)?.into_iter().flatten().collect();
+        return Ok((bodies, token(end), reserved));
     }
-    // A field the index does not hold: read the candidates and keep those that match.
-    let reserved = r.reserve(stored(&items), trees)?;
-    let matching: Vec<Vec<u8>> = read(&items)?
-        .into_iter()
-        .filter(|b| {
-            veloscope_core::json::from_slice::<Value>(b).is_ok_and(|v| fields.matches_body(&v))
-        })
-        .collect();
-    let end = start.saturating_add(limit).min(matching.len());
-    let next = (end < matching.len()).then(|| format!("veloscope:{end}"));
-    let page = matching
-        .into_iter()
-        .skip(start)
-        .take(end.saturating_sub(start))
-        .collect();
-    Ok((page, next, reserved))
+    // Batches of candidates until the page is full; each batch's memory is reserved while it
+    // is read, the page's as it grows.
+    let mut page = Vec::new();
+    let mut page_bytes = 0u64;
+    let mut at = start;
+    while at < items.len() && page.len() < limit {
+        let end = at
+            .saturating_add((limit - page.len()).clamp(64, FIELD_BATCH))
+            .min(items.len());
+        let batch = &items[at..end];
+        let _reading = r.reserve(stored(batch), false)?;
+        for body in read(batch)? {
+            // The token goes on after the last candidate looked at.
+            at += 1;
+            let Some(body) = body else { continue };
+            if veloscope_core::json::from_slice::<Value>(&body)
+                .is_ok_and(|v| fields.matches_body(&v))
+            {
+                page_bytes += body.len() as u64;
+                page.push(body);
+                if page.len() == limit {
+                    break;
+                }
+            }
+        }
+    }
+    let reserved = r.reserve(page_bytes, trees)?;
+    Ok((page, token(at), reserved))
+}
+
+/// Candidates read at once while a field selector the index lacks is checked.
+const FIELD_BATCH: usize = 1000;
+
+/// Where a page starts (the `continue` token) and how many objects it may carry (`limit`,
+/// everything without one, as the apiserver answers informers and k9s).
+fn page_of(query: &HashMap<String, String>) -> Result<(usize, usize), Status> {
+    let start = match query.get("continue") {
+        Some(token) if !token.is_empty() => token
+            .strip_prefix("veloscope:")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| Status::bad_request(format!("invalid continue token {token:?}")))?,
+        _ => 0,
+    };
+    let limit = query
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .filter(|&l| l > 0)
+        .map_or(usize::MAX, |l| l.min(MAX_PAGE));
+    Ok((start, limit))
 }
 
 /// Bodies as values, those that are not JSON left out, Secrets redacted as the request says.
@@ -378,37 +400,169 @@ fn values(r: &Request<'_>, bodies: Vec<Vec<u8>>) -> Vec<Value> {
         .collect()
 }
 
-/// A list as JSON text, the stored bodies copied in as they are: no object is parsed into a
-/// tree, which would take several times its size (a namespace of a big backup is megabytes).
-pub fn list_text(m: &Mount, r: &Request<'_>) -> Result<(String, Reservation), Status> {
-    let (bodies, next, reserved) = select(m, r, true, false)?;
+/// How a list's objects are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ItemForm {
+    /// As stored (Secrets redacted), copied in without being parsed into a tree.
+    Stored,
+    /// `PartialObjectMetadata`: each object's metadata alone, as controllers ask.
+    Metadata,
+}
+
+/// Objects of one list page written out as JSON and joined by commas, the continue token, and
+/// the memory reserved for them. `trees`: the caller parses the text again (YAML).
+pub fn list_items(
+    m: &Mount,
+    r: &Request<'_>,
+    form: ItemForm,
+    trees: bool,
+) -> Result<(String, Option<String>, Reservation), Status> {
+    let (bodies, next, reserved) = select(m, r, true, trees)?;
     let bodies = r.shown_bodies(bodies);
+    let size: usize = bodies.iter().map(|b| b.len() + 1).sum();
+    let mut out = String::with_capacity(size);
+    let mut push = |text: &str| {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(text);
+    };
+    for b in &bodies {
+        let Ok(text) = std::str::from_utf8(b) else {
+            continue;
+        };
+        match form {
+            ItemForm::Stored => {
+                if serde_json::from_str::<&serde_json::value::RawValue>(text).is_ok() {
+                    push(text);
+                }
+            }
+            ItemForm::Metadata => {
+                if let Ok(mut v) = serde_json::from_str::<Value>(text) {
+                    push(&partial_object(&mut v).to_string());
+                }
+            }
+        }
+    }
+    Ok((out, next, reserved))
+}
+
+/// An object's `PartialObjectMetadata` (its metadata moved out of it).
+pub fn partial_object(object: &mut Value) -> Value {
+    let metadata = object
+        .get_mut("metadata")
+        .map_or_else(|| json!({}), Value::take);
+    json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": metadata})
+}
+
+/// A list's text up to its items' `[`: kind, apiVersion and metadata (with `continue`).
+pub fn list_head(r: &Request<'_>, form: ItemForm, next: Option<String>) -> String {
     let mut metadata = json!({"resourceVersion": LIST_VERSION});
     if let Some(c) = next {
         metadata["continue"] = json!(c);
     }
-    let head = json!({
-        "kind": format!("{}List", r.resource.kind),
-        "apiVersion": group_version(r),
-        "metadata": metadata,
-    })
-    .to_string();
-    let size: usize = bodies.iter().map(|b| b.len() + 1).sum();
-    let mut out = String::with_capacity(head.len() + size + 16);
-    // `{"kind":…,"metadata":{…}` then `,"items":[…]}`.
-    out.push_str(head.strip_suffix('}').unwrap_or(&head));
-    out.push_str(",\"items\":[");
-    let json = bodies.iter().filter_map(|b| {
-        let text = std::str::from_utf8(b).ok()?;
-        serde_json::from_str::<&serde_json::value::RawValue>(text).ok()?;
-        Some(text)
-    });
-    for (i, text) in json.enumerate() {
-        if i > 0 {
-            out.push(',');
+    let (kind, api_version) = match form {
+        ItemForm::Stored => (format!("{}List", r.resource.kind), group_version(r)),
+        ItemForm::Metadata => (
+            "PartialObjectMetadataList".to_string(),
+            "meta.k8s.io/v1".to_string(),
+        ),
+    };
+    let head = json!({"kind": kind, "apiVersion": api_version, "metadata": metadata}).to_string();
+    // `{"kind":…,"metadata":{…}` then `,"items":[`.
+    format!("{},\"items\":[", head.strip_suffix('}').unwrap_or(&head))
+}
+
+/// A list without `limit` as it is streamed: what its chunks are read by, owned so that each
+/// chunk can be read on its own blocking thread after the request's own work has ended.
+pub struct Continued {
+    resource: ApiResource,
+    version: String,
+    namespace: Option<String>,
+    query: HashMap<String, String>,
+    redact: bool,
+    form: ItemForm,
+}
+
+/// One chunk of a streamed list: its text, the token of the next (None: the list is complete),
+/// whether any object was written so far, and the memory it holds until it is sent.
+pub struct Chunk {
+    pub text: String,
+    pub next: Option<String>,
+    pub any: bool,
+    pub reserved: Reservation,
+}
+
+/// Objects a streamed list reads at once: a page as kubectl asks for them.
+const CHUNK: usize = 500;
+
+impl Continued {
+    pub fn of(r: &Request<'_>, form: ItemForm) -> Continued {
+        Continued {
+            resource: r.resource.clone(),
+            version: r.version.to_string(),
+            namespace: r.namespace.map(str::to_string),
+            query: r.query.clone(),
+            redact: r.redact,
+            form,
         }
-        out.push_str(text);
     }
+
+    /// The list's head and its first chunk (from the client's own `continue` token, if any).
+    pub fn first(&self, m: &Mount, r: &Request<'_>) -> Result<Chunk, Status> {
+        let from = self.query.get("continue").map_or("", String::as_str);
+        let mut chunk = self.chunk(m, r.budget, from, false)?;
+        chunk.text = list_head(r, self.form, None) + &chunk.text;
+        Ok(chunk)
+    }
+
+    /// The chunk from `token` on; `any`: whether an object came before it (it then starts with
+    /// a comma).
+    pub fn chunk(
+        &self,
+        m: &Mount,
+        budget: &crate::budget::Budget,
+        token: &str,
+        any: bool,
+    ) -> Result<Chunk, Status> {
+        let mut query = self.query.clone();
+        query.insert("limit".into(), CHUNK.to_string());
+        query.insert("continue".into(), token.to_string());
+        let r = Request {
+            resource: &self.resource,
+            version: &self.version,
+            namespace: self.namespace.as_deref(),
+            name: None,
+            query: &query,
+            as_table: false,
+            redact: self.redact,
+            budget,
+        };
+        let (items, next, reserved) = list_items(m, &r, self.form, false)?;
+        let text = if any && !items.is_empty() {
+            format!(",{items}")
+        } else {
+            items
+        };
+        Ok(Chunk {
+            any: any || !text.is_empty(),
+            text,
+            next,
+            reserved,
+        })
+    }
+}
+
+/// A whole list page as JSON text: its head, its items, the end.
+pub fn list_text(
+    m: &Mount,
+    r: &Request<'_>,
+    form: ItemForm,
+    trees: bool,
+) -> Result<(String, Reservation), Status> {
+    let (items, next, reserved) = list_items(m, r, form, trees)?;
+    let mut out = list_head(r, form, next);
+    out.push_str(&items);
     out.push_str("]}");
     Ok((out, reserved))
 }
@@ -455,7 +609,7 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
         let answer = if r.as_table {
             table(
                 &r.resource.gr,
-                &[object],
+                vec![object],
                 &m.ages,
                 include(r),
                 None,
@@ -469,7 +623,7 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
     let (bodies, next, reserved) = select(m, r, true, true)?;
     let answer = table(
         &r.resource.gr,
-        &values(r, bodies),
+        values(r, bodies),
         &m.ages,
         include(r),
         next,
@@ -543,14 +697,7 @@ fn initial_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation
         .into_iter()
         .map(|o| {
             let object = if r.as_table {
-                table(
-                    &r.resource.gr,
-                    std::slice::from_ref(&o),
-                    &m.ages,
-                    include(r),
-                    None,
-                    &columns,
-                )
+                table(&r.resource.gr, vec![o], &m.ages, include(r), None, &columns)
             } else {
                 o
             };

@@ -918,7 +918,7 @@ type Cells<'a> = Box<dyn Fn(&Value) -> Vec<Value> + 'a>;
 /// prints custom resources).
 pub fn table(
     gr: &str,
-    objects: &[Value],
+    objects: Vec<Value>,
     ages: &Ages,
     include: &str,
     continue_: Option<String>,
@@ -968,18 +968,20 @@ pub fn table(
             }),
         )
     };
+    // Each object is moved into its row (or its metadata taken out of it), never copied.
     let rows: Vec<Value> = objects
-        .iter()
-        .map(|o| {
-            let mut row = json!({"cells": cells(o)});
+        .into_iter()
+        .map(|mut o| {
+            let mut row = json!({"cells": cells(&o)});
             match include {
                 "None" => {}
-                "Object" => row["object"] = o.clone(),
+                "Object" => row["object"] = o,
                 _ => {
+                    let metadata = o.get_mut("metadata").map_or_else(|| json!({}), Value::take);
                     row["object"] = json!({
                         "kind": "PartialObjectMetadata",
                         "apiVersion": "meta.k8s.io/v1",
-                        "metadata": o.get("metadata").cloned().unwrap_or_else(|| json!({})),
+                        "metadata": metadata,
                     })
                 }
             }

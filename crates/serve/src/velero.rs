@@ -114,7 +114,17 @@ pub fn resource_list() -> Value {
     let resources: Vec<Value> = KINDS
         .iter()
         .map(|(plural, kind)| {
-            let verbs = json!(["get", "list", "watch", "create"]);
+            // The writes are answered with dryRun=All only (405 otherwise), as their verbs.
+            let verbs = json!([
+                "get",
+                "list",
+                "watch",
+                "create",
+                "update",
+                "patch",
+                "delete",
+                "deletecollection"
+            ]);
             json!({"name": plural, "singularName": kind.to_lowercase(), "namespaced": true,
                    "kind": kind, "verbs": verbs})
         })
@@ -266,6 +276,16 @@ pub struct Created {
     pub warnings: Vec<String>,
 }
 
+impl Created {
+    /// An answer without warnings.
+    pub fn plain(object: Value) -> Created {
+        Created {
+            object,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 /// A write is answered only with `dryRun=All`: nothing is ever written.
 fn require_dry_run(method: &str, dry_run: Option<&str>) -> Result<(), Status> {
     match dry_run {
@@ -280,6 +300,20 @@ fn require_dry_run(method: &str, dry_run: Option<&str>) -> Result<(), Status> {
             ..Status::method_not_allowed(method)
         }),
     }
+}
+
+/// A `deletecollection` at the root with `dryRun=All`: the objects the selectors pick, which the
+/// apiserver answers (as a list) once it has deleted them; nothing is deleted.
+pub fn dry_run_delete_collection(
+    api: &VeleroApi,
+    plural: &str,
+    namespace: &str,
+    dry_run: Option<&str>,
+    query: &std::collections::HashMap<String, String>,
+) -> Result<Value, Status> {
+    kind_of(plural).ok_or_else(|| Status::no_resource(plural))?;
+    require_dry_run("DELETE", dry_run)?;
+    selected(get(api, plural, Some(namespace), None, false)?, query)
 }
 
 /// A write to one named object at the root, answered as the apiserver would with `dryRun=All`.
@@ -345,14 +379,7 @@ pub fn dry_run_write(
     let existing = get(api, plural, Some(namespace), Some(name), false);
     let (code, text) = match write {
         Write::Delete => {
-            let object = existing?;
-            return Ok((
-                StatusCode::OK,
-                Created {
-                    object,
-                    warnings: Vec::new(),
-                },
-            ));
+            return Ok((StatusCode::OK, Created::plain(existing?)));
         }
         Write::Replace(body) => {
             existing?;
