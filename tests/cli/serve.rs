@@ -571,6 +571,75 @@ fn a_backup_added_after_start_is_served_after_a_rescan() {
     );
 }
 
+/// The written kubeconfig follows the location: a backup uploaded while serving gets its
+/// context without any request (kubectl reads the file, not the server, for its contexts), and
+/// the context the user made current stays current.
+#[test]
+fn the_kubeconfig_gains_a_context_for_a_backup_added_after_start() {
+    let made = tempfile::tempdir().expect("tempdir");
+    let root = made.path().join("bsl");
+    let ns = |name: &str| obj("namespaces", name, json!({"status": {"phase": "Active"}}));
+    write_backup(&root, "monday", "2024-01-01T00:00:00Z", vec![ns("app")]);
+    let s = serve_with(
+        &root,
+        &[],
+        &[("VELOSCOPE_SERVE_LIMITS", "15000,30000,262144,60000,300")],
+    );
+    let config = |s: &Server| -> Value {
+        let text = std::fs::read_to_string(&s.kubeconfig).expect("kubeconfig");
+        veloscope_core::manifest_value(&text).expect("YAML")
+    };
+    let contexts = |c: &Value| -> Vec<String> {
+        let mut names: Vec<String> = c["contexts"]
+            .as_array()
+            .expect("contexts")
+            .iter()
+            .filter_map(|x| x["name"].as_str().map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    };
+    let first = config(&s);
+    assert_eq!(contexts(&first), ["monday", "velero"]);
+    assert_eq!(first["current-context"], "monday");
+    // The user picks Velero's API as the current context (as `kubectl config use-context`).
+    let text = std::fs::read_to_string(&s.kubeconfig).expect("kubeconfig");
+    std::fs::write(
+        &s.kubeconfig,
+        text.replace("current-context: monday", "current-context: velero"),
+    )
+    .expect("use-context");
+    write_backup(
+        &s.dir.path().join("bsl"),
+        "tuesday",
+        "2024-01-02T00:00:00Z",
+        vec![ns("app")],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut now = config(&s);
+    while contexts(&now).len() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        now = config(&s);
+    }
+    assert_eq!(contexts(&now), ["monday", "tuesday", "velero"]);
+    assert_eq!(
+        now["current-context"], "velero",
+        "the user's choice is kept"
+    );
+    let tuesday = now["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .find(|c| c["name"] == "tuesday")
+        .expect("tuesday's cluster");
+    assert!(
+        tuesday["cluster"]["server"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/backups/tuesday")),
+        "{tuesday}"
+    );
+}
+
 /// Hostile and malformed requests get Status errors (or a refused connection for a header too
 /// large), and the server goes on serving.
 #[test]

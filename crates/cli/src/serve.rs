@@ -137,6 +137,41 @@ impl KubeconfigPath {
     }
 }
 
+/// A location's contexts: `current` first when it is still one of them (the first is the current
+/// context), else the newest backup's (`kubectl get pods -A` answers from it); then the other
+/// backups, newest first, and Velero's API at the root.
+fn location_contexts(names: &[String], current: Option<&str>) -> Vec<(String, String)> {
+    let mut contexts: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (n.clone(), format!("/backups/{n}")))
+        .chain(std::iter::once(("velero".to_string(), String::new())))
+        .collect();
+    if let Some(at) = contexts
+        .iter()
+        .position(|(n, _)| Some(n.as_str()) == current)
+    {
+        let kept = contexts.remove(at);
+        contexts.insert(0, kept);
+    }
+    contexts
+}
+
+/// The current context of the kubeconfig at `file`, if it can be read.
+fn current_context(file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let config = veloscope_core::manifest_value(&text).ok()?;
+    config["current-context"].as_str().map(str::to_string)
+}
+
+/// Writes the kubeconfig, mode 0600 as it holds the token; a failure is a warning (the server
+/// still serves).
+fn write_kubeconfig(file: &Path, r: &Ready, token: Option<&str>, contexts: &[(String, String)]) {
+    let text = veloscope_serve::kubeconfig(&r.api_url, token, contexts, &r.authority_pem);
+    if let Err(e) = veloscope_core::atomic::write(file, 0o600, text.as_bytes()) {
+        eprintln!("warning: {}: {e}", file.display());
+    }
+}
+
 pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
     let source = a.source.to_string_lossy().into_owned();
     let token = match (&a.token_file, a.no_auth) {
@@ -159,14 +194,7 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
         for p in &listing.problems {
             eprintln!("warning: {}", crate::output::Esc(p));
         }
-        let names = listing.names.clone();
-        // The newest backup's context first (the current one: `kubectl get pods -A` answers),
-        // then the others, then Velero's API at the root.
-        let contexts = names
-            .iter()
-            .map(|n| (n.clone(), format!("/backups/{n}")))
-            .chain(std::iter::once(("velero".to_string(), String::new())))
-            .collect();
+        let contexts = location_contexts(&listing.names, None);
         let open = Arc::new(|path: &str| {
             let s = Session::new(veloscope_core::Options::default(), &Quiet);
             Backup::open_for_serving(Path::new(path), &s)
@@ -186,13 +214,8 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
     let kubeconfig = KubeconfigPath::new(a.write_kubeconfig.as_deref())?;
     let file = kubeconfig.file.clone();
     let (no_auth, show_secrets) = (a.no_auth, a.show_secrets);
-    let ready = move |r: Ready| {
-        let text =
-            veloscope_serve::kubeconfig(&r.api_url, token.as_deref(), &contexts, &r.authority_pem);
-        // Mode 0600: it holds the token.
-        if let Err(e) = veloscope_core::atomic::write(&file, 0o600, text.as_bytes()) {
-            eprintln!("warning: {}: {e}", file.display());
-        }
+    let ready = move |r: Ready| -> Option<veloscope_serve::NamesChanged> {
+        write_kubeconfig(&file, &r, token.as_deref(), &contexts);
         let shown = r.plain_url.as_deref().unwrap_or(&r.api_url);
         eprintln!("serving {source} read-only at {shown}");
         if let Some(login) = &r.login_url {
@@ -207,6 +230,15 @@ pub fn run(a: &Args, _g: &Global, s: &Session<'_>) -> Result<u8> {
             eprintln!("warning: --show-secrets: Secret values are shown in the API and the web UI");
         }
         eprintln!("  KUBECONFIG={} kubectl get pods -A", file.display());
+        // A backup uploaded (or expired) while serving gets (or loses) its context; the context
+        // the user chose stays current while it exists.
+        location.then(|| -> veloscope_serve::NamesChanged {
+            Box::new(move |names: &[String]| {
+                let current = current_context(&file);
+                let contexts = location_contexts(names, current.as_deref());
+                write_kubeconfig(&file, &r, token.as_deref(), &contexts);
+            })
+        })
     };
     veloscope_serve::run(config, serving, ready)?;
     drop(kubeconfig);

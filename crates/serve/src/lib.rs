@@ -100,6 +100,10 @@ pub struct Ready {
     pub authority_pem: Vec<u8>,
 }
 
+/// Told a location's backup names (newest first) whenever a reading of the location finds them
+/// changed: the CLI writes its kubeconfig's contexts again.
+pub type NamesChanged = Box<dyn Fn(&[String]) + Send + Sync>;
+
 /// Opens (and indexes, if need be) the backup at a path or URL, for a location's mounts.
 pub type Opener = Arc<dyn Fn(&str) -> Result<Mount, veloscope_core::Error> + Send + Sync>;
 
@@ -145,8 +149,14 @@ impl Config {
     }
 }
 
-/// Serves until interrupted (Ctrl-C); `ready` hears where (port 0 picks one) and how to reach it.
-pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Result<(), ServeError> {
+/// Serves until interrupted (Ctrl-C); `ready` hears where (port 0 picks one) and how to reach it,
+/// and may answer with who to tell when a location's backups change: the location is then read
+/// again every `Limits::rescan` even without requests, so that news reaches it.
+pub fn run(
+    config: Config,
+    serving: Serving,
+    ready: impl FnOnce(Ready) -> Option<NamesChanged>,
+) -> Result<(), ServeError> {
     config.check()?;
     let tls = match &config.tls {
         Some((cert, key)) => tls::from_files(cert, key)?,
@@ -211,6 +221,7 @@ pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Resul
         bookmarks: config.limits.bookmarks,
         show_secrets: config.show_secrets,
     });
+    let rescans = app.clone();
     let router = axum::Router::new().fallback(http::handle).with_state(app);
     // The process's one runtime, shared with object storage. Its blocking work (reading bodies,
     // rendering pages) runs on a few threads; more requests wait in the queue (and past
@@ -232,13 +243,30 @@ pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Resul
         let base = plain_url
             .clone()
             .unwrap_or_else(|| format!("https://{host}"));
-        ready(Ready {
+        let told = ready(Ready {
             addr,
             api_url: format!("https://{host}"),
             login_url: login.map(|t| format!("{base}/ui/login?token={t}")),
             plain_url,
             authority_pem: tls.authority_pem.clone(),
         });
+        // Ended with the server (the runtime outlives it): nothing is told after the caller
+        // has cleaned up.
+        let rescanning = match (told, &rescans.velero) {
+            (Some(told), Some(listed)) => {
+                listed.on_change(told);
+                let every = listed.every().max(std::time::Duration::from_millis(100));
+                Some(tokio::spawn(async move {
+                    loop {
+                        tokio::time::sleep(every).await;
+                        if let Some(listed) = &rescans.velero {
+                            listed.current().await;
+                        }
+                    }
+                }))
+            }
+            _ => None,
+        };
         // Ctrl-C or a service manager's SIGTERM: a clean stop (the caller removes its files).
         let stop = async {
             match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -262,6 +290,9 @@ pub fn run(config: Config, serving: Serving, ready: impl FnOnce(Ready)) -> Resul
             stop,
         )
         .await;
+        if let Some(task) = rescanning {
+            task.abort();
+        }
         Ok(())
     })
 }

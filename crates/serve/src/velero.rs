@@ -59,6 +59,8 @@ pub struct Rescanned {
     root: String,
     every: std::time::Duration,
     state: tokio::sync::Mutex<(std::time::Instant, std::sync::Arc<Listing>)>,
+    /// Told the backups' names when a reading finds them changed.
+    on_change: std::sync::OnceLock<crate::NamesChanged>,
 }
 
 impl Rescanned {
@@ -67,7 +69,18 @@ impl Rescanned {
             root,
             every,
             state: tokio::sync::Mutex::new((std::time::Instant::now(), std::sync::Arc::new(first))),
+            on_change: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Who hears of backups come or gone (set once).
+    pub fn on_change(&self, told: crate::NamesChanged) {
+        let _ = self.on_change.set(told);
+    }
+
+    /// How often the listing may be read again.
+    pub fn every(&self) -> std::time::Duration {
+        self.every
     }
 
     /// Whether the location holds backup `name`: a backup already listed costs nothing (a
@@ -87,6 +100,11 @@ impl Rescanned {
         if state.0.elapsed() >= self.every {
             let root = self.root.clone();
             if let Ok(Ok(listing)) = tokio::task::spawn_blocking(move || list(&root)).await {
+                if listing.names != state.1.names
+                    && let Some(told) = self.on_change.get()
+                {
+                    told(&listing.names);
+                }
                 state.1 = std::sync::Arc::new(listing);
             }
             state.0 = std::time::Instant::now();
