@@ -1575,6 +1575,62 @@ fn custom_resources_print_their_crds_columns() {
     );
 }
 
+/// A custom resource has the `status` and `scale` subresources its CRD declares, listed by
+/// discovery and read-only as the built-ins': the Scale read at the CRD's paths; a kind whose
+/// CRD declares none has none.
+#[test]
+fn custom_resources_have_the_subresources_their_crd_declares() {
+    let mut widgets = crd("widgets.example.com", "Widget", true);
+    widgets.body["spec"]["versions"][0]["subresources"] = json!({"status": {}, "scale": {
+        "specReplicasPath": ".spec.size", "statusReplicasPath": ".status.ready",
+        "labelSelectorPath": ".status.selector"}});
+    let a = archive(&[
+        obj("namespaces", "app", json!({})),
+        widgets,
+        crd("gadgets.example.com", "Gadget", true),
+        obj(
+            "widgets.example.com",
+            "app/w1",
+            json!({"spec": {"size": 3}, "status": {"ready": 2, "selector": "app=w1"}}),
+        ),
+        obj("gadgets.example.com", "app/g1", json!({"spec": {}})),
+    ]);
+    let s = serve(&a.path, &[]);
+    let (code, body) = get(&s, "/apis/example.com/v1");
+    assert_eq!(code, 200, "{body}");
+    let list: Value = serde_json::from_str(&body).expect("JSON");
+    let names: Vec<&str> = list["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"widgets/status") && names.contains(&"widgets/scale"),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.starts_with("gadgets/")),
+        "{names:?}"
+    );
+    let (code, body) = get(&s, "/apis/example.com/v1/namespaces/app/widgets/w1/scale");
+    assert_eq!(code, 200, "{body}");
+    let scale: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(scale["kind"], "Scale");
+    assert_eq!(scale["apiVersion"], "autoscaling/v1");
+    assert_eq!(scale["spec"]["replicas"], 3);
+    assert_eq!(scale["status"]["replicas"], 2);
+    assert_eq!(scale["status"]["selector"], "app=w1");
+    let (code, body) = get(&s, "/apis/example.com/v1/namespaces/app/widgets/w1/status");
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("JSON")["status"]["ready"],
+        2
+    );
+    let (code, _) = get(&s, "/apis/example.com/v1/namespaces/app/gadgets/g1/status");
+    assert_eq!(code, 404);
+}
+
 /// The field selectors the apiserver supports per kind (pods by IP, restart policy, service
 /// account, host network; nodes by schedulability; namespaces by phase; ReplicaSets by replicas;
 /// Jobs by successes) narrow lists here too.

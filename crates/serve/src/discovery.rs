@@ -23,9 +23,22 @@ const CATEGORY_ALL: &[&str] = &[
 
 pub struct Discovery {
     pub resources: Vec<ApiResource>,
+    /// The subresources custom resources' CRDs declare, by `resource/version`.
+    pub declared: std::collections::HashMap<String, crate::subresource::Declared>,
 }
 
 impl Discovery {
+    /// The subresources of `gr` at `version`: the built-in ones, or what its CRD declares.
+    pub fn subresources(&self, gr: &str, version: &str) -> Vec<Subresource> {
+        match self.declared.get(&format!("{gr}/{version}")) {
+            Some(d) => [Subresource::Status, Subresource::Scale]
+                .into_iter()
+                .filter(|s| d.has(*s))
+                .collect(),
+            None => Subresource::all_of(gr).collect(),
+        }
+    }
+
     /// The resource served at `group`/`version` under `plural`.
     pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<&ApiResource> {
         self.resources.iter().find(|r| {
@@ -114,7 +127,7 @@ impl Discovery {
                     v["categories"] = json!(categories);
                 }
                 // Subresources follow their resource, read-only (`get` only).
-                let subs = Subresource::all_of(&r.gr).map(|s| {
+                let subs = self.subresources(&r.gr, version).into_iter().map(|s| {
                     let mut sub = json!({
                         "name": format!("{}/{}", r.plural, s.name()),
                         "singularName": "",

@@ -691,7 +691,10 @@ fn route(
         return Err(Status::no_resource(path));
     }
     let sub = match sub {
-        Some(s) => Some(Subresource::of(&resource.gr, s).ok_or_else(|| Status::no_resource(path))?),
+        Some(s) => Some(
+            m.subresource(&resource.gr, version, s)
+                .ok_or_else(|| Status::no_resource(path))?,
+        ),
         None => None,
     };
     let r = Request {
@@ -742,7 +745,7 @@ fn route(
 fn subresource(
     m: &Mount,
     r: &Request<'_>,
-    sub: Subresource,
+    (sub, paths): (Subresource, Option<crate::subresource::ScalePaths>),
 ) -> Result<(Value, Reservation), Status> {
     match sub {
         Subresource::Status => objects::get(m, r),
@@ -752,7 +755,11 @@ fn subresource(
                 ..*r
             };
             let (object, held) = objects::get(m, &object)?;
-            let scale = crate::subresource::scale(&object);
+            // A custom resource's at its CRD's paths; a built-in's from its own fields.
+            let scale = match &paths {
+                Some(p) => crate::subresource::scale_at(&object, p).map_err(Status::internal)?,
+                None => crate::subresource::scale(&object),
+            };
             let answer = if r.as_table {
                 crate::table::table(
                     crate::subresource::SCALE_TABLE,

@@ -84,6 +84,7 @@ impl Mount {
     pub fn new(path: std::path::PathBuf, backup: Backup) -> Mount {
         let discovery = Discovery {
             resources: backup.api_resources(),
+            declared: Default::default(),
         };
         let ages = Ages {
             at: backup
@@ -91,13 +92,56 @@ impl Mount {
                 .as_deref()
                 .and_then(crate::table::epoch_seconds),
         };
-        Mount {
+        let mut m = Mount {
             path,
             backup,
             discovery,
             ages,
             last: std::sync::Mutex::new(None),
             columns: Default::default(),
+        };
+        m.discovery.declared = m.declared_subresources();
+        m
+    }
+
+    /// The subresources the archive's CRDs declare for their kinds, by `resource/version`
+    /// (read once: discovery lists them).
+    fn declared_subresources(&self) -> HashMap<String, crate::subresource::Declared> {
+        let mut declared = HashMap::new();
+        for r in &self.discovery.resources {
+            let Some(crd) = self.crd(&r.gr) else {
+                continue;
+            };
+            for v in &r.versions {
+                let d = crate::subresource::Declared::of_crd(&crd, v);
+                declared.insert(format!("{}/{v}", r.gr), d);
+            }
+        }
+        declared
+    }
+
+    /// The subresource `name` of `gr` at `version`, and the CRD's scale paths when a custom
+    /// resource declares it.
+    pub fn subresource(
+        &self,
+        gr: &str,
+        version: &str,
+        name: &str,
+    ) -> Option<(
+        crate::subresource::Subresource,
+        Option<crate::subresource::ScalePaths>,
+    )> {
+        match self.discovery.declared.get(&format!("{gr}/{version}")) {
+            Some(d) => {
+                let s = [
+                    crate::subresource::Subresource::Status,
+                    crate::subresource::Subresource::Scale,
+                ]
+                .into_iter()
+                .find(|s| s.name() == name && d.has(*s))?;
+                Some((s, d.scale.clone()))
+            }
+            None => crate::subresource::Subresource::of(gr, name).map(|s| (s, None)),
         }
     }
 

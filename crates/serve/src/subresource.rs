@@ -1,7 +1,8 @@
 //! The `status` and `scale` subresources, read-only as everything here: `GET …/NAME/status`
 //! answers the object itself (as the apiserver's status endpoint does) and `GET …/NAME/scale` an
-//! `autoscaling/v1` Scale made from it, for the built-in kinds the apiserver gives them. (A
-//! custom resource's subresources, declared in its CRD, are not served.)
+//! `autoscaling/v1` Scale made from it, for the built-in kinds the apiserver gives them and for
+//! custom resources whose CRD declares them (`subresources` of a version, or of the whole CRD in
+//! `v1beta1`), the Scale read at the CRD's paths.
 
 use serde_json::{Value, json};
 
@@ -72,9 +73,108 @@ impl Subresource {
     }
 }
 
+/// The subresources a CRD declares for one version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Declared {
+    pub status: bool,
+    pub scale: Option<ScalePaths>,
+}
+
+/// Where a custom resource keeps what its Scale shows (`.spec.replicas`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalePaths {
+    pub spec_replicas: String,
+    pub status_replicas: String,
+    pub label_selector: Option<String>,
+}
+
+impl Declared {
+    /// What `crd` declares for `version`: the version's own `subresources`, else the CRD's
+    /// (`apiextensions.k8s.io/v1beta1`, where they hold for every version).
+    pub fn of_crd(crd: &Value, version: &str) -> Declared {
+        let subresources = crd
+            .pointer("/spec/versions")
+            .and_then(Value::as_array)
+            .and_then(|vs| vs.iter().find(|v| v["name"] == version))
+            .and_then(|v| v.get("subresources"))
+            .or_else(|| crd.pointer("/spec/subresources"));
+        let Some(subresources) = subresources else {
+            return Declared::default();
+        };
+        let path = |field: &str| {
+            subresources
+                .get("scale")
+                .and_then(|s| s.get(field))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        Declared {
+            status: subresources.get("status").is_some(),
+            scale: (|| {
+                Some(ScalePaths {
+                    spec_replicas: path("specReplicasPath")?,
+                    status_replicas: path("statusReplicasPath")?,
+                    label_selector: path("labelSelectorPath"),
+                })
+            })(),
+        }
+    }
+
+    pub fn has(&self, s: Subresource) -> bool {
+        match s {
+            Subresource::Status => self.status,
+            Subresource::Scale => self.scale.is_some(),
+        }
+    }
+}
+
+/// A CRD's path (`.spec.replicas`: dotted fields, no arrays, as its validation requires) as a
+/// JSON pointer.
+fn pointer_of(path: &str) -> String {
+    path.trim_start_matches('.')
+        .split('.')
+        .map(|f| format!("/{}", f.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// A custom resource's Scale, read at its CRD's paths as the apiextensions apiserver reads
+/// them (its API reference): the spec's count must be there (else the GET is an error), the
+/// status's missing is 0, the selector is the string at its path (none when missing).
+pub fn scale_at(object: &Value, paths: &ScalePaths) -> Result<Value, String> {
+    let count = |path: &str| object.pointer(&pointer_of(path)).and_then(Value::as_i64);
+    let desired = count(&paths.spec_replicas).ok_or_else(|| {
+        format!(
+            "the spec replicas field {:?} does not exist",
+            paths.spec_replicas
+        )
+    })?;
+    let selector = paths.label_selector.as_deref().and_then(|p| {
+        object
+            .pointer(&pointer_of(p))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
+    Ok(scale_of(
+        object,
+        desired,
+        count(&paths.status_replicas).unwrap_or(0),
+        selector,
+    ))
+}
+
 /// The `autoscaling/v1` Scale of a Deployment, ReplicaSet, StatefulSet or ReplicationController:
 /// desired replicas from its spec, current ones and the label selector (as a string) from it.
 pub fn scale(object: &Value) -> Value {
+    let replicas = |pointer: &str| object.pointer(pointer).and_then(Value::as_i64).unwrap_or(0);
+    scale_of(
+        object,
+        replicas("/spec/replicas"),
+        replicas("/status/replicas"),
+        object.pointer("/spec/selector").map(selector_text),
+    )
+}
+
+fn scale_of(object: &Value, desired: i64, current: i64, selector: Option<String>) -> Value {
     let meta = |field: &str| object.pointer(&format!("/metadata/{field}")).cloned();
     let mut metadata = serde_json::Map::new();
     for field in [
@@ -88,16 +188,15 @@ pub fn scale(object: &Value) -> Value {
             metadata.insert(field.into(), v);
         }
     }
-    let replicas = |pointer: &str| object.pointer(pointer).and_then(Value::as_i64).unwrap_or(0);
-    let mut status = json!({"replicas": replicas("/status/replicas")});
-    if let Some(selector) = object.pointer("/spec/selector").map(selector_text) {
+    let mut status = json!({"replicas": current});
+    if let Some(selector) = selector {
         status["selector"] = json!(selector);
     }
     json!({
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
         "metadata": metadata,
-        "spec": {"replicas": replicas("/spec/replicas")},
+        "spec": {"replicas": desired},
         "status": status,
     })
 }
@@ -162,6 +261,39 @@ mod tests {
         assert_eq!(s["status"]["selector"], "app=web,tier in (a,b)");
         let rc = json!({"metadata": {"name": "old"}, "spec": {"replicas": 1, "selector": {"app": "old"}}});
         assert_eq!(scale(&rc)["status"]["selector"], "app=old");
+    }
+
+    /// A CRD's declared subresources, per version (v1) or for the whole CRD (v1beta1), and a
+    /// Scale read at its paths (the apiextensions apiserver's rules: a missing count is 0).
+    #[test]
+    fn a_custom_resource_has_the_subresources_its_crd_declares() {
+        let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "spec": {"versions": [
+            {"name": "v1", "subresources": {"status": {}, "scale": {
+                "specReplicasPath": ".spec.size", "statusReplicasPath": ".status.ready",
+                "labelSelectorPath": ".status.selector"}}},
+            {"name": "v2", "subresources": {"status": {}}},
+            {"name": "v0"},
+        ]}});
+        let v1 = Declared::of_crd(&crd, "v1");
+        assert!(v1.has(Subresource::Status) && v1.has(Subresource::Scale));
+        let v2 = Declared::of_crd(&crd, "v2");
+        assert!(v2.has(Subresource::Status) && !v2.has(Subresource::Scale));
+        assert_eq!(Declared::of_crd(&crd, "v0"), Declared::default());
+        let legacy =
+            json!({"spec": {"subresources": {"status": {}}, "versions": [{"name": "v1"}]}});
+        assert!(Declared::of_crd(&legacy, "v1").status);
+        let paths = v1.scale.expect("scale");
+        let widget = json!({"metadata": {"name": "w", "namespace": "app"},
+            "spec": {"size": 3}, "status": {"selector": "app=w"}});
+        let s = scale_at(&widget, &paths).expect("a scale");
+        assert_eq!(s["kind"], "Scale");
+        assert_eq!(s["metadata"]["name"], "w");
+        assert_eq!(s["spec"]["replicas"], 3);
+        assert_eq!(s["status"]["replicas"], 0, "missing: 0");
+        assert_eq!(s["status"]["selector"], "app=w");
+        let unsized_ = json!({"metadata": {"name": "u"}, "spec": {}});
+        let e = scale_at(&unsized_, &paths).unwrap_err();
+        assert!(e.contains(".spec.size"), "{e}");
     }
 
     #[test]
