@@ -1135,6 +1135,79 @@ fn kubectl_preflight_calls_answer_as_an_apiserver() {
     }
 }
 
+/// A backup has OpenAPI v2 and v3 as a cluster does: `kubectl explain` describes built-in kinds
+/// (from Kubernetes' published schemas) and custom resources (from the archive's CRDs), and
+/// `create`, `apply` and `diff` reach the server and get a clean 405 Status for the write.
+#[test]
+#[ignore = "needs the kubectl binary (.ci/run installs it)"]
+fn kubectl_explains_kinds_and_writes_are_refused_cleanly() {
+    require_kubectl();
+    let mut widgets = crd("widgets.example.com", "Widget", true);
+    widgets.body["spec"]["versions"][0]["schema"] = json!({"openAPIV3Schema": {"type": "object",
+        "properties": {"spec": {"type": "object", "properties": {
+            "size": {"type": "integer", "description": "How many parts a widget has."}}}}}});
+    let a = archive(&[
+        obj("namespaces", "app", json!({})),
+        widgets,
+        obj(
+            "widgets.example.com",
+            "app/w1",
+            json!({"spec": {"size": 3}}),
+        ),
+        obj("configmaps", "app/settings", json!({"data": {"a": "b"}})),
+    ]);
+    let s = serve(&a.path, &[]);
+    let image = ok(&s, &["explain", "pods.spec.containers.image"]);
+    assert!(image.contains("KIND:       Pod"), "{image}");
+    assert!(image.contains("FIELD: image <string>"), "{image}");
+    let deployment = ok(&s, &["explain", "deployments.spec.replicas"]);
+    assert!(deployment.contains("GROUP:      apps"), "{deployment}");
+    assert!(deployment.contains("<integer>"), "{deployment}");
+    let size = ok(&s, &["explain", "widgets.spec.size"]);
+    assert!(size.contains("KIND:       Widget"), "{size}");
+    assert!(size.contains("How many parts a widget has."), "{size}");
+    let v2: Value = serde_json::from_str(&ok(&s, &["get", "--raw", "/openapi/v2"])).expect("JSON");
+    assert_eq!(
+        v2["definitions"]["io.k8s.api.core.v1.Pod"]["properties"]["spec"]["$ref"],
+        "#/definitions/io.k8s.api.core.v1.PodSpec"
+    );
+    assert!(v2["definitions"]["com.example.v1.Widget"].is_object());
+    let manifest = s.dir.path().join("cm.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: app}\ndata: {a: c}\n",
+    )
+    .expect("write");
+    let file = manifest.to_str().expect("path");
+    for verb in [
+        &["create", "-f", file][..],
+        &["apply", "-f", file],
+        &["apply", "--server-side", "-f", file],
+    ] {
+        let out = kubectl(&s, verb);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{verb:?}");
+        assert!(err.contains("MethodNotAllowed"), "{verb:?}: {err}");
+        assert!(!err.contains("openapi"), "{verb:?}: {err}");
+    }
+    // What is stored is unchanged.
+    assert_eq!(
+        ok(
+            &s,
+            &[
+                "get",
+                "cm",
+                "settings",
+                "-n",
+                "app",
+                "-o",
+                "jsonpath={.data.a}"
+            ]
+        ),
+        "b"
+    );
+}
+
 /// A list without `limit` carries every object, as the apiserver's does (no silent cut at a page
 /// size the client never asked for); with `limit`, pages.
 #[test]

@@ -662,6 +662,13 @@ fn route(
     let json = |v: Value| Routed::Json(v, Reservation::default());
     let found = |v: Option<Value>| v.map(json).ok_or_else(|| Status::no_resource(path));
     let (group, version, tail): (&str, &str, &[&str]) = match rest.as_slice() {
+        ["openapi", "v3"] => {
+            let prefix = path.strip_suffix("/openapi/v3").unwrap_or("");
+            return Ok(json(m.openapi_v3_root(prefix)));
+        }
+        ["openapi", "v3", "api", v] => return found(m.openapi_v3("", v)),
+        ["openapi", "v3", "apis", g, v] => return found(m.openapi_v3(g, v)),
+        ["openapi", "v2"] => return Ok(json(m.openapi_v2())),
         ["api"] => return Ok(json(d.api(host))),
         ["apis"] => return Ok(json(d.apis())),
         ["api", "v1"] => return found(d.resource_list("", "v1")),

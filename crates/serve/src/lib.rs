@@ -33,6 +33,7 @@ mod discovery;
 mod http;
 mod jobs;
 mod objects;
+mod openapi;
 mod review;
 mod server;
 mod status;

@@ -120,6 +120,61 @@ impl Mount {
         declared
     }
 
+    /// The custom resources' schemas of `group`/`version` (every group's for None), from the
+    /// archive's CRDs.
+    fn custom_schemas(&self, group_version: Option<(&str, &str)>) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        for r in &self.discovery.resources {
+            if group_version.is_some_and(|(g, _)| g != r.group) {
+                continue;
+            }
+            let Some(crd) = self.crd(&r.gr) else {
+                continue;
+            };
+            for v in &r.versions {
+                if group_version.is_none_or(|(_, want)| want == v)
+                    && let Some(schema) = crate::openapi::custom_schema(&crd, v)
+                {
+                    out.push(schema);
+                }
+            }
+        }
+        out
+    }
+
+    /// `/openapi/v3` under `prefix`: every group-version discovery serves.
+    pub fn openapi_v3_root(&self, prefix: &str) -> Value {
+        let group_versions = self
+            .discovery
+            .resources
+            .iter()
+            .flat_map(|r| r.versions.iter().map(|v| (r.group.clone(), v.clone())))
+            .collect();
+        crate::openapi::v3_root(prefix, &group_versions)
+    }
+
+    /// The OpenAPI v3 document of `group`/`version`.
+    pub fn openapi_v3(&self, group: &str, version: &str) -> Option<Value> {
+        let custom = self.custom_schemas(Some((group, version)));
+        let served: Vec<crate::openapi::Served<'_>> = self
+            .discovery
+            .resources
+            .iter()
+            .filter(|r| r.group == group && r.versions.iter().any(|v| v == version))
+            .map(|r| crate::openapi::Served {
+                plural: &r.plural,
+                kind: &r.kind,
+                namespaced: r.namespaced,
+            })
+            .collect();
+        crate::openapi::v3_document(group, version, &served, custom)
+    }
+
+    /// The OpenAPI v2 document.
+    pub fn openapi_v2(&self) -> Value {
+        crate::openapi::v2_document(self.custom_schemas(None))
+    }
+
     /// The subresource `name` of `gr` at `version`, and the CRD's scale paths when a custom
     /// resource declares it.
     pub fn subresource(
