@@ -491,12 +491,12 @@ fn page_of(query: &HashMap<String, String>) -> Result<(usize, usize), Status> {
 }
 
 /// Bodies as values, those that are not JSON left out, Secrets redacted as the request says.
-fn values(r: &Request<'_>, bodies: Vec<Vec<u8>>) -> Vec<Value> {
+/// Parsed one at a time as they are taken: a Table keeps each object's row, not its tree.
+fn values<'a>(r: &'a Request<'_>, bodies: Vec<Vec<u8>>) -> impl Iterator<Item = Value> + 'a {
     bodies
-        .iter()
-        .filter_map(|b| veloscope_core::json::from_slice(b).ok())
+        .into_iter()
+        .filter_map(|b| veloscope_core::json::from_slice(&b).ok())
         .map(|v| r.shown(v))
-        .collect()
 }
 
 /// How a list's objects are written.
@@ -793,7 +793,6 @@ fn initial_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation
     let (bodies, _, reserved) = select(m, r, false, true)?;
     let columns = m.printer_columns(&r.resource.gr, r.version);
     let events = values(r, bodies)
-        .into_iter()
         .map(|o| {
             let object = if r.as_table {
                 table(&r.resource.gr, vec![o], &m.ages, include(r), None, &columns)

@@ -918,7 +918,7 @@ type Cells<'a> = Box<dyn Fn(&Value) -> Vec<Value> + 'a>;
 /// prints custom resources).
 pub fn table(
     gr: &str,
-    objects: Vec<Value>,
+    objects: impl IntoIterator<Item = Value>,
     ages: &Ages,
     include: &str,
     continue_: Option<String>,
