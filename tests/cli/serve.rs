@@ -537,30 +537,45 @@ fn a_held_watch_gets_periodic_bookmarks_when_it_allows_them() {
     assert!(plain.iter().all(|e| e["type"] == "ADDED"), "{plain:?}");
 }
 
-/// A backup Velero uploads after the server started shows up once the listing is read again
-/// (every 10 s by default; 300 ms here): at Velero's root and as a backup to browse.
-#[test]
-fn a_backup_added_after_start_is_served_after_a_rescan() {
+fn active_namespace(name: &str) -> fixture_gen::Obj {
+    obj("namespaces", name, json!({"status": {"phase": "Active"}}))
+}
+
+/// A location holding one backup, `monday`, served with its listing read again every 300 ms
+/// (10 s by default).
+fn location_read_again_every_300ms() -> (tempfile::TempDir, Server) {
     let made = tempfile::tempdir().expect("tempdir");
     let root = made.path().join("bsl");
-    let ns = |name: &str| obj("namespaces", name, json!({"status": {"phase": "Active"}}));
-    write_backup(&root, "monday", "2024-01-01T00:00:00Z", vec![ns("app")]);
+    write_backup(
+        &root,
+        "monday",
+        "2024-01-01T00:00:00Z",
+        vec![active_namespace("app")],
+    );
     let s = serve_with(
         &root,
         &[],
         &[("VELOSCOPE_SERVE_LIMITS", "15000,30000,262144,60000,300")],
     );
+    (made, s)
+}
+
+/// Velero uploads backup `name` into the location the server serves (its own copy).
+fn upload(s: &Server, name: &str, started: &str, namespaces: &[&str]) {
+    let objects = namespaces.iter().map(|n| active_namespace(n)).collect();
+    write_backup(&s.dir.path().join("bsl"), name, started, objects);
+}
+
+/// A backup Velero uploads after the server started shows up once the listing is read again
+/// (every 10 s by default; 300 ms here): at Velero's root and as a backup to browse.
+#[test]
+fn a_backup_added_after_start_is_served_after_a_rescan() {
+    let (_made, s) = location_read_again_every_300ms();
     let backups = "/apis/velero.io/v1/namespaces/velero/backups";
     assert_eq!(listed_names(&s, backups), ["monday"]);
     let (code, _) = get(&s, "/backups/tuesday/api/v1/namespaces");
     assert_eq!(code, 404, "not there yet");
-    // The server serves its own copy of the location: the new backup goes there.
-    write_backup(
-        &s.dir.path().join("bsl"),
-        "tuesday",
-        "2024-01-02T00:00:00Z",
-        vec![ns("app"), ns("shop")],
-    );
+    upload(&s, "tuesday", "2024-01-02T00:00:00Z", &["app", "shop"]);
     std::thread::sleep(std::time::Duration::from_millis(400));
     let mut names = listed_names(&s, backups);
     names.sort();
@@ -576,15 +591,7 @@ fn a_backup_added_after_start_is_served_after_a_rescan() {
 /// the context the user made current stays current.
 #[test]
 fn the_kubeconfig_gains_a_context_for_a_backup_added_after_start() {
-    let made = tempfile::tempdir().expect("tempdir");
-    let root = made.path().join("bsl");
-    let ns = |name: &str| obj("namespaces", name, json!({"status": {"phase": "Active"}}));
-    write_backup(&root, "monday", "2024-01-01T00:00:00Z", vec![ns("app")]);
-    let s = serve_with(
-        &root,
-        &[],
-        &[("VELOSCOPE_SERVE_LIMITS", "15000,30000,262144,60000,300")],
-    );
+    let (_made, s) = location_read_again_every_300ms();
     let config = |s: &Server| -> Value {
         let text = std::fs::read_to_string(&s.kubeconfig).expect("kubeconfig");
         veloscope_core::manifest_value(&text).expect("YAML")
@@ -609,12 +616,7 @@ fn the_kubeconfig_gains_a_context_for_a_backup_added_after_start() {
         text.replace("current-context: monday", "current-context: velero"),
     )
     .expect("use-context");
-    write_backup(
-        &s.dir.path().join("bsl"),
-        "tuesday",
-        "2024-01-02T00:00:00Z",
-        vec![ns("app")],
-    );
+    upload(&s, "tuesday", "2024-01-02T00:00:00Z", &["app"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut now = config(&s);
     while contexts(&now).len() < 3 && std::time::Instant::now() < deadline {

@@ -475,6 +475,21 @@ mod tests {
             if from > 0 {
                 assert!(read_at(&file[from as usize + 1..], from + 1, &points, at, 100).is_err());
             }
+            // Up to the bound `last_byte` gives is enough, for a short read and for one that
+            // spans several seek points.
+            let access = crate::Access::Gzip(points.clone());
+            for len in [100usize, 700_000] {
+                let len = len.min(out.len() - at as usize);
+                let end = at + len as u64;
+                let last = crate::last_byte(crate::Compression::Gzip, &access, end)
+                    .map_or(file.len(), |l| (l as usize).min(file.len()));
+                let (bounded, _) = read_at(&file[from as usize..last], from, &points, at, len)
+                    .unwrap_or_else(|e| panic!("read at {at} of {len} within the bound: {e}"));
+                assert!(
+                    bounded == out[at as usize..end as usize],
+                    "bounded read at {at}"
+                );
+            }
             let at = at as usize;
             let want = &out[at..(at + 100).min(out.len())];
             assert!(got == want, "range at {at} differs");

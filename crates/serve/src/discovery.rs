@@ -21,6 +21,24 @@ const CATEGORY_ALL: &[&str] = &[
     "horizontalpodautoscalers.autoscaling",
 ];
 
+/// A group-version as `apiVersion` says it: `v1` for the core group, else `apps/v1`.
+pub fn group_version(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    }
+}
+
+/// Where a group-version is served, without the leading slash: `api/v1` or `apis/apps/v1`.
+pub fn api_path(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
+}
+
 pub struct Discovery {
     pub resources: Vec<ApiResource>,
     /// The subresources custom resources' CRDs declare, by `resource/version`.
@@ -28,15 +46,32 @@ pub struct Discovery {
 }
 
 impl Discovery {
-    /// The subresources of `gr` at `version`: the built-in ones, or what its CRD declares.
-    pub fn subresources(&self, gr: &str, version: &str) -> Vec<Subresource> {
+    /// The subresource `name` of `gr` at `version`: a built-in one, or one its CRD declares
+    /// (with the CRD's scale paths).
+    pub fn subresource(
+        &self,
+        gr: &str,
+        version: &str,
+        name: &str,
+    ) -> Option<(Subresource, Option<crate::subresource::ScalePaths>)> {
         match self.declared.get(&format!("{gr}/{version}")) {
-            Some(d) => [Subresource::Status, Subresource::Scale]
+            Some(d) => Subresource::ALL
                 .into_iter()
-                .filter(|s| d.has(*s))
-                .collect(),
-            None => Subresource::all_of(gr).collect(),
+                .find(|s| s.name() == name && d.has(*s))
+                .map(|s| (s, d.scale.clone())),
+            None => Subresource::of(gr, name).map(|s| (s, None)),
         }
+    }
+
+    /// The subresources of `gr` at `version`, as discovery lists them.
+    fn subresources<'a>(
+        &'a self,
+        gr: &'a str,
+        version: &'a str,
+    ) -> impl Iterator<Item = Subresource> + 'a {
+        Subresource::ALL
+            .into_iter()
+            .filter(move |s| self.subresource(gr, version, s.name()).is_some())
     }
 
     /// The resource served at `group`/`version` under `plural`.
@@ -127,7 +162,7 @@ impl Discovery {
                     v["categories"] = json!(categories);
                 }
                 // Subresources follow their resource, read-only (`get` only).
-                let subs = self.subresources(&r.gr, version).into_iter().map(|s| {
+                let subs = self.subresources(&r.gr, version).map(|s| {
                     let mut sub = json!({
                         "name": format!("{}/{}", r.plural, s.name()),
                         "singularName": "",
@@ -148,15 +183,10 @@ impl Discovery {
         if resources.is_empty() && !(group.is_empty() && version == "v1") {
             return None;
         }
-        let group_version = if group.is_empty() {
-            version.to_string()
-        } else {
-            format!("{group}/{version}")
-        };
         Some(json!({
             "kind": "APIResourceList",
             "apiVersion": "v1",
-            "groupVersion": group_version,
+            "groupVersion": group_version(group, version),
             "resources": resources,
         }))
     }

@@ -699,7 +699,7 @@ fn route(
     }
     let sub = match sub {
         Some(s) => Some(
-            m.subresource(&resource.gr, version, s)
+            d.subresource(&resource.gr, version, s)
                 .ok_or_else(|| Status::no_resource(path))?,
         ),
         None => None,

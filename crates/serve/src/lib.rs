@@ -256,13 +256,9 @@ pub fn run(
         let rescanning = match (told, &rescans.velero) {
             (Some(told), Some(listed)) => {
                 listed.on_change(told);
-                let every = listed.every().max(std::time::Duration::from_millis(100));
                 Some(tokio::spawn(async move {
-                    loop {
-                        tokio::time::sleep(every).await;
-                        if let Some(listed) = &rescans.velero {
-                            listed.current().await;
-                        }
+                    if let Some(listed) = &rescans.velero {
+                        listed.keep_fresh().await;
                     }
                 }))
             }

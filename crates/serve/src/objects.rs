@@ -25,9 +25,17 @@ pub struct Mount {
     /// The section decoded last, by (resource, namespace): kubectl pages a list (`limit=500`
     /// and `continue`), and each page needs the same section again.
     last: std::sync::Mutex<Option<LastSection>>,
-    /// The printer columns of custom resources, by `resource/version`, read from their CRDs once.
-    columns: std::sync::Mutex<HashMap<String, std::sync::Arc<Vec<PrinterColumn>>>>,
+    /// The printer columns of custom resources, by `resource/version`, read from their CRDs
+    /// when the backup is mounted.
+    columns: HashMap<String, std::sync::Arc<Vec<PrinterColumn>>>,
 }
+
+/// Where the archive's CRDs are.
+const CRDS: &str = "customresourcedefinitions.apiextensions.k8s.io";
+
+/// CRDs read from the archive at once (neighbours share a window): enough to make one read of
+/// many, few enough that their bodies stay small next to the server's budget.
+const CRD_BATCH: usize = 64;
 
 type LastSection = (String, Option<String>, std::sync::Arc<Backup>);
 
@@ -98,47 +106,41 @@ impl Mount {
             discovery,
             ages,
             last: std::sync::Mutex::new(None),
-            columns: Default::default(),
+            columns: HashMap::new(),
         };
-        m.discovery.declared = m.declared_subresources();
+        // What discovery and Tables need of the CRDs, read once: their declared subresources
+        // and printer columns, by `resource/version`.
+        let (mut declared, mut columns) = (HashMap::new(), HashMap::new());
+        m.each_crd(
+            |_| true,
+            |r, crd| {
+                for v in &r.versions {
+                    let key = format!("{}/{v}", r.gr);
+                    declared.insert(key.clone(), crate::subresource::Declared::of_crd(crd, v));
+                    columns.insert(key, std::sync::Arc::new(PrinterColumn::of_crd(crd, v)));
+                }
+            },
+        );
+        m.discovery.declared = declared;
+        m.columns = columns;
         m
-    }
-
-    /// The subresources the archive's CRDs declare for their kinds, by `resource/version`
-    /// (read once: discovery lists them).
-    fn declared_subresources(&self) -> HashMap<String, crate::subresource::Declared> {
-        let mut declared = HashMap::new();
-        for r in &self.discovery.resources {
-            let Some(crd) = self.crd(&r.gr) else {
-                continue;
-            };
-            for v in &r.versions {
-                let d = crate::subresource::Declared::of_crd(&crd, v);
-                declared.insert(format!("{}/{v}", r.gr), d);
-            }
-        }
-        declared
     }
 
     /// The custom resources' schemas of `group`/`version` (every group's for None), from the
     /// archive's CRDs.
     fn custom_schemas(&self, group_version: Option<(&str, &str)>) -> Vec<(String, Value)> {
+        let wanted = |version: &str| group_version.is_none_or(|(_, v)| v == version);
         let mut out = Vec::new();
-        for r in &self.discovery.resources {
-            if group_version.is_some_and(|(g, _)| g != r.group) {
-                continue;
-            }
-            let Some(crd) = self.crd(&r.gr) else {
-                continue;
-            };
-            for v in &r.versions {
-                if group_version.is_none_or(|(_, want)| want == v)
-                    && let Some(schema) = crate::openapi::custom_schema(&crd, v)
-                {
-                    out.push(schema);
-                }
-            }
-        }
+        self.each_crd(
+            |r| {
+                group_version.is_none_or(|(g, _)| g == r.group)
+                    && r.versions.iter().any(|v| wanted(v))
+            },
+            |r, crd| {
+                let schemas = r.versions.iter().filter(|v| wanted(v));
+                out.extend(schemas.filter_map(|v| crate::openapi::custom_schema(crd, v)));
+            },
+        );
         out
     }
 
@@ -175,67 +177,52 @@ impl Mount {
         crate::openapi::v2_document(self.custom_schemas(None))
     }
 
-    /// The subresource `name` of `gr` at `version`, and the CRD's scale paths when a custom
-    /// resource declares it.
-    pub fn subresource(
-        &self,
-        gr: &str,
-        version: &str,
-        name: &str,
-    ) -> Option<(
-        crate::subresource::Subresource,
-        Option<crate::subresource::ScalePaths>,
-    )> {
-        match self.discovery.declared.get(&format!("{gr}/{version}")) {
-            Some(d) => {
-                let s = [
-                    crate::subresource::Subresource::Status,
-                    crate::subresource::Subresource::Scale,
-                ]
-                .into_iter()
-                .find(|s| s.name() == name && d.has(*s))?;
-                Some((s, d.scale.clone()))
-            }
-            None => crate::subresource::Subresource::of(gr, name).map(|s| (s, None)),
-        }
-    }
-
     /// The columns the archive's CRD declares for `gr` at `version` (none for built-in kinds or
-    /// a CRD the backup lacks), read once.
+    /// a CRD the backup lacks).
     fn printer_columns(&self, gr: &str, version: &str) -> std::sync::Arc<Vec<PrinterColumn>> {
-        let key = format!("{gr}/{version}");
-        if let Some(found) = self.columns.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return found;
-        }
-        let found = std::sync::Arc::new(
-            self.crd(gr)
-                .map(|crd| PrinterColumn::of_crd(&crd, version))
-                .unwrap_or_default(),
-        );
-        if let Ok(mut m) = self.columns.lock() {
-            m.insert(key, found.clone());
-        }
-        found
+        self.columns
+            .get(&format!("{gr}/{version}"))
+            .cloned()
+            .unwrap_or_default()
     }
 
-    /// The stored CRD of `gr`, if the backup holds it.
-    fn crd(&self, gr: &str) -> Option<Value> {
-        const CRDS: &str = "customresourcedefinitions.apiextensions.k8s.io";
-        if !gr.contains('.') {
-            return None;
+    /// Calls `visit` with each resource the archive has a CRD for (of those `wanted` keeps) and
+    /// that CRD, read a batch at a time and parsed one at a time.
+    fn each_crd(
+        &self,
+        wanted: impl Fn(&ApiResource) -> bool,
+        mut visit: impl FnMut(&ApiResource, &Value),
+    ) {
+        let resources: HashMap<&str, &ApiResource> = self
+            .discovery
+            .resources
+            .iter()
+            .filter(|r| r.gr.contains('.') && wanted(r))
+            .map(|r| (r.gr.as_str(), r))
+            .collect();
+        if resources.is_empty() {
+            return;
         }
-        let held = self.section(CRDS, None).ok()?;
-        let item = held
+        let Ok(held) = self.section(CRDS, None) else {
+            return;
+        };
+        let found: Vec<(usize, &ApiResource)> = held
             .api_items(CRDS, None)
             .into_iter()
-            .find(|i| i.name == gr)?;
+            .filter_map(|i| resources.get(i.name).map(|r| (i.position, *r)))
+            .collect();
         let session = Session::new(veloscope_core::Options::default(), &Quiet);
-        let body = held
-            .api_bodies(&[item.position], None, &session)
-            .ok()?
-            .pop()
-            .flatten()?;
-        veloscope_core::json::from_slice(&body).ok()
+        for batch in found.chunks(CRD_BATCH) {
+            let positions: Vec<usize> = batch.iter().map(|(p, _)| *p).collect();
+            let Ok(bodies) = held.api_bodies(&positions, None, &session) else {
+                continue;
+            };
+            for ((_, r), body) in batch.iter().zip(bodies) {
+                if let Some(crd) = body.and_then(|b| veloscope_core::json::from_slice(&b).ok()) {
+                    visit(r, &crd);
+                }
+            }
+        }
     }
 }
 
@@ -527,17 +514,17 @@ pub fn list_items(
         out.push_str(text);
     };
     for b in &bodies {
-        let Ok(text) = std::str::from_utf8(b) else {
-            continue;
-        };
         match form {
             ItemForm::Stored => {
-                if serde_json::from_str::<&serde_json::value::RawValue>(text).is_ok() {
+                let text = std::str::from_utf8(b).ok();
+                if let Some(text) =
+                    text.filter(|t| serde_json::from_str::<&serde_json::value::RawValue>(t).is_ok())
+                {
                     push(text);
                 }
             }
             ItemForm::Metadata => {
-                if let Ok(mut v) = serde_json::from_str::<Value>(text) {
+                if let Ok(mut v) = veloscope_core::json::from_slice::<Value>(b) {
                     push(&partial_object(&mut v).to_string());
                 }
             }
@@ -667,11 +654,7 @@ pub fn list_text(
 }
 
 pub fn group_version(r: &Request<'_>) -> String {
-    if r.resource.group.is_empty() {
-        r.version.to_string()
-    } else {
-        format!("{}/{}", r.resource.group, r.version)
-    }
+    crate::discovery::group_version(&r.resource.group, r.version)
 }
 
 pub fn include<'a>(r: &'a Request<'a>) -> &'a str {

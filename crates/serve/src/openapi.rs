@@ -4,6 +4,7 @@
 //! which version); custom resources from the archive's CRDs, named as the apiextensions apiserver
 //! names them (`com.example.v1.Widget`).
 
+use crate::discovery::{api_path, group_version};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -171,11 +172,7 @@ pub fn v3_root(prefix: &str, group_versions: &BTreeSet<(String, String)>) -> Val
     let paths: Map<String, Value> = group_versions
         .iter()
         .map(|(g, v)| {
-            let path = if g.is_empty() {
-                format!("api/{v}")
-            } else {
-                format!("apis/{g}/{v}")
-            };
+            let path = api_path(g, v);
             let url = json!({"serverRelativeURL": format!("{prefix}/openapi/v3/{path}")});
             (path, url)
         })
@@ -199,11 +196,7 @@ fn read_paths(
     resources: &[Served<'_>],
     schemas: &BTreeMap<String, Value>,
 ) -> Map<String, Value> {
-    let base = if group.is_empty() {
-        format!("/api/{version}")
-    } else {
-        format!("/apis/{group}/{version}")
-    };
+    let base = format!("/{}", api_path(group, version));
     let mut paths = Map::new();
     for r in resources {
         let Some(schema) = schemas.iter().find_map(|(name, s)| {
@@ -268,11 +261,7 @@ pub fn v3_document(
     }
     schemas.extend(custom);
     let paths = read_paths(group, version, resources, &schemas);
-    let title = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
+    let title = group_version(group, version);
     Some(json!({
         "openapi": "3.0.0",
         "info": {"title": format!("Kubernetes {title} (a backup, read-only)"),

@@ -49,6 +49,8 @@ const SCALABLE: &[&str] = &[
 pub const SCALE_TABLE: &str = "scales.autoscaling";
 
 impl Subresource {
+    pub const ALL: [Subresource; 2] = [Subresource::Status, Subresource::Scale];
+
     /// The subresource `name` of `gr`, if the apiserver serves it.
     pub fn of(gr: &str, name: &str) -> Option<Subresource> {
         match name {
@@ -56,13 +58,6 @@ impl Subresource {
             "scale" if SCALABLE.contains(&gr) => Some(Subresource::Scale),
             _ => None,
         }
-    }
-
-    /// The subresources of `gr`, as discovery lists them.
-    pub fn all_of(gr: &str) -> impl Iterator<Item = Subresource> + '_ {
-        [Subresource::Status, Subresource::Scale]
-            .into_iter()
-            .filter(move |s| Subresource::of(gr, s.name()).is_some())
     }
 
     pub fn name(self) -> &'static str {
@@ -108,18 +103,21 @@ impl Declared {
                 .and_then(Value::as_str)
                 .map(str::to_string)
         };
+        // Both replica paths are required; without them the CRD declares no usable scale.
+        let scale = path("specReplicasPath")
+            .zip(path("statusReplicasPath"))
+            .map(|(spec_replicas, status_replicas)| ScalePaths {
+                spec_replicas,
+                status_replicas,
+                label_selector: path("labelSelectorPath"),
+            });
         Declared {
             status: subresources.get("status").is_some(),
-            scale: (|| {
-                Some(ScalePaths {
-                    spec_replicas: path("specReplicasPath")?,
-                    status_replicas: path("statusReplicasPath")?,
-                    label_selector: path("labelSelectorPath"),
-                })
-            })(),
+            scale,
         }
     }
 
+    /// Whether it declares `s`.
     pub fn has(&self, s: Subresource) -> bool {
         match s {
             Subresource::Status => self.status,
@@ -306,7 +304,9 @@ mod tests {
         assert_eq!(Subresource::of("pods", "scale"), None);
         assert_eq!(Subresource::of("configmaps", "status"), None);
         assert_eq!(Subresource::of("pods", "log"), None);
-        let of_deployments: Vec<_> = Subresource::all_of("deployments.apps").collect();
-        assert_eq!(of_deployments, [Subresource::Status, Subresource::Scale]);
+        assert_eq!(
+            Subresource::of("deployments.apps", "status"),
+            Some(Subresource::Status)
+        );
     }
 }

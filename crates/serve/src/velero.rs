@@ -78,9 +78,14 @@ impl Rescanned {
         let _ = self.on_change.set(told);
     }
 
-    /// How often the listing may be read again.
-    pub fn every(&self) -> std::time::Duration {
-        self.every
+    /// Reads the listing again every period, forever, so that `on_change` hears of a backup
+    /// even when no request comes (kubectl reads its contexts from the kubeconfig, not here).
+    pub async fn keep_fresh(&self) {
+        let every = self.every.max(std::time::Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(every).await;
+            self.current().await;
+        }
     }
 
     /// Whether the location holds backup `name`: a backup already listed costs nothing (a
