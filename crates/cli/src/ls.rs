@@ -172,29 +172,45 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     let mut filters = a.filters.clone();
     filters.include_resources.extend(a.types.iter().cloned());
     let backup = Backup::open_in(&a.source, &Scope::items(&filters), s)?;
-    let mut rows = backup.items(&filters, version, s)?;
-    if let Some(glob) = &a.name {
-        veloscope_core::items::retain_named(&mut rows, glob);
-    }
-    if let Some(path) = &a.sort_by {
-        let parsed = veloscope_jsonpath::Path::parse_relaxed(path)
-            .map_err(|e| anyhow::anyhow!("--sort-by: {e}"))?;
-        sort_rows(&backup, &mut rows, &parsed, s)?;
-    }
+    let rows = backup
+        .item_rows(&filters, version, s)?
+        .named(a.name.as_deref());
+    // Rows are made as they are printed; only a sort or a template holds them.
+    let sorted = match &a.sort_by {
+        Some(path) => {
+            let parsed = veloscope_jsonpath::Path::parse_relaxed(path)
+                .map_err(|e| anyhow::anyhow!("--sort-by: {e}"))?;
+            let mut held: Vec<ItemRow<'_>> = rows.iter().collect();
+            sort_rows(&backup, &mut held, &parsed, s)?;
+            Some(held)
+        }
+        None => None,
+    };
+    let each = |f: &mut dyn FnMut(&ItemRow<'_>) -> Result<()>| -> Result<()> {
+        match &sorted {
+            Some(held) => held.iter().try_for_each(f),
+            None => rows.iter().try_for_each(|r| f(&r)),
+        }
+    };
     if g.output.format == Format::Name {
-        crate::output::names(
-            out,
-            rows.iter()
-                .map(|r| crate::output::kubectl_name(r.resource, r.kind, r.name)),
-        )?;
-        return Ok(0);
+        return each(&mut |r| {
+            crate::output::names(
+                out,
+                [crate::output::kubectl_name(r.resource, r.kind, r.name)],
+            )
+        })
+        .map(|()| 0);
     }
     if let Some(t) = &g.output.template {
-        templated(&backup, &rows, t, s, out)?;
+        let held = sorted.unwrap_or_else(|| rows.iter().collect());
+        templated(&backup, &held, t, s, out)?;
         return Ok(0);
     }
     if !matches!(g.output.format, Format::Table | Format::Wide) {
-        emit(out, &g.output, &rows)?;
+        match &sorted {
+            Some(held) => emit(out, &g.output, held)?,
+            None => emit(out, &g.output, &rows)?,
+        }
         return Ok(0);
     }
     let wide = g.output.format == Format::Wide;
@@ -204,15 +220,14 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
     if a.show_labels {
         headers.push("LABELS");
     }
-    let related = wide || rows.iter().any(|r| r.via.is_some());
+    let related = wide || rows.any_related();
     if related {
         headers.push("VIA");
     }
     if wide {
         headers.extend(["VERSIONS", "OWNER", "SIZE"]);
     }
-    let mut t = Table::new(&headers);
-    for r in &rows {
+    let cells = |r: &ItemRow<'_>| {
         let mut cells = vec![
             r.namespace.unwrap_or("").to_string(),
             r.resource.to_string(),
@@ -221,10 +236,15 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             r.api_version.unwrap_or("").to_string(),
         ];
         for k in &a.label_columns {
-            cells.push(r.labels.get(k.as_str()).copied().unwrap_or("").to_string());
+            cells.push(r.labels.get(k).unwrap_or("").to_string());
         }
         if a.show_labels {
-            let labels: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let labels: Vec<String> = r
+                .labels
+                .sorted()
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             cells.push(if labels.is_empty() {
                 "<none>".into()
             } else {
@@ -244,14 +264,12 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             cells.push(r.owner().unwrap_or_else(none));
             cells.push(r.size().map_or_else(none, crate::output::human_bytes));
         }
-        t.row(cells);
+        cells
+    };
+    let printed =
+        crate::output::write_streamed(out, &headers, &mut |row| each(&mut |r| row(cells(r))))?;
+    if printed == 0 && !g.quiet {
+        eprintln!("No items found.");
     }
-    if t.is_empty() {
-        if !g.quiet {
-            eprintln!("No items found.");
-        }
-        return Ok(0);
-    }
-    t.write(out)?;
     Ok(0)
 }

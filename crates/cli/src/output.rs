@@ -360,8 +360,7 @@ impl Table {
 
     /// Adds a row; its cells are escaped for the terminal.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows
-            .push(cells.into_iter().map(|c| escape(&c).into_owned()).collect());
+        self.rows.push(escaped(cells));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -369,38 +368,95 @@ impl Table {
     }
 
     pub fn write(&self, out: &mut impl Write) -> Result<()> {
-        let cols = self.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let widths: Vec<usize> = (0..cols)
-            .map(|c| {
-                self.rows
-                    .iter()
-                    .filter_map(|r| r.get(c))
-                    .map(|s| s.chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
+        let mut widths = Vec::new();
+        self.rows.iter().for_each(|r| widen(&mut widths, r));
         let skip =
             usize::from(self.header && NO_HEADERS.load(std::sync::atomic::Ordering::Relaxed));
         for (at, r) in self.rows.iter().enumerate().skip(skip) {
-            let mut line = String::new();
-            for (c, cell) in r.iter().enumerate() {
-                match self.colour {
-                    Some((col, by)) if col == c && !(self.header && at == 0) => match by(cell) {
-                        Some(colour) => line.push_str(&paint(colour, cell)),
-                        None => line.push_str(cell),
-                    },
-                    _ => line.push_str(cell),
-                }
-                if c + 1 < r.len() {
-                    let pad = widths[c] - cell.chars().count() + 3;
-                    line.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            writeln!(out, "{}", line.trim_end())?;
+            let colour = self.colour.filter(|_| !(self.header && at == 0));
+            write_line(out, &widths, r, colour)?;
         }
         Ok(())
     }
+}
+
+/// Grows each column's width (in characters) to hold this row's cell.
+fn widen(widths: &mut Vec<usize>, cells: &[String]) {
+    if widths.len() < cells.len() {
+        widths.resize(cells.len(), 0);
+    }
+    for (w, cell) in widths.iter_mut().zip(cells) {
+        *w = (*w).max(cell.chars().count());
+    }
+}
+
+/// One row, each cell padded to its column's width and three spaces, as kubectl aligns them.
+fn write_line(
+    out: &mut impl Write,
+    widths: &[usize],
+    cells: &[String],
+    colour: Option<(usize, ColourOf)>,
+) -> Result<()> {
+    let mut line = String::new();
+    for (c, cell) in cells.iter().enumerate() {
+        match colour
+            .filter(|(col, _)| *col == c)
+            .and_then(|(_, by)| by(cell))
+        {
+            Some(colour) => line.push_str(&paint(colour, cell)),
+            None => line.push_str(cell),
+        }
+        if c + 1 < cells.len() {
+            let pad = widths[c] - cell.chars().count() + 3;
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    writeln!(out, "{}", line.trim_end())?;
+    Ok(())
+}
+
+/// Makes a table's rows, each handed to `row`, in the same order every time it is called.
+pub type RowSource<'r> = dyn FnMut(&mut dyn FnMut(Vec<String>) -> Result<()>) -> Result<()> + 'r;
+
+/// A table whose rows are made twice, once to measure its columns and once to print them, as
+/// [`Table`] prints them: a listing of millions of rows is printed without being held. Returns
+/// how many rows there were; with none, nothing is printed.
+pub fn write_streamed(
+    out: &mut impl Write,
+    headers: &[&str],
+    rows: &mut RowSource<'_>,
+) -> Result<usize> {
+    let header: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    let mut widths = Vec::new();
+    widen(&mut widths, &header);
+    let mut count = 0;
+    rows(&mut |cells| {
+        widen(&mut widths, &escaped(cells));
+        count += 1;
+        Ok(())
+    })?;
+    if count == 0 {
+        return Ok(0);
+    }
+    if !NO_HEADERS.load(std::sync::atomic::Ordering::Relaxed) {
+        write_line(out, &widths, &header, None)?;
+    }
+    rows(&mut |cells| write_line(out, &widths, &escaped(cells), None))?;
+    Ok(count)
+}
+
+/// Cells escaped for the terminal.
+fn escaped(cells: Vec<String>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| {
+            let changed = match escape(&c) {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(e) => Some(e),
+            };
+            changed.unwrap_or(c)
+        })
+        .collect()
 }
 
 /// kubectl's `-L` column headers: a label key's last segment, upper-cased
@@ -461,5 +517,45 @@ mod count_tests {
         assert_eq!(super::count(2u64, "entry"), "2 entries");
         assert_eq!(super::count(1u64, "entry"), "1 entry");
         assert_eq!(super::count(3u64, "seek point"), "3 seek points");
+    }
+}
+
+#[cfg(test)]
+mod streamed_tests {
+    use super::*;
+
+    /// Rows made twice print exactly as the held table prints them: widths from every row
+    /// (the widest cell last), control characters escaped before they are measured.
+    #[test]
+    fn a_streamed_table_prints_as_the_held_one() {
+        let rows: Vec<Vec<String>> = vec![
+            vec!["ns".into(), "a".into(), "x".into()],
+            vec!["kube-system".into(), "b\u{1b}[31m".into(), "".into()],
+            vec!["".into(), "the-longest-cell-of-all".into(), "z".into()],
+        ];
+        let headers = ["NAMESPACE", "NAME", "KIND"];
+        let mut held = Table::new(&headers);
+        rows.iter().for_each(|r| held.row(r.clone()));
+        let mut want = Vec::new();
+        held.write(&mut want).unwrap();
+        let mut got = Vec::new();
+        let mut made = 0;
+        let n = write_streamed(&mut got, &headers, &mut |row| {
+            made += 1;
+            rows.iter().try_for_each(|r| row(r.clone()))
+        })
+        .unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(made, 2, "rows are made once to measure, once to print");
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
+        let mut none = Vec::new();
+        assert_eq!(
+            write_streamed(&mut none, &headers, &mut |_| Ok(())).unwrap(),
+            0
+        );
+        assert!(none.is_empty(), "no rows: no header either");
     }
 }

@@ -5,9 +5,9 @@ use crate::backup::CaptureFn;
 use crate::filters::BackupFilters;
 use crate::{Backup, Captured, Error, Result, Session, selection, spec};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use veloscope_archive::{ItemPath, VersionDir};
-use veloscope_index::{Index, Item};
+use veloscope_index::{Index, Item, Sym};
 use veloscope_select::{Decision, Resolution, Resolver, VeleroVersion};
 
 /// One row of `ls`.
@@ -19,7 +19,7 @@ pub struct ItemRow<'a> {
     pub name: &'a str,
     pub api_version: Option<&'a str>,
     pub kind: Option<&'a str>,
-    pub labels: BTreeMap<&'a str, &'a str>,
+    pub labels: Labels<'a>,
     /// The item that pulled this one in, for related items and CRDs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
@@ -57,6 +57,102 @@ impl ItemRow<'_> {
             .find(|o| o.controller)
             .or(owners.first())
             .map(|o| format!("{}/{}", self.index.str(o.kind), o.name))
+    }
+}
+
+/// An item's labels, read where the index holds them (a row allocates nothing for them),
+/// listed and serialized in key order.
+#[derive(Debug, Clone, Copy)]
+pub struct Labels<'a> {
+    pairs: &'a [(Sym, Sym)],
+    index: &'a Index,
+}
+
+impl<'a> Labels<'a> {
+    pub fn get(&self, key: &str) -> Option<&'a str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| self.index.str(*k) == key)
+            .map(|(_, v)| self.index.str(*v))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The pairs in key order.
+    pub fn sorted(&self) -> Vec<(&'a str, &'a str)> {
+        let mut pairs: Vec<(&str, &str)> = self
+            .pairs
+            .iter()
+            .map(|(k, v)| (self.index.str(*k), self.index.str(*v)))
+            .collect();
+        pairs.sort_unstable();
+        pairs
+    }
+}
+
+impl Serialize for Labels<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_map(self.sorted())
+    }
+}
+
+/// The rows of `ls`, made one at a time each time they are walked: a million-item backup
+/// is listed without holding a million rows.
+pub struct ItemRows<'a> {
+    index: &'a Index,
+    /// Per item, whether the filters include it (and through what); None without filters.
+    decisions: Option<Vec<Decision>>,
+    name: Option<veloscope_select::GlobPattern>,
+}
+
+impl<'a> ItemRows<'a> {
+    /// Only the rows whose name matches a glob (`ls --name 'web-*'`), with Velero's glob rules.
+    pub fn named(self, glob: Option<&str>) -> ItemRows<'a> {
+        ItemRows {
+            name: glob.map(veloscope_select::GlobPattern::new),
+            ..self
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = ItemRow<'a>> + '_ {
+        let idx = self.index;
+        idx.items.iter().enumerate().filter_map(move |(at, i)| {
+            if let Some(glob) = &self.name
+                && glob.matches(&i.name) != Some(true)
+            {
+                return None;
+            }
+            let via = match self.decisions.as_ref().map(|d| &d[at]) {
+                None => None,
+                Some(Decision::Included(via)) => via.as_ref().map(|v| selection::via_text(idx, v)),
+                Some(Decision::Excluded(_)) => return None,
+            };
+            Some(row(idx, i, via))
+        })
+    }
+
+    /// Whether some row was pulled in by another item (a related item or a CRD), which `ls`
+    /// shows in a VIA column.
+    pub fn any_related(&self) -> bool {
+        let Some(decisions) = &self.decisions else {
+            return false;
+        };
+        self.index.items.iter().zip(decisions).any(|(i, d)| {
+            matches!(d, Decision::Included(Some(_)))
+                && self
+                    .name
+                    .as_ref()
+                    .is_none_or(|g| g.matches(&i.name) == Some(true))
+        })
+    }
+}
+
+/// A list of the rows, serialized as they are made.
+impl Serialize for ItemRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
     }
 }
 
@@ -99,6 +195,16 @@ impl Backup {
         version: VeleroVersion,
         s: &Session<'_>,
     ) -> Result<Vec<ItemRow<'_>>> {
+        Ok(self.item_rows(filters, version, s)?.iter().collect())
+    }
+
+    /// The rows [`Backup::items`] lists, made as they are walked.
+    pub fn item_rows(
+        &self,
+        filters: &BackupFilters,
+        version: VeleroVersion,
+        s: &Session<'_>,
+    ) -> Result<ItemRows<'_>> {
         crate::backup::require_valid(self)?;
         crate::backup::report_warnings(self, s);
         for w in crate::selection::unknown_namespaces(&self.index, &filters.include_namespaces) {
@@ -116,21 +222,11 @@ impl Backup {
         } else {
             None
         };
-        Ok(idx
-            .items
-            .iter()
-            .enumerate()
-            .filter_map(|(at, i)| {
-                let via = match decisions.as_ref().map(|d| &d[at]) {
-                    None => None,
-                    Some(Decision::Included(via)) => {
-                        via.as_ref().map(|v| selection::via_text(idx, v))
-                    }
-                    Some(Decision::Excluded(_)) => return None,
-                };
-                Some(row(idx, i, via))
-            })
-            .collect())
+        Ok(ItemRows {
+            index: idx,
+            decisions,
+            name: None,
+        })
     }
 
     /// One item's stored bytes: the unversioned copy, or the one under `--api-version`.
@@ -302,12 +398,6 @@ impl Backup {
     }
 }
 
-/// Keeps the rows whose name matches a glob (`ls --name 'web-*'`), with Velero's glob rules.
-pub fn retain_named(rows: &mut Vec<ItemRow<'_>>, glob: &str) {
-    let glob = veloscope_select::GlobPattern::new(glob);
-    rows.retain(|r| glob.matches(r.name) == Some(true));
-}
-
 impl ItemQuery<'_> {
     /// Whether a path is a copy this query asks for (by name, namespace and version directory).
     pub(crate) fn matches(&self, p: &ItemPath<'_>) -> bool {
@@ -331,11 +421,10 @@ fn row<'a>(idx: &'a Index, i: &'a Item, via: Option<String>) -> ItemRow<'a> {
         name: &i.name,
         api_version: i.api_version.map(|s| idx.str(s)),
         kind: i.kind.map(|s| idx.str(s)),
-        labels: i
-            .labels
-            .iter()
-            .map(|(k, v)| (idx.str(*k), idx.str(*v)))
-            .collect(),
+        labels: Labels {
+            pairs: &i.labels,
+            index: idx,
+        },
         via,
         item: i,
         index: idx,

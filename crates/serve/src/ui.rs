@@ -455,13 +455,14 @@ impl Ui {
             &s,
         )?;
         let version = veloscope_core::VeleroVersion::LATEST;
-        let rows = b.items(&filters, version, &s)?;
+        let rows = b.item_rows(&filters, version, &s)?;
+        let total = rows.iter().count();
         let page_no = q
             .get("page")
             .and_then(|p| p.parse::<usize>().ok())
             .unwrap_or(0);
         let start = page_no.saturating_mul(PAGE);
-        let next = (start.saturating_add(PAGE) < rows.len()).then(|| {
+        let next = (start.saturating_add(PAGE) < total).then(|| {
             let mut next = format!("/ui/backups/{}/items?page={}", enc(name), page_no + 1);
             for k in ["include-namespaces", "include-resources"] {
                 if let Some(v) = q.get(k) {
@@ -471,7 +472,7 @@ impl Ui {
             next
         });
         let body = html! {
-            p { (rows.len()) " items." }
+            p { (total) " items." }
             table {
                 tr { th { "Namespace" } th { "Resource" } th { "Name" } }
                 @for r in rows.iter().skip(start).take(PAGE) {
