@@ -266,8 +266,8 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
         }
         cells
     };
-    let printed =
-        crate::output::write_streamed(out, &headers, &mut |row| each(&mut |r| row(cells(r))))?;
+    let printed = crate::output::StreamedTable::new(&headers)
+        .write(out, &mut |row| each(&mut |r| row(cells(r))))?;
     if printed == 0 && !g.quiet {
         eprintln!("No items found.");
     }

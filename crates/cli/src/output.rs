@@ -260,7 +260,7 @@ pub fn templated(
 }
 
 /// How a column's cell text picks its colour.
-type ColourOf = fn(&str) -> Option<Colour>;
+pub type ColourOf = fn(&str) -> Option<Colour>;
 
 /// A table with upper-case headers and columns padded to the widest cell, three spaces apart.
 pub struct Table {
@@ -419,30 +419,58 @@ fn write_line(
 pub type RowSource<'r> = dyn FnMut(&mut dyn FnMut(Vec<String>) -> Result<()>) -> Result<()> + 'r;
 
 /// A table whose rows are made twice, once to measure its columns and once to print them, as
-/// [`Table`] prints them: a listing of millions of rows is printed without being held. Returns
-/// how many rows there were; with none, nothing is printed.
-pub fn write_streamed(
-    out: &mut impl Write,
-    headers: &[&str],
-    rows: &mut RowSource<'_>,
-) -> Result<usize> {
-    let header: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
-    let mut widths = Vec::new();
-    widen(&mut widths, &header);
-    let mut count = 0;
-    rows(&mut |cells| {
-        widen(&mut widths, &escaped(cells));
-        count += 1;
-        Ok(())
-    })?;
-    if count == 0 {
-        return Ok(0);
+/// [`Table`] prints them: a listing of millions of rows is printed without being held.
+pub struct StreamedTable<'h> {
+    headers: &'h [&'h str],
+    colour: Option<(usize, ColourOf)>,
+    header_when_empty: bool,
+}
+
+impl<'h> StreamedTable<'h> {
+    pub fn new(headers: &'h [&'h str]) -> StreamedTable<'h> {
+        StreamedTable {
+            headers,
+            colour: None,
+            header_when_empty: false,
+        }
     }
-    if !NO_HEADERS.load(std::sync::atomic::Ordering::Relaxed) {
-        write_line(out, &widths, &header, None)?;
+
+    /// Colours the cells of column `col` by `by` (the header row stays plain).
+    pub fn colour_column(self, col: usize, by: ColourOf) -> StreamedTable<'h> {
+        StreamedTable {
+            colour: Some((col, by)),
+            ..self
+        }
     }
-    rows(&mut |cells| write_line(out, &widths, &escaped(cells), None))?;
-    Ok(count)
+
+    /// Prints the header even when there are no rows (by default nothing is printed then).
+    pub fn header_when_empty(self) -> StreamedTable<'h> {
+        StreamedTable {
+            header_when_empty: true,
+            ..self
+        }
+    }
+
+    /// Prints the rows `rows` makes; returns how many there were.
+    pub fn write(&self, out: &mut impl Write, rows: &mut RowSource<'_>) -> Result<usize> {
+        let header: Vec<String> = self.headers.iter().map(|h| h.to_string()).collect();
+        let mut widths = Vec::new();
+        widen(&mut widths, &header);
+        let mut count = 0;
+        rows(&mut |cells| {
+            widen(&mut widths, &escaped(cells));
+            count += 1;
+            Ok(())
+        })?;
+        if count == 0 && !self.header_when_empty {
+            return Ok(0);
+        }
+        if !NO_HEADERS.load(std::sync::atomic::Ordering::Relaxed) {
+            write_line(out, &widths, &header, None)?;
+        }
+        rows(&mut |cells| write_line(out, &widths, &escaped(cells), self.colour))?;
+        Ok(count)
+    }
 }
 
 /// Cells escaped for the terminal.
@@ -540,11 +568,12 @@ mod streamed_tests {
         held.write(&mut want).unwrap();
         let mut got = Vec::new();
         let mut made = 0;
-        let n = write_streamed(&mut got, &headers, &mut |row| {
-            made += 1;
-            rows.iter().try_for_each(|r| row(r.clone()))
-        })
-        .unwrap();
+        let n = StreamedTable::new(&headers)
+            .write(&mut got, &mut |row| {
+                made += 1;
+                rows.iter().try_for_each(|r| row(r.clone()))
+            })
+            .unwrap();
         assert_eq!(n, 3);
         assert_eq!(made, 2, "rows are made once to measure, once to print");
         assert_eq!(
@@ -552,10 +581,16 @@ mod streamed_tests {
             String::from_utf8(want).unwrap()
         );
         let mut none = Vec::new();
-        assert_eq!(
-            write_streamed(&mut none, &headers, &mut |_| Ok(())).unwrap(),
-            0
-        );
+        let table = StreamedTable::new(&headers);
+        assert_eq!(table.write(&mut none, &mut |_| Ok(())).unwrap(), 0);
         assert!(none.is_empty(), "no rows: no header either");
+        table
+            .header_when_empty()
+            .write(&mut none, &mut |_| Ok(()))
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(none).unwrap(),
+            "NAMESPACE   NAME   KIND\n"
+        );
     }
 }

@@ -1,10 +1,10 @@
 use crate::args::{Format, Global, RestoreFilters};
-use crate::output::Table;
+use crate::output::{StreamedTable, Table};
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
 use veloscope_core::Scope;
-use veloscope_core::plan::PlanReport;
+use veloscope_core::plan::{PlanReport, StepOut};
 use veloscope_core::{Action, Backup, Session};
 
 /// The arguments of `veloscope plan`.
@@ -58,14 +58,13 @@ fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result
         }
         writeln!(out)?;
     }
-    let mut t = Table::new(&["ORDER", "ACTION", "RESOURCE", "NAMESPACE", "NAME", "NOTE"]);
     // What changes a live object, or is not done, stands out.
-    t.colour_column(1, |action| match action {
+    let by_action: crate::output::ColourOf = |action| match action {
         "update" => Some(crate::output::Colour::Yellow),
         "skip" => Some(crate::output::Colour::Red),
         _ => None,
-    });
-    for s in &r.steps {
+    };
+    let cells = |s: &StepOut| {
         let ns = match (s.namespace.as_deref(), s.target_namespace.as_deref()) {
             (Some(src), Some(dst)) if src != dst => format!("{src} → {dst}"),
             (_, Some(dst)) => dst.to_string(),
@@ -85,16 +84,22 @@ fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result
             Action::Update => "update",
             Action::Skip => "skip",
         };
-        t.row(vec![
+        vec![
             s.order.to_string(),
             action.into(),
             s.resource.clone(),
             ns,
             s.name.clone(),
             note,
-        ]);
-    }
-    t.write(out)?;
+        ]
+    };
+    // A plan of millions of steps is printed without a second copy of them as cells.
+    StreamedTable::new(&["ORDER", "ACTION", "RESOURCE", "NAMESPACE", "NAME", "NOTE"])
+        .colour_column(1, by_action)
+        .header_when_empty()
+        .write(out, &mut |row| {
+            r.steps.iter().try_for_each(|s| row(cells(s)))
+        })?;
     if !r.skipped.is_empty() && show_skipped {
         writeln!(out, "\nNot restored ({}):", r.skipped.len())?;
         let mut t = Table::new(&["RESOURCE", "ITEM", "REASON"]);
