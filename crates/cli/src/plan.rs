@@ -30,7 +30,7 @@ pub fn run(a: &Args, g: &Global, s: &Session<'_>, out: &mut impl Write) -> Resul
             report
                 .steps
                 .iter()
-                .map(|s| crate::output::kubectl_name(&s.resource, None, &s.name)),
+                .map(|s| crate::output::kubectl_name(s.resource, None, s.name)),
         )?,
         _ => crate::output::emit_rows(out, &g.output, &report, "steps")?,
     }
@@ -64,13 +64,13 @@ fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result
         "skip" => Some(crate::output::Colour::Red),
         _ => None,
     };
-    let cells = |s: &StepOut| {
+    let cells = |s: StepOut<'_>| {
         let ns = match (s.namespace.as_deref(), s.target_namespace.as_deref()) {
             (Some(src), Some(dst)) if src != dst => format!("{src} → {dst}"),
             (_, Some(dst)) => dst.to_string(),
             _ => String::new(),
         };
-        let mut note = s.note.clone().unwrap_or_default();
+        let mut note = s.note.unwrap_or_default().to_string();
         if let Some(v) = &s.via {
             note = if note.is_empty() {
                 format!("via {v}")
@@ -87,9 +87,9 @@ fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result
         vec![
             s.order.to_string(),
             action.into(),
-            s.resource.clone(),
+            s.resource.to_string(),
             ns,
-            s.name.clone(),
+            s.name.to_string(),
             note,
         ]
     };

@@ -22,23 +22,64 @@ use veloscope_restore::{self as restore, Action, Plan, RenderContext, VolumeFact
 use veloscope_select::resources::resolve_old;
 use veloscope_select::{Reason, Resolver, VeleroVersion};
 
+/// One step of the plan as `plan` prints it, read from the planner's step in place.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StepOut {
+pub struct StepOut<'s> {
     pub order: usize,
-    pub resource: String,
-    pub namespace: Option<String>,
-    pub name: String,
-    pub target_namespace: Option<String>,
+    pub resource: &'s str,
+    pub namespace: Option<&'s str>,
+    pub name: &'s str,
+    pub target_namespace: Option<&'s str>,
     /// The name it is created under when not its own (a PV renamed on a clash); `name` stays
     /// the archive item's, as `namespace` does beside `targetNamespace`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_name: Option<String>,
+    pub target_name: Option<&'s str>,
     pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<&'s str>,
+}
+
+/// The plan's steps in restore order, each shown as a [`StepOut`] as it is read or printed:
+/// a plan of millions of steps is not held a second time in its printed form.
+#[derive(Debug)]
+pub struct Steps<'a> {
+    steps: Vec<restore::Step>,
+    index: &'a veloscope_index::Index,
+}
+
+impl Steps<'_> {
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = StepOut<'_>> {
+        self.steps.iter().enumerate().map(|(i, s)| StepOut {
+            order: i + 1,
+            resource: &s.resource,
+            namespace: s.namespace.as_deref(),
+            name: &s.name,
+            target_namespace: s.target_namespace.as_deref(),
+            target_name: s.target_name.as_deref(),
+            action: s.action,
+            via: s
+                .via
+                .map(|v| veloscope_select::preview::item_ref(self.index, v)),
+            note: s.note.as_deref(),
+        })
+    }
+}
+
+impl Serialize for Steps<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -57,7 +98,7 @@ pub struct PlanReport<'a> {
     pub source: String,
     pub velero_version: String,
     pub spec: RestoreSpec,
-    pub steps: Vec<StepOut>,
+    pub steps: Steps<'a>,
     pub skipped: Vec<SkipOut<'a>>,
     pub hooks: Vec<RestoreHook>,
     pub summary: BTreeMap<&'static str, BTreeMap<String, BTreeMap<&'static str, u64>>>,
@@ -571,45 +612,33 @@ fn build(
     let omitted_reasons = plan.omitted_reasons.clone();
     let mut summary: BTreeMap<&'static str, BTreeMap<String, BTreeMap<&'static str, u64>>> =
         BTreeMap::new();
-    let steps: Vec<StepOut> = plan
-        .steps
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let action = match s.action {
-                Action::Create | Action::CreateNamespace => "create",
-                Action::Update => "update",
-                Action::Skip => "skip",
-            };
+    for s in &plan.steps {
+        let action = match s.action {
+            Action::Create | Action::CreateNamespace => "create",
+            Action::Update => "update",
+            Action::Skip => "skip",
+        };
+        *summary
+            .entry("resources")
+            .or_default()
+            .entry(s.resource.clone())
+            .or_default()
+            .entry(action)
+            .or_default() += 1;
+        if let Some(ns) = &s.target_namespace {
             *summary
-                .entry("resources")
+                .entry("namespaces")
                 .or_default()
-                .entry(s.resource.clone())
+                .entry(ns.clone())
                 .or_default()
                 .entry(action)
                 .or_default() += 1;
-            if let Some(ns) = &s.target_namespace {
-                *summary
-                    .entry("namespaces")
-                    .or_default()
-                    .entry(ns.clone())
-                    .or_default()
-                    .entry(action)
-                    .or_default() += 1;
-            }
-            StepOut {
-                order: i + 1,
-                resource: s.resource,
-                namespace: s.namespace,
-                name: s.name,
-                target_namespace: s.target_namespace,
-                target_name: s.target_name,
-                action: s.action,
-                via: s.via.map(|v| veloscope_select::preview::item_ref(idx, v)),
-                note: s.note,
-            }
-        })
-        .collect();
+        }
+    }
+    let steps = Steps {
+        steps: plan.steps,
+        index: idx,
+    };
     let skipped: Vec<SkipOut<'_>> = plan
         .skipped
         .into_iter()
