@@ -65,7 +65,7 @@ fn table(r: &PlanReport<'_>, show_skipped: bool, out: &mut impl Write) -> Result
         _ => None,
     };
     let cells = |s: StepOut<'_>| {
-        let ns = match (s.namespace.as_deref(), s.target_namespace.as_deref()) {
+        let ns = match (s.namespace, s.target_namespace) {
             (Some(src), Some(dst)) if src != dst => format!("{src} → {dst}"),
             (_, Some(dst)) => dst.to_string(),
             _ => String::new(),

@@ -651,9 +651,9 @@ impl Ui {
                         td { (st.order) }
                         td { (action) }
                         td { (st.resource) }
-                        td { (st.target_namespace.as_deref().unwrap_or("")) }
+                        td { (st.target_namespace.unwrap_or("")) }
                         td { (st.name) }
-                        td { (st.note.as_deref().unwrap_or("")) }
+                        td { (st.note.unwrap_or("")) }
                     }
                 }
             }
