@@ -4,7 +4,8 @@
 Generates target/bench/{100k,1000k}.tar.gz (and a copy with 1% of items changed, for diff) once,
 then for each size times, interleaved over N runs: the in-process inflate of the same backend
 (`inflate` example), `gzip -dc`, `tar -tzf`, `veloscope index`, `ls`/`preview` with a namespace
-filter answered from the sidecar, `show` of the last item of the archive (read from a seek point),
+filter answered from the sidecar, `show` of the last item of the archive (read from a seek point), `ls` of every item and `plan`
+(from the sidecar), `inspect --no-index`,
 `diff` against the changed copy and `verify`. Prints medians, ratios to the baselines and peak RSS.
 
 Usage: benches/scale.py [--sizes 100000,1000000] [--runs 3]
@@ -56,6 +57,9 @@ def bench(items, runs):
                                  (0,)),
         "show last (sidecar)": (v + ["show", a, item["resource"], item["name"], "-n", ns],
                                 (0,)),
+        "ls every item (sidecar)": (v + ["ls", a], (0,)),
+        "plan (sidecar)": (v + ["plan", a], (0,)),
+        "inspect --no-index": (v + ["inspect", a, "--no-index"], (0,)),
         "diff A B": (v + ["diff", a, b, "-o", "json"], (0, 1)),
         "verify": (v + ["verify", a, "-o", "json"], (0, 1)),
     }
@@ -68,6 +72,10 @@ def bench(items, runs):
     budget = 64 + 300 * items / 2**20
     print(f"show read {show_read_bytes(a, item) / 2**20:.2f} MiB of compressed input; "
           f"RSS budget 64 MiB + 300 B/item = {budget:.0f} MiB")
+    for name in ["veloscope index", "ls every item (sidecar)", "plan (sidecar)",
+                 "inspect --no-index", "diff A B", "verify"]:
+        print(f"  {name:<26} peak RSS {rss[name] / 1024:>6.0f} MiB = "
+              f"{rss[name] / 1024 / budget:.2f}× the budget")
 
 
 def main():
