@@ -1,11 +1,11 @@
 //! Commands over a whole storage location: `backups`, `find`, `restores`.
 
 use crate::args::{BackupFilters, Format, Global};
-use crate::output::{Esc, Table, emit, human_bytes};
+use crate::output::{Esc, JsonList, Table, emit, human_bytes};
 use anyhow::Result;
 use std::io::Write;
 use veloscope_core::Session;
-use veloscope_core::location::{FindQuery, Listing, Location};
+use veloscope_core::location::{FindQuery, Found, Listing, Location};
 
 /// Prints the backups that could not be read, one line each; exit 1 when there are any (the
 /// others are still listed).
@@ -174,39 +174,67 @@ pub fn find(a: &FindArgs, g: &Global, s: &Session<'_>, out: &mut impl Write) -> 
         name: a.name.as_deref(),
         kind: a.kind.as_deref(),
     };
-    let Listing {
-        rows: found,
-        problems,
-    } = Location::open(&a.location)?.find(&query, s)?;
-    let code = report(&problems);
-    if g.output.format == Format::Name {
-        crate::output::names(out, found.iter().map(|b| format!("backup/{}", b.backup)))?;
-    } else if !matches!(g.output.format, Format::Table | Format::Wide) {
-        emit(out, &g.output, &found)?;
-    } else {
-        for b in &found {
-            writeln!(
-                out,
-                "{} (started {}): {}",
-                Esc(&b.backup),
-                Esc(b.started.as_deref().unwrap_or("<unknown>")),
-                crate::output::count(b.items.len() as u64, "item")
-            )?;
-            let mut t = Table::new(&["  RESOURCE", "NAMESPACE", "NAME"]);
-            for i in &b.items {
-                t.row(vec![
-                    format!("  {}", i.resource),
-                    i.namespace.clone().unwrap_or_default(),
-                    i.name.clone(),
-                ]);
-            }
-            t.write(out)?;
-        }
-        if found.is_empty() && !g.quiet {
-            eprintln!("No backup holds a matching item.");
-        }
+    let location = Location::open(&a.location)?;
+    let table = matches!(g.output.format, Format::Table | Format::Wide);
+    let streamed_json = g.output.format == Format::Json && g.output.template.is_none();
+    // Each backup's matches are printed as it is searched; only YAML and templates, which
+    // print one document, hold them all.
+    let mut held = Vec::new();
+    let mut list = JsonList::new();
+    let mut found_any = false;
+    // A failed write (a closed pipe) stops the search and is the command's error.
+    let mut failed = None;
+    let problems = location.find_each(&query, s, &mut |b| {
+        found_any = true;
+        let printed = if g.output.format == Format::Name {
+            crate::output::names(&mut *out, [format!("backup/{}", b.backup)])
+        } else if streamed_json {
+            list.push(&mut *out, &b)
+        } else if !table {
+            held.push(b);
+            Ok(())
+        } else {
+            print_found(&mut *out, &b)
+        };
+        printed.map_err(|e| {
+            let stop = veloscope_core::Error::internal(e.to_string());
+            failed = Some(e);
+            stop
+        })
+    });
+    if let Some(e) = failed {
+        return Err(e);
     }
-    Ok(u8::from(found.is_empty()).max(code))
+    let problems = problems?;
+    let code = report(&problems);
+    if streamed_json {
+        list.end(out)?;
+    } else if !table && g.output.format != Format::Name {
+        emit(out, &g.output, &held)?;
+    } else if table && !found_any && !g.quiet {
+        eprintln!("No backup holds a matching item.");
+    }
+    Ok(u8::from(!found_any).max(code))
+}
+
+/// One backup's matches under a line naming it.
+fn print_found(out: &mut impl Write, b: &Found) -> Result<()> {
+    writeln!(
+        out,
+        "{} (started {}): {}",
+        Esc(&b.backup),
+        Esc(b.started.as_deref().unwrap_or("<unknown>")),
+        crate::output::count(b.items.len() as u64, "item")
+    )?;
+    let mut t = Table::new(&["  RESOURCE", "NAMESPACE", "NAME"]);
+    for i in &b.items {
+        t.row(vec![
+            format!("  {}", i.resource),
+            i.namespace.clone().unwrap_or_default(),
+            i.name.clone(),
+        ]);
+    }
+    t.write(out)
 }
 
 pub fn restores(a: &RestoresArgs, g: &Global, out: &mut impl Write) -> Result<u8> {

@@ -171,6 +171,37 @@ pub fn emit<T: Serialize>(out: &mut impl Write, o: &Output, value: &T) -> Result
     Ok(())
 }
 
+/// A JSON list written element by element, exactly as `-o json` prints a whole list: `[`
+/// comes with the first element, so an error before any leaves nothing printed. (JSON strings
+/// hold no raw line breaks, so an element's pretty lines can be indented as they are.)
+pub struct JsonList {
+    started: bool,
+}
+
+impl JsonList {
+    pub fn new() -> JsonList {
+        JsonList { started: false }
+    }
+
+    pub fn push<T: Serialize>(&mut self, out: &mut impl Write, element: &T) -> Result<()> {
+        out.write_all(if self.started { b",\n" } else { b"[\n" })?;
+        self.started = true;
+        let text = serde_json::to_string_pretty(element)?;
+        for (at, line) in text.lines().enumerate() {
+            if at > 0 {
+                out.write_all(b"\n")?;
+            }
+            write!(out, "  {line}")?;
+        }
+        Ok(())
+    }
+
+    pub fn end(self, out: &mut impl Write) -> Result<()> {
+        out.write_all(if self.started { b"\n]\n" } else { b"[]\n" })?;
+        Ok(())
+    }
+}
+
 /// [`emit`] for a report whose `key` holds its rows: custom columns make a row per element of
 /// that list (the jsonpath template still sees the whole report).
 pub fn emit_rows<T: Serialize>(
@@ -592,5 +623,37 @@ mod streamed_tests {
             String::from_utf8(none).unwrap(),
             "NAMESPACE   NAME   KIND\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod json_list_tests {
+    use super::JsonList;
+
+    /// Element by element, the same bytes as the whole list printed at once (as `emit` does).
+    #[test]
+    fn a_list_written_by_elements_is_the_whole_list() {
+        let lists = [
+            vec![],
+            vec![serde_json::json!({"backup": "a", "items": [{"name": "x\ny"}, {"name": "[]"}]})],
+            vec![
+                serde_json::json!({"backup": "a", "items": []}),
+                serde_json::json!({"backup": "b", "started": null, "items": [{"n": {}}]}),
+            ],
+        ];
+        for list in lists {
+            let mut want = serde_json::to_vec_pretty(&list).unwrap();
+            want.push(b'\n');
+            let mut got = Vec::new();
+            let mut l = JsonList::new();
+            for e in &list {
+                l.push(&mut got, e).unwrap();
+            }
+            l.end(&mut got).unwrap();
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
     }
 }

@@ -269,6 +269,24 @@ impl Location {
     /// name and kind filters read each backup's resource list only; label selectors read the
     /// tarballs one after another.
     pub fn find(&self, q: &FindQuery<'_>, s: &Session<'_>) -> Result<Listing<Found>> {
+        let mut rows = Vec::new();
+        let problems = self.find_each(q, s, &mut |found| {
+            rows.push(found);
+            Ok(())
+        })?;
+        Ok(Listing { rows, problems })
+    }
+
+    /// [`Location::find`], handing each backup's matches to `each` as soon as that backup is
+    /// searched (a fleet's matches are never held together); returns the backups that could not
+    /// be searched. A name nothing matches is refused once every backup is searched, as `find`
+    /// refuses it, and then `each` was never called.
+    pub fn find_each(
+        &self,
+        q: &FindQuery<'_>,
+        s: &Session<'_>,
+        each: &mut dyn FnMut(Found) -> Result<()>,
+    ) -> Result<Vec<Error>> {
         let (f, name, kind) = (q.filters, q.name, q.kind);
         let loc = &self.store;
         let catalogue = Catalogue::builtin();
@@ -301,7 +319,7 @@ impl Location {
                     want.eq_ignore_ascii_case(k) || kind_gr.as_deref() == Some(gr)
                 })
         };
-        let mut found = Vec::new();
+        let mut found_any = false;
         let Listing { rows, mut problems } = self.rows()?;
         // Every kind and group-resource the searched backups hold: a name that is none of them
         // (nor in the catalogue) is a typo, refused rather than answered with "none".
@@ -386,14 +404,15 @@ impl Location {
                 (&a.resource, &a.namespace, &a.name).cmp(&(&b.resource, &b.namespace, &b.name))
             });
             if !items.is_empty() {
-                found.push(Found {
+                found_any = true;
+                each(Found {
                     backup: row.name,
                     started: row.started,
                     items,
-                });
+                })?;
             }
         }
-        if found.is_empty() && searched > 0 {
+        if !found_any && searched > 0 {
             let names = kind
                 .into_iter()
                 .chain(f.include_resources.iter().map(String::as_str));
@@ -417,10 +436,7 @@ impl Location {
                 }
             }
         }
-        Ok(Listing {
-            rows: found,
-            problems,
-        })
+        Ok(problems)
     }
 
     /// The restores recorded under `restores/`, with their result counts.
