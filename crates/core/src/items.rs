@@ -119,9 +119,7 @@ impl<'a> ItemRows<'a> {
     pub fn iter(&self) -> impl Iterator<Item = ItemRow<'a>> + '_ {
         let idx = self.index;
         idx.items.iter().enumerate().filter_map(move |(at, i)| {
-            if let Some(glob) = &self.name
-                && glob.matches(&i.name) != Some(true)
-            {
+            if !self.is_named(i) {
                 return None;
             }
             let via = match self.decisions.as_ref().map(|d| &d[at]) {
@@ -139,13 +137,18 @@ impl<'a> ItemRows<'a> {
         let Some(decisions) = &self.decisions else {
             return false;
         };
-        self.index.items.iter().zip(decisions).any(|(i, d)| {
-            matches!(d, Decision::Included(Some(_)))
-                && self
-                    .name
-                    .as_ref()
-                    .is_none_or(|g| g.matches(&i.name) == Some(true))
-        })
+        self.index
+            .items
+            .iter()
+            .zip(decisions)
+            .any(|(i, d)| matches!(d, Decision::Included(Some(_))) && self.is_named(i))
+    }
+
+    /// Whether the item passes the `--name` glob, if there is one.
+    fn is_named(&self, i: &Item) -> bool {
+        self.name
+            .as_ref()
+            .is_none_or(|glob| glob.matches(&i.name) == Some(true))
     }
 }
 
