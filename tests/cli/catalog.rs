@@ -133,13 +133,13 @@ fn listed(location: &Path, name: &str) -> BTreeSet<String> {
 
 /// A location of the shop's three backups and a copy of the bundled fixtures' location, and a
 /// catalog of both made with objects.
-struct Fleet {
+pub(crate) struct Fleet {
     _dir: tempfile::TempDir,
-    shop: PathBuf,
+    pub(crate) shop: PathBuf,
     out: PathBuf,
 }
 
-fn fleet() -> Fleet {
+pub(crate) fn fleet() -> Fleet {
     let dir = tempfile::tempdir().expect("tempdir");
     let shop_dir = dir.path().join("shop");
     shop(&shop_dir);
@@ -162,10 +162,22 @@ fn fleet() -> Fleet {
 /// Runs the engine script and checks its answers against `ls` and the shop's known history.
 fn engine_answers_as_ls(engine: &str) {
     let f = fleet();
+    engine_answers_as_ls_at(engine, &f, path_str(&f.out), &[]);
+}
+
+/// [`engine_answers_as_ls`] over `catalog`, a catalog of `f`'s two locations wherever it is
+/// (`env`: what the engine needs to reach it).
+pub(crate) fn engine_answers_as_ls_at(
+    engine: &str,
+    f: &Fleet,
+    catalog: &str,
+    env: &[(&str, String)],
+) {
     let out = Command::new("python3")
         .arg(root().join("tests/cli/python/catalog_engines.py"))
-        .args([engine, path_str(&f.out)])
+        .args([engine, catalog])
         .env("VELOSCOPE", env!("CARGO_BIN_EXE_veloscope"))
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("run python3");
     assert!(

@@ -70,11 +70,25 @@ pub fn check_catalog(root: &Path) -> Result<()> {
     let name = root.display().to_string();
     match std::fs::read(root.join(MANIFEST)) {
         Ok(bytes) => same_version(&name, &bytes),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::usage(format!(
-            "{name}: not a veloscope catalog (no {MANIFEST}); make one with veloscope catalog SRC --out {name}"
-        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(no_manifest(&name)),
         Err(e) => Err(io_error(root.display(), e)),
     }
+}
+
+#[cfg(feature = "sql")]
+/// [`check_catalog`] for a catalog in object storage (`s3://bucket/prefix`): its location.
+pub fn open_remote_catalog(url: &str) -> Result<veloscope_store::Location> {
+    let location = veloscope_store::Location::open(url)?;
+    match location.get(MANIFEST)? {
+        Some(bytes) => same_version(url, &bytes).map(|()| location),
+        None => Err(no_manifest(url)),
+    }
+}
+
+fn no_manifest(root: &str) -> Error {
+    Error::usage(format!(
+        "{root}: not a veloscope catalog (no {MANIFEST}); make one with veloscope catalog SRC --out {root}"
+    ))
 }
 
 fn io_error(path: impl std::fmt::Display, e: impl std::fmt::Display) -> Error {

@@ -50,29 +50,47 @@ fn table_schema(table: &str) -> SchemaRef {
     }
 }
 
-/// Runs `query` over the catalog at `catalog` (a folder `catalog` wrote).
-pub fn query(catalog: &Path, query: &str) -> Result<Rows> {
-    crate::folder::check_catalog(catalog)?;
+/// Runs `query` over the catalog at `catalog`: a folder `catalog` wrote, or its URL in object
+/// storage (`s3://bucket/prefix`, `gs://…`, `az://…`).
+pub fn query(catalog: &str, query: &str) -> Result<Rows> {
     let runtime = veloscope_core::runtime().map_err(|e| Error::internal_from("sql", e))?;
     let mut ctx = SessionContext::new();
     datafusion_functions_json::register_all(&mut ctx)
         .map_err(|e| Error::internal_from("sql", e))?;
-    let absolute = catalog
-        .canonicalize()
-        .map_err(|e| Error::input_from(catalog.display(), e))?;
     let bad = |e: datafusion::error::DataFusionError| Error::usage(format!("sql: {e}"));
-    for table in TABLES {
-        // Read only: a catalog writer makes every table's folder, so a missing one is damage.
-        let folder = absolute.join(table);
-        if !folder.is_dir() {
-            return Err(Error::input(
-                catalog.display(),
-                format!(
-                    "the catalog has no {table}/ folder; write it again with veloscope catalog"
-                ),
-            ));
+    let root = if veloscope_store::is_url(catalog) && !catalog.starts_with("file://") {
+        // The store `catalog --out` writes with: the same credentials, timeouts and retries.
+        let location = crate::folder::open_remote_catalog(catalog)?;
+        // Bucket and prefix as the location reads them (empty segments dropped).
+        let (scheme, rest) = catalog.split_once("://").unwrap_or(("", catalog));
+        let segments: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+        let root = format!("{scheme}://{}", segments.join("/"));
+        let url = ListingTableUrl::parse(format!("{root}/")).map_err(bad)?;
+        ctx.register_object_store(url.object_store().as_ref(), location.object_store());
+        root
+    } else {
+        let folder = Path::new(catalog.strip_prefix("file://").unwrap_or(catalog));
+        crate::folder::check_catalog(folder)?;
+        let absolute = folder
+            .canonicalize()
+            .map_err(|e| Error::input_from(catalog, e))?;
+        for table in TABLES {
+            // Read only: a catalog writer makes every table's folder, so a missing one is
+            // damage. (Object storage has no empty folders: there a table without files is
+            // empty.)
+            if !absolute.join(table).is_dir() {
+                return Err(Error::input(
+                    catalog,
+                    format!(
+                        "the catalog has no {table}/ folder; write it again with veloscope catalog"
+                    ),
+                ));
+            }
         }
-        let url = ListingTableUrl::parse(format!("{}/", folder.display())).map_err(bad)?;
+        absolute.display().to_string()
+    };
+    for table in TABLES {
+        let url = ListingTableUrl::parse(format!("{root}/{table}/")).map_err(bad)?;
         let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
             .with_file_extension(".parquet")
             .with_table_partition_cols(vec![

@@ -4,7 +4,6 @@
 use crate::args::Global;
 use anyhow::Result;
 use std::io::Write;
-use std::path::PathBuf;
 
 /// The arguments of `veloscope sql`.
 #[derive(Debug, clap::Args)]
@@ -12,16 +11,17 @@ pub struct Args {
     /// One SQL query (SELECT, WITH, EXPLAIN) over the tables backups, items, volumes and findings;
     /// statements that create or write are refused.
     pub query: String,
-    /// The catalog folder `veloscope catalog` wrote.
-    #[arg(long, value_name = "DIR")]
-    pub catalog: PathBuf,
+    /// The catalog `veloscope catalog` wrote: a folder, or its URL in object storage
+    /// (`s3://bucket/prefix`, `gs://…`, `az://…`; credentials from the environment).
+    #[arg(long, value_name = "DIR|URL")]
+    pub catalog: String,
 }
 
 #[cfg(not(feature = "sql"))]
 pub fn run(a: &Args, _g: &Global, _out: &mut impl Write) -> Result<u8> {
     Err(veloscope_core::Error::usage(format!(
         "sql is not in this build (DataFusion adds minutes to it): install with `cargo install --locked --path . --features sql`, or ask DuckDB the same catalog: duckdb -c \"create view items as select * from read_parquet('{}/items/*/*/*.parquet', hive_partitioning = true); ...\"",
-        a.catalog.display()
+        a.catalog
     ))
     .into())
 }

@@ -16,8 +16,8 @@
 
 use bytes::Bytes;
 use futures::StreamExt;
-use object_store::ObjectStore;
 use object_store::path::Path as ObjPath;
+use object_store::{ObjectStore, ObjectStoreExt};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -284,6 +284,12 @@ impl Location {
         })
     }
 
+    /// The bucket's store, for a reader that takes object_store's own (DataFusion, for
+    /// `veloscope sql`): its paths are the bucket's keys, this location's prefix included.
+    pub fn object_store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+
     fn key(&self, rel: &str) -> ObjPath {
         if self.prefix.is_empty() {
             ObjPath::from(rel)
@@ -314,7 +320,7 @@ impl Location {
         let mut names: Vec<String> = listing
             .common_prefixes
             .iter()
-            .filter_map(|p| p.parts().last().map(|s| s.as_ref().to_string()))
+            .filter_map(|p| p.parts().next_back().map(|s| s.as_ref().to_string()))
             .collect();
         names.sort();
         Ok(Children {
