@@ -107,25 +107,29 @@ impl Arena {
     }
 }
 
-/// Items decoded per batch by [`PackedIndex::into_index_where`] (whole sections, so a batch can
-/// be larger).
+/// Slots decoded per batch by [`PackedIndex::into_index_where`], and per task within a batch.
 const DECODE_BATCH: usize = 1 << 16;
+const DECODE_PART: usize = 1 << 12;
 
-/// Consecutive ranges of sections of about `size` items each.
-fn batch_ranges(sections: &[std::ops::Range<usize>], size: usize) -> Vec<std::ops::Range<usize>> {
-    let mut batches = Vec::new();
-    let (mut start, mut items) = (0, 0);
-    for (i, r) in sections.iter().enumerate() {
-        items += r.len();
-        if items >= size {
-            batches.push(start..i + 1);
-            (start, items) = (i + 1, 0);
+/// Moves each item to its place: `places[i]` is where `items[i]` belongs. The places are
+/// distinct and, unless a part failed to decode, exactly `0..len`; otherwise they keep their
+/// order among themselves.
+fn put_in_order<T>(items: &mut [T], mut places: Vec<u32>) {
+    if places.iter().any(|&p| p as usize >= items.len()) {
+        let mut sorted = places.clone();
+        sorted.sort_unstable();
+        for p in &mut places {
+            *p = sorted.partition_point(|&q| q < *p) as u32;
         }
     }
-    if start < sections.len() {
-        batches.push(start..sections.len());
+    // Each swap puts one item where it belongs: at most len swaps, no second vector of items.
+    for i in 0..items.len() {
+        while places[i] as usize != i {
+            let j = places[i] as usize;
+            items.swap(i, j);
+            places.swap(i, j);
+        }
     }
-    batches
 }
 
 /// Which chunks of a [`Store`] each decode batch reads last, to free them after it.
@@ -347,7 +351,17 @@ impl PackedIndex {
     /// `keep` accepts, as a sidecar read of those sections would: a filtered command over an
     /// archive read without a sidecar then holds the packed index and its few sections, not a
     /// second copy of every item. Counts, resources and warnings stay whole.
-    pub fn into_index_where(mut self, keep: &dyn Fn(&Index, Sym, Option<Sym>) -> bool) -> Index {
+    pub fn into_index_where(self, keep: &dyn Fn(&Index, Sym, Option<Sym>) -> bool) -> Index {
+        self.decode(keep, DECODE_BATCH, DECODE_PART)
+    }
+
+    /// [`PackedIndex::into_index_where`], `batch` slots per batch, `part` per task.
+    fn decode(
+        mut self,
+        keep: &dyn Fn(&Index, Sym, Option<Sym>) -> bool,
+        batch: usize,
+        part: usize,
+    ) -> Index {
         use rayon::prelude::*;
         let mut omitted = Vec::new();
         // Every resource's kinds, as a sidecar's head gives them (`kinds_of` must see the
@@ -371,47 +385,76 @@ impl PackedIndex {
             }
         }
         let partial = !omitted.is_empty();
-        // Sections decode in batches, each on every core; after a batch, the chunks of the
-        // packed form no later batch reads are freed, so the packed and the decoded index do not
-        // both stay whole (in an archive in Velero's order a chunk holds a few resources' items).
-        let batches = batch_ranges(&ranges, DECODE_BATCH);
-        let mut frees = Frees::new(&self.store);
-        for (b, batch) in batches.iter().enumerate() {
-            for r in &ranges[batch.clone()] {
-                for &at in &self.order[r.clone()] {
-                    frees.read(&self.store, at, b);
-                }
+        // Each kept item's place in the answer (key order); the rest are never decoded.
+        let mut rank = vec![u32::MAX; self.store.slots.len];
+        let mut count = 0u32;
+        for r in &ranges {
+            for &at in &self.order[r.clone()] {
+                rank[at as usize] = count;
+                count += 1;
             }
         }
-        let count = ranges.iter().map(|r| r.len()).sum();
-        let mut items = Vec::with_capacity(count);
+        self.order = Vec::new();
+        // Items decode in the order the archive gave them, a batch of slot chunks at a time on
+        // every core, and each batch frees the packed chunks no later batch reads: slots,
+        // names and facts were appended in that order, so the packed form shrinks as the
+        // decoded one grows, whatever the archive's order (in key order, an archive whose
+        // namespaces are spread over it would hold both whole). Then the decoded items are put
+        // in key order where they lie.
+        let mut frees = Frees::new(&self.store);
+        let batches: Vec<std::ops::Range<usize>> = (0..self.store.slots.len)
+            .step_by(batch)
+            .map(|from| from..(from + batch).min(self.store.slots.len))
+            .collect();
+        let kept: Vec<Vec<u32>> = batches
+            .iter()
+            .enumerate()
+            .map(|(b, batch)| {
+                let at: Vec<u32> = batch
+                    .clone()
+                    .filter(|&at| rank[at] != u32::MAX)
+                    .map(|at| at as u32)
+                    .collect();
+                for &a in &at {
+                    frees.read(&self.store, a, b);
+                }
+                at
+            })
+            .collect();
         frees.free_unread(&mut self.store);
-        for (b, batch) in batches.into_iter().enumerate() {
-            let decoded: Vec<Vec<crate::Item>> = ranges[batch]
-                .par_iter()
-                .map(|r| {
-                    let section = &self.order[r.clone()];
+        let mut items = Vec::with_capacity(count as usize);
+        // Where each decoded item goes (its rank), in decoded order.
+        let mut places: Vec<u32> = Vec::with_capacity(count as usize);
+        for (b, at) in kept.iter().enumerate() {
+            let decoded: Vec<(Vec<crate::Item>, &[u32])> = at
+                .par_chunks(part)
+                .map(|part| {
                     let mut buf = Vec::new();
-                    let mut items = Vec::with_capacity(section.len());
+                    let mut items = Vec::with_capacity(part.len());
                     // Encoding into memory and decoding what was just encoded cannot fail; a
-                    // failure would be a bug in the encoding, and leaves the section out.
-                    if self.write_section(section, &mut buf).is_ok() {
-                        let _ = crate::sidecar::decode_items(&buf, &mut items);
+                    // failure would be a bug in the encoding, and leaves the part out.
+                    if self.write_section(part, &mut buf).is_err()
+                        || crate::sidecar::decode_items(&buf, &mut items).is_err()
+                        || items.len() != part.len()
+                    {
+                        items.clear();
                     }
-                    items
+                    (items, part)
                 })
                 .collect();
-            for part in decoded {
-                items.extend(part);
+            for (part_items, part) in decoded {
+                if !part_items.is_empty() {
+                    places.extend(part.iter().map(|&a| rank[a as usize]));
+                    items.extend(part_items);
+                }
             }
             frees.free_after(b, &mut self.store);
         }
+        drop(rank);
+        put_in_order(&mut items, places);
         let PackedIndex {
-            summary: mut index,
-            store,
-            order,
+            summary: mut index, ..
         } = self;
-        drop((store, order));
         index.items = items;
         if partial {
             index.omitted = omitted;
@@ -497,6 +540,59 @@ mod tests {
         // The string that did not fit moved whole to the next chunk.
         assert_eq!(stored[1].1.0, ARENA_CHUNK as u64);
         assert!(arena.get(u64::MAX, 3).is_empty());
+    }
+
+    fn sonobuoy() -> PackedIndex {
+        let tarball = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/bsl/backups/sonobuoy-k8s114/sonobuoy-k8s114.tar.gz");
+        let mut builder = IndexBuilder::new();
+        let stats =
+            veloscope_archive::scan_archive(&tarball, &Default::default(), &|_, _| {}, |event| {
+                builder.add(event)
+            })
+            .expect("the fixture reads");
+        builder.finish(stats)
+    }
+
+    /// Decoding in many small batches (every chunk freed as soon as it is read) and parts gives
+    /// the index one batch gives, with or without sections left out.
+    #[test]
+    fn small_batches_decode_the_same_index() {
+        let json = |i: &Index| serde_json::to_string(&i.items).expect("items serialize");
+        let all = |_: &Index, _, _| true;
+        let whole = sonobuoy().decode(&all, usize::MAX, usize::MAX);
+        assert!(whole.items.len() > 100, "{}", whole.items.len());
+        // In key order: each item is where a lookup of its key finds it.
+        for (at, i) in whole.items.iter().enumerate() {
+            let found = whole.position(whole.gr(i), whole.namespace(i), &i.name);
+            assert_eq!(found, Some(at), "{}", i.name);
+        }
+        let small = sonobuoy().decode(&all, 7, 3);
+        assert_eq!(json(&small), json(&whole));
+        let no_pods = |i: &Index, gr: Sym, _| i.str(gr) != "pods";
+        let filtered = sonobuoy().decode(&no_pods, 5, 2);
+        let expected: Vec<&crate::Item> = whole
+            .items
+            .iter()
+            .filter(|i| whole.str(i.gr) != "pods")
+            .collect();
+        assert!(expected.len() < whole.items.len());
+        assert_eq!(
+            serde_json::to_string(&filtered.items).expect("items serialize"),
+            serde_json::to_string(&expected).expect("items serialize")
+        );
+        assert!(!filtered.omitted.is_empty());
+    }
+
+    #[test]
+    fn items_are_put_in_their_places() {
+        let mut items = vec!['c', 'a', 'd', 'b', 'e'];
+        put_in_order(&mut items, vec![2, 0, 3, 1, 4]);
+        assert_eq!(items, ['a', 'b', 'c', 'd', 'e']);
+        // A part left out leaves gaps: the others keep their relative order.
+        let mut items = vec!['z', 'x', 'y'];
+        put_in_order(&mut items, vec![9, 1, 4]);
+        assert_eq!(items, ['x', 'y', 'z']);
     }
 
     #[test]
