@@ -6,6 +6,7 @@
 #[cfg(not(unix))]
 compile_error!("veloscope builds on Unix (Linux, macOS): see docs/architecture.md, \"Platform\"");
 
+mod allocator;
 mod args;
 mod catalog;
 mod diff;
@@ -26,11 +27,6 @@ mod terminal;
 mod validate;
 mod verify;
 
-// The index holds millions of small strings built on the parser threads; glibc keeps a
-// fragmented arena per thread (≈100 MiB at 1M items), mimalloc does not, and allocates faster.
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use args::{Cli, Command};
 use clap::{CommandFactory, Parser};
 use std::cell::Cell;
@@ -44,6 +40,7 @@ const STACK: usize = 512 << 20;
 const WORKER_STACK: usize = veloscope_core::json::TREE_STACK;
 
 fn main() -> ExitCode {
+    allocator::tune();
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(WORKER_STACK)
         .build_global();
