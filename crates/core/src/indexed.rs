@@ -256,25 +256,34 @@ pub fn disagreement(source: &Source, scanned: &Index) -> Option<String> {
     let archive = ArchiveRef::of(source)?;
     let current = archive.fingerprint().ok()?;
     let side = archive.sidecar().ok()?;
-    let (reach, recorded) = sidecar::read(&side, &current).ok()?;
+    // Both indexes hold their items in the same canonical order: compare them pairwise, one
+    // recorded section at a time (a second whole decoded index would double verify's peak).
+    let ours = &scanned.items;
+    let (mut theirs, mut differ) = (0usize, 0usize);
+    let mut compare = |recorded: &Index, section: &[veloscope_index::Item]| {
+        let same = |i: &veloscope_index::Item, j: &veloscope_index::Item| {
+            recorded.gr(i) == scanned.gr(j)
+                && recorded.namespace(i) == scanned.namespace(j)
+                && i.name == j.name
+                && i.entry.as_ref().map(|e| e.hash) == j.entry.as_ref().map(|e| e.hash)
+        };
+        let against = ours.get(theirs..).unwrap_or_default();
+        differ += section
+            .iter()
+            .zip(against)
+            .filter(|(i, j)| !same(i, j))
+            .count();
+        theirs += section.len();
+    };
+    let (reach, _) = sidecar::visit_sections(&side, &current, &mut compare).ok()?;
+    differ += theirs.abs_diff(ours.len());
     let at = side.display();
     if let Ok(Some(why)) = archive.content_differs(&reach.digest, Check::Whole) {
         return Some(format!("{at}: {why}"));
     }
-    // Both indexes hold their items in the same canonical order: compare them pairwise.
-    let (theirs, ours) = (&recorded.items, &scanned.items);
-    let same = |i: &veloscope_index::Item, j: &veloscope_index::Item| {
-        recorded.gr(i) == scanned.gr(j)
-            && recorded.namespace(i) == scanned.namespace(j)
-            && i.name == j.name
-            && i.entry.as_ref().map(|e| e.hash) == j.entry.as_ref().map(|e| e.hash)
-    };
-    let differ = theirs.iter().zip(ours).filter(|(i, j)| !same(i, j)).count()
-        + theirs.len().abs_diff(ours.len());
     (differ > 0).then(|| {
         format!(
-            "{at}: the index lists {} items and the archive holds {}; {differ} differ in name or content; other commands would answer from it (rebuild it with `veloscope index`)",
-            theirs.len(),
+            "{at}: the index lists {theirs} items and the archive holds {}; {differ} differ in name or content; other commands would answer from it (rebuild it with `veloscope index`)",
             ours.len()
         )
     })
@@ -806,5 +815,56 @@ impl NamespaceScope {
             let ns = idx.str(ns);
             self.0.iter().any(|s| s.has(ns) || s.matches(ns))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sidecar that claims the archive, content digest included, but lists other items than
+    /// a read finds (one written by another release, say) is reported with how many differ,
+    /// compared section by section.
+    #[test]
+    fn a_sidecar_listing_other_items_is_counted_item_by_item() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/bsl/backups/sonobuoy-k8s114/sonobuoy-k8s114.tar.gz");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tarball = dir.path().join("b.tar.gz");
+        std::fs::copy(&fixture, &tarball).expect("copied");
+        let s = Session::new(Default::default(), &crate::Quiet);
+        index(&tarball, None, 1 << 20, &s).expect("indexed");
+        let source = backup::open(&tarball).expect("opens");
+        let reading = Session::new(
+            crate::Options {
+                no_index: true,
+                ..Default::default()
+            },
+            &crate::Quiet,
+        );
+        let mut scanned = load(source.clone(), &reading, None).expect("read").index;
+        let count = scanned.items.len();
+        assert!(count > 100, "{count}");
+        assert_eq!(disagreement(&source, &scanned), None);
+        scanned.items[count / 2].name = "renamed".into();
+        let one = disagreement(&source, &scanned).expect("a finding");
+        assert!(
+            one.contains(&format!(
+                "lists {count} items and the archive holds {count}; 1 differ"
+            )),
+            "{one}"
+        );
+        // One item fewer: every later item is compared with its successor, and the extra one
+        // counts too, as a pairwise comparison of the two lists would have it.
+        scanned.items.remove(0);
+        let shifted = disagreement(&source, &scanned).expect("a finding");
+        let holds = count - 1;
+        assert!(
+            shifted.contains(&format!(
+                "lists {count} items and the archive holds {holds}"
+            )),
+            "{shifted}"
+        );
+        assert!(!shifted.contains("; 1 differ"), "{shifted}");
     }
 }

@@ -584,6 +584,57 @@ mod tests {
         assert!(!filtered.omitted.is_empty());
     }
 
+    /// A sidecar's sections visited one at a time hold, in turn, the items a whole read gives,
+    /// each section decoded alone.
+    #[test]
+    fn visited_sections_are_the_whole_index_in_turn() {
+        use crate::sidecar::{Fingerprint, read, visit_sections, write};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.vsidx");
+        let fingerprint = Fingerprint {
+            size: 1,
+            mtime_secs: 2,
+            mtime_nanos: 3,
+            head: 4,
+            tail: 5,
+        };
+        let access = veloscope_archive::Access::Direct;
+        write(&path, &fingerprint, &access, &[7], &sonobuoy()).expect("written");
+        let (_, whole) = read(&path, &fingerprint).expect("read");
+        let (mut seen, mut sections) = (Vec::new(), 0);
+        let (reach, head) = visit_sections(&path, &fingerprint, &mut |head, section| {
+            sections += 1;
+            let first = &section[0];
+            assert!(
+                section
+                    .iter()
+                    .all(|i| i.gr == first.gr && i.namespace == first.namespace)
+            );
+            seen.extend(
+                section
+                    .iter()
+                    .map(|i| format!("{}/{:?}/{}", head.gr(i), head.namespace(i), i.name)),
+            );
+        })
+        .expect("visited");
+        let expected: Vec<String> = whole
+            .items
+            .iter()
+            .map(|i| format!("{}/{:?}/{}", whole.gr(i), whole.namespace(i), i.name))
+            .collect();
+        assert_eq!(seen, expected);
+        assert!(sections > 10, "{sections}");
+        assert!(head.items.is_empty());
+        assert_eq!(reach.digest, [7]);
+        // A stale fingerprint is refused before any section is visited.
+        let stale = Fingerprint {
+            size: 9,
+            ..fingerprint
+        };
+        let refused = visit_sections(&path, &stale, &mut |_, _| panic!("visited a stale sidecar"));
+        assert!(refused.is_err());
+    }
+
     #[test]
     fn items_are_put_in_their_places() {
         let mut items = vec!['c', 'a', 'd', 'b', 'e'];

@@ -408,7 +408,32 @@ pub fn read(path: &Path, current: &Fingerprint) -> Result<(Reach, Index), Sideca
 pub fn read_sections(
     path: &Path,
     current: &Fingerprint,
+    want: impl FnMut(&Index, Sym, Option<Sym>) -> bool,
+) -> Result<(Reach, Index), SidecarError> {
+    read_with(path, current, want, None)
+}
+
+/// Reads the head of a sidecar, then hands every item section to `visit` in turn, decoded, in
+/// the index's order: a caller that compares or counts the items holds one section at a time,
+/// never the whole decoded index. The index returned is the head's (its `items` empty).
+pub fn visit_sections(
+    path: &Path,
+    current: &Fingerprint,
+    visit: &mut SectionVisitor<'_>,
+) -> Result<(Reach, Index), SidecarError> {
+    read_with(path, current, |_, _, _| true, Some(visit))
+}
+
+/// What [`visit_sections`] hands each section to: the head-only index (to resolve names) and the
+/// section's items.
+pub type SectionVisitor<'a> = dyn FnMut(&Index, &[crate::Item]) + 'a;
+
+/// [`read_sections`], or with `visit`, [`visit_sections`].
+fn read_with(
+    path: &Path,
+    current: &Fingerprint,
     mut want: impl FnMut(&Index, Sym, Option<Sym>) -> bool,
+    mut visit: Option<&mut SectionVisitor<'_>>,
 ) -> Result<(Reach, Index), SidecarError> {
     let damaged = |why: String| SidecarError::Damaged {
         path: path.to_path_buf(),
@@ -498,7 +523,10 @@ pub fn read_sections(
     // Sized once from the head (bounded by the payload, at least a few bytes an item, against a
     // crafted count), and filled in place: appending section vectors would hold the items twice,
     // and fresh memory costs more here than decoding does.
-    let count: u64 = wanted.iter().map(|s| s.count).sum();
+    let count: u64 = match visit {
+        None => wanted.iter().map(|s| s.count).sum(),
+        Some(_) => wanted.iter().map(|s| s.count).max().unwrap_or(0),
+    };
     let mut items = Vec::with_capacity(count.min(total / 4) as usize);
     for s in wanted {
         let bytes = slice(s.offset, s.len, s.sum, "item table")?;
@@ -510,6 +538,10 @@ pub fn read_sections(
             .any(|i| i.gr != s.gr || i.namespace != s.namespace)
         {
             return Err(damaged("items filed under the wrong section".into()));
+        }
+        if let Some(visit) = visit.as_mut() {
+            visit(&index, &items);
+            items.clear();
         }
     }
     index.items = items;
