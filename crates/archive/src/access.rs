@@ -104,6 +104,19 @@ pub fn zstd_frames(mut file: impl io::Read + io::Seek) -> io::Result<Vec<(u64, u
     Ok(frames)
 }
 
+/// A run of decompressed bytes of an archive: `len` bytes from offset `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub at: u64,
+    pub len: usize,
+}
+
+impl Span {
+    pub fn end(&self) -> u64 {
+        self.at.saturating_add(self.len as u64)
+    }
+}
+
 /// Reads `len` bytes at decompressed offset `at`; also returns how many bytes of the file were
 /// read to get them.
 pub fn read_range(
@@ -114,6 +127,23 @@ pub fn read_range(
     at: u64,
     len: usize,
 ) -> io::Result<(Vec<u8>, u64)> {
+    let (mut parts, read) = read_spans(data, base, compression, access, &[Span { at, len }])?;
+    Ok((parts.pop().unwrap_or_default(), read))
+}
+
+/// [`read_range`] of several spans (in offset order) in one pass from the seek point before the
+/// first: only the spans' own bytes are held, however far apart they lie, so that neighbouring
+/// entries are read together without keeping what lies between them.
+pub fn read_spans(
+    data: &[u8],
+    base: u64,
+    compression: Compression,
+    access: &Access,
+    spans: &[Span],
+) -> io::Result<(Vec<Vec<u8>>, u64)> {
+    let Some(at) = zran::spans_start(spans)? else {
+        return Ok((Vec::new(), 0));
+    };
     if base > first_byte(compression, access, at) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -122,26 +152,29 @@ pub fn read_range(
     }
     match (compression, access) {
         (Compression::None, _) | (_, Access::Direct) => {
-            let start = usize::try_from(at - base).unwrap_or(usize::MAX);
-            let body = start
-                .checked_add(len)
-                .and_then(|end| data.get(start..end))
-                .ok_or_else(|| {
-                    io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "entry beyond the end of the archive",
-                    )
-                })?;
-            Ok((body.to_vec(), len as u64))
+            let parts = spans
+                .iter()
+                .map(|span| {
+                    let start = usize::try_from(span.at - base).unwrap_or(usize::MAX);
+                    start
+                        .checked_add(span.len)
+                        .and_then(|end| data.get(start..end))
+                        .map(<[u8]>::to_vec)
+                        .ok_or_else(|| {
+                            io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                "entry beyond the end of the archive",
+                            )
+                        })
+                })
+                .collect::<io::Result<Vec<_>>>()?;
+            let read = parts.iter().map(|p| p.len() as u64).sum();
+            Ok((parts, read))
         }
-        (Compression::Gzip, Access::Gzip(points)) => zran::read_at(data, base, points, at, len),
-        (Compression::Gzip, _) => zran::read_at(data, base, &[], at, len),
+        (Compression::Gzip, Access::Gzip(points)) => zran::read_spans(data, base, points, spans),
+        (Compression::Gzip, _) => zran::read_spans(data, base, &[], spans),
         (Compression::Zstd, access) => {
-            let frames = match access {
-                Access::ZstdFrames(f) => f.as_slice(),
-                _ => &[],
-            };
-            let (out, inp) = frame_for(frames, at);
+            let (_, inp) = frame_for(zstd_frames_of(access), at);
             let from = data
                 .get(usize::try_from(inp - base).unwrap_or(usize::MAX)..)
                 .ok_or_else(|| {
@@ -150,25 +183,7 @@ pub fn read_range(
                         "frame offset beyond the end of the archive",
                     )
                 })?;
-            let counted = Counted {
-                inner: from,
-                read: 0,
-            };
-            let mut dec = zstd::stream::read::Decoder::with_buffer(counted)?;
-            let skip = at.checked_sub(out).ok_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidData, "frame table out of order")
-            })?;
-            io::copy(&mut (&mut dec).take(skip), &mut io::sink())?;
-            let mut body = Vec::with_capacity(len);
-            (&mut dec).take(len as u64).read_to_end(&mut body)?;
-            if body.len() < len {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "zstd stream ends before the entry",
-                ));
-            }
-            let read = dec.finish().read;
-            Ok((body, read))
+            zstd_spans(from, access, spans)
         }
     }
 }
@@ -177,35 +192,87 @@ pub fn read_range(
 /// the start of the file: a single-frame archive (Velero's) has no other place to start, and a
 /// stream never holds the compressed bytes in memory.
 pub fn read_zstd_stream(
-    mut file: impl io::BufRead + io::Seek,
+    file: impl io::BufRead + io::Seek,
     access: &Access,
     at: u64,
     len: usize,
 ) -> io::Result<(Vec<u8>, u64)> {
-    let frames = match access {
+    let (mut parts, read) = read_zstd_stream_spans(file, access, &[Span { at, len }])?;
+    Ok((parts.pop().unwrap_or_default(), read))
+}
+
+/// [`read_zstd_stream`] of several spans, in offset order.
+pub fn read_zstd_stream_spans(
+    mut file: impl io::BufRead + io::Seek,
+    access: &Access,
+    spans: &[Span],
+) -> io::Result<(Vec<Vec<u8>>, u64)> {
+    let Some(at) = zran::spans_start(spans)? else {
+        return Ok((Vec::new(), 0));
+    };
+    let (_, inp) = frame_for(zstd_frames_of(access), at);
+    file.seek(io::SeekFrom::Start(inp))?;
+    zstd_spans(file, access, spans)
+}
+
+fn zstd_frames_of(access: &Access) -> &[(u64, u64)] {
+    match access {
         Access::ZstdFrames(f) => f.as_slice(),
         _ => &[],
+    }
+}
+
+/// The spans' bytes decoded from `compressed`, which starts at the frame that holds the first
+/// span; and how many compressed bytes that took.
+fn zstd_spans(
+    compressed: impl io::BufRead,
+    access: &Access,
+    spans: &[Span],
+) -> io::Result<(Vec<Vec<u8>>, u64)> {
+    let Some(first) = spans.first() else {
+        return Ok((Vec::new(), 0));
     };
-    let (out, inp) = frame_for(frames, at);
-    file.seek(io::SeekFrom::Start(inp))?;
+    let (mut out, _) = frame_for(zstd_frames_of(access), first.at);
     let counted = CountedStream {
-        inner: file,
+        inner: compressed,
         read: 0,
     };
     let mut dec = zstd::stream::read::Decoder::with_buffer(counted)?;
-    let skip = at
-        .checked_sub(out)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "frame table out of order"))?;
-    io::copy(&mut (&mut dec).take(skip), &mut io::sink())?;
-    let mut body = Vec::with_capacity(len);
-    (&mut dec).take(len as u64).read_to_end(&mut body)?;
-    if body.len() < len {
+    let mut parts: Vec<Vec<u8>> = spans.iter().map(|s| Vec::with_capacity(s.len)).collect();
+    let (mut open, mut chunk) = (0, vec![0u8; 256 << 10]);
+    let end = spans.iter().map(Span::end).max().unwrap_or(out);
+    if out > first.at {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "frame table out of order",
+        ));
+    }
+    while out < end {
+        // Skip straight to the next span still open rather than through the chunk buffer.
+        if let Some(next) = spans.get(open).filter(|s| s.at > out) {
+            out += io::copy(&mut (&mut dec).take(next.at - out), &mut io::sink())?;
+            if out < next.at {
+                break;
+            }
+            continue;
+        }
+        let want = usize::try_from(end - out)
+            .unwrap_or(usize::MAX)
+            .min(chunk.len());
+        let made = dec.read(&mut chunk[..want])?;
+        if made == 0 {
+            break;
+        }
+        open += zran::keep(&chunk[..made], out, &spans[open..], &mut parts[open..]);
+        out += made as u64;
+    }
+    if out < end {
         return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
             "zstd stream ends before the entry",
         ));
     }
-    Ok((body, dec.finish().read))
+    Ok((parts, dec.finish().read))
 }
 
 /// A buffered reader that counts the bytes taken from it.
@@ -271,32 +338,6 @@ pub fn last_byte(compression: Compression, access: &Access, end: u64) -> Option<
             frames.get(after).map(|f| f.1)
         }
         _ => None,
-    }
-}
-
-/// A byte slice reader that counts what was taken from it.
-struct Counted<'a> {
-    inner: &'a [u8],
-    read: u64,
-}
-
-impl Read for Counted<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-impl io::BufRead for Counted<'_> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        Ok(self.inner)
-    }
-
-    fn consume(&mut self, amt: usize) {
-        let amt = amt.min(self.inner.len());
-        self.inner = &self.inner[amt..];
-        self.read += amt as u64;
     }
 }
 
@@ -408,6 +449,45 @@ mod tests {
         )
         .unwrap();
         assert_eq!(got, &a[5..8]);
+    }
+
+    #[test]
+    fn several_spans_of_zstd_and_plain_tar_are_their_own_bytes() {
+        let a: Vec<u8> = (0..600_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        let b: Vec<u8> = (0..400_000u32)
+            .flat_map(|i| (i % 241).to_le_bytes())
+            .collect();
+        let whole = [a.clone(), b.clone()].concat();
+        let frames = [
+            zstd::bulk::compress(&a, 3).unwrap(),
+            zstd::bulk::compress(&b, 3).unwrap(),
+        ]
+        .concat();
+        let access = Access::ZstdFrames(zstd_frames(io::Cursor::new(&frames)).unwrap());
+        let single = zstd::stream::encode_all(&whole[..], 3).unwrap();
+        let one = Access::ZstdFrames(vec![(0, 0)]);
+        for spans in zran::span_cases(whole.len() as u64) {
+            let want: Vec<&[u8]> = spans
+                .iter()
+                .map(|s| &whole[s.at as usize..s.end() as usize])
+                .collect();
+            let got = read_spans(&frames, 0, Compression::Zstd, &access, &spans).unwrap();
+            assert!(got.0 == want, "zstd frames, spans {spans:?}");
+            let got = read_zstd_stream_spans(io::Cursor::new(&single), &one, &spans).unwrap();
+            assert!(got.0 == want, "one zstd frame streamed, spans {spans:?}");
+            let got = read_spans(&whole, 0, Compression::None, &Access::Direct, &spans).unwrap();
+            assert!(got.0 == want, "plain tar, spans {spans:?}");
+        }
+        let past = [Span {
+            at: whole.len() as u64 - 5,
+            len: 10,
+        }];
+        let err = read_spans(&frames, 0, Compression::Zstd, &access, &past).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        let err = read_zstd_stream_spans(io::Cursor::new(&single), &one, &past).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]

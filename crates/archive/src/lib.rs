@@ -77,8 +77,8 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ArchiveError> {
 }
 
 pub use access::{
-    Access, DIGEST_BLOCK, block_digest, check_blocks, first_byte, last_byte, read_range,
-    read_zstd_stream, zstd_frames,
+    Access, DIGEST_BLOCK, Span, block_digest, check_blocks, first_byte, last_byte, read_range,
+    read_spans, read_zstd_stream, read_zstd_stream_spans, zstd_frames,
 };
 pub use compression::Compression;
 pub use details::Details;

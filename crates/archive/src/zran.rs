@@ -4,6 +4,7 @@
 //! back to). Later, a read of one entry starts at the nearest point before it instead of at the
 //! start of the file: `inflatePrime` restores the bit offset and `inflateSetDictionary` the window.
 
+use crate::access::Span;
 use libz_rs_sys as z;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read};
@@ -320,6 +321,23 @@ pub fn read_at(
     at: u64,
     len: usize,
 ) -> io::Result<(Vec<u8>, u64)> {
+    let (mut parts, read) = read_spans(data, base, points, &[Span { at, len }])?;
+    Ok((parts.pop().unwrap_or_default(), read))
+}
+
+/// [`read_at`] of several spans in one pass from the seek point before the first: each span's
+/// bytes alone are kept (not the bytes between them), in the order given, which must be by
+/// offset. Returns them and how many compressed bytes were read.
+pub fn read_spans(
+    data: &[u8],
+    base: u64,
+    points: &[SeekPoint],
+    spans: &[Span],
+) -> io::Result<(Vec<Vec<u8>>, u64)> {
+    let Some(at) = spans_start(spans)? else {
+        return Ok((Vec::new(), 0));
+    };
+    let end = spans.iter().map(Span::end).max().unwrap_or(at);
     let point = point_for(points, at);
     if base > first_byte(point) {
         return Err(bad_point("the bytes read start after the seek point"));
@@ -359,9 +377,11 @@ pub fn read_at(
         }
     };
     let start_pos = pos.saturating_sub(1);
-    let mut result = Vec::with_capacity(len);
+    let mut parts: Vec<Vec<u8>> = spans.iter().map(|s| Vec::with_capacity(s.len)).collect();
+    // The first span not yet complete: those before it are, and spans are in offset order.
+    let mut open = 0;
     let mut scratch = vec![0u8; CHUNK];
-    while result.len() < len {
+    while out_pos < end {
         if pos >= data.len() {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -370,15 +390,15 @@ pub fn read_at(
         }
         let (ret, used, made) = stream.inflate(&data[pos..], &mut scratch, z::Z_NO_FLUSH);
         pos += used;
-        // Keep the part of this chunk that overlaps [at, at + len).
+        // Keep the parts of this chunk that overlap the spans.
         let chunk_start = out_pos;
         out_pos += made as u64;
-        if out_pos > at {
-            let from = at.saturating_sub(chunk_start) as usize;
-            let want = len - result.len();
-            let take = (made - from.min(made)).min(want);
-            result.extend_from_slice(&scratch[from..from + take]);
-        }
+        open += keep(
+            &scratch[..made],
+            chunk_start,
+            &spans[open..],
+            &mut parts[open..],
+        );
         match ret {
             z::Z_OK | z::Z_BUF_ERROR if used > 0 || made > 0 => {}
             z::Z_STREAM_END => {
@@ -397,7 +417,64 @@ pub fn read_at(
             }
         }
     }
-    Ok((result, (pos - start_pos) as u64))
+    Ok((parts, (pos - start_pos) as u64))
+}
+
+/// Appends to each of `parts` the bytes of `chunk` (decompressed from offset `chunk_start`)
+/// its span covers; returns how many leading spans are now complete.
+pub(crate) fn keep(chunk: &[u8], chunk_start: u64, spans: &[Span], parts: &mut [Vec<u8>]) -> usize {
+    let chunk_end = chunk_start + chunk.len() as u64;
+    for (span, part) in spans.iter().zip(parts.iter_mut()) {
+        if span.at >= chunk_end {
+            break;
+        }
+        let from = span.at + part.len() as u64;
+        if part.len() == span.len || from >= chunk_end {
+            continue;
+        }
+        let lo = usize::try_from(from.saturating_sub(chunk_start)).unwrap_or(usize::MAX);
+        let take = (span.len - part.len()).min(chunk.len().saturating_sub(lo));
+        if let Some(bytes) = chunk.get(lo..lo + take) {
+            part.extend_from_slice(bytes);
+        }
+    }
+    spans
+        .iter()
+        .zip(parts.iter())
+        .take_while(|(s, p)| p.len() == s.len)
+        .count()
+}
+
+/// Where a read of `spans` starts (None: nothing to read), or an error when they are not in
+/// offset order.
+pub(crate) fn spans_start(spans: &[Span]) -> io::Result<Option<u64>> {
+    if spans.windows(2).any(|w| w[1].at < w[0].at) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "spans to read are not in offset order",
+        ));
+    }
+    Ok(spans.first().map(|s| s.at))
+}
+
+/// Lists of spans a reader of several spans must answer as slices of a decompressed stream of
+/// `len` bytes: far apart (across seek points and frames), touching, overlapping, empty,
+/// one in a chunk's last bytes.
+#[cfg(test)]
+pub(crate) fn span_cases(len: u64) -> Vec<Vec<Span>> {
+    let s = |at: u64, n: usize| Span { at, len: n };
+    vec![
+        vec![s(10, 100)],
+        vec![s(10, 100), s(110, 50), s(len / 2, 4000), s(len - 300, 300)],
+        vec![
+            s(0, 1 << 20),
+            s((1 << 20) - 5, 10),
+            s((1 << 20) + 7, 0),
+            s(len - 1, 1),
+        ],
+        vec![s(5000, 3 << 20), s(6000, 10), s(len - 2000, 1000)],
+        vec![s(len / 3, 0)],
+    ]
 }
 
 fn bad_point(why: &str) -> io::Error {
@@ -501,6 +578,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn several_spans_read_in_one_pass_are_their_own_bytes() {
+        let (a, b) = (text(3 << 20, 3), text(2 << 20, 4));
+        let file = gzip(&[&a, &b]);
+        let (out, points) = index(&file, 256 << 10);
+        for spans in span_cases(out.len() as u64) {
+            let want: Vec<&[u8]> = spans
+                .iter()
+                .map(|s| &out[s.at as usize..s.end() as usize])
+                .collect();
+            let (got, read) = read_spans(&file, 0, &points, &spans).unwrap();
+            assert!(got == want, "spans {spans:?}");
+            assert!(read <= file.len() as u64);
+            // Without seek points, from the start of the file.
+            assert!(read_spans(&file, 0, &[], &spans).unwrap().0 == want);
+        }
+        let (s, t) = (Span { at: 900, len: 10 }, Span { at: 100, len: 10 });
+        let err = read_spans(&file, 0, &points, &[s, t]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        let past = Span {
+            at: out.len() as u64 - 5,
+            len: 10,
+        };
+        let err = read_spans(&file, 0, &points, &[s, past]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 
     #[test]

@@ -172,7 +172,11 @@ impl Backup {
 
     /// The items of `gr`, in one namespace or in all, in the index's order (by namespace, then
     /// name).
-    pub fn api_items(&self, gr: &str, namespace: Option<&str>) -> Vec<ApiItem<'_>> {
+    pub fn api_items<'a>(
+        &'a self,
+        gr: &str,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = ApiItem<'a>> + 'a {
         let idx = &self.index;
         let range = idx.range_of(gr);
         idx.items[range.clone()]
@@ -184,8 +188,7 @@ impl Backup {
                 name: &item.name,
                 backup: self,
             })
-            .filter(|i| namespace.is_none_or(|ns| i.namespace == Some(ns)))
-            .collect()
+            .filter(move |i| namespace.is_none_or(|ns| i.namespace == Some(ns)))
     }
 
     /// The stored bodies of the items at `positions` (from [`ApiItem::position`]): the unversioned

@@ -6,7 +6,7 @@ use crate::backup::{self, Backup, CaptureFn, Captured, LoadOptions};
 use crate::{Error, InFile, Result, Session};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use veloscope_archive::{Access, Compression, ItemPath, RemoteBackup, Source, VersionDir};
+use veloscope_archive::{Access, Compression, ItemPath, RemoteBackup, Source, Span, VersionDir};
 use veloscope_index::sidecar::{self, Fingerprint};
 use veloscope_index::{EntryRef, Index, PackedIndex, Sym};
 
@@ -638,14 +638,17 @@ fn read_grouped_each(
             entry: &span,
             name: &first_name,
         };
-        let (window, read) = read_window(archive, &at, s)?;
-        for (k, &i) in group.iter().enumerate() {
+        // Only the entries' own bytes are kept, not the window they are read from.
+        let parts: Vec<Span> = group
+            .iter()
+            .map(|&i| Span {
+                at: wanted[i].1.offset,
+                len: usize::try_from(wanted[i].1.size).unwrap_or(usize::MAX),
+            })
+            .collect();
+        let (bodies, read) = read_window(archive, &at, &parts, s)?;
+        for (k, (&i, body)) in group.iter().zip(bodies).enumerate() {
             let (c, entry) = &mut wanted[i];
-            let from = usize::try_from(entry.offset - start).unwrap_or(usize::MAX);
-            let body = from
-                .checked_add(entry.size as usize)
-                .and_then(|to| window.get(from..to))
-                .unwrap_or_default();
             let note = if k == 0 {
                 format!("read {read} bytes")
             } else {
@@ -653,14 +656,14 @@ fn read_grouped_each(
             };
             s.observer
                 .trace(&format!("{}: {note} of {}", c.entry, archive.name()));
-            if xxhash_rust::xxh3::xxh3_64(body) != entry.hash {
+            if xxhash_rust::xxh3::xxh3_64(&body) != entry.hash {
                 return Err(Error::entry(
                     archive.name(),
                     &c.entry,
                     "bytes differ from the index (archive rewritten in place?); rerun with --no-index",
                 ));
             }
-            deliver(c, body.to_vec())?;
+            deliver(c, body)?;
         }
     }
     s.observer.work_finished();
@@ -676,7 +679,12 @@ struct EntryAt<'a> {
 }
 
 fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, s: &Session<'_>) -> Result<Vec<u8>> {
-    let (body, read) = read_window(archive, at, s)?;
+    let whole = Span {
+        at: at.entry.offset,
+        len: usize::try_from(at.entry.size).unwrap_or(usize::MAX),
+    };
+    let (mut parts, read) = read_window(archive, at, &[whole], s)?;
+    let body = parts.pop().unwrap_or_default();
     s.observer.trace(&format!(
         "{}: read {read} bytes of {}",
         at.name,
@@ -692,9 +700,15 @@ fn read_body(archive: &ArchiveRef, at: &EntryAt<'_>, s: &Session<'_>) -> Result<
     Ok(body)
 }
 
-/// The `entry.size` bytes at `entry.offset` of the tar stream, read from the seek point before
-/// them, and how many bytes of the file that took (the hash is not checked here).
-fn read_window(archive: &ArchiveRef, at: &EntryAt<'_>, s: &Session<'_>) -> Result<(Vec<u8>, u64)> {
+/// The `parts` (in offset order) of the `entry.size` bytes at `entry.offset` of the tar stream,
+/// read from the seek point before them, and how many bytes of the file that took (the hashes
+/// are not checked here).
+fn read_window(
+    archive: &ArchiveRef,
+    at: &EntryAt<'_>,
+    parts: &[Span],
+    s: &Session<'_>,
+) -> Result<(Vec<Vec<u8>>, u64)> {
     let size = archive.size()?;
     let (name, entry) = (at.name, at.entry);
     let max_entry_bytes = s.options.max_entry_bytes;
@@ -709,9 +723,8 @@ fn read_window(archive: &ArchiveRef, at: &EntryAt<'_>, s: &Session<'_>) -> Resul
             ),
         ));
     }
-    let len = usize::try_from(entry.size).map_err(|e| Error::entry(archive.name(), name, e))?;
     let read = |data: &[u8], base: u64| {
-        veloscope_archive::read_range(data, base, at.compression, at.access, entry.offset, len)
+        veloscope_archive::read_spans(data, base, at.compression, at.access, parts)
     };
     let failed = |e: std::io::Error| {
         Error::entry(
@@ -745,11 +758,10 @@ fn read_window(archive: &ArchiveRef, at: &EntryAt<'_>, s: &Session<'_>) -> Resul
         // A local zstd archive is decoded as a stream from its frame, not read into memory.
         ArchiveRef::Local(tarball) if at.compression == Compression::Zstd => {
             let file = std::fs::File::open(tarball).in_file(archive.name())?;
-            veloscope_archive::read_zstd_stream(
+            veloscope_archive::read_zstd_stream_spans(
                 std::io::BufReader::new(file),
                 at.access,
-                entry.offset,
-                len,
+                parts,
             )
             .map_err(failed)?
         }

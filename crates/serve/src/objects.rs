@@ -208,7 +208,6 @@ impl Mount {
         };
         let found: Vec<(usize, &ApiResource)> = held
             .api_items(CRDS, None)
-            .into_iter()
             .filter_map(|i| resources.get(i.name).map(|r| (i.position, *r)))
             .collect();
         let session = Session::new(veloscope_core::Options::default(), &Quiet);
@@ -398,12 +397,18 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Select
         &r.resource.gr,
     )?;
     let held = m.section(&r.resource.gr, r.namespace)?;
-    let items: Vec<ApiItem<'_>> = held
+    let (start, limit) = if paged {
+        page_of(r.query)?
+    } else {
+        (0, usize::MAX)
+    };
+    // Walked, not collected: a page holds its own items, not the collection's.
+    let mut candidates = held
         .api_items(&r.resource.gr, r.namespace)
-        .into_iter()
         .filter(|i| labels.matches(|k| i.label(k)))
         .filter(|i| fields.matches_item(i))
-        .collect();
+        .skip(start)
+        .peekable();
     let version = (r.version != r.resource.preferred_version()).then_some(r.version);
     let read = |items: &[ApiItem<'_>]| -> Result<Vec<Option<Vec<u8>>>, Status> {
         let positions: Vec<usize> = items.iter().map(|i| i.position).collect();
@@ -411,33 +416,30 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Select
         // Not checked here: each answer parses or checks a body once, as it uses it.
         Ok(held.api_bodies(&positions, version, &session)?)
     };
-    let (start, limit) = if paged {
-        page_of(r.query)?
-    } else {
-        (0, usize::MAX)
-    };
-    let start = start.min(items.len());
     let stored = |items: &[ApiItem<'_>]| items.iter().map(ApiItem::size).sum::<u64>();
-    let token = |end: usize| (end < items.len()).then(|| format!("veloscope:{end}"));
+    // The token names the candidate after `end` when there is one.
+    let token = |end: usize, more: bool| more.then(|| format!("veloscope:{end}"));
     if fields.on_metadata_only() {
-        let end = start.saturating_add(limit).min(items.len());
-        let page = &items[start..end];
-        let reserved = r.reserve(stored(page), trees)?;
-        let bodies = read(page)?.into_iter().flatten().collect();
-        return Ok((bodies, token(end), reserved));
+        let page: Vec<ApiItem<'_>> = candidates.by_ref().take(limit).collect();
+        let reserved = r.reserve(stored(&page), trees)?;
+        let bodies = read(&page)?.into_iter().flatten().collect();
+        let more = candidates.peek().is_some();
+        return Ok((bodies, token(start + page.len(), more), reserved));
     }
     // Batches of candidates until the page is full; each batch's memory is reserved while it
     // is read, the page's as it grows.
     let mut page = Vec::new();
     let mut page_bytes = 0u64;
-    let mut at = start;
-    while at < items.len() && page.len() < limit {
-        let end = at
-            .saturating_add((limit - page.len()).clamp(64, FIELD_BATCH))
-            .min(items.len());
-        let batch = &items[at..end];
-        let _reading = r.reserve(stored(batch), false)?;
-        for body in read(batch)? {
+    let (mut at, mut taken) = (start, start);
+    while page.len() < limit {
+        let want = (limit - page.len()).clamp(64, FIELD_BATCH);
+        let batch: Vec<ApiItem<'_>> = candidates.by_ref().take(want).collect();
+        if batch.is_empty() {
+            break;
+        }
+        taken += batch.len();
+        let _reading = r.reserve(stored(&batch), false)?;
+        for body in read(&batch)? {
             // The token goes on after the last candidate looked at.
             at += 1;
             let Some(body) = body else { continue };
@@ -452,8 +454,9 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Select
             }
         }
     }
+    let more = at < taken || candidates.peek().is_some();
     let reserved = r.reserve(page_bytes, trees)?;
-    Ok((page, token(at), reserved))
+    Ok((page, token(at, more), reserved))
 }
 
 /// Candidates read at once while a field selector the index lacks is checked.
@@ -670,7 +673,6 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
         let held = m.section(&r.resource.gr, r.namespace)?;
         let item = held
             .api_items(&r.resource.gr, r.namespace)
-            .into_iter()
             .find(|i| i.name == name)
             .ok_or_else(|| Status::not_found(&r.resource.plural, name))?;
         let version = (r.version != r.resource.preferred_version()).then_some(r.version);
