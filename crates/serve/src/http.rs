@@ -464,7 +464,7 @@ async fn answer(
     let (app2, mount2) = (app.clone(), mount.clone());
     // Body reads are blocking file reads: off the async threads.
     let work = tokio::task::spawn_blocking(move || {
-        route(
+        let routed = route(
             &mount2,
             &rest,
             &query,
@@ -474,7 +474,17 @@ async fn answer(
             &app2.budget,
             &host,
             &path,
-        )
+        )?;
+        // Written out on the thread that built it: the tree is dropped where it was allocated,
+        // whose allocator then reuses those pages for the next request's.
+        Ok::<_, Status>(match (routed, answer_as) {
+            (Routed::Json(v, reserved), AnswerAs::Json) => Routed::Written(v.to_string(), reserved),
+            (Routed::Json(mut v, reserved), AnswerAs::Table(version)) => {
+                v["apiVersion"] = json!(format!("meta.k8s.io/{version}"));
+                Routed::Written(v.to_string(), reserved)
+            }
+            (routed, _) => routed,
+        })
     });
     let routed = work
         .await
@@ -484,17 +494,11 @@ async fn answer(
             let bookmark = bookmarks.then_some(bookmark);
             watch_response(app, events, reserved, watch.unwrap_or(WATCH_MAX), bookmark)?
         }
-        (Routed::Json(v, reserved), AnswerAs::Json) => {
-            app.respond(StatusCode::OK, "application/json", v.to_string(), reserved)
-        }
-        (Routed::Text(text, reserved), AnswerAs::Json | AnswerAs::Partial) => {
+        (Routed::Written(text, reserved), _)
+        | (Routed::Text(text, reserved), AnswerAs::Json | AnswerAs::Partial) => {
             app.respond(StatusCode::OK, "application/json", text, reserved)
         }
         (Routed::Stream(list, first), _) => list_stream(app.clone(), mount, list, first),
-        (Routed::Json(mut v, reserved), AnswerAs::Table(version)) => {
-            v["apiVersion"] = json!(format!("meta.k8s.io/{version}"));
-            app.respond(StatusCode::OK, "application/json", v.to_string(), reserved)
-        }
         (routed, how) => {
             let (mut v, reserved) = match routed {
                 Routed::Json(v, r) => (v, r),
@@ -503,7 +507,9 @@ async fn answer(
                         .map_err(|e| Status::internal(format!("an answer is not JSON: {e}")))?,
                     r,
                 ),
-                Routed::Watch(..) | Routed::Stream(..) => unreachable_watch()?,
+                Routed::Watch(..) | Routed::Stream(..) | Routed::Written(..) => {
+                    unreachable_watch()?
+                }
             };
             match how {
                 AnswerAs::Yaml => app.respond(
@@ -624,6 +630,8 @@ enum Routed {
     Json(Value, Reservation),
     /// JSON already written out (a list of stored objects).
     Text(String, Reservation),
+    /// The answer's final JSON text, as the client takes it.
+    Written(String, Reservation),
     /// The events, what they hold, and the bookmark a held watch repeats (when it allows them).
     Watch(Vec<Value>, Reservation, Value),
     /// A list without `limit`: its head and first chunk, and how to read the rest.
