@@ -233,6 +233,12 @@ fn zstd_spans(
         return Ok((Vec::new(), 0));
     };
     let (mut out, _) = frame_for(zstd_frames_of(access), first.at);
+    if out > first.at {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "frame table out of order",
+        ));
+    }
     let counted = CountedStream {
         inner: compressed,
         read: 0,
@@ -241,12 +247,6 @@ fn zstd_spans(
     let mut parts: Vec<Vec<u8>> = spans.iter().map(|s| Vec::with_capacity(s.len)).collect();
     let (mut open, mut chunk) = (0, vec![0u8; 256 << 10]);
     let end = spans.iter().map(Span::end).max().unwrap_or(out);
-    if out > first.at {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "frame table out of order",
-        ));
-    }
     while out < end {
         // Skip straight to the next span still open rather than through the chunk buffer.
         if let Some(next) = spans.get(open).filter(|s| s.at > out) {
@@ -403,14 +403,14 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 mod tests {
     use super::*;
 
+    /// `n` little-endian counters modulo `m`: compressible, and every offset's bytes known.
+    fn counting(n: u32, m: u32) -> Vec<u8> {
+        (0..n).flat_map(|i| (i % m).to_le_bytes()).collect()
+    }
+
     #[test]
     fn zstd_reads_start_at_the_frame_holding_the_offset() {
-        let a: Vec<u8> = (0..200_000u32)
-            .flat_map(|i| (i % 251).to_le_bytes())
-            .collect();
-        let b: Vec<u8> = (0..200_000u32)
-            .flat_map(|i| (i % 241).to_le_bytes())
-            .collect();
+        let (a, b) = (counting(200_000, 251), counting(200_000, 241));
         let fa = zstd::bulk::compress(&a, 3).unwrap();
         let fb = zstd::bulk::compress(&b, 3).unwrap();
         let file = [fa.clone(), fb.clone()].concat();
@@ -453,12 +453,7 @@ mod tests {
 
     #[test]
     fn several_spans_of_zstd_and_plain_tar_are_their_own_bytes() {
-        let a: Vec<u8> = (0..600_000u32)
-            .flat_map(|i| (i % 251).to_le_bytes())
-            .collect();
-        let b: Vec<u8> = (0..400_000u32)
-            .flat_map(|i| (i % 241).to_le_bytes())
-            .collect();
+        let (a, b) = (counting(600_000, 251), counting(400_000, 241));
         let whole = [a.clone(), b.clone()].concat();
         let frames = [
             zstd::bulk::compress(&a, 3).unwrap(),
