@@ -57,6 +57,16 @@ pub struct App {
 }
 
 impl App {
+    /// Runs blocking work (file reads, parsing, rendering) off the async threads.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Status> {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| Status::internal(format!("request failed: {e}")))
+    }
+
     /// A request body, within its time and size (a dry-run manifest, an access review).
     async fn read_body(&self, body: Body) -> Result<bytes::Bytes, Status> {
         tokio::time::timeout(self.body_time, axum::body::to_bytes(body, MAX_BODY))
@@ -335,36 +345,38 @@ async fn dry_run(
                 .and_then(Value::as_str)
                 .map(str::to_string)
         });
-    let (code, created) = tokio::task::spawn_blocking(move || {
-        let dry_run = query
-            .get("dryRun")
-            .map(String::as_str)
-            .or(options_dry_run.as_deref());
-        let field_validation = query.get("fieldValidation").map(String::as_str);
-        match (write, name, listing) {
-            (Some(Write::Delete), None, Some(listing)) => crate::velero::dry_run_delete_collection(
-                &listing.api,
-                &plural,
-                &ns,
-                dry_run,
-                &query,
-            )
-            .map(|list| (StatusCode::OK, crate::velero::Created::plain(list))),
-            (Some(write), Some(name), Some(listing)) => crate::velero::dry_run_write(
-                &listing.api,
-                &plural,
-                &ns,
-                &name,
-                write,
-                dry_run,
-                field_validation,
-            ),
-            _ => crate::velero::dry_run_create(&plural, &ns, dry_run, field_validation, &text)
-                .map(|c| (StatusCode::CREATED, c)),
-        }
-    })
-    .await
-    .map_err(|e| Status::internal(format!("request failed: {e}")))??;
+    let (code, created) = app
+        .blocking(move || {
+            let dry_run = query
+                .get("dryRun")
+                .map(String::as_str)
+                .or(options_dry_run.as_deref());
+            let field_validation = query.get("fieldValidation").map(String::as_str);
+            match (write, name, listing) {
+                (Some(Write::Delete), None, Some(listing)) => {
+                    crate::velero::dry_run_delete_collection(
+                        &listing.api,
+                        &plural,
+                        &ns,
+                        dry_run,
+                        &query,
+                    )
+                    .map(|list| (StatusCode::OK, crate::velero::Created::plain(list)))
+                }
+                (Some(write), Some(name), Some(listing)) => crate::velero::dry_run_write(
+                    &listing.api,
+                    &plural,
+                    &ns,
+                    &name,
+                    write,
+                    dry_run,
+                    field_validation,
+                ),
+                _ => crate::velero::dry_run_create(&plural, &ns, dry_run, field_validation, &text)
+                    .map(|c| (StatusCode::CREATED, c)),
+            }
+        })
+        .await??;
     let mut response = app.json(code, &created.object);
     for w in created.warnings {
         let value = format!("299 - \"{}\"", w.replace('"', "'"));
@@ -390,9 +402,7 @@ async fn answer(
     if let (Some(ui), Some("ui")) = (&app.ui, segs.first().map(String::as_str)) {
         let ui = ui.clone();
         let rest = segs[1..].to_vec();
-        let html = tokio::task::spawn_blocking(move || ui.render(&rest, &query))
-            .await
-            .map_err(|e| Status::internal(format!("request failed: {e}")))?;
+        let html = app.blocking(move || ui.render(&rest, &query)).await?;
         return Ok(match html {
             Ok(html) => html_response(StatusCode::OK, html),
             Err(s) => html_response(s.code, crate::ui::error_page(&s)),
@@ -462,8 +472,8 @@ async fn answer(
     let redact = !app.show_secrets;
     let bookmarks = allows_bookmarks(&query);
     let (app2, mount2) = (app.clone(), mount.clone());
-    // Body reads are blocking file reads: off the async threads.
-    let work = tokio::task::spawn_blocking(move || {
+    let discovery = is_discovery(&rest);
+    let work = move || {
         let routed = route(
             &mount2,
             &rest,
@@ -485,10 +495,16 @@ async fn answer(
             }
             (routed, _) => routed,
         })
-    });
-    let routed = work
-        .await
-        .map_err(|e| Status::internal(format!("request failed: {e}")))??;
+    };
+    // Discovery is answered from memory, on this thread: a client's burst of discovery requests
+    // (kubectl sends one per group at once) would otherwise start as many blocking threads, each
+    // then keeping an allocator heap of its own. Everything else reads files: off the async
+    // threads.
+    let routed = if discovery {
+        work()?
+    } else {
+        app.blocking(work).await??
+    };
     Ok(match (routed, answer_as) {
         (Routed::Watch(events, reserved, bookmark), _) => {
             let bookmark = bookmarks.then_some(bookmark);
@@ -529,6 +545,16 @@ async fn answer(
     })
 }
 
+/// A discovery document (`/api`, `/apis`, `/api/v1`, `/apis/G`, `/apis/G/V`): built from the
+/// mount's discovery, in memory, without reading the archive.
+fn is_discovery(rest: &[String]) -> bool {
+    match rest.first().map(String::as_str) {
+        Some("api") => rest.len() <= 2,
+        Some("apis") => rest.len() <= 3,
+        _ => false,
+    }
+}
+
 fn unreachable_watch() -> Result<(Value, Reservation), Status> {
     Err(Status::internal(
         "a watch or a streamed list answered as a document",
@@ -558,11 +584,10 @@ fn list_stream(
                 let Some(token) = token else {
                     return Some((Ok(bytes::Bytes::from_static(b"]}")), None));
                 };
-                let read = tokio::task::spawn_blocking(move || {
-                    list.chunk(&mount, &app.budget, &token, any)
-                })
-                .await
-                .map_err(|e| Status::internal(format!("request failed: {e}")));
+                let app2 = app.clone();
+                let read = app2
+                    .blocking(move || list.chunk(&mount, &app.budget, &token, any))
+                    .await;
                 match read.and_then(|chunk| chunk) {
                     Ok(c) => Some((
                         Ok(bytes::Bytes::from(c.text)),
