@@ -37,10 +37,37 @@ pub struct SeekPoint {
     pub inp: u64,
     /// How many low bits of the byte before `inp` belong to the next block (0–7).
     pub bits: u8,
-    /// The output before `out` within its gzip member, at most 32 KiB. Encoded as bytes (the
-    /// same encoding as a sequence of u8 in postcard, copied in one piece instead of per byte).
+    /// The output before `out` within its gzip member (at most 32 KiB), compressed with zstd
+    /// (empty when there is none): a backup's windows are JSON, a fifth of their size packed, and
+    /// every reader of a sidecar holds all of them (31 MiB raw at 1M items) while it needs one
+    /// per read. Encoded as bytes (copied in one piece, not per byte).
     #[serde(with = "serde_bytes")]
     pub window: Vec<u8>,
+}
+
+impl SeekPoint {
+    /// A point whose window is `window` (the output before it, at most [`WINDOW`] bytes).
+    pub fn new(out: u64, inp: u64, bits: u8, window: &[u8]) -> io::Result<SeekPoint> {
+        let window = match window {
+            [] => Vec::new(),
+            w => zstd::bulk::compress(w, 1)?,
+        };
+        Ok(SeekPoint {
+            out,
+            inp,
+            bits,
+            window,
+        })
+    }
+
+    /// The window as inflate needs it; more than [`WINDOW`] bytes or bytes that are not zstd
+    /// make the point malformed.
+    fn unpacked_window(&self) -> io::Result<Vec<u8>> {
+        if self.window.is_empty() {
+            return Ok(Vec::new());
+        }
+        zstd::bulk::decompress(&self.window, WINDOW).map_err(|_| bad_point("malformed window"))
+    }
 }
 
 /// Seek points collected while a scan runs (shared with the reader thread).
@@ -191,13 +218,14 @@ impl<R: Read> GzReader<R> {
             return;
         }
         let keep = (self.member_out as usize).min(WINDOW);
-        let point = SeekPoint {
-            out: self.total_out,
-            inp: self.in_base + self.in_start as u64,
-            bits: (data_type & 7) as u8,
-            window: self.out[self.filled - keep..self.filled].to_vec(),
-        };
-        if let Ok(mut points) = points.lock() {
+        // A point that cannot be made is left out: reads start from an earlier one.
+        let point = SeekPoint::new(
+            self.total_out,
+            self.in_base + self.in_start as u64,
+            (data_type & 7) as u8,
+            &self.out[self.filled - keep..self.filled],
+        );
+        if let (Ok(point), Ok(mut points)) = (point, points.lock()) {
             points.push(point);
         }
         self.last_point = self.total_out;
@@ -345,9 +373,10 @@ pub fn read_spans(
     let (mut stream, mut pos, mut out_pos, mut in_member) = match point {
         None => (Stream::new(31)?, 0usize, 0u64, true),
         Some(p) => {
-            if p.bits > 7 || p.window.len() > WINDOW {
+            if p.bits > 7 {
                 return Err(bad_point("malformed"));
             }
+            let window = p.unpacked_window()?;
             let mut s = Stream::new(-15)?;
             let mut pos = usize::try_from(p.inp - base).unwrap_or(usize::MAX);
             if p.bits > 0 {
@@ -363,10 +392,10 @@ pub fn read_spans(
                     return Err(bad_point("inflatePrime rejected the bit offset"));
                 }
             }
-            if !p.window.is_empty() {
+            if !window.is_empty() {
                 // SAFETY: the window slice is live for the call.
                 let ret = unsafe {
-                    z::inflateSetDictionary(&mut *s.0, p.window.as_ptr(), p.window.len() as u32)
+                    z::inflateSetDictionary(&mut *s.0, window.as_ptr(), window.len() as u32)
                 };
                 if ret != z::Z_OK {
                     return Err(bad_point("inflateSetDictionary rejected the window"));
@@ -617,11 +646,19 @@ mod tests {
         let mut bad = points.clone();
         bad[0].inp = u64::MAX;
         assert!(read_at(&file, 0, &bad, bad[0].out + 10, 10).is_err());
-        let mut bad = points;
-        bad[0].window.clear();
-        bad[0].window.resize(WINDOW, b'x');
+        let mut bad = points.clone();
+        bad[0] = SeekPoint::new(bad[0].out, bad[0].inp, bad[0].bits, &[b'x'; WINDOW]).unwrap();
         // A wrong window yields wrong bytes or an error, never a panic.
         let _ = read_at(&file, 0, &bad, bad[0].out + 10, 10);
+        // A window too large once unpacked, or not zstd at all, is refused.
+        let mut bad = points.clone();
+        bad[0] = SeekPoint::new(bad[0].out, bad[0].inp, bad[0].bits, &[b'x'; WINDOW + 1]).unwrap();
+        let err = read_at(&file, 0, &bad, bad[0].out + 10, 10).unwrap_err();
+        assert!(err.to_string().contains("malformed window"), "{err}");
+        let mut bad = points;
+        bad[0].window = b"not zstd".to_vec();
+        let err = read_at(&file, 0, &bad, bad[0].out + 10, 10).unwrap_err();
+        assert!(err.to_string().contains("malformed window"), "{err}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use veloscope_model::ResourceInfo;
 
 const MAGIC: &[u8; 8] = b"VSCIDX\r\n";
 /// Bumped whenever the payload's shape changes; older files are rejected and rebuilt.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 const SAMPLE: u64 = 64 << 10;
 const HEADER: usize = 8 + 4 + 36 + 4 * 8;
 
