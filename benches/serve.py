@@ -177,13 +177,17 @@ def main():
                                             (0,)),
         }
         med, rss = measure(commands, args.runs)
+        # The server's peak so far after each phase: where a peak comes from.
+        phases = [("kubectl and curl per namespace", peak_rss_kib(server.pid))]
 
         # The apiserver targets over every pod.
         plain, filtered = [], []
         for _ in range(args.runs):
             plain += pages(plain_url, token, {})
             filtered += pages(plain_url, token, {"fieldSelector": "status.phase=Running"})
+        phases.append(("500-row pages, plain and field-selected", peak_rss_kib(server.pid)))
         whole = [whole_list(plain_url, token) for _ in range(args.runs)]
+        phases.append(("lists without limit", peak_rss_kib(server.pid)))
         recorder = Recorder(plain_url)
         instant_cfg = os.path.join(work, "instant.kubeconfig")
         instant_kubeconfig(instant_cfg, recorder.url, token)
@@ -197,6 +201,7 @@ def main():
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         all_med, all_rss = measure(get_all, args.runs)
         serve_rss = peak_rss_kib(server.pid)
+        phases.append(("kubectl get pods -A", serve_rss))
     finally:
         server.terminate()
         server.wait()
@@ -208,6 +213,8 @@ def main():
     print(f"kubectl list less kubectl's floor: {net:.3f} s ({net / med['ls -n NS']:.2f}x ls -n NS)")
     print(f"server peak RSS {serve_rss / 1024:.1f} MiB; index peak RSS {index_rss / 1024:.1f} MiB "
           f"(ratio {serve_rss / max(index_rss, 1):.2f})")
+    print("  server peak after each phase: " + "; ".join(f"{name} {kib / 1024:.1f} MiB"
+                                                         for name, kib in phases))
     page, page_f = statistics.median(plain), statistics.median(filtered)
     took, count = statistics.median(t for t, _ in whole), whole[0][1]
     print(f"\napiserver targets over all {count} pods ({len(plain) // args.runs} pages a list):")
