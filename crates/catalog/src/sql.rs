@@ -61,10 +61,7 @@ pub fn query(catalog: &str, query: &str) -> Result<Rows> {
     let root = if veloscope_store::is_url(catalog) && !catalog.starts_with("file://") {
         // The store `catalog --out` writes with: the same credentials, timeouts and retries.
         let location = crate::folder::open_remote_catalog(catalog)?;
-        // Bucket and prefix as the location reads them (empty segments dropped).
-        let (scheme, rest) = catalog.split_once("://").unwrap_or(("", catalog));
-        let segments: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
-        let root = format!("{scheme}://{}", segments.join("/"));
+        let root = location.root_url().to_string();
         let url = ListingTableUrl::parse(format!("{root}/")).map_err(bad)?;
         ctx.register_object_store(url.object_store().as_ref(), location.object_store());
         root

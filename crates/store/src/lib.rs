@@ -134,6 +134,8 @@ pub fn runtime() -> std::io::Result<&'static Runtime> {
 #[derive(Clone)]
 pub struct Location {
     pub url: String,
+    /// The location as it is read: `scheme://bucket/prefix`, or the folder.
+    root: String,
     store: Arc<dyn ObjectStore>,
     prefix: String,
     rt: Handle,
@@ -269,6 +271,7 @@ impl Location {
                 .map_err(|e| invalid(&Failure::from(e).to_string()))?;
             return Ok(Location {
                 url: spec.into(),
+                root: root.display().to_string(),
                 store: Arc::new(store),
                 prefix: String::new(),
                 rt,
@@ -284,13 +287,25 @@ impl Location {
         let prefix: Vec<&str> = prefix.split('/').filter(|p| !p.is_empty()).collect();
         let prefix = prefix.join("/");
         let store = cloud::store(spec, scheme, bucket)?;
+        let root = match prefix.as_str() {
+            "" => format!("{scheme}://{bucket}"),
+            p => format!("{scheme}://{bucket}/{p}"),
+        };
         Ok(Location {
             url: spec.into(),
+            root,
             store,
             prefix,
             rt,
             local: None,
         })
+    }
+
+    /// The location as it is read: `scheme://bucket/prefix` with the bucket and prefix
+    /// trimmed and cleaned (no empty segments, no trailing slash), or the folder. A reader that
+    /// is given [`Location::object_store`] finds this location's objects under it.
+    pub fn root_url(&self) -> &str {
+        &self.root
     }
 
     /// The bucket's store, for a reader that takes object_store's own (DataFusion, for
@@ -656,6 +671,13 @@ mod tests {
     fn bad_addresses() {
         assert!(open_source("s3://bucket/prefix/nobackups").is_err());
         assert!(Location::open("s3:///prefix").is_err());
+        // As Velero cleans a location's bucket and prefix.
+        let cleaned = Location::open("s3://bucket//a//b/").unwrap();
+        assert_eq!(cleaned.root_url(), "s3://bucket/a/b");
+        assert_eq!(
+            Location::open("s3://bucket/").unwrap().root_url(),
+            "s3://bucket"
+        );
         assert!(Location::open("ftp://x/y").is_err());
     }
 
