@@ -56,17 +56,16 @@ pub struct App {
     pub show_secrets: bool,
 }
 
-impl App {
-    /// Runs blocking work (file reads, parsing, rendering) off the async threads.
-    async fn blocking<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Status> {
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| Status::internal(format!("request failed: {e}")))
-    }
+/// Runs blocking work (file reads, parsing, rendering) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Status> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Status::internal(format!("request failed: {e}")))
+}
 
+impl App {
     /// A request body, within its time and size (a dry-run manifest, an access review).
     async fn read_body(&self, body: Body) -> Result<bytes::Bytes, Status> {
         tokio::time::timeout(self.body_time, axum::body::to_bytes(body, MAX_BODY))
@@ -345,38 +344,35 @@ async fn dry_run(
                 .and_then(Value::as_str)
                 .map(str::to_string)
         });
-    let (code, created) = app
-        .blocking(move || {
-            let dry_run = query
-                .get("dryRun")
-                .map(String::as_str)
-                .or(options_dry_run.as_deref());
-            let field_validation = query.get("fieldValidation").map(String::as_str);
-            match (write, name, listing) {
-                (Some(Write::Delete), None, Some(listing)) => {
-                    crate::velero::dry_run_delete_collection(
-                        &listing.api,
-                        &plural,
-                        &ns,
-                        dry_run,
-                        &query,
-                    )
-                    .map(|list| (StatusCode::OK, crate::velero::Created::plain(list)))
-                }
-                (Some(write), Some(name), Some(listing)) => crate::velero::dry_run_write(
-                    &listing.api,
-                    &plural,
-                    &ns,
-                    &name,
-                    write,
-                    dry_run,
-                    field_validation,
-                ),
-                _ => crate::velero::dry_run_create(&plural, &ns, dry_run, field_validation, &text)
-                    .map(|c| (StatusCode::CREATED, c)),
-            }
-        })
-        .await??;
+    let (code, created) = blocking(move || {
+        let dry_run = query
+            .get("dryRun")
+            .map(String::as_str)
+            .or(options_dry_run.as_deref());
+        let field_validation = query.get("fieldValidation").map(String::as_str);
+        match (write, name, listing) {
+            (Some(Write::Delete), None, Some(listing)) => crate::velero::dry_run_delete_collection(
+                &listing.api,
+                &plural,
+                &ns,
+                dry_run,
+                &query,
+            )
+            .map(|list| (StatusCode::OK, crate::velero::Created::plain(list))),
+            (Some(write), Some(name), Some(listing)) => crate::velero::dry_run_write(
+                &listing.api,
+                &plural,
+                &ns,
+                &name,
+                write,
+                dry_run,
+                field_validation,
+            ),
+            _ => crate::velero::dry_run_create(&plural, &ns, dry_run, field_validation, &text)
+                .map(|c| (StatusCode::CREATED, c)),
+        }
+    })
+    .await??;
     let mut response = app.json(code, &created.object);
     for w in created.warnings {
         let value = format!("299 - \"{}\"", w.replace('"', "'"));
@@ -402,7 +398,7 @@ async fn answer(
     if let (Some(ui), Some("ui")) = (&app.ui, segs.first().map(String::as_str)) {
         let ui = ui.clone();
         let rest = segs[1..].to_vec();
-        let html = app.blocking(move || ui.render(&rest, &query)).await?;
+        let html = blocking(move || ui.render(&rest, &query)).await?;
         return Ok(match html {
             Ok(html) => html_response(StatusCode::OK, html),
             Err(s) => html_response(s.code, crate::ui::error_page(&s)),
@@ -503,7 +499,7 @@ async fn answer(
     let routed = if discovery {
         work()?
     } else {
-        app.blocking(work).await??
+        blocking(work).await??
     };
     Ok(match (routed, answer_as) {
         (Routed::Watch(events, reserved, bookmark), _) => {
@@ -584,10 +580,7 @@ fn list_stream(
                 let Some(token) = token else {
                     return Some((Ok(bytes::Bytes::from_static(b"]}")), None));
                 };
-                let app2 = app.clone();
-                let read = app2
-                    .blocking(move || list.chunk(&mount, &app.budget, &token, any))
-                    .await;
+                let read = blocking(move || list.chunk(&mount, &app.budget, &token, any)).await;
                 match read.and_then(|chunk| chunk) {
                     Ok(c) => Some((
                         Ok(bytes::Bytes::from(c.text)),
