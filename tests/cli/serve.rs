@@ -537,6 +537,32 @@ fn a_held_watch_gets_periodic_bookmarks_when_it_allows_them() {
     assert!(plain.iter().all(|e| e["type"] == "ADDED"), "{plain:?}");
 }
 
+/// `serve` runs with transparent huge pages off (a server's sparse heaps kept whole 2 MiB pages
+/// resident for a few live KiB), as its process's own flag; `MIMALLOC_ALLOW_THP` set by the user
+/// leaves the flag alone.
+#[test]
+fn serve_runs_without_transparent_huge_pages() {
+    let thp_flag = |pid: u32| -> Option<String> {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("THP_enabled:"))
+            .map(|v| v.trim().to_string())
+    };
+    let ours = thp_flag(std::process::id());
+    assert!(
+        ours.is_some(),
+        "this kernel reports no THP_enabled in /proc/PID/status (Linux 5.0 and later do)"
+    );
+    let a = small_cluster();
+    let s = serve(&a.path, &[]);
+    let (code, _) = get(&s, "/api/v1/pods?limit=1");
+    assert_eq!(code, 200);
+    assert_eq!(thp_flag(s.child.id()).as_deref(), Some("0"));
+    let told = serve_with(&a.path, &[], &[("MIMALLOC_ALLOW_THP", "1")]);
+    assert_eq!(thp_flag(told.child.id()), ours);
+}
+
 fn active_namespace(name: &str) -> fixture_gen::Obj {
     obj("namespaces", name, json!({"status": {"phase": "Active"}}))
 }
