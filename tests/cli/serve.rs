@@ -1428,6 +1428,65 @@ fn the_python_client_browses_a_backup() {
     assert_eq!(seen["delete"], 405);
 }
 
+/// A Table without the objects parses only what its columns read (`row_reads`): its cells,
+/// wide ones included, and each row's metadata are those of the Table with the whole objects,
+/// for the pods of two real clusters and pods in every state kubectl's STATUS tells apart.
+#[test]
+fn rows_read_only_what_they_keep() {
+    let odd = archive(&[
+        obj(
+            "pods",
+            "app/killed",
+            json!({"metadata": {"creationTimestamp": "2024-01-01T00:00:00Z", "deletionTimestamp": "2024-01-02T00:00:00Z"},
+                "spec": {"nodeName": "n1", "containers": [{"name": "a"}, {"name": "b"}], "readinessGates": [{"conditionType": "x"}]},
+                "status": {"phase": "Running", "podIP": "10.0.0.9", "nominatedNodeName": "n2",
+                    "containerStatuses": [
+                        {"name": "a", "ready": false, "restartCount": 2, "state": {"terminated": {"signal": 9}}},
+                        {"name": "b", "ready": true, "restartCount": 1, "state": {"running": {}}}]}}),
+        ),
+        obj(
+            "pods",
+            "app/exited",
+            json!({"spec": {"containers": [{"name": "a"}]},
+                "status": {"phase": "Failed", "reason": "Evicted",
+                    "containerStatuses": [{"name": "a", "state": {"terminated": {"exitCode": 3}}}]}}),
+        ),
+        obj(
+            "pods",
+            "app/waiting",
+            json!({"spec": {"containers": "not a list"},
+                "status": {"containerStatuses": [{"name": "a", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}}),
+        ),
+    ]);
+    let table = "application/json;as=Table;v=v1;g=meta.k8s.io";
+    for source in [
+        backup("k3s-124"),
+        backup("sonobuoy-k8s114"),
+        odd.path.clone(),
+    ] {
+        let s = serve(&source, &[]);
+        let rows = |query: &str| -> Vec<Value> {
+            let (code, body) = raw(
+                &s,
+                &format!(
+                    "GET /api/v1/pods{query} HTTP/1.1\r\nAccept: {table}\r\nConnection: close\r\n\r\n"
+                ),
+            );
+            assert_eq!(code, 200, "{body}");
+            let v: Value = serde_json::from_str(&body).expect("a Table");
+            v["rows"].as_array().expect("rows").clone()
+        };
+        let (kept, whole) = (rows(""), rows("?includeObject=Object"));
+        assert!(!kept.is_empty(), "{}: no pods", source.display());
+        assert_eq!(kept.len(), whole.len());
+        for (k, w) in kept.iter().zip(&whole) {
+            assert_eq!(k["cells"], w["cells"], "{}", source.display());
+            assert_eq!(k["object"]["kind"], "PartialObjectMetadata");
+            assert_eq!(k["object"]["metadata"], w["object"]["metadata"]);
+        }
+    }
+}
+
 /// Content negotiation as the apiserver does it: YAML, `PartialObjectMetadata(List)`, Tables of
 /// `meta.k8s.io/v1` and `v1beta1`, and 406 for a media type the server does not produce.
 #[test]

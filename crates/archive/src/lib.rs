@@ -88,6 +88,7 @@ pub use folder::{
 };
 pub use meta::{ItemMeta, OwnerRef};
 pub use path::{EntryPath, ItemPath, VersionDir};
+pub use project::{Keep, LastWins};
 pub use scan::{
     ItemEntry, ScanEvent, ScanOptions, ScanStats, ScanWarning, WarningKind, scan_archive,
     scan_bytes, scan_stream,

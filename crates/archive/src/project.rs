@@ -48,7 +48,57 @@ impl<'de> DeserializeSeed<'de> for &'static Keep {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        match self {
+        Seed {
+            keep: self,
+            twice: Twice::Poison,
+        }
+        .deserialize(d)
+    }
+}
+
+/// A projection read as a plain parse reads JSON: a kept field given twice is its later value
+/// (serde_json's and Go's rule), for a caller that shows what it kept rather than typing it.
+#[derive(Clone, Copy)]
+pub struct LastWins(pub &'static Keep);
+
+impl<'de> DeserializeSeed<'de> for LastWins {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Seed {
+            keep: self.0,
+            twice: Twice::LastWins,
+        }
+        .deserialize(d)
+    }
+}
+
+/// What a kept field given twice becomes.
+#[derive(Clone, Copy)]
+enum Twice {
+    /// [`POISON`]: the typed reads of [`crate::details`] fail on it as on the original.
+    Poison,
+    LastWins,
+}
+
+/// A schema and the rule for duplicates, carried down the value.
+#[derive(Clone, Copy)]
+struct Seed {
+    keep: &'static Keep,
+    twice: Twice,
+}
+
+impl Seed {
+    fn with(self, keep: &'static Keep) -> Seed {
+        Seed { keep, ..self }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Seed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        match self.keep {
             Keep::All => Value::deserialize(d),
             _ => d.deserialize_any(self),
         }
@@ -63,7 +113,7 @@ use serde::Deserialize;
 /// affected (as it is not by a duplicate it ignores).
 const POISON: Value = Value::Bool(true);
 
-impl<'de> Visitor<'de> for &'static Keep {
+impl<'de> Visitor<'de> for Seed {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -107,10 +157,10 @@ impl<'de> Visitor<'de> for &'static Keep {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let each: &'static Keep = match self {
+        let each = self.with(match self.keep {
             Keep::Each(each) => each,
             _ => &Keep::All,
-        };
+        });
         let mut out = Vec::new();
         while let Some(v) = seq.next_element_seed(each)? {
             out.push(v);
@@ -119,7 +169,7 @@ impl<'de> Visitor<'de> for &'static Keep {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let Keep::Fields(fields) = self else {
+        let Keep::Fields(fields) = self.keep else {
             let mut out = Map::new();
             while let Some(k) = map.next_key::<String>()? {
                 out.insert(k, map.next_value()?);
@@ -130,8 +180,9 @@ impl<'de> Visitor<'de> for &'static Keep {
         while let Some(k) = map.next_key::<Cow<'de, str>>()? {
             match fields.iter().find(|(name, _)| *name == k) {
                 Some((name, keep)) => {
-                    let v = map.next_value_seed(keep)?;
-                    if out.insert((*name).to_string(), v).is_some() {
+                    let v = map.next_value_seed(self.with(keep))?;
+                    let again = out.insert((*name).to_string(), v).is_some();
+                    if again && matches!(self.twice, Twice::Poison) {
                         out.insert((*name).to_string(), POISON);
                     }
                 }
@@ -189,5 +240,13 @@ mod tests {
         );
         assert_eq!(project(r#"{"skip":1,"skip":2}"#), serde_json::json!({}));
         assert!(serde_json::from_str::<Projected<Pod>>(r#"{"name":}"#).is_err());
+    }
+
+    #[test]
+    fn last_wins_reads_duplicates_as_a_plain_parse_does() {
+        let text = r#"{"name":"a","name":"b","big":[1],"volumes":[{"pvc":1,"pvc":2}]}"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let v = LastWins(&Pod::KEEP).deserialize(&mut de).expect("valid");
+        assert_eq!(v, serde_json::json!({"name":"b","volumes":[{"pvc":2}]}));
     }
 }

@@ -4,6 +4,7 @@
 //! the sidecar's seek points in windows.
 
 use crate::{Backup, Captured, Result, Session};
+pub use veloscope_archive::{Keep, LastWins};
 pub use veloscope_model::Selector;
 pub use veloscope_model::catalogue::version_priority;
 pub use veloscope_model::timestamp::seconds as timestamp_seconds;

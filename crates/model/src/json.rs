@@ -80,12 +80,20 @@ pub enum JsonError {
 
 /// Parses a body nested up to [`MAX_DEPTH`] levels.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonError> {
+    from_slice_seed(bytes, std::marker::PhantomData::<T>)
+}
+
+/// [`from_slice`] through a seed (a projection that keeps part of the body).
+pub fn from_slice_seed<'de, S: serde::de::DeserializeSeed<'de>>(
+    bytes: &'de [u8],
+    seed: S,
+) -> Result<S::Value, JsonError> {
     if too_deep(bytes) {
         return Err(JsonError::TooDeep);
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     de.disable_recursion_limit();
-    let value = T::deserialize(&mut de)?;
+    let value = seed.deserialize(&mut de)?;
     de.end()?;
     Ok(value)
 }

@@ -8,7 +8,7 @@ use crate::status::Status;
 use crate::table::{Ages, PrinterColumn, table};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use veloscope_core::api::{ApiItem, ApiResource, Selector};
+use veloscope_core::api::{ApiItem, ApiResource, Keep, LastWins, Selector};
 use veloscope_core::{Backup, Quiet, Session};
 
 /// The most objects one page carries when a client asks for pages (`limit`; a `continue` token
@@ -283,6 +283,37 @@ pub(crate) fn label_selector(query: &HashMap<String, String>) -> Result<Selector
 /// A parsed `fieldSelector`: (field, wanted value, equal or not).
 pub(crate) struct FieldSelector(Vec<(String, String, bool)>);
 
+/// The fields a field selector may name, by resource (None: any), as the apiserver's registries
+/// select them (their `SelectableFields`; pods' from pkg/registry/core/pod `ToSelectableFields`);
+/// one ending in `.` takes every field under it.
+const SELECTABLE_FIELDS: &[(Option<&str>, &str)] = &[
+    (None, "metadata.name"),
+    (None, "metadata.namespace"),
+    (Some("events"), "involvedObject."),
+    (Some("events"), "reason"),
+    (Some("events"), "type"),
+    (Some("events"), "source"),
+    (Some("events"), "reportingComponent"),
+    (Some("pods"), "spec.nodeName"),
+    (Some("pods"), "spec.restartPolicy"),
+    (Some("pods"), "spec.schedulerName"),
+    (Some("pods"), "spec.serviceAccountName"),
+    (Some("pods"), "spec.hostNetwork"),
+    (Some("pods"), "status.phase"),
+    (Some("pods"), "status.podIP"),
+    (Some("pods"), "status.nominatedNodeName"),
+    (Some("nodes"), "spec.unschedulable"),
+    (Some("namespaces"), "status.phase"),
+    (Some("secrets"), "type"),
+    (Some("replicasets.apps"), "status.replicas"),
+    (Some("replicationcontrollers"), "status.replicas"),
+    (Some("jobs.batch"), "status.successful"),
+    (
+        Some("certificatesigningrequests.certificates.k8s.io"),
+        "spec.signerName",
+    ),
+];
+
 impl FieldSelector {
     pub(crate) fn parse(text: &str, gr: &str) -> Result<FieldSelector, Status> {
         let mut terms = Vec::new();
@@ -298,32 +329,10 @@ impl FieldSelector {
                     "invalid field selector {text:?}: {term:?} is not field=value"
                 )));
             };
-            let supported = matches!(field, "metadata.name" | "metadata.namespace")
-                || (gr == "events"
-                    && (field.starts_with("involvedObject.")
-                        || matches!(field, "reason" | "type" | "source" | "reportingComponent")))
-                // The pod fields the apiserver indexes (pkg/registry/core/pod ToSelectableFields).
-                || (gr == "pods"
-                    && matches!(
-                        field,
-                        "spec.nodeName"
-                            | "spec.restartPolicy"
-                            | "spec.schedulerName"
-                            | "spec.serviceAccountName"
-                            | "spec.hostNetwork"
-                            | "status.phase"
-                            | "status.podIP"
-                            | "status.nominatedNodeName"
-                    ))
-                || (gr == "nodes" && field == "spec.unschedulable")
-                || (gr == "namespaces" && field == "status.phase")
-                || (gr == "secrets" && field == "type")
-                // The other kinds' selectable fields (their registry's SelectableFields).
-                || (matches!(gr, "replicasets.apps" | "replicationcontrollers")
-                    && field == "status.replicas")
-                || (gr == "jobs.batch" && field == "status.successful")
-                || (gr == "certificatesigningrequests.certificates.k8s.io"
-                    && field == "spec.signerName");
+            let supported = SELECTABLE_FIELDS.iter().any(|(only, f)| {
+                only.is_none_or(|g| g == gr)
+                    && (field == *f || (f.ends_with('.') && field.starts_with(f)))
+            });
             if !supported {
                 return Err(Status::bad_request(format!(
                     "field label not supported: {field}"
@@ -381,6 +390,43 @@ impl FieldSelector {
         })
     }
 }
+
+/// Every field of [`SELECTABLE_FIELDS`], as a projection: a body is checked on these
+/// alone, the rest skipped unparsed (a pod's containers are most of it).
+/// `the_selectable_projection_keeps_every_selectable_field` holds it to that list.
+const SELECTABLE: Keep = Keep::Fields(&[
+    (
+        "metadata",
+        Keep::Fields(&[("name", Keep::All), ("namespace", Keep::All)]),
+    ),
+    (
+        "spec",
+        Keep::Fields(&[
+            ("nodeName", Keep::All),
+            ("restartPolicy", Keep::All),
+            ("schedulerName", Keep::All),
+            ("serviceAccountName", Keep::All),
+            ("hostNetwork", Keep::All),
+            ("unschedulable", Keep::All),
+            ("signerName", Keep::All),
+        ]),
+    ),
+    (
+        "status",
+        Keep::Fields(&[
+            ("phase", Keep::All),
+            ("podIP", Keep::All),
+            ("nominatedNodeName", Keep::All),
+            ("replicas", Keep::All),
+            ("succeeded", Keep::All),
+        ]),
+    ),
+    ("involvedObject", Keep::All),
+    ("reason", Keep::All),
+    ("type", Keep::All),
+    ("source", Keep::All),
+    ("reportingComponent", Keep::All),
+]);
 
 /// A list's selected bodies, the continue token, and the memory reserved for the answer.
 type Selected = (Vec<Vec<u8>>, Option<String>, Reservation);
@@ -443,7 +489,7 @@ fn select(m: &Mount, r: &Request<'_>, paged: bool, trees: bool) -> Result<Select
             // The token goes on after the last candidate looked at.
             at += 1;
             let Some(body) = body else { continue };
-            if veloscope_core::json::from_slice::<Value>(&body)
+            if veloscope_core::json::from_slice_seed(&body, LastWins(&SELECTABLE))
                 .is_ok_and(|v| fields.matches_body(&v))
             {
                 page_bytes += body.len() as u64;
@@ -482,10 +528,18 @@ fn page_of(query: &HashMap<String, String>) -> Result<(usize, usize), Status> {
 
 /// Bodies as values, those that are not JSON left out, Secrets redacted as the request says.
 /// Parsed one at a time as they are taken: a Table keeps each object's row, not its tree.
-fn values<'a>(r: &'a Request<'_>, bodies: Vec<Vec<u8>>) -> impl Iterator<Item = Value> + 'a {
+/// `keep`: only that part of each body is parsed (the rest is still checked to be JSON).
+fn values<'a>(
+    r: &'a Request<'_>,
+    bodies: Vec<Vec<u8>>,
+    keep: Option<&'static Keep>,
+) -> impl Iterator<Item = Value> + 'a {
     bodies
         .into_iter()
-        .filter_map(|b| veloscope_core::json::from_slice(&b).ok())
+        .filter_map(move |b| match keep {
+            Some(keep) => veloscope_core::json::from_slice_seed(&b, LastWins(keep)).ok(),
+            None => veloscope_core::json::from_slice(&b).ok(),
+        })
         .map(|v| r.shown(v))
 }
 
@@ -705,13 +759,18 @@ pub fn get(m: &Mount, r: &Request<'_>) -> Result<(Value, Reservation), Status> {
         return Ok((answer, reserved));
     }
     let (bodies, next, reserved) = select(m, r, true, true)?;
+    let custom = m.printer_columns(&r.resource.gr, r.version);
+    // Rows without their objects need only what the columns read.
+    let keep = (include(r) != "Object" && custom.is_empty())
+        .then(|| crate::table::row_reads(&r.resource.gr))
+        .flatten();
     let answer = table(
         &r.resource.gr,
-        values(r, bodies),
+        values(r, bodies, keep),
         &m.ages,
         include(r),
         next,
-        &m.printer_columns(&r.resource.gr, r.version),
+        &custom,
     );
     Ok((answer, reserved))
 }
@@ -777,7 +836,7 @@ pub const LIST_VERSION: &str = "1";
 fn initial_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation), Status> {
     let (bodies, _, reserved) = select(m, r, false, true)?;
     let columns = m.printer_columns(&r.resource.gr, r.version);
-    let events = values(r, bodies)
+    let events = values(r, bodies, None)
         .map(|o| {
             let object = if r.as_table {
                 table(&r.resource.gr, vec![o], &m.ages, include(r), None, &columns)
@@ -788,4 +847,48 @@ fn initial_events(m: &Mount, r: &Request<'_>) -> Result<(Vec<Value>, Reservation
         })
         .collect();
     Ok((events, reserved))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each selectable field, set in a body beside a bulky part the projection skips, is
+    /// matched the same on the projection as on the whole body, equal and not equal.
+    #[test]
+    fn the_selectable_projection_keeps_every_selectable_field() {
+        for (only, field) in SELECTABLE_FIELDS {
+            let gr = only.unwrap_or("configmaps");
+            let field = match *field {
+                "involvedObject." => "involvedObject.name",
+                f => f,
+            };
+            let path = match field {
+                "source" => "source.component",
+                "status.successful" => "status.succeeded",
+                f => f,
+            };
+            let mut body = json!({"spec": {"containers": [{"env": [{"name": "A"}]}]}});
+            let mut at = &mut body;
+            for part in path.split('.') {
+                if at.get(part).is_none() {
+                    at[part] = json!({});
+                }
+                at = &mut at[part];
+            }
+            *at = json!("x");
+            let text = body.to_string();
+            let kept: Value =
+                veloscope_core::json::from_slice_seed(text.as_bytes(), LastWins(&SELECTABLE))
+                    .expect("JSON");
+            assert!(kept.pointer("/spec/containers").is_none(), "{kept}");
+            for (selector, matches) in
+                [(format!("{field}=x"), true), (format!("{field}!=x"), false)]
+            {
+                let fields = FieldSelector::parse(&selector, gr).expect("selectable");
+                assert_eq!(fields.matches_body(&body), matches, "{selector} on {body}");
+                assert_eq!(fields.matches_body(&kept), matches, "{selector} on {kept}");
+            }
+        }
+    }
 }

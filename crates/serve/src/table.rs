@@ -3,6 +3,7 @@
 //! NAME/AGE for the rest. Ages are counted to the backup's start, not to now.
 
 use serde_json::{Value, json};
+use veloscope_core::api::Keep;
 
 /// One column: its header, type, whether it is shown only with `-o wide`, and its cell.
 struct Column {
@@ -404,6 +405,29 @@ fn subjects(v: &Value, kind: &str) -> Value {
         })
         .collect();
     json!(names.join(", "))
+}
+
+/// What the built-in columns of `gr` read of an object, where that is known to be little: a
+/// Table without the objects (`includeObject` `Metadata` or `None`) then parses only this, and
+/// the rest of each body is skipped unparsed. A pod's containers (their env, mounts and
+/// commands) are most of its body; its columns count them and read its node. None: the whole
+/// object. `rows_read_only_what_they_keep` in `tests/cli/serve.rs` holds every column to it.
+pub fn row_reads(gr: &str) -> Option<&'static Keep> {
+    const POD: Keep = Keep::Fields(&[
+        ("metadata", Keep::All),
+        (
+            "spec",
+            Keep::Fields(&[
+                ("containers", Keep::Each(&Keep::Fields(&[]))),
+                ("nodeName", Keep::All),
+            ]),
+        ),
+        ("status", Keep::All),
+    ]);
+    match gr {
+        "pods" => Some(&POD),
+        _ => None,
+    }
 }
 
 fn columns(gr: &str) -> Vec<Column> {
