@@ -280,39 +280,106 @@ pub(crate) fn label_selector(query: &HashMap<String, String>) -> Result<Selector
     }
 }
 
-/// A parsed `fieldSelector`: (field, wanted value, equal or not).
-pub(crate) struct FieldSelector(Vec<(String, String, bool)>);
+/// A parsed `fieldSelector`: its terms, each resolved against [`SELECTABLE_FIELDS`] once.
+pub(crate) struct FieldSelector(Vec<Term>);
 
-/// The fields a field selector may name, by resource (None: any), as the apiserver's registries
-/// select them (their `SelectableFields`; pods' from pkg/registry/core/pod `ToSelectableFields`);
-/// one ending in `.` takes every field under it.
-const SELECTABLE_FIELDS: &[(Option<&str>, &str)] = &[
-    (None, "metadata.name"),
-    (None, "metadata.namespace"),
-    (Some("events"), "involvedObject."),
-    (Some("events"), "reason"),
-    (Some("events"), "type"),
-    (Some("events"), "source"),
-    (Some("events"), "reportingComponent"),
-    (Some("pods"), "spec.nodeName"),
-    (Some("pods"), "spec.restartPolicy"),
-    (Some("pods"), "spec.schedulerName"),
-    (Some("pods"), "spec.serviceAccountName"),
-    (Some("pods"), "spec.hostNetwork"),
-    (Some("pods"), "status.phase"),
-    (Some("pods"), "status.podIP"),
-    (Some("pods"), "status.nominatedNodeName"),
-    (Some("nodes"), "spec.unschedulable"),
-    (Some("namespaces"), "status.phase"),
-    (Some("secrets"), "type"),
-    (Some("replicasets.apps"), "status.replicas"),
-    (Some("replicationcontrollers"), "status.replicas"),
-    (Some("jobs.batch"), "status.successful"),
-    (
+/// One `field=value` (or `!=`) of a field selector.
+struct Term {
+    field: String,
+    /// Where the field is in an object, as a JSON pointer.
+    pointer: String,
+    /// What the apiserver reads when the field is unset.
+    unset: &'static str,
+    want: String,
+    equal: bool,
+}
+
+/// A field a field selector may name, as the apiserver's registries select it (their
+/// `SelectableFields`; pods' from pkg/registry/core/pod `ToSelectableFields`).
+struct Selectable {
+    /// The resource it belongs to (None: every resource).
+    only: Option<&'static str>,
+    /// Its name in a selector; one ending in `.` takes every field under it.
+    field: &'static str,
+    /// Where it is in the object, dotted, when not at its name.
+    path: Option<&'static str>,
+    /// What it reads as when unset: booleans the apiserver defaults to false, counts it
+    /// prints as 0.
+    unset: &'static str,
+}
+
+const fn selectable(only: Option<&'static str>, field: &'static str) -> Selectable {
+    Selectable {
+        only,
+        field,
+        path: None,
+        unset: "",
+    }
+}
+
+const SELECTABLE_FIELDS: &[Selectable] = &[
+    selectable(None, "metadata.name"),
+    selectable(None, "metadata.namespace"),
+    selectable(Some("events"), "involvedObject."),
+    selectable(Some("events"), "reason"),
+    selectable(Some("events"), "type"),
+    Selectable {
+        path: Some("source.component"),
+        ..selectable(Some("events"), "source")
+    },
+    selectable(Some("events"), "reportingComponent"),
+    selectable(Some("pods"), "spec.nodeName"),
+    selectable(Some("pods"), "spec.restartPolicy"),
+    selectable(Some("pods"), "spec.schedulerName"),
+    selectable(Some("pods"), "spec.serviceAccountName"),
+    Selectable {
+        unset: "false",
+        ..selectable(Some("pods"), "spec.hostNetwork")
+    },
+    selectable(Some("pods"), "status.phase"),
+    selectable(Some("pods"), "status.podIP"),
+    selectable(Some("pods"), "status.nominatedNodeName"),
+    Selectable {
+        unset: "false",
+        ..selectable(Some("nodes"), "spec.unschedulable")
+    },
+    selectable(Some("namespaces"), "status.phase"),
+    selectable(Some("secrets"), "type"),
+    Selectable {
+        unset: "0",
+        ..selectable(Some("replicasets.apps"), "status.replicas")
+    },
+    Selectable {
+        unset: "0",
+        ..selectable(Some("replicationcontrollers"), "status.replicas")
+    },
+    // A Job's field is named for what it counts: status.succeeded.
+    Selectable {
+        path: Some("status.succeeded"),
+        unset: "0",
+        ..selectable(Some("jobs.batch"), "status.successful")
+    },
+    selectable(
         Some("certificatesigningrequests.certificates.k8s.io"),
         "spec.signerName",
     ),
 ];
+
+impl Selectable {
+    /// This entry's reading of `field` for `gr`: the field's dotted path in the object.
+    fn path_of(&self, gr: &str, field: &str) -> Option<String> {
+        if self.only.is_some_and(|g| g != gr) {
+            return None;
+        }
+        let path = self.path.unwrap_or(self.field);
+        match self.field.strip_suffix('.') {
+            Some(_) => field
+                .strip_prefix(self.field)
+                .map(|rest| format!("{path}{rest}")),
+            None => (field == self.field).then(|| path.to_string()),
+        }
+    }
+}
 
 impl FieldSelector {
     pub(crate) fn parse(text: &str, gr: &str) -> Result<FieldSelector, Status> {
@@ -329,16 +396,19 @@ impl FieldSelector {
                     "invalid field selector {text:?}: {term:?} is not field=value"
                 )));
             };
-            let supported = SELECTABLE_FIELDS.iter().any(|(only, f)| {
-                only.is_none_or(|g| g == gr)
-                    && (field == *f || (f.ends_with('.') && field.starts_with(f)))
+            let (path, unset) = SELECTABLE_FIELDS
+                .iter()
+                .find_map(|s| Some((s.path_of(gr, field)?, s.unset)))
+                .ok_or_else(|| {
+                    Status::bad_request(format!("field label not supported: {field}"))
+                })?;
+            terms.push(Term {
+                field: field.to_string(),
+                pointer: format!("/{}", path.replace('.', "/")),
+                unset,
+                want: value.to_string(),
+                equal,
             });
-            if !supported {
-                return Err(Status::bad_request(format!(
-                    "field label not supported: {field}"
-                )));
-            }
-            terms.push((field.to_string(), value.to_string(), equal));
         }
         Ok(FieldSelector(terms))
     }
@@ -347,46 +417,28 @@ impl FieldSelector {
     fn on_metadata_only(&self) -> bool {
         self.0
             .iter()
-            .all(|(f, _, _)| f == "metadata.name" || f == "metadata.namespace")
+            .all(|t| t.field == "metadata.name" || t.field == "metadata.namespace")
     }
 
     fn matches_item(&self, item: &ApiItem<'_>) -> bool {
-        self.0.iter().all(|(f, want, equal)| {
-            let got = match f.as_str() {
+        self.0.iter().all(|t| {
+            let got = match t.field.as_str() {
                 "metadata.name" => item.name,
                 "metadata.namespace" => item.namespace.unwrap_or(""),
                 _ => return true,
             };
-            (got == want) == *equal
+            (got == t.want) == t.equal
         })
     }
 
     pub(crate) fn matches_body(&self, body: &Value) -> bool {
-        self.0.iter().all(|(f, want, equal)| {
-            let pointer = match f.as_str() {
-                "source" => "/source/component".to_string(),
-                // A Job's field is named for what it counts: status.succeeded.
-                "status.successful" => "/status/succeeded".to_string(),
-                other => format!("/{}", other.replace('.', "/")),
-            };
-            let got = match body.pointer(&pointer) {
+        self.0.iter().all(|t| {
+            let got = match body.pointer(&t.pointer) {
                 Some(Value::String(s)) => s.clone(),
-                // Booleans the apiserver defaults to false when unset.
-                Some(Value::Null) | None
-                    if matches!(f.as_str(), "spec.hostNetwork" | "spec.unschedulable") =>
-                {
-                    "false".to_string()
-                }
-                // Counts it prints as 0 when unset.
-                Some(Value::Null) | None
-                    if matches!(f.as_str(), "status.replicas" | "status.successful") =>
-                {
-                    "0".to_string()
-                }
-                Some(Value::Null) | None => String::new(),
+                Some(Value::Null) | None => t.unset.to_string(),
                 Some(v) => v.to_string(),
             };
-            (got == *want) == *equal
+            (got == t.want) == t.equal
         })
     }
 }
@@ -857,17 +909,13 @@ mod tests {
     /// matched the same on the projection as on the whole body, equal and not equal.
     #[test]
     fn the_selectable_projection_keeps_every_selectable_field() {
-        for (only, field) in SELECTABLE_FIELDS {
-            let gr = only.unwrap_or("configmaps");
-            let field = match *field {
+        for sel in SELECTABLE_FIELDS {
+            let gr = sel.only.unwrap_or("configmaps");
+            let field = match sel.field {
                 "involvedObject." => "involvedObject.name",
                 f => f,
             };
-            let path = match field {
-                "source" => "source.component",
-                "status.successful" => "status.succeeded",
-                f => f,
-            };
+            let path = sel.path_of(gr, field).expect("its own field");
             let mut body = json!({"spec": {"containers": [{"env": [{"name": "A"}]}]}});
             let mut at = &mut body;
             for part in path.split('.') {
